@@ -1,0 +1,74 @@
+"""SequenceModel: token embedding -> nn.LSTM (or nn.RNN) -> linear head. Forward only.
+
+The state_dict keys are the public checkpoint format of DESIGN.md: ``embedding.weight``,
+``rnn.weight_ih_l{k}``, ``rnn.weight_hh_l{k}``, ``rnn.bias_ih_l{k}``, ``rnn.bias_hh_l{k}``,
+``head.weight``, ``head.bias``. The model never picks a device and never does I/O.
+
+Tasks:
+- ``charlm``: next-token logits at every step (head size = vocabulary size);
+- ``classify``: class logits at every step, so a running prediction exists; training
+  scores only the last real token of each sequence;
+- ``sequence``: a label at some or all steps (the synthetic tasks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+TASKS = ("charlm", "classify", "sequence")
+CELLS = ("lstm", "rnn")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    vocab_size: int  # rows of the embedding
+    num_outputs: int  # head size: vocab size (charlm) or number of classes
+    task: str = "charlm"  # one of TASKS
+    cell: str = "lstm"  # "lstm" or "rnn" (tanh Elman RNN)
+    embed_dim: int = 64  # small: characters carry little information each
+    hidden_size: int = 256  # H, units per layer
+    num_layers: int = 2
+    dropout: float = 0.0  # between stacked layers, training only
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
+        for field in ("vocab_size", "num_outputs", "embed_dim", "hidden_size", "num_layers"):
+            value = getattr(self, field)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{field} must be a positive integer, got {value!r}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class SequenceModel(nn.Module):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        self.embedding = nn.Embedding(config.vocab_size, config.embed_dim)
+        rnn_class = nn.LSTM if config.cell == "lstm" else nn.RNN
+        self.rnn = rnn_class(
+            config.embed_dim,
+            config.hidden_size,
+            num_layers=config.num_layers,
+            dropout=config.dropout if config.num_layers > 1 else 0.0,
+            batch_first=True,
+        )
+        self.head = nn.Linear(config.hidden_size, config.num_outputs)
+
+    def forward(self, ids: torch.Tensor, state=None):
+        """ids (B, T) long -> logits (B, T, num_outputs) and the final state.
+
+        ``state`` is ``(h, c)`` each (L, B, H) for an LSTM, ``h`` for an RNN, or None for zeros.
+        """
+        if ids.dim() != 2:
+            raise ValueError(f"expected token ids of shape (B, T), got {tuple(ids.shape)}")
+        x = self.embedding(ids)  # (B, T, E)
+        out, state = self.rnn(x, state)  # (B, T, H)
+        return self.head(out), state

@@ -1,0 +1,319 @@
+"""The training loop: one loop for every task, no Streamlit inside.
+
+``train(data, model_config, train_config, out_dir, callback=..., stop=...)`` trains a
+:class:`~lstm_viz.model.SequenceModel` on a task data object (see :mod:`lstm_viz.data`),
+evaluates on held-out data periodically, and writes ``model.safetensors`` + ``card.json``
+atomically at every evaluation and at the end, so an interrupted run keeps its last good
+checkpoint. Pages and the command line watch progress through ``callback(event, info)``
+(events "start", "step", "eval", "end") and stop it with a ``threading.Event``.
+
+Device: :func:`pick_device` chooses CUDA when present. On CUDA the fused cuDNN LSTM runs
+under bf16 autocast (fp16 with a gradient scaler where bf16 is missing), batches come from
+pinned memory, and ``cudnn.benchmark`` is on.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import random
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from lstm_viz import checkpoint
+from lstm_viz.model import ModelConfig, SequenceModel
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    steps: int | None = None  # stop after this many updates (None: only the time budget)
+    minutes: float | None = None  # stop after this much wall time (None: only the step count)
+    batch_size: int = 32
+    lr: float = 3e-3  # peak learning rate for AdamW
+    min_lr_ratio: float = 0.1  # cosine decay ends at lr * min_lr_ratio
+    warmup_steps: int = 50  # linear warm-up from 0 avoids early divergence of Adam
+    weight_decay: float = 0.01
+    grad_clip: float = 1.0  # recurrent nets explode now and then; clip the global norm
+    eval_every: int = 200  # steps between held-out evaluations and checkpoints
+    seed: int = 1337
+    device: str = "auto"  # "auto" | "cpu" | "cuda"
+    threads: int | None = None  # CPU threads for torch (None: leave torch's default)
+    amp: bool = True  # autocast on CUDA; ignored on the CPU
+    sample_chars: int = 200  # text sampled at each evaluation of a character LM (0: none)
+
+    def __post_init__(self) -> None:
+        if self.steps is None and self.minutes is None:
+            raise ValueError("give a step count or a time budget in minutes (or both)")
+        if self.steps is not None and self.steps < 1:
+            raise ValueError(f"steps must be at least 1, got {self.steps}")
+        if self.minutes is not None and self.minutes <= 0:
+            raise ValueError(f"minutes must be positive, got {self.minutes}")
+
+
+def pick_device(preference: str = "auto") -> torch.device:
+    """'auto' picks CUDA when there is a GPU, else the CPU; asking for CUDA without one fails."""
+    if preference == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if preference == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda was asked for, but no CUDA GPU is available")
+    if preference not in ("cpu", "cuda"):
+        raise ValueError(f"device must be auto, cpu or cuda, got {preference!r}")
+    return torch.device(preference)
+
+
+def device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"CPU ({platform.machine()}, {torch.get_num_threads()} threads)"
+
+
+def seed_everything(seed: int) -> np.random.Generator:
+    random.seed(seed)
+    torch.manual_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def learning_rate(cfg: TrainConfig, step: int, progress: float) -> float:
+    """Linear warm-up, then cosine decay over ``progress`` (0..1, steps or time, whichever is further)."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    cosine = 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * cosine)
+
+
+def library_versions() -> dict:
+    import safetensors
+
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "safetensors": safetensors.__version__,
+    }
+
+
+def make_card(data, model_config: ModelConfig, train_config: TrainConfig, name: str, extra: dict) -> dict:
+    """The card without metrics: everything a reader needs to rebuild and reproduce the model."""
+    return {
+        "name": name,
+        "title": extra.get("title", name),
+        "description": extra.get("description", ""),
+        "task": model_config.task,
+        "cell": model_config.cell,
+        "tokenizer": data.tokenizer.to_dict(),
+        "labels": data.labels,
+        "embed_dim": model_config.embed_dim,
+        "hidden_size": model_config.hidden_size,
+        "num_layers": model_config.num_layers,
+        "num_parameters": None,
+        "metrics": {},
+        "training": {
+            "command": extra.get("command") or " ".join(["python", "-m", "lstm_viz", *sys.argv[1:]]),
+            "preset": extra.get("preset"),
+            "data": data.description,
+            "data_sha256": data.data_sha256,
+            "dropout": model_config.dropout,
+            "config": asdict(train_config),
+            "versions": library_versions(),
+        },
+    }
+
+
+def _autocast(device: torch.device, enabled: bool):
+    if device.type != "cuda" or not enabled:
+        return torch.autocast("cpu", enabled=False)
+    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.autocast("cuda", dtype=dtype)
+
+
+def train(
+    data,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    out_dir: str | Path,
+    name: str | None = None,
+    callback=None,
+    stop: threading.Event | None = None,
+    card_extra: dict | None = None,
+    log=print,
+) -> dict:
+    """Train and save; returns the final card. ``callback(event, info)`` sees every event."""
+    cfg = train_config
+    out_dir = Path(out_dir)
+    name = name or out_dir.name
+    emit = callback or (lambda event, info: None)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    device = pick_device(cfg.device)
+    rng = seed_everything(cfg.seed)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+    model = SequenceModel(model_config).to(device)
+    model.train()
+    n_params = sum(p.numel() for p in model.parameters())
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and not n.startswith("embedding")]
+    no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and not n.startswith("embedding"))]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.lr,
+        fused=device.type == "cuda",
+    )
+    use_scaler = device.type == "cuda" and cfg.amp and not torch.cuda.is_bf16_supported()
+    scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
+    card = make_card(data, model_config, cfg, name, {**(card_extra or {})})
+    card["num_parameters"] = n_params
+    card["training"]["device"] = device_name(device)
+
+    sample_x, _ = data.batch(cfg.batch_size, np.random.default_rng(0))
+    tokens_per_step = int(sample_x.numel())
+    log(f"device: {device_name(device)}")
+    log(f"data: {data.description}")
+    log(
+        f"model: {model_config.cell.upper()} {model_config.num_layers}x{model_config.hidden_size}, "
+        f"embed {model_config.embed_dim}, {n_params:,} parameters"
+    )
+    log(f"tokens per step: {tokens_per_step:,} (batch {sample_x.shape[0]} x length {sample_x.shape[1]})")
+    emit(
+        "start",
+        {
+            "device": device_name(device),
+            "num_parameters": n_params,
+            "tokens_per_step": tokens_per_step,
+            "vocab": data.tokenizer.vocab,
+            "description": data.description,
+        },
+    )
+
+    start = time.perf_counter()
+    step, tokens_seen, best_metrics, interrupted = 0, 0, {}, False
+    history: list[dict] = []
+    last_loss = math.nan
+
+    def progress() -> float:
+        done = []
+        if cfg.steps:
+            done.append(step / cfg.steps)
+        if cfg.minutes:
+            done.append((time.perf_counter() - start) / (cfg.minutes * 60))
+        return max(done)
+
+    def evaluate_and_save(final: bool) -> dict:
+        metrics = data.evaluate(model, device, full=final)
+        metrics = {k: float(v) if isinstance(v, int | float) else v for k, v in metrics.items()}
+        elapsed = time.perf_counter() - start
+        info = {"step": step, "elapsed": elapsed, "train_loss": last_loss, "final": final, **metrics}
+        if cfg.sample_chars and model_config.task == "charlm":
+            info["sample"] = sample_text(model, data.tokenizer, cfg.sample_chars, cfg.seed)
+        history.append({k: v for k, v in info.items() if k != "sample" and isinstance(v, int | float | bool)})
+        card["metrics"] = {**metrics, "measured_at_step": step, "final": final}
+        card["training"].update(
+            {
+                "seconds": round(elapsed, 1),
+                "steps": step,
+                "tokens_seen": tokens_seen,
+                "seed": cfg.seed,
+                "interrupted": interrupted,
+                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "history": history,
+            }
+        )
+        checkpoint.save_dir(model, card, out_dir)
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, float))
+        log(f"{'final' if final else 'eval'} step {step:,} ({elapsed:.0f}s): {shown}")
+        if "sample" in info:
+            log(f"sample: {info['sample']!r}")
+        emit("eval", info)
+        return metrics
+
+    try:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=cfg.steps, desc=name, unit="step", disable=log is not print, file=sys.stderr)
+        while True:
+            if (cfg.steps and step >= cfg.steps) or (cfg.minutes and progress() >= 1.0):
+                break
+            if stop is not None and stop.is_set():
+                interrupted = True
+                break
+            x, y = data.batch(cfg.batch_size, rng)
+            if device.type == "cuda":
+                x, y = x.pin_memory().to(device, non_blocking=True), y.pin_memory().to(device, non_blocking=True)
+            lr = learning_rate(cfg, step, progress())
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            with _autocast(device, cfg.amp):
+                logits, _ = model(x)
+            loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), ignore_index=-100)
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            scaler.step(optimizer)
+            scaler.update()
+            step += 1
+            tokens_seen += int(x.numel())
+            if step % 10 == 0 or step == 1:
+                last_loss = loss.item()
+                elapsed = time.perf_counter() - start
+                tps = tokens_seen / max(elapsed, 1e-9)
+                bar.set_postfix(loss=f"{last_loss:.3f}", tok_s=f"{tps:,.0f}")
+                emit(
+                    "step",
+                    {
+                        "step": step,
+                        "loss": last_loss,
+                        "lr": lr,
+                        "tokens_per_s": tps,
+                        "elapsed": elapsed,
+                        "progress": min(progress(), 1.0),
+                    },
+                )
+            bar.update(1)
+            if step % cfg.eval_every == 0:
+                model.eval()
+                best_metrics = evaluate_and_save(final=False)
+                model.train()
+        bar.close()
+    except KeyboardInterrupt:
+        interrupted = True
+        log("interrupted: keeping the last good checkpoint")
+        if (out_dir / checkpoint.CARD).is_file():
+            card["training"]["interrupted"] = True
+            checkpoint.write_card(card, out_dir)  # the weights on disk stay those of the last eval
+            emit("end", {"interrupted": True, "card": card})
+            return card
+    model.eval()
+    best_metrics = evaluate_and_save(final=not interrupted)
+    elapsed = time.perf_counter() - start
+    log(
+        f"done: {step:,} steps, {tokens_seen:,} tokens in {elapsed:.0f}s "
+        f"({tokens_seen / max(elapsed, 1e-9):,.0f} tokens/s); saved to {out_dir}"
+    )
+    emit("end", {"interrupted": interrupted, "card": card, "metrics": best_metrics})
+    return card
+
+
+@torch.no_grad()
+def sample_text(model: SequenceModel, tokenizer, length: int, seed: int, prime: str = "\n") -> str:
+    from lstm_viz.generate import sample_ids
+
+    was_training = model.training
+    model.eval()
+    prime_ids = tokenizer.encode(prime).ids or [0]
+    out = sample_ids(model, prime_ids, length, temperature=0.8, seed=seed)
+    model.train(was_training)
+    return tokenizer.decode(out.ids)
+
+
+def default_threads() -> int:
+    """Leave one core for the server when training inside the app."""
+    return max(1, (os.cpu_count() or 2) - 1)

@@ -1,0 +1,145 @@
+"""The model registry: shipped models in ``assets/models/`` and the user's own models.
+
+``zoo.load(name)`` returns a :class:`LoadedModel` (module, tokenizer, card, labels, and
+``.trace(text)``); ``zoo.list()`` lists what can be loaded. User models live in
+``$LSTM_VIZ_HOME`` (default ``runs/`` in the working directory), one folder per model. A
+shipped model's name wins over a user model of the same name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lstm_viz import checkpoint
+from lstm_viz.model import SequenceModel
+from lstm_viz.tokenizers import CharTokenizer, Encoding, WordTokenizer, tokenizer_from_dict
+from lstm_viz.trace import Trace, trace
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+SHIPPED_DIR = ASSETS / "models"
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def user_dir() -> Path:
+    return Path(os.environ.get("LSTM_VIZ_HOME", "runs"))
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    path: Path
+    card: dict
+    shipped: bool
+
+    @property
+    def title(self) -> str:
+        return self.card.get("title") or self.name
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    name: str
+    module: SequenceModel  # eval mode, no gradients: shared read-only by every page
+    tokenizer: CharTokenizer | WordTokenizer
+    card: dict
+    path: Path | None = None
+
+    @property
+    def labels(self) -> list[str]:
+        """Class names (classifiers) or the vocabulary (character LMs), in head order."""
+        if self.card["task"] == "charlm":
+            return [*self.tokenizer.vocab]
+        return [*self.card["labels"]]
+
+    @property
+    def task(self) -> str:
+        return self.card["task"]
+
+    def encode(self, text: str) -> Encoding:
+        return self.tokenizer.encode(text)
+
+    def trace(self, text: str, max_tokens: int | None = None) -> Trace:
+        """Trace ``text``; ``max_tokens`` keeps only its first tokens. Empty text raises ValueError."""
+        enc = self.tokenizer.encode(text)
+        n = len(enc) if max_tokens is None else min(len(enc), max_tokens)
+        if n == 0:
+            raise ValueError("the text has no tokens to trace: type at least one character or word")
+        return trace(
+            self.module,
+            np.asarray(enc.ids[:n]),
+            tokens=enc.pieces[:n],
+            output_labels=self.labels,
+            unknown=[u for u in enc.unknown if u.position < n],
+            spans=enc.spans[:n],
+        )
+
+    def generate(
+        self,
+        prime: str,
+        length: int,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        greedy: bool = False,
+        seed: int | None = None,
+        on_step=None,
+    ):
+        """Generated text with its Trace and per-step distributions; see :mod:`lstm_viz.generate`."""
+        from lstm_viz.generate import generate
+
+        return generate(self, prime, length, temperature, top_k, greedy, seed, on_step)
+
+
+def _model_dirs() -> list[tuple[Path, bool]]:
+    found = []
+    for root, shipped in ((SHIPPED_DIR, True), (user_dir(), False)):
+        if root.is_dir():
+            found += [(p, shipped) for p in sorted(root.iterdir()) if (p / checkpoint.CARD).is_file()]
+    return found
+
+
+def list() -> list[ModelInfo]:  # noqa: A001 - the public API is zoo.list()
+    """Every loadable model: shipped first, then user models; unreadable cards are skipped."""
+    infos, seen = [], set()
+    for path, shipped in _model_dirs():
+        try:
+            card = checkpoint.parse_card((path / checkpoint.CARD).read_bytes())
+        except (ValueError, OSError):
+            continue
+        if path.name in seen or not (path / checkpoint.WEIGHTS).is_file():
+            continue
+        seen.add(path.name)
+        infos.append(ModelInfo(path.name, path, card, shipped))
+    return infos
+
+
+def names() -> list[str]:
+    return [info.name for info in list()]
+
+
+def resolve(name: str) -> Path:
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise ValueError(f"invalid model name {name!r}: use letters, digits, '.', '_' or '-'")
+    for root in (SHIPPED_DIR, user_dir()):
+        if (root / name / checkpoint.CARD).is_file():
+            return root / name
+    raise ValueError(f"no model named {name!r}; available: {', '.join(names()) or 'none'}")
+
+
+def load_path(path: str | Path, name: str | None = None) -> LoadedModel:
+    path = Path(path)
+    module, card = checkpoint.load_dir(path)
+    return LoadedModel(
+        name or card.get("name") or path.name, module, tokenizer_from_dict(card["tokenizer"]), card, path
+    )
+
+
+def load(name: str) -> LoadedModel:
+    """Load a shipped or user model by name (see :func:`list`), or a model folder by its path."""
+    if isinstance(name, str) and os.sep in name and Path(name).is_dir():
+        return load_path(Path(name))
+    return load_path(resolve(name), name)
