@@ -14,6 +14,7 @@ pinned memory, and ``cudnn.benchmark`` is on.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
@@ -229,6 +230,9 @@ def train(
         checkpoint.save_dir(model, card, out_dir)
         shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, float))
         log(f"{'final' if final else 'eval'} step {step:,} ({elapsed:.0f}s): {shown}")
+        for key, value in metrics.items():  # the card holds only what the run printed
+            if not isinstance(value, float):
+                log(f"  {key}: {json.dumps(value)}")
         if "sample" in info:
             log(f"sample: {info['sample']!r}")
         emit("eval", info)
