@@ -29,9 +29,8 @@ def _train(args) -> int:
 
         text = read_corpus_file(Path(args.corpus))
         name = args.name or Path(args.corpus).stem
-        data = CharCorpus(text, seq_len=args.seq_len or 128, name=Path(args.corpus).name)
-        model_fields = {"cell": "lstm", "embed_dim": 64, "hidden_size": 256, "num_layers": 2, "dropout": 0.1}
-        train_fields = {"minutes": 5.0, "batch_size": 32, "eval_every": 200}
+        data = CharCorpus(text, seq_len=args.seq_len or presets.CORPUS_SEQ_LEN, name=Path(args.corpus).name)
+        model_fields, train_fields = dict(presets.CORPUS_MODEL), dict(presets.CORPUS_TRAIN)
         title, description, preset_name = name, f"Character model of {Path(args.corpus).name}", None
     else:
         preset = presets.get(args.preset)

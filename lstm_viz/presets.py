@@ -54,6 +54,12 @@ register(Preset(
     train={"steps": 6000, "batch_size": 64, "lr": 2e-3, "warmup_steps": 200, "eval_every": 500},
 ))  # fmt: skip
 
+# Your own text (``--corpus FILE`` and the Train page's upload): a character model with these
+# defaults; the command line and the page both read them, so the two train the same thing.
+CORPUS_MODEL = {"cell": "lstm", "embed_dim": 64, "hidden_size": 256, "num_layers": 2, "dropout": 0.1}
+CORPUS_TRAIN = {"minutes": 5.0, "batch_size": 32, "eval_every": 200}
+CORPUS_SEQ_LEN = 128
+
 # Presets of the other shipped models register themselves here (one import each).
 from lstm_viz.data import presets_extra  # noqa: E402,F401
 
