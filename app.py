@@ -1,0 +1,24 @@
+"""lstm-viz: step through small, really trained LSTMs and see every gate with the numbers.
+
+Run with ``streamlit run app.py``. This file sets the page up, declares the pages (add one
+``st.Page`` line per page to PAGES), prepares the shared session state and runs the page.
+"""
+
+import streamlit as st
+
+from lstm_viz.ui import state
+
+st.set_page_config(layout="wide", page_title="lstm-viz", page_icon="🧠")
+
+PAGES = {
+    "Explore": [
+        st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+        st.Page("pages/step_through.py", title="Step Through", icon="👣"),
+        st.Page("pages/heatmaps.py", title="Gate Heatmaps", icon="🌡️"),
+        st.Page("pages/equations.py", title="Equations", icon="🧮"),
+    ],
+    "Models": [],
+}
+
+state.init()
+st.navigation({section: pages for section, pages in PAGES.items() if pages}).run()

@@ -1,0 +1,143 @@
+"""Session state shared by the pages, and deep links, in one place.
+
+Shared keys (create-if-missing, kept alive across pages):
+``model`` (name), ``text``, ``layer``, ``step`` and ``unit`` (0-based indices into the Trace).
+Widgets that edit them use these keys directly (the Step Through slider has key ``step``).
+Streamlit forgets a widget's value when a page that does not draw the widget runs; ``init()``
+re-assigns every shared key at the top of each run so the value survives page changes.
+
+Deep links: the URL carries ``model``, ``text``, ``step``, ``unit`` and ``layer``. They are read
+once per session (``init``), type-checked here, range-checked by ``clamp`` once the page knows
+the Trace, and every value that had to be replaced is reported with ``st.warning`` by
+``show_notices``, never an exception. Explorer pages write the current view back to the URL
+with ``sync_query_params`` so the address bar is always a shareable link.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+SHARED = ("model", "text", "layer", "step", "unit")
+DEFAULT_TEXT = "To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer"
+MAX_URL_TEXT = 20_000  # characters of text accepted from a URL; the page cuts by tokens later
+
+_DEFAULTS = {"model": None, "text": DEFAULT_TEXT, "layer": 0, "step": 0, "unit": 0}
+_PENDING = "_lstm_viz_pending"  # values to apply at the top of the next run (see open_in)
+_NOTICES = "_lstm_viz_notices"  # messages about replaced deep-link values, shown once
+_FROM_URL = "_lstm_viz_from_url"  # shared keys whose value came from the URL, until clamped
+_URL_READ = "_lstm_viz_url_read"
+
+
+def init() -> None:
+    """Create missing shared keys, apply pending values, read the URL once per session.
+
+    Call at the top of every full run (app.py does), before any widget is drawn.
+    """
+    ss = st.session_state
+    for key in SHARED:
+        ss[key] = ss[key] if key in ss else _DEFAULTS[key]
+    ss.setdefault(_NOTICES, [])
+    ss.setdefault(_FROM_URL, set())
+    if not ss.get(_URL_READ):
+        ss[_URL_READ] = True
+        apply_query_params(dict(st.query_params))
+    pending = ss.pop(_PENDING, None)
+    if pending:
+        for key, value in pending.items():
+            ss[key] = value
+
+
+def notice(message: str) -> None:
+    """Queue a warning for the page to show (``show_notices``)."""
+    st.session_state.setdefault(_NOTICES, []).append(message)
+
+
+def show_notices() -> None:
+    """Show and forget the queued warnings about replaced values."""
+    for message in st.session_state.pop(_NOTICES, []):
+        st.warning(message, icon="⚠️")
+    st.session_state[_NOTICES] = []
+
+
+def _parse_int(key: str, raw: str) -> int | None:
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        notice(f"The link's {key} {str(raw)[:40]!r} is not a whole number; it was ignored.")
+        return None
+
+
+def apply_query_params(params: dict[str, str]) -> None:
+    """Type-check deep-link parameters into session state; ranges are checked by ``clamp``.
+
+    The model name is checked later against the model list (``check_model``), so this module
+    needs no model registry.
+    """
+    ss = st.session_state
+    if "model" in params and str(params["model"]).strip():
+        ss["model"] = str(params["model"]).strip()
+        ss[_FROM_URL].add("model")
+    if "text" in params:
+        text = str(params["text"])
+        if len(text) > MAX_URL_TEXT:
+            notice(f"The link's text has {len(text):,} characters; only the first {MAX_URL_TEXT:,} were kept.")
+            text = text[:MAX_URL_TEXT]
+        ss["text"] = text
+    for key in ("layer", "step", "unit"):
+        if key in params:
+            value = _parse_int(key, params[key])
+            if value is not None:
+                ss[key] = value
+                ss[_FROM_URL].add(key)
+
+
+def check_model(names: list[str], default: str | None, key: str = "model") -> str | None:
+    """Make ``st.session_state[key]`` one of ``names`` (or ``default``); say so if a link asked otherwise."""
+    ss = st.session_state
+    current = ss.get(key)
+    if current not in names:
+        if current is not None and key == "model" and "model" in ss[_FROM_URL]:
+            notice(f"There is no model called {str(current)[:64]!r}; showing {default!r} instead.")
+        ss[key] = default
+    if key == "model":
+        ss[_FROM_URL].discard("model")
+    return ss[key]
+
+
+def clamp(key: str, upper: int, what: str) -> int:
+    """Keep ``st.session_state[key]`` within ``0..upper-1`` (upper >= 1) before its widget is drawn.
+
+    ``what`` names the range for the notice, e.g. "this text has 42 steps". Values that came
+    from a deep link get a visible notice when replaced; others are clamped silently (for
+    example the step after the text was shortened).
+    """
+    ss = st.session_state
+    value = ss.get(key, 0)
+    if not isinstance(value, int) or isinstance(value, bool):
+        value = 0
+    fixed = min(max(value, 0), max(upper, 1) - 1)
+    if fixed != ss.get(key) and key in ss[_FROM_URL]:
+        notice(f"The link asked for {key} {value}, but {what} (0 to {max(upper, 1) - 1}); showing {key} {fixed}.")
+    ss[_FROM_URL].discard(key)
+    ss[key] = fixed
+    return fixed
+
+
+def sync_query_params() -> None:
+    """Write the current view into the URL so the address bar is a shareable deep link."""
+    ss = st.session_state
+    wanted = {k: str(ss[k]) for k in SHARED if ss.get(k) is not None}
+    if len(wanted.get("text", "")) > MAX_URL_TEXT:
+        wanted["text"] = wanted["text"][:MAX_URL_TEXT]
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def open_in(page_path: str, model: str, text: str) -> None:
+    """Show ``text`` through ``model`` on another page (e.g. "Step through this" buttons).
+
+    The values are applied at the top of the next run, before any widget exists, so this can
+    be called after the page's own model picker was drawn.
+    """
+    st.session_state[_PENDING] = {"model": model, "text": text, "step": 0, "unit": 0, "layer": 0}
+    st.switch_page(page_path)

@@ -1,0 +1,6 @@
+"""heatmaps page (placeholder while the explorer is being built)."""
+
+import streamlit as st
+
+st.title("heatmaps")
+st.info("This page is being built.")
