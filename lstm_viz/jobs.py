@@ -1,0 +1,388 @@
+"""Background training jobs for the Train page: one per session, a few per server, polled.
+
+A page script must return quickly, so a training run lives in a thread owned by the
+process-wide :class:`JobManager` (``manager()``), not in the page. The page starts a job from
+a :class:`TrainRequest`, then polls ``job.snapshot()`` (a copy taken under a lock) from an
+``st.fragment(run_every=...)``; navigating away or closing the tab leaves the thread running,
+and the model lands in the user model folder (``zoo.user_dir()/name``) either way.
+
+Rules, each enforced here and tested in tests/test_jobs.py:
+
+- one running job per session id (a second start says so);
+- at most ``LSTM_VIZ_MAX_JOBS`` (default 2) running jobs in the server, else :class:`BusyError`
+  ("busy, try again in a few minutes");
+- the job builds its own :class:`~lstm_viz.model.SequenceModel` through
+  :func:`lstm_viz.train.train`; it never sees the cached, shared models of the zoo;
+- Stop sets the job's ``threading.Event``: the loop ends after the current step and saves the
+  weights it has (``train`` writes a checkpoint atomically at every evaluation, so a crash
+  keeps the last good one); a crashed job keeps its error message for the page.
+
+CPU threads. ``torch.set_num_threads`` is documented as process-wide, but with the OpenMP
+backend that torch uses on Linux the intra-op thread count is a per-thread setting (the
+OpenMP ICV of the calling thread; checked in tests/test_jobs.py: a job thread that sets 1
+leaves the server threads at their default). So each job calls it from its own thread (via
+``TrainConfig(threads=...)``) with ``threads_per_job()``: the cores left after one for the
+server, shared among the allowed jobs (``LSTM_VIZ_TRAIN_THREADS`` overrides). The job thread
+also lowers its own scheduling priority (``LSTM_VIZ_TRAIN_NICE``, default 10; Linux nice
+values are per thread and inherited by the OpenMP workers it starts), so the threads that
+draw other users' pages win the CPU when both want it.
+
+Command-line parity: :func:`build_run` turns a request into exactly what
+``python -m lstm_viz train`` would build from :func:`TrainRequest.command`, which the card
+records, so every page run can be repeated from the shell.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shlex
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from lstm_viz import presets, zoo
+
+DEFAULT_MAX_JOBS = 2
+MAX_HISTORY = 2000  # loss points kept for the curves (steps are logged every 10 updates)
+
+
+class BusyError(RuntimeError):
+    """The server already runs its limit of training jobs."""
+
+
+def max_jobs() -> int:
+    """Server-wide limit on running jobs (env ``LSTM_VIZ_MAX_JOBS``, default 2, at least 1)."""
+    try:
+        return max(1, int(os.environ.get("LSTM_VIZ_MAX_JOBS", DEFAULT_MAX_JOBS)))
+    except ValueError:
+        return DEFAULT_MAX_JOBS
+
+
+def threads_per_job() -> int:
+    """CPU threads for one job: one core stays with the server, the rest is shared by the jobs."""
+    override = os.environ.get("LSTM_VIZ_TRAIN_THREADS")
+    if override and override.isdigit() and int(override) > 0:
+        return int(override)
+    spare = max(1, (os.cpu_count() or 2) - 1)
+    return max(1, spare // max_jobs())
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """What to train: a preset, or a character model of ``corpus_text``; None keeps the default."""
+
+    name: str  # the user model's folder name (zoo.NAME_RE)
+    preset: str | None = None  # a name in presets.PRESETS; None with corpus_text
+    corpus_text: str | None = None  # already decoded by lstm_viz.data.upload.decode_corpus
+    corpus_name: str = "corpus.txt"  # the uploaded file's name, for the card and the command
+    num_layers: int | None = None
+    hidden_size: int | None = None
+    steps: int | None = None
+    minutes: float | None = None
+    eval_every: int | None = None
+    batch_size: int | None = None
+    seed: int | None = None
+    device: str = "auto"
+
+    def command(self) -> str:
+        """The equivalent command line (the card records it)."""
+        source = ["--preset", self.preset] if self.preset else ["--corpus", self.corpus_name]
+        args = ["python", "-m", "lstm_viz", "train", *source, "--name", self.name]
+        for flag, value in (
+            ("--num-layers", self.num_layers),
+            ("--hidden-size", self.hidden_size),
+            ("--steps", self.steps),
+            ("--minutes", self.minutes),
+            ("--eval-every", self.eval_every),
+            ("--batch-size", self.batch_size),
+            ("--seed", self.seed),
+        ):
+            if value is not None:
+                args += [flag, str(value)]
+        if self.device != "auto":
+            args += ["--device", self.device]
+        return " ".join(shlex.quote(a) for a in args)
+
+
+def check_name(name: str) -> str:
+    """A new user model's name: valid characters, not taken by a shipped or user model."""
+    if not isinstance(name, str) or not zoo.NAME_RE.match(name):
+        raise ValueError(
+            f"invalid model name {str(name)[:80]!r}: use 1 to 64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    if (zoo.SHIPPED_DIR / name).exists():
+        raise ValueError(f"{name!r} is the name of a shipped model; choose another name")
+    if (zoo.user_dir() / name).exists():
+        raise ValueError(f"a model called {name!r} already exists; choose another name or delete it first")
+    return name
+
+
+def build_run(request: TrainRequest):
+    """(data, ModelConfig, TrainConfig, card_extra), exactly as the command line builds them."""
+    from lstm_viz.model import ModelConfig
+    from lstm_viz.train import TrainConfig
+
+    if request.preset:
+        preset = presets.get(request.preset)
+        data = preset.make_data()
+        model_fields, train_fields = dict(preset.model), dict(preset.train)
+        title, description = preset.title, preset.description
+    elif request.corpus_text is not None:
+        from lstm_viz.data.corpus import CharCorpus
+
+        data = CharCorpus(request.corpus_text, seq_len=presets.CORPUS_SEQ_LEN, name=request.corpus_name)
+        model_fields, train_fields = dict(presets.CORPUS_MODEL), dict(presets.CORPUS_TRAIN)
+        title, description = request.name, f"Character model of {request.corpus_name}"
+    else:
+        raise ValueError("choose a preset or upload a text to train on")
+    for key in ("num_layers", "hidden_size"):
+        if getattr(request, key) is not None:
+            model_fields[key] = int(getattr(request, key))
+    if request.steps is not None or request.minutes is not None:
+        train_fields["steps"], train_fields["minutes"] = request.steps, request.minutes
+    for key in ("eval_every", "batch_size", "seed"):
+        if getattr(request, key) is not None:
+            train_fields[key] = getattr(request, key)
+    train_fields["device"] = request.device
+    train_fields["threads"] = threads_per_job()
+    model_config = ModelConfig(
+        vocab_size=len(data.tokenizer), num_outputs=data.num_outputs, task=data.task, **model_fields
+    )
+    extra = {
+        "title": title,
+        "description": description,
+        "preset": request.preset,
+        "command": request.command(),
+    }
+    return data, model_config, TrainConfig(**train_fields), extra
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A consistent copy of a job's progress, safe to read from any thread."""
+
+    name: str
+    status: str  # "preparing" | "running" | "stopping" | "done" | "stopped" | "failed"
+    device: str = ""
+    num_parameters: int = 0
+    vocab_size: int = 0
+    description: str = ""
+    step: int = 0
+    total_steps: int | None = None
+    progress: float = 0.0  # 0..1, by steps or time, whichever is further
+    elapsed: float = 0.0
+    seconds_left: float | None = None
+    tokens_per_s: float = 0.0
+    losses: list[tuple[int, float]] = field(default_factory=list)  # (step, training loss)
+    evals: list[tuple[int, float]] = field(default_factory=list)  # (step, held-out loss)
+    sample: str | None = None  # text sampled at the latest evaluation (character models)
+    sample_step: int | None = None
+    metrics: dict = field(default_factory=dict)  # the latest evaluation's metrics
+    error: str | None = None
+    saved: bool = False  # a checkpoint exists in the user model folder
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("preparing", "running", "stopping")
+
+
+class Job:
+    """One training run in its own thread; the page reads it only through :meth:`snapshot`."""
+
+    def __init__(self, session_id: str, request: TrainRequest):
+        self.session_id = session_id
+        self.request = request
+        self.out_dir = zoo.user_dir() / request.name
+        self.stop_event = threading.Event()
+        self._lock = threading.Lock()
+        self._state = Snapshot(name=request.name, status="preparing", total_steps=request.steps)
+        self.thread = threading.Thread(target=self._run, name=f"train-{request.name}", daemon=True)
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            s = self._state
+            return replace(s, losses=list(s.losses), evals=list(s.evals), metrics=dict(s.metrics))
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self._update(lambda s: {"status": "stopping"} if s.active else {})
+
+    def _update(self, change) -> None:
+        with self._lock:
+            fields = change(self._state)
+            if fields:
+                self._state = replace(self._state, **fields)
+
+    def _on_event(self, event: str, info: dict) -> None:
+        """``train``'s callback; runs in the job thread."""
+        if event == "start":
+            self._update(
+                lambda s: {
+                    "status": "stopping" if self.stop_event.is_set() else "running",
+                    "device": info["device"],
+                    "num_parameters": info["num_parameters"],
+                    "vocab_size": len(info["vocab"]),
+                    "description": info["description"],
+                }
+            )
+        elif event == "step":
+            p, elapsed = info["progress"], info["elapsed"]
+            left = elapsed * (1 - p) / p if p > 0 else None
+
+            def step_fields(s: Snapshot) -> dict:
+                losses = (s.losses + [(info["step"], info["loss"])])[-MAX_HISTORY:]
+                return {
+                    "step": info["step"],
+                    "progress": p,
+                    "elapsed": elapsed,
+                    "seconds_left": left,
+                    "tokens_per_s": info["tokens_per_s"],
+                    "losses": losses,
+                }
+
+            self._update(step_fields)
+        elif event == "eval":
+            metrics = {k: v for k, v in info.items() if k not in ("sample", "final")}
+
+            def eval_fields(s: Snapshot) -> dict:
+                out = {"metrics": metrics, "saved": True, "elapsed": info["elapsed"]}
+                if isinstance(info.get("val_loss"), float) and math.isfinite(info["val_loss"]):
+                    kept = [e for e in s.evals if e[0] != info["step"]]  # the final eval may repeat a step
+                    out["evals"] = kept + [(info["step"], info["val_loss"])]
+                if "sample" in info:
+                    out["sample"], out["sample_step"] = info["sample"], info["step"]
+                return out
+
+            self._update(eval_fields)
+
+    def _run(self) -> None:
+        from lstm_viz.train import train
+
+        _lower_priority()
+        try:
+            data, model_config, train_config, extra = build_run(self.request)
+            self._update(lambda s: {"total_steps": train_config.steps})
+            train(
+                data,
+                model_config,
+                train_config,
+                self.out_dir,
+                name=self.request.name,
+                callback=self._on_event,
+                stop=self.stop_event,
+                card_extra=extra,
+                log=lambda message: None,
+            )
+        except Exception as err:  # the page shows the message; the thread must not die silently
+            message = f"{type(err).__name__}: {err}" if not isinstance(err, ValueError) else str(err)
+            self._update(lambda s: {"status": "failed", "error": message, "saved": _has_checkpoint(self.out_dir)})
+            return
+        final = "stopped" if self.stop_event.is_set() else "done"
+        self._update(
+            lambda s: {"status": final, "progress": 1.0 if final == "done" else s.progress, "seconds_left": 0.0}
+        )
+
+
+def _has_checkpoint(path: Path) -> bool:
+    from lstm_viz import checkpoint
+
+    return (path / checkpoint.WEIGHTS).is_file() and (path / checkpoint.CARD).is_file()
+
+
+def _lower_priority() -> None:
+    """Raise this thread's nice value (Linux: per thread, inherited by the threads it starts)."""
+    try:
+        nice = int(os.environ.get("LSTM_VIZ_TRAIN_NICE", "10"))
+        if nice > 0 and hasattr(os, "setpriority"):
+            current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, current + nice))
+    except (OSError, ValueError):
+        pass  # not permitted or not supported: the thread cap alone still applies
+
+
+class JobManager:
+    """Every training job of this server process; thread-safe."""
+
+    def __init__(self, limit: int | None = None):
+        self.limit = limit
+        self._jobs: dict[str, Job] = {}  # session id -> its latest job
+        self._lock = threading.Lock()
+
+    def running(self) -> list[Job]:
+        with self._lock:
+            return [j for j in self._jobs.values() if j.thread.is_alive()]
+
+    def training_names(self) -> set[str]:
+        """Names of models being written by a running job (they cannot be deleted meanwhile)."""
+        return {j.request.name for j in self.running()}
+
+    def get(self, session_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(session_id)
+
+    def start(self, session_id: str, request: TrainRequest) -> Job:
+        """Start a job for this session; ValueError for a bad request, BusyError when full."""
+        limit = self.limit or max_jobs()
+        with self._lock:
+            current = self._jobs.get(session_id)
+            if current is not None and current.thread.is_alive():
+                raise ValueError(f"you are already training {current.request.name!r}: stop it first")
+            alive = [j for j in self._jobs.values() if j.thread.is_alive()]
+            if len(alive) >= limit:
+                raise BusyError(
+                    f"the server is busy: {len(alive)} training job{'s' if len(alive) != 1 else ''} "
+                    f"already running (the limit is {limit}); try again in a few minutes"
+                )
+            check_name(request.name)
+            if request.name in {j.request.name for j in alive}:
+                raise ValueError(f"a model called {request.name!r} is being trained right now; choose another name")
+            job = Job(session_id, request)
+            self._jobs[session_id] = job
+            job.thread.start()
+        return job
+
+    def stop(self, session_id: str) -> None:
+        job = self.get(session_id)
+        if job is not None:
+            job.stop()
+
+    def forget(self, session_id: str) -> None:
+        """Drop a finished job from the session (the saved model stays)."""
+        with self._lock:
+            job = self._jobs.get(session_id)
+            if job is not None and not job.thread.is_alive():
+                del self._jobs[session_id]
+
+    def wait(self, session_id: str, timeout: float | None = None) -> Snapshot | None:
+        """Block until the session's job ends (tests and the command line)."""
+        job = self.get(session_id)
+        if job is None:
+            return None
+        job.thread.join(timeout)
+        return job.snapshot()
+
+
+_MANAGER: JobManager | None = None
+_MANAGER_LOCK = threading.Lock()
+
+
+def manager() -> JobManager:
+    """The process-wide job manager (one per server, shared by every session)."""
+    global _MANAGER
+    with _MANAGER_LOCK:
+        if _MANAGER is None:
+            _MANAGER = JobManager()
+        return _MANAGER
+
+
+def wait_until(predicate, timeout: float = 60.0, interval: float = 0.05) -> bool:
+    """Poll ``predicate()`` until true or ``timeout`` seconds pass (tests use it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())
