@@ -5,11 +5,235 @@ Numpy and torch only (never streamlit). Sections are grouped by the question the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 # --- equations: the terms of each dot product ------------------------------------------------
 
+GATES = ("input_gate", "forget_gate", "candidate", "output_gate")  # packed order of W_ih rows
+SYMBOLS = {
+    "forget_gate": "f",
+    "input_gate": "i",
+    "candidate": "g",
+    "output_gate": "o",
+    "cell": "c",
+    "hidden": "h",
+}
+ACTIVATION = {"forget_gate": "σ", "input_gate": "σ", "candidate": "tanh", "output_gate": "σ", "hidden": "tanh"}
+
+
+@dataclass(frozen=True)
+class LayerWeights:
+    """One layer's weights as numpy: W_ih (G*H, D), W_hh (G*H, H), b_ih and b_hh (G*H,); G = 4 or 1."""
+
+    w_ih: np.ndarray
+    w_hh: np.ndarray
+    b_ih: np.ndarray
+    b_hh: np.ndarray
+
+
+def layer_weights(module, layer: int) -> LayerWeights:
+    """Read layer ``layer``'s weights from a SequenceModel (nn.LSTM / nn.RNN naming)."""
+    params = dict(module.named_parameters())
+    get = lambda n: params[f"rnn.{n}_l{layer}"].detach().float().cpu().numpy()  # noqa: E731
+    return LayerWeights(get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh"))
+
+
+@dataclass(frozen=True)
+class GateTerms:
+    """One gate of one unit at one step, split into the parts of its dot products.
+
+    pre-activation = input_part (W_x · x_t) + recurrent_part (W_h · h_{t-1}) + bias;
+    value = activation(pre-activation). ``input_terms[d] = W_x[row, d] * x_t[d]`` and
+    ``recurrent_terms[j] = W_h[row, j] * h_{t-1}[j]`` sum to the two parts.
+    """
+
+    gate: str  # "input_gate", "forget_gate", "candidate", "output_gate" or "hidden" (RNN)
+    input_part: float
+    recurrent_part: float
+    bias: float
+    preactivation: float  # the Trace's value
+    value: float  # the Trace's value after σ or tanh
+    input_terms: np.ndarray  # (D,)
+    recurrent_terms: np.ndarray  # (H,)
+
+    def top_terms(self, k: int = 5) -> list[tuple[str, int, float]]:
+        """The ``k`` largest terms by magnitude: ("x", d, term) or ("h", j, term)."""
+        terms = [("x", d, float(v)) for d, v in enumerate(self.input_terms)]
+        terms += [("h", j, float(v)) for j, v in enumerate(self.recurrent_terms)]
+        return sorted(terms, key=lambda t: -abs(t[2]))[:k]
+
+
+def gate_terms(layer_trace, weights: LayerWeights, step: int, unit: int, gate: str) -> GateTerms:
+    """Split gate ``gate`` of ``unit`` at ``step`` into input, recurrent and bias parts.
+
+    For an RNN pass ``gate="hidden"``: h_t = tanh(W_x x_t + W_h h_{t-1} + b). The
+    pre-activation and value are the Trace's; the parts are recomputed from the weights and sum
+    to the pre-activation within float32 rounding (tests check 1e-4).
+    """
+    hidden_size = layer_trace.hidden_size
+    if layer_trace.has_gates:
+        if gate not in GATES:
+            raise ValueError(f"gate must be one of {GATES}, got {gate!r}")
+        row = GATES.index(gate) * hidden_size + unit
+        preactivation = float(layer_trace.gate_preactivation(gate)[step, unit])
+        value = float(layer_trace.quantity(gate)[step, unit])
+    else:
+        if gate != "hidden":
+            raise ValueError(f"a vanilla RNN has no {gate.replace('_', ' ')}; use gate='hidden'")
+        row = unit
+        preactivation = float(layer_trace.preactivation[step, unit])
+        value = float(layer_trace.hidden[step, unit])
+    x = layer_trace.input[step].astype(np.float64)
+    h_prev = layer_trace.h_prev[step].astype(np.float64)
+    input_terms = weights.w_ih[row].astype(np.float64) * x
+    recurrent_terms = weights.w_hh[row].astype(np.float64) * h_prev
+    return GateTerms(
+        gate=gate,
+        input_part=float(input_terms.sum()),
+        recurrent_part=float(recurrent_terms.sum()),
+        bias=float(weights.b_ih[row]) + float(weights.b_hh[row]),
+        preactivation=preactivation,
+        value=value,
+        input_terms=input_terms,
+        recurrent_terms=recurrent_terms,
+    )
+
+
+@dataclass(frozen=True)
+class CellUpdate:
+    """c_t = f·c_{t-1} + i·g and h_t = o·tanh(c_t) for one unit at one step, from the Trace."""
+
+    c_prev: float
+    forget_gate: float
+    input_gate: float
+    candidate: float
+    output_gate: float
+    kept: float  # f·c_{t-1}
+    written: float  # i·g
+    cell: float  # the Trace's c_t
+    tanh_cell: float
+    hidden: float  # the Trace's h_t
+
+
+def cell_update(layer_trace, step: int, unit: int) -> CellUpdate:
+    if not layer_trace.has_gates:
+        raise ValueError("a vanilla RNN has no cell state: h_t = tanh(W_x x_t + W_h h_{t-1} + b)")
+    q = lambda name: float(getattr(layer_trace, name)[step, unit])  # noqa: E731
+    c_prev, f, i, g, o = q("c_prev"), q("forget_gate"), q("input_gate"), q("candidate"), q("output_gate")
+    cell = q("cell")
+    return CellUpdate(c_prev, f, i, g, o, f * c_prev, i * g, cell, float(np.tanh(cell)), q("hidden"))
+
+
+def plain_words(update: CellUpdate) -> list[str]:
+    """A reading of one step of one unit in plain words, one sentence per gate."""
+    f, i, g, o = update.forget_gate, update.input_gate, update.candidate, update.output_gate
+    sign = "positive" if g >= 0 else "negative"
+    return [
+        f"Forget gate {f:.2f}: the unit keeps {f:.0%} of what it held ({update.c_prev:+.3f} → {update.kept:+.3f}).",
+        f"Input gate {i:.2f} with candidate {g:+.2f}: it writes {i:.0%} of a {sign} candidate, "
+        f"adding {update.written:+.3f}.",
+        f"Cell state: {update.kept:+.3f} + {update.written:+.3f} = {update.cell:+.3f}"
+        + (" (it changed little)." if abs(update.cell - update.c_prev) < 0.05 else "."),
+        f"Output gate {o:.2f}: it shows {o:.0%} of tanh(c) = {update.tanh_cell:+.3f}, "
+        f"so the hidden state is {update.hidden:+.3f}.",
+    ]
+
+
 # --- unit statistics and ordering ------------------------------------------------------------
+
+ORDERINGS = ("index", "variance", "mean", "saturation")
+
+
+def saturation(values: np.ndarray, bounded01: bool, margin: float = 0.1) -> np.ndarray:
+    """Per unit, the fraction of steps within ``margin`` of the activation's limits.
+
+    ``values`` (T, H). Gates (σ, 0..1) saturate near 0 or 1; tanh quantities near -1 or 1.
+    Unbounded quantities (the cell state) use tanh(values).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if bounded01:
+        return ((values < margin) | (values > 1 - margin)).mean(axis=0)
+    return (np.abs(np.tanh(values) if np.abs(values).max(initial=0) > 1 else values) > 1 - margin).mean(axis=0)
+
+
+def unit_order(values: np.ndarray, by: str = "index", bounded01: bool = False) -> np.ndarray:
+    """Unit indices of ``values`` (T, H) ordered by ``by`` (largest first; "index": 0..H-1)."""
+    values = np.asarray(values, dtype=np.float64)
+    if by == "index":
+        return np.arange(values.shape[1])
+    if by == "variance":
+        score = values.var(axis=0)
+    elif by == "mean":
+        score = values.mean(axis=0)
+    elif by == "saturation":
+        score = saturation(values, bounded01)
+    else:
+        raise ValueError(f"unknown ordering {by!r}; expected one of {ORDERINGS}")
+    return np.argsort(-score, kind="stable")
+
+
+TRACE_COLUMNS = ("forget_gate", "input_gate", "candidate", "output_gate", "cell", "hidden")
+
+
+def trace_csv(trace) -> str:
+    """The whole Trace as CSV: one row per (layer, step, unit), every quantity and pre-activation a column.
+
+    Values keep float32 precision (``repr`` of the float). An RNN layer has only ``hidden`` and
+    ``hidden_pre``; the gate columns stay empty.
+    """
+    import csv
+    import io
+
+    pre_names = [f"{g}_pre" for g in GATES]
+    header = ["layer", "step", "token", "token_id", "unit", *TRACE_COLUMNS, *pre_names, "hidden_pre"]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for k, layer in enumerate(trace.layers):
+        cols = [getattr(layer, q) if getattr(layer, q) is not None else None for q in TRACE_COLUMNS]
+        if layer.has_gates:
+            cols += [layer.gate_preactivation(g) for g in GATES] + [None]
+        else:
+            cols += [None] * len(GATES) + [layer.preactivation]
+        # (T, H, Q) as Python floats once, then rows
+        stacked = [c.tolist() if c is not None else None for c in cols]
+        for t, token in enumerate(trace.tokens):
+            head = [k, t, token, int(trace.token_ids[t])]
+            per_step = [c[t] if c is not None else None for c in stacked]
+            for j in range(layer.hidden_size):
+                writer.writerow([*head, j, *("" if c is None else c[j] for c in per_step)])
+    return buf.getvalue()
+
+
+def trace_json(trace, model_name: str = "") -> str:
+    """The whole Trace as JSON: tokens, outputs and every layer's arrays as nested lists."""
+    import json
+
+    layers = []
+    for layer in trace.layers:
+        arrays = {
+            name: getattr(layer, name).tolist()
+            for name in ("input", "h_prev", "preactivation", "c_prev", "input_gate", "forget_gate",
+                         "candidate", "output_gate", "cell", "hidden")
+            if getattr(layer, name) is not None
+        }  # fmt: skip
+        layers.append(arrays)
+    doc = {
+        "model": model_name,
+        "task": trace.task,
+        "cell_type": trace.cell_type,
+        "tokens": list(trace.tokens),
+        "token_ids": [int(i) for i in trace.token_ids],
+        "output_labels": list(trace.output_labels),
+        "probs": trace.probs.tolist(),
+        "unknown": [u.to_dict() for u in trace.unknown],
+        "gate_order_in_preactivation": list(GATES),
+        "layers": layers,
+    }
+    return json.dumps(doc)
+
 
 # --- classification: per-unit contributions to the decision ----------------------------------
 
