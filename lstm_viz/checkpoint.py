@@ -97,8 +97,8 @@ def validate_state_dict(state: dict[str, torch.Tensor], config: ModelConfig) -> 
         raise ValueError(f"the weights are missing keys {missing} (expected nn.LSTM / nn.RNN naming, see README)")
     if extra:
         raise ValueError(f"the weights have unexpected keys {extra}")
-    rows = state["embedding.weight"].shape[0]
-    if rows != config.vocab_size:
+    rows = state["embedding.weight"].shape[0] if state["embedding.weight"].dim() == 2 else None
+    if rows is not None and rows != config.vocab_size:
         raise ValueError(
             f"vocabulary size mismatch: the card's tokenizer has {config.vocab_size} tokens "
             f"but embedding.weight has {rows} rows"
@@ -158,6 +158,9 @@ def load_dir(path: str | Path) -> tuple[SequenceModel, dict]:
         if not (path / name).is_file():
             raise ValueError(f"{path} has no {name}")
     card = parse_card((path / CARD).read_bytes())
+    size = (path / WEIGHTS).stat().st_size
+    if size > MAX_WEIGHTS_BYTES:  # refuse before reading it into memory
+        raise ValueError(f"the weights file is {size / 2**20:.1f} MB; the limit is {MAX_WEIGHTS_BYTES // 2**20} MB")
     state = read_weights((path / WEIGHTS).read_bytes())
     return build_model(state, card), card
 
@@ -167,6 +170,7 @@ def _atomic_write(target: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes the file owner-only; a model is meant to be shared
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
