@@ -51,6 +51,8 @@ def _train(args) -> int:
     model_config = ModelConfig(
         vocab_size=len(data.tokenizer), num_outputs=data.num_outputs, task=data.task, **model_fields
     )
+    if not zoo.NAME_RE.match(name):
+        raise ValueError(f"invalid model name {name!r}: use letters, digits, '.', '_' or '-'")
     out = Path(args.out) if args.out else zoo.user_dir() / name
     command = "python -m lstm_viz " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     card = train(
@@ -97,7 +99,11 @@ def _trace(args) -> int:
 
     model = zoo.load(args.name)
     tr = model.trace(args.text, max_tokens=args.max_tokens)
+    if not 0 <= args.layer < tr.num_layers:
+        raise ValueError(f"--layer must be between 0 and {tr.num_layers - 1}, got {args.layer}")
     layer = tr.layers[args.layer]
+    if args.unit is not None and not 0 <= args.unit < layer.hidden_size:
+        raise ValueError(f"--unit must be between 0 and {layer.hidden_size - 1}, got {args.unit}")
     units = list(range(min(args.units, layer.hidden_size))) if args.unit is None else [args.unit]
     for u in tr.unknown:
         print(f"note: {u.piece!r} at step {u.position} is not in the vocabulary; the model sees {u.replacement!r}")
