@@ -6,6 +6,8 @@ server. Sections are grouped by the page that uses them; shared helpers sit at t
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -13,9 +15,375 @@ import plotly.graph_objects as go
 
 # --- explorer: Step Through, Gate Heatmaps, Equations ----------------------------------------
 
+FONT_SIZE = 16  # readable on a classroom projector
+QUANTITY_LABELS = {
+    "forget_gate": "f  forget gate",
+    "input_gate": "i  input gate",
+    "candidate": "g  candidate",
+    "output_gate": "o  output gate",
+    "cell": "c  cell state",
+    "hidden": "h  hidden state",
+    "preactivation": "pre-activation",
+}
+GATE_SCALE = "Viridis"  # 0..1 quantities (σ gates)
+SIGNED_SCALE = "RdBu_r"  # signed quantities, symmetric around 0: blue negative, red positive
+
+
+def _visible(token: str) -> str:
+    return token.replace("\n", "↵").replace(" ", "␣").replace("\t", "⇥")
+
+
+def _layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=50 if title else 20, b=10),
+        font=dict(size=FONT_SIZE),
+        title=dict(text=title, font=dict(size=FONT_SIZE + 4)) if title else None,
+        hoverlabel=dict(font_size=FONT_SIZE),
+    )
+    return fig
+
+
+def value_range(name: str, values: np.ndarray) -> tuple[float, float, str]:
+    """(zmin, zmax, colourscale) for a quantity: gates 0..1, the rest symmetric around 0."""
+    if name in ("forget_gate", "input_gate", "output_gate"):
+        return 0.0, 1.0, GATE_SCALE
+    if name in ("candidate", "hidden"):
+        return -1.0, 1.0, SIGNED_SCALE
+    m = float(np.max(np.abs(values))) if np.size(values) else 1.0
+    return -max(m, 1e-6), max(m, 1e-6), SIGNED_SCALE
+
+
+def gate_strip(values: dict[str, np.ndarray], order: np.ndarray | None = None, unit: int | None = None) -> go.Figure:
+    """One row per quantity (f, i, g, o, c, h or h, pre-activation), one column per unit, at one step.
+
+    ``values`` maps quantity name -> (H,); ``order`` lists units left to right; ``unit`` is marked.
+    Hover shows the quantity, unit index and exact value.
+    """
+    from plotly.subplots import make_subplots
+
+    names = list(values)
+    n_units = len(next(iter(values.values())))
+    order = np.arange(n_units) if order is None else np.asarray(order)
+    fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.025)
+    x = [str(int(u)) for u in order]
+    for row, name in enumerate(names, start=1):
+        v = np.asarray(values[name], dtype=np.float64)[order]
+        zmin, zmax, scale = value_range(name, v)
+        fig.add_trace(
+            go.Heatmap(
+                z=v[None, :],
+                x=x,
+                y=[QUANTITY_LABELS.get(name, name)],
+                zmin=zmin,
+                zmax=zmax,
+                colorscale=scale,
+                showscale=False,
+                customdata=order[None, :],
+                hovertemplate=QUANTITY_LABELS.get(name, name)
+                + "<br>unit %{customdata}<br>value %{z:.4f}<extra></extra>",
+                xgap=1 if n_units <= 128 else 0,
+            ),
+            row=row,
+            col=1,
+        )
+    if unit is not None and unit in order:
+        fig.add_vline(x=str(int(unit)), line=dict(color="black", width=2))
+    fig.update_xaxes(type="category", showticklabels=n_units <= 64, title=None)
+    fig.update_xaxes(showticklabels=n_units <= 64, row=len(names), col=1, title="unit (in the order chosen)")
+    return _layout(fig, height=70 * len(names) + 80)
+
+
+def quantity_heatmap(
+    values: np.ndarray,
+    tokens: list[str],
+    name: str,
+    units: np.ndarray | None = None,
+    step: int | None = None,
+    unit: int | None = None,
+    height: int = 420,
+) -> go.Figure:
+    """Tokens (x, in reading order) by units (y, in ``units`` order) for one quantity (T, H).
+
+    The cell state uses a symmetric colour scale around 0; gates 0..1. Hover: token, step, unit,
+    value. The selected step and unit are outlined by two lines.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    units = np.arange(values.shape[1]) if units is None else np.asarray(units)
+    z = values[:, units].T  # (U, T)
+    zmin, zmax, scale = value_range(name, z)
+    steps = np.arange(values.shape[0])
+    labels = [f"{t}:{_visible(tok)}" for t, tok in zip(steps, tokens, strict=True)]
+    tok = np.array([_visible(t) for t in tokens], dtype=object)
+    custom = np.dstack(np.broadcast_arrays(tok[None, :], units[:, None]))  # (U, T, 2)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=labels,
+            y=[f"u{u}" for u in units],
+            zmin=zmin,
+            zmax=zmax,
+            colorscale=scale,
+            customdata=custom,
+            colorbar=dict(title=dict(text=QUANTITY_LABELS.get(name, name).split("  ")[0], side="top"), thickness=14),
+            hovertemplate="token %{customdata[0]!r}<br>step %{x}<br>unit %{customdata[1]}<br>"
+            + QUANTITY_LABELS.get(name, name).split("  ")[-1]
+            + " %{z:.4f}<extra></extra>",
+        )
+    )
+    if step is not None and 0 <= step < len(labels):
+        fig.add_vline(x=labels[step], line=dict(color="black", width=2))
+    if unit is not None and unit in units:
+        fig.add_hline(y=f"u{unit}", line=dict(color="black", width=2))
+    fig.update_xaxes(type="category", title="token (step:character)", tickangle=0, automargin=True)
+    fig.update_yaxes(type="category", title="unit", autorange="reversed", showticklabels=len(units) <= 48)
+    return _layout(fig, height, title=QUANTITY_LABELS.get(name, name))
+
+
+def cell_lines(cell: np.ndarray, tokens: list[str], units, step: int | None = None) -> go.Figure:
+    """The cell state of the chosen ``units`` along the text (x: token, y: c_t)."""
+    cell = np.asarray(cell)
+    labels = [f"{t}:{_visible(tok)}" for t, tok in enumerate(tokens)]
+    fig = go.Figure()
+    for u in units:
+        fig.add_trace(
+            go.Scatter(
+                x=labels,
+                y=cell[:, int(u)],
+                mode="lines+markers" if len(tokens) <= 80 else "lines",
+                name=f"unit {int(u)}",
+                hovertemplate=f"unit {int(u)}<br>%{{x}}<br>c = %{{y:.4f}}<extra></extra>",
+            )
+        )
+    if step is not None and 0 <= step < len(labels):
+        fig.add_vline(x=labels[step], line=dict(color="black", width=1, dash="dot"))
+    fig.add_hline(y=0, line=dict(color="#999", width=1))
+    fig.update_xaxes(type="category", title="token (step:character)")
+    fig.update_yaxes(title="cell state c")
+    fig.update_layout(legend=dict(orientation="h", y=1.12))
+    return _layout(fig, 360, title="Cell state of the chosen units")
+
+
+def next_token_bars(probs: np.ndarray, labels: list[str], actual: str | None = None, k: int = 10) -> go.Figure:
+    """Top-``k`` next-token probabilities, largest on top; the actual next token in orange."""
+    probs = np.asarray(probs, dtype=np.float64)
+    top = np.argsort(-probs, kind="stable")[:k][::-1]
+    names = [repr(_visible(labels[i])) for i in top]
+    colours = ["#ff7f0e" if labels[i] == actual else "#1f77b4" for i in top]
+    fig = go.Figure(
+        go.Bar(
+            x=probs[top],
+            y=names,
+            orientation="h",
+            marker_color=colours,
+            text=[f"{p:.1%}" for p in probs[top]],
+            textposition="outside",
+            hovertemplate="next %{y}<br>p = %{x:.4f}<extra></extra>",
+        )
+    )
+    title = "Next character: top 10"
+    if actual is not None:
+        rank = int((probs > probs[labels.index(actual)]).sum()) + 1 if actual in labels else None
+        title += f" (actual next {_visible(actual)!r} in orange" + (f", rank {rank})" if rank else ")")
+    fig.update_xaxes(title="probability", range=[0, min(1.0, float(probs[top].max()) * 1.25 + 0.02)])
+    fig.update_yaxes(type="category")
+    return _layout(fig, 420, title=title)
+
+
+def class_prob_lines(probs: np.ndarray, labels: list[str], tokens: list[str], step: int | None = None) -> go.Figure:
+    """Running class probabilities after each token, with the current step marked."""
+    probs = np.asarray(probs)
+    x = [f"{t}:{_visible(tok)}" for t, tok in enumerate(tokens)]
+    fig = go.Figure()
+    for c, label in enumerate(labels):
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=probs[:, c],
+                name=label,
+                mode="lines+markers",
+                hovertemplate=f"{label}<br>%{{x}}<br>p = %{{y:.4f}}<extra></extra>",
+            )
+        )
+    if step is not None and 0 <= step < len(x):
+        fig.add_vline(x=x[step], line=dict(color="black", width=2))
+    fig.update_xaxes(type="category", title="token (step:word)")
+    fig.update_yaxes(title="probability", range=[0, 1])
+    fig.update_layout(legend=dict(orientation="h", y=1.15))
+    return _layout(fig, 380, title="Running prediction after each token")
+
+
+def output_bars(probs: np.ndarray, labels: list[str], title: str) -> go.Figure:
+    """Probabilities of each class at one step (classifiers and sequence tasks)."""
+    probs = np.asarray(probs, dtype=np.float64)
+    fig = go.Figure(
+        go.Bar(
+            x=probs,
+            y=[str(label) for label in labels],
+            orientation="h",
+            text=[f"{p:.1%}" for p in probs],
+            textposition="outside",
+            hovertemplate="%{y}<br>p = %{x:.4f}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title="probability", range=[0, 1.15])
+    fig.update_yaxes(type="category", autorange="reversed")
+    return _layout(fig, max(220, 60 * len(labels) + 120), title=title)
+
+
+def annotated_cell_svg(svg: str, values: dict[str, float] | None = None) -> str:
+    """The hand-drawn cell diagram (assets/lstm_cell.svg) with live numbers filled in.
+
+    The SVG holds empty ``<text id="val-NAME">`` slots for NAME in c_prev, f, i, g, o, c, h,
+    h_prev, x; each gets ``values[NAME]`` formatted to 3 decimals (strings are escaped). Unknown names are ignored.
+    """
+    for name, value in (values or {}).items():
+        slot = f'id="val-{name}"'
+        at = svg.find(slot)
+        if at < 0:
+            continue
+        close = svg.find("</text>", at)
+        open_end = svg.find(">", at)
+        shown = html.escape(value) if isinstance(value, str) else f"{value:+.3f}"
+        svg = svg[: open_end + 1] + shown + svg[close:]
+    return svg
+
+
 # --- generation ------------------------------------------------------------------------------
 
 # --- classification --------------------------------------------------------------------------
+
+CLASS_COLOURS = ("#d62728", "#2ca02c", "#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+
+
+def running_probabilities(probs: np.ndarray, tokens: list[str], labels: list[str]) -> go.Figure:
+    """Class probabilities after each token: lines for two classes, a stacked area for more."""
+    probs = np.asarray(probs, dtype=float)
+    if probs.ndim != 2 or probs.shape[0] != len(tokens) or probs.shape[1] != len(labels):
+        raise ValueError(f"probs {probs.shape} must be (len(tokens)={len(tokens)}, len(labels)={len(labels)})")
+    x = np.arange(len(tokens))
+    hover = [f"step {t}: {tok!r}" for t, tok in enumerate(tokens)]
+    fig = go.Figure()
+    stacked = len(labels) > 2
+    for c, label in enumerate(labels):
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=probs[:, c],
+                name=label,
+                mode="lines" if stacked else "lines+markers",
+                stackgroup="classes" if stacked else None,
+                line={"color": CLASS_COLOURS[c % len(CLASS_COLOURS)], "width": 2},
+                customdata=hover,
+                hovertemplate=f"%{{customdata}}<br>P({label}) = %{{y:.3f}}<extra></extra>",
+            )
+        )
+    if not stacked:
+        fig.add_hline(y=0.5, line={"color": "#999", "dash": "dot"})
+    ticks = x if len(x) <= 40 else x[:: max(1, len(x) // 40)]
+    fig.update_layout(
+        title="Running prediction: class probabilities after each token",
+        xaxis={
+            "title": "token read",
+            "tickmode": "array",
+            "tickvals": ticks,
+            "ticktext": [repr(tokens[t])[1:-1][:12] for t in ticks],
+        },
+        yaxis={"title": "probability", "range": [0, 1]},
+        height=360,
+        margin={"l": 50, "r": 20, "t": 50, "b": 60},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+    )
+    return fig
+
+
+def contribution_bars(contributions: np.ndarray, units: np.ndarray, bias: float, logit: float, label: str) -> go.Figure:
+    """The top units' shares W[c,u]·h[u] of class ``label``'s logit, plus 'all other units' and the bias."""
+    contributions = np.asarray(contributions, dtype=float)
+    units = np.asarray(units, dtype=int)
+    rest = float(contributions.sum() - contributions[units].sum())
+    names = [f"unit {u}" for u in units] + ["all other units", "bias"]
+    values = [*contributions[units].tolist(), rest, float(bias)]
+    colours = ["#2ca02c" if v >= 0 else "#d62728" for v in values[:-2]] + ["#aaaaaa", "#555555"]
+    fig = go.Figure(
+        go.Bar(
+            x=values[::-1],
+            y=names[::-1],
+            orientation="h",
+            marker={"color": colours[::-1]},
+            text=[f"{v:+.3f}" for v in values[::-1]],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:+.4f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=f"Shares of the final {label!r} logit ({logit:+.3f} = bias + sum over all units)",
+        xaxis={"title": "head weight × hidden value", "zeroline": True, "zerolinecolor": "#333"},
+        height=max(260, 32 * len(names) + 90),
+        margin={"l": 120, "r": 20, "t": 50, "b": 40},
+    )
+    return fig
+
+
+def unit_cell_traces(cell: np.ndarray, units: np.ndarray, tokens: list[str], contributions: np.ndarray) -> go.Figure:
+    """Cell state C_t of the given units across the text (one line each, legend shows its share)."""
+    cell = np.asarray(cell, dtype=float)
+    x = np.arange(cell.shape[0])
+    hover = [f"step {t}: {tok!r}" for t, tok in enumerate(tokens)]
+    fig = go.Figure()
+    for k, u in enumerate(np.asarray(units, dtype=int)):
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=cell[:, u],
+                mode="lines",
+                name=f"unit {u} ({contributions[u]:+.2f})",
+                line={"color": CLASS_COLOURS[k % len(CLASS_COLOURS)], "width": 2},
+                customdata=hover,
+                hovertemplate=f"unit {u}<br>%{{customdata}}<br>C = %{{y:.3f}}<extra></extra>",
+            )
+        )
+    fig.add_hline(y=0, line={"color": "#999", "dash": "dot"})
+    fig.update_layout(
+        title="Cell state C_t of the top units while reading",
+        xaxis={"title": "token read"},
+        yaxis={"title": "cell state"},
+        height=340,
+        margin={"l": 50, "r": 20, "t": 50, "b": 40},
+    )
+    return fig
+
+
+def confusion_heatmap(matrix, labels: list[str]) -> go.Figure:
+    """Confusion matrix counts: rows = true class, columns = predicted class."""
+    matrix = np.asarray(matrix, dtype=float)
+    if matrix.shape != (len(labels), len(labels)):
+        raise ValueError(f"confusion matrix {matrix.shape} does not match {len(labels)} labels")
+    totals = matrix.sum(axis=1, keepdims=True)
+    share = np.divide(matrix, totals, out=np.zeros_like(matrix), where=totals > 0)
+    fig = go.Figure(
+        go.Heatmap(
+            z=share,
+            x=labels,
+            y=labels,
+            colorscale="Blues",
+            zmin=0,
+            zmax=1,
+            text=matrix.astype(int),
+            texttemplate="%{text}",
+            hovertemplate="true %{y}, predicted %{x}: %{text} (%{z:.0%} of the row)<extra></extra>",
+            colorbar={"title": "row share"},
+        )
+    )
+    fig.update_layout(
+        title="Held-out confusion matrix (rows: true class, columns: predicted)",
+        xaxis={"title": "predicted", "side": "bottom"},
+        yaxis={"title": "true", "autorange": "reversed"},
+        height=120 + 48 * len(labels),
+        margin={"l": 100, "r": 20, "t": 50, "b": 60},
+    )
+    return fig
+
 
 # --- RNN versus LSTM -------------------------------------------------------------------------
 
