@@ -23,6 +23,13 @@ SYMBOLS = {
 ACTIVATION = {"forget_gate": "σ", "input_gate": "σ", "candidate": "tanh", "output_gate": "σ", "hidden": "tanh"}
 
 
+def layer_quantities(layer_trace) -> dict[str, np.ndarray]:
+    """What a layer shows, each (T, H): f, i, g, o, c, h for an LSTM; h and its pre-activation for an RNN."""
+    if layer_trace.has_gates:
+        return {name: getattr(layer_trace, name) for name in SYMBOLS}
+    return {"hidden": layer_trace.hidden, "preactivation": layer_trace.preactivation}
+
+
 @dataclass(frozen=True)
 class LayerWeights:
     """One layer's weights as numpy: W_ih (G*H, D), W_hh (G*H, H), b_ih and b_hh (G*H,); G = 4 or 1."""
