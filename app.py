@@ -17,7 +17,9 @@ PAGES = {
         st.Page("pages/heatmaps.py", title="Gate Heatmaps", icon="🌡️"),
         st.Page("pages/equations.py", title="Equations", icon="🧮"),
     ],
-    "Models": [],
+    "Models": [
+        st.Page("pages/train.py", title="Train", icon="🏋️"),
+    ],
 }
 
 state.init()

@@ -69,6 +69,31 @@ def threads_per_job() -> int:
     return max(1, spare // max_jobs())
 
 
+def device_label() -> str:
+    """Where a job would train: the GPU's name, or the CPU with the threads one job gets."""
+    import platform
+
+    import torch
+
+    if torch.cuda.is_available():
+        return f"GPU: {torch.cuda.get_device_name(0)}"
+    return f"CPU ({platform.machine()}, {threads_per_job()} thread{'s' * (threads_per_job() != 1)} per job)"
+
+
+def eval_interval(steps: int | None, on_gpu: bool) -> int:
+    """Steps between evaluations: about ten per step budget, or a fixed rhythm for a time budget."""
+    if steps:
+        return min(500, max(10, steps // 10))
+    return 200 if on_gpu else 50  # CPU: one evaluation (and sample) every 10 to 30 seconds
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
+    seconds = max(0, round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
+
+
 @dataclass(frozen=True)
 class TrainRequest:
     """What to train: a preset, or a character model of ``corpus_text``; None keeps the default."""
@@ -183,6 +208,15 @@ class Snapshot:
     metrics: dict = field(default_factory=dict)  # the latest evaluation's metrics
     error: str | None = None
     saved: bool = False  # a checkpoint exists in the user model folder
+
+    def curves(self) -> tuple[list[int], list[float], list[int], list[float]]:
+        """(training steps, training losses, evaluation steps, held-out losses) for the plot."""
+        return (
+            [step for step, _ in self.losses],
+            [loss for _, loss in self.losses],
+            [step for step, _ in self.evals],
+            [loss for _, loss in self.evals],
+        )
 
     @property
     def active(self) -> bool:

@@ -52,3 +52,12 @@ def read_corpus_file(path: Path) -> str:
     for notice in notices:
         print(f"note: {notice}")
     return text
+
+
+def vocabulary(text: str) -> tuple[list[str], list[int]]:
+    """The characters a model trained on ``text`` will know (in id order) and how often each occurs."""
+    from collections import Counter
+
+    counts = Counter(text)
+    chars = sorted(counts)  # the order of CharTokenizer.from_corpus
+    return chars, [counts[c] for c in chars]

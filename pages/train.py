@@ -1,0 +1,223 @@
+"""Train page: train a model from a preset or your own text, watch it learn, keep it.
+
+The run is a background job (:mod:`lstm_viz.jobs`); this page starts it, polls its snapshot
+from a fragment that reruns every second, and stops it. Finished models join the model list
+of every page (``cache.refresh_models``). Your models can be downloaded as a zip or deleted,
+and a model trained elsewhere can be uploaded (:mod:`lstm_viz.usermodels`).
+"""
+
+from functools import partial
+from uuid import uuid4
+
+import streamlit as st
+
+from lstm_viz import jobs, plots, presets, usermodels
+from lstm_viz.data.upload import decode_corpus, vocabulary
+from lstm_viz.ui import cache, state
+
+OWN_TEXT = "Your own text"
+HIDDEN_SIZES = [32, 64, 128, 256, 512]
+POLL_SECONDS = 1.0
+
+st.title("Train a model")
+st.caption(
+    f"Device: **{jobs.device_label()}** · at most {jobs.max_jobs()} training runs at once on this server. "
+    "The run goes on in the background if you open another page."
+)
+session_id = st.session_state.setdefault("train_session", uuid4().hex)
+manager = jobs.manager()
+
+
+def corpus_panel() -> tuple[str, str] | None:
+    """The uploaded text, decoded, with its notices and vocabulary; None until it is usable."""
+    upload = st.file_uploader(
+        "A plain-text file (song lyrics, code, a novel…)", key="train_corpus", help="UTF-8, UTF-16 or Windows-1252"
+    )
+    if upload is None:
+        st.info("Upload a text file to train a character model on it.", icon="📄")
+        return None
+    try:
+        text, notices = decode_corpus(upload.getvalue())
+    except ValueError as err:
+        st.error(f"{upload.name}: {err}", icon="🚫")
+        return None
+    for notice in notices:
+        st.warning(notice, icon="✂️")
+    chars, counts = vocabulary(text)
+    shown = "".join({"\n": "↵", " ": "␣", "\t": "⇥"}.get(c, c) for c in chars)
+    st.markdown(f"**{len(text):,} characters; the model's vocabulary has {len(chars)} characters:**")
+    st.code(shown, language=None, wrap_lines=True)
+    st.plotly_chart(plots.vocabulary_bars(chars, counts), key="train_vocab_chart")
+    return text, upload.name
+
+
+def setup_form() -> None:
+    """Choose what and how long to train, then Start."""
+    options = [*presets.PRESETS, OWN_TEXT]
+    choice = st.selectbox(
+        "Train on",
+        options,
+        key="train_source",
+        format_func=lambda n: n if n == OWN_TEXT else presets.PRESETS[n].title,
+    )
+    corpus = None
+    if choice == OWN_TEXT:
+        corpus = corpus_panel()
+        default_name = f"{corpus[1].rsplit('.', 1)[0]}-char" if corpus else "my-text-char"
+    else:
+        st.caption(presets.PRESETS[choice].description)
+        default_name = f"my-{choice}"
+    left, right = st.columns(2)
+    with left:
+        name = st.text_input("Name of the new model", value=default_name, key="train_name", max_chars=64)
+        layers = st.number_input("Layers", min_value=1, max_value=3, value=1, key="train_layers")
+        hidden = st.select_slider("Hidden size (units per layer)", HIDDEN_SIZES, value=128, key="train_hidden")
+    with right:
+        budget = st.radio("Train for", ["minutes", "steps"], horizontal=True, key="train_budget")
+        if budget == "minutes":
+            minutes = st.number_input("Minutes", 0.25, 60.0, 2.0, step=0.25, key="train_minutes")
+            steps = None
+        else:
+            steps = st.number_input("Steps", 10, 20000, 300, step=10, key="train_steps")
+            minutes = None
+    if not st.button("Start training", type="primary", key="train_start", disabled=choice == OWN_TEXT and not corpus):
+        return
+    request = jobs.TrainRequest(
+        name=name.strip(),
+        preset=None if choice == OWN_TEXT else choice,
+        corpus_text=corpus[0] if corpus else None,
+        corpus_name=corpus[1] if corpus else "corpus.txt",
+        num_layers=int(layers),
+        hidden_size=int(hidden),
+        steps=int(steps) if steps else None,
+        minutes=float(minutes) if minutes else None,
+        eval_every=jobs.eval_interval(int(steps) if steps else None, jobs.device_label().startswith("GPU")),
+    )
+    try:
+        manager.start(session_id, request)
+    except jobs.BusyError as err:
+        st.warning(f"Busy, try again: {err}.", icon="⏳")
+        return
+    except ValueError as err:
+        st.error(str(err), icon="🚫")
+        return
+    st.rerun()
+
+
+def progress_panel(snap: jobs.Snapshot) -> None:
+    """Progress bar, numbers, loss curves and the latest sample of one job."""
+    steps_text = f"step {snap.step:,}" + (f" of {snap.total_steps:,}" if snap.total_steps else "")
+    status = {
+        "preparing": "Preparing the data…",
+        "running": "Training" if snap.progress < 1 else "Final evaluation on the held-out text…",
+        "stopping": "Stopping: saving the weights…",
+        "done": "Finished",
+        "stopped": "Stopped",
+        "failed": "Failed",
+    }[snap.status]
+    st.progress(min(max(snap.progress, 0.0), 1.0), text=f"**{snap.name}** · {status} · {steps_text}")
+    cols = st.columns(4)
+    cols[0].metric("Tokens per second", f"{snap.tokens_per_s:,.0f}")
+    cols[1].metric("Time left", jobs.format_duration(snap.seconds_left) if snap.active else "–")
+    cols[2].metric("Held-out loss", f"{snap.evals[-1][1]:.3f}" if snap.evals else "–")
+    cols[3].metric("Elapsed", jobs.format_duration(snap.elapsed))
+    if snap.device:
+        st.caption(f"{snap.device} · {snap.num_parameters:,} parameters · {snap.description}")
+    if snap.losses or snap.evals:
+        unit = snap.metrics.get("val_loss_unit", "nats per token")
+        st.plotly_chart(plots.training_curves(*snap.curves(), unit=unit), key="train_curves")
+    if snap.sample is not None:
+        st.markdown(f"**Sample written by the model at step {snap.sample_step:,}:**")
+        st.code(snap.sample, language=None, wrap_lines=True)
+
+
+def job_panel() -> None:
+    job = manager.get(session_id)
+    if job is None:
+        return
+    snap = job.snapshot()
+    progress_panel(snap)
+    if snap.active:
+        if st.button("Stop", key="train_stop", disabled=snap.status == "stopping", help="Keeps the weights so far"):
+            job.stop()
+            st.rerun()
+        return
+    if st.session_state.get("train_seen_end") != id(job):
+        st.session_state["train_seen_end"] = id(job)
+        cache.refresh_models()  # the new model appears in every page's picker
+        st.rerun()  # redraw the whole page once: model list below, no more polling
+    if snap.status == "failed":
+        st.error(f"The run failed: {snap.error}", icon="💥")
+        if snap.saved:
+            st.info("Its last good checkpoint was kept; find it under Your models.")
+    else:
+        what = "finished" if snap.status == "done" else "was stopped; the weights so far were saved"
+        st.success(f"**{snap.name}** {what}. It is now in the model picker of every page.", icon="✅")
+    if st.button("Train another model", key="train_again"):
+        manager.forget(session_id)
+        st.rerun()
+
+
+def your_models() -> None:
+    st.subheader("Your models")
+    mine = [m for m in cache.list_models() if not m.shipped]
+    if not mine:
+        st.caption("Models you train or upload appear here and in every page's model picker.")
+        return
+    busy = manager.training_names()
+    for info in mine:
+        metrics = info.card.get("metrics", {})
+        loss = metrics.get("val_loss")
+        detail = f"held-out loss {loss:.3f} {metrics.get('val_loss_unit', '')}" if isinstance(loss, float) else ""
+        source = "uploaded" if "uploaded" in info.card else f"{info.card.get('training', {}).get('steps', '?')} steps"
+        cols = st.columns([4, 1, 1, 1])
+        cols[0].markdown(f"**{info.name}** · {info.card.get('task')} · {source} · {detail}")
+        cols[1].download_button(
+            "Download zip",
+            data=partial(usermodels.export_zip, info.name),
+            file_name=f"{info.name}.zip",
+            mime="application/zip",
+            key=f"train_download_{info.name}",
+            on_click="ignore",
+        )
+        if cols[2].button("Step through", key=f"train_open_{info.name}"):
+            state.open_in("pages/step_through.py", info.name, state.DEFAULT_TEXT)
+        if cols[3].button("Delete", key=f"train_delete_{info.name}", disabled=info.name in busy):
+            try:
+                usermodels.delete(info.name)
+            except ValueError as err:
+                st.error(str(err), icon="🚫")
+                return
+            cache.refresh_models()
+            st.rerun()
+
+
+def upload_model() -> None:
+    st.subheader("Upload a model")
+    st.caption(
+        "A `.zip` holding `model.safetensors` and `card.json`, or those two files. Pickle files "
+        "(`.pt`, `.pth`, `.bin`, `.pkl`) are refused: see the README for converting a PyTorch `nn.LSTM`."
+    )
+    files = st.file_uploader("Model files", accept_multiple_files=True, key="train_model_files")
+    name = st.text_input("Name (optional; default: the card's name)", key="train_model_name", max_chars=64)
+    if not st.button("Add to my models", key="train_model_install", disabled=not files):
+        return
+    try:
+        info = usermodels.install([(f.name, f.getvalue()) for f in files], name=name.strip() or None)
+    except ValueError as err:
+        st.error(f"The model was not added: {err}", icon="🚫")
+        return
+    cache.refresh_models()
+    st.success(f"Added **{info.name}**; it is now in the model picker of every page.", icon="✅")
+
+
+current = manager.get(session_id)
+if current is None:
+    setup_form()
+else:
+    active = current.snapshot().active
+    st.fragment(job_panel, run_every=POLL_SECONDS if active else None)()
+st.divider()
+upload_model()
+st.divider()
+your_models()
