@@ -21,6 +21,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
+
 # Typographic characters whose ASCII look-alike a character model will know.
 _LOOKALIKES = {
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'",
@@ -99,6 +101,13 @@ class CharTokenizer:
             pieces.append(char)
             spans.append((pos, pos + 1))
         return Encoding(ids, pieces, spans, unknown)
+
+    def encode_ids(self, text: str) -> np.ndarray:
+        """Only the ids of :meth:`encode`, as int64: fast for a whole corpus."""
+        try:
+            return np.fromiter(map(self.index.__getitem__, text), np.int64, len(text))
+        except KeyError:  # some characters need a stand-in: take the general path
+            return np.asarray(self.encode(text).ids, dtype=np.int64)
 
     def decode(self, ids) -> str:
         return "".join(self.vocab[int(i)] for i in ids)

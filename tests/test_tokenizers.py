@@ -213,3 +213,9 @@ def test_any_text_keeps_the_invariants(text):
     assert len(chars.encode(text)) == len(text)
     words = WordTokenizer(["<pad>", "<unk>", "good", "n't", "'s", "!"])
     check_consistent(words, text)
+
+
+@pytest.mark.parametrize("text", ["", "To be, or not", "caf\u00e9 \U0001f44d\t!"])
+def test_char_encode_ids_fast_path_equals_encode(chars, text):
+    ids = chars.encode_ids(text)
+    assert ids.dtype.name == "int64" and ids.tolist() == chars.encode(text).ids

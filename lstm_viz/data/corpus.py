@@ -55,7 +55,7 @@ class CharCorpus:
         if len(text) < 2 * seq_len + 2:
             raise ValueError(f"the corpus has {len(text):,} characters; at least {2 * seq_len + 2:,} are needed")
         self.tokenizer = tokenizer or CharTokenizer.from_corpus(text)
-        ids = np.asarray(self.tokenizer.encode(text).ids, dtype=np.int64)
+        ids = self.tokenizer.encode_ids(text)
         cut = split_by_position(len(ids), held_out)
         self.train_ids = torch.from_numpy(ids[:cut])
         self.val_ids = torch.from_numpy(ids[cut:])
