@@ -1,0 +1,229 @@
+"""Background training jobs: progress, stop, crash, limits, parity with the command line, and
+the promise that training never touches a cached (shared) model."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+import pytest
+import torch
+
+from lstm_viz import checkpoint, jobs, zoo
+from lstm_viz.__main__ import main as cli_main
+from lstm_viz.data.corpus import CharCorpus
+from lstm_viz.train import pick_device
+
+TINY = {"num_layers": 1, "hidden_size": 16, "batch_size": 8}
+
+
+def corpus_text(n: int = 20000, seed: int = 0) -> str:
+    words = [
+        "the",
+        "cat",
+        "sat",
+        "on",
+        "a",
+        "mat",
+        "and",
+        "saw",
+        "her",
+        "dog",
+        "run",
+        "to",
+        "the",
+        "old",
+        "red",
+        "barn",
+        "while",
+        "it",
+        "rained",
+    ]
+    rng = random.Random(seed)
+    lines, size = [], 0
+    while size < n:
+        line = " ".join(rng.choice(words) for _ in range(rng.randint(4, 10))).capitalize() + ".\n"
+        lines.append(line)
+        size += len(line)
+    return "".join(lines)[:n]
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """An empty user model folder and a fresh job manager; every job is stopped afterwards."""
+    monkeypatch.setenv("LSTM_VIZ_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LSTM_VIZ_TRAIN_THREADS", "1")
+    fresh = jobs.JobManager()
+    monkeypatch.setattr(jobs, "_MANAGER", fresh)
+    yield tmp_path / "home"
+    for job in fresh.running():
+        job.stop()
+        job.thread.join(60)
+
+
+def request(name: str, **fields) -> jobs.TrainRequest:
+    return jobs.TrainRequest(name=name, corpus_text=corpus_text(), corpus_name="tiny.txt", **{**TINY, **fields})
+
+
+def test_job_trains_reports_progress_and_saves_a_loadable_user_model(home):
+    main_threads = torch.get_num_threads()
+    job = jobs.manager().start("s1", request("tiny", steps=30, eval_every=10))
+    snap = jobs.manager().wait("s1", timeout=120)
+    assert snap.status == "done", snap.error
+    assert snap.step == 30 and snap.progress == 1.0 and snap.seconds_left == 0.0
+    assert [s for s, _ in snap.evals] == [10, 20, 30]
+    assert [s for s, _ in snap.losses] == [1, 10, 20, 30]  # train() reports every 10 steps and the first
+    assert snap.tokens_per_s > 0 and snap.saved
+    assert snap.device.startswith("CPU") and "1 threads" in snap.device  # the job's own thread count
+    assert torch.get_num_threads() == main_threads  # ... which did not change this thread's
+    assert isinstance(snap.sample, str) and len(snap.sample) > 0 and snap.sample_step == 30
+
+    info = next(m for m in zoo.list() if m.name == "tiny")
+    assert not info.shipped and info.path == home / "tiny"
+    model = zoo.load("tiny")
+    assert model.card["training"]["command"] == job.request.command()
+    assert model.card["training"]["steps"] == 30 and not model.card["training"]["interrupted"]
+    # The held-out loss the page plotted last is what a fresh evaluation of the saved model gives.
+    data = CharCorpus(corpus_text(), name="tiny.txt", tokenizer=model.tokenizer)
+    fresh = data.evaluate(model.module, pick_device("cpu"), full=True)["val_loss"]
+    assert fresh == pytest.approx(snap.evals[-1][1], abs=1e-5)
+    assert model.card["metrics"]["val_loss"] == pytest.approx(fresh, abs=1e-5)
+
+
+def test_the_page_run_is_the_command_line_run(home, tmp_path):
+    """Command-line parity: the command a job records trains the same model from the shell."""
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text(corpus_text(), encoding="utf-8")
+    job = jobs.manager().start("s1", request("from-page", steps=20, eval_every=10))
+    assert jobs.manager().wait("s1", 120).status == "done"
+    argv = job.request.command().split()[3:]  # drop "python -m lstm_viz"
+    argv[argv.index("--corpus") + 1] = str(corpus)
+    argv[argv.index("--name") + 1] = "from-cli"
+    assert cli_main([*argv, "--threads", "1"]) == 0
+    page, cli = zoo.load("from-page"), zoo.load("from-cli")
+    assert page.card["training"]["config"] == cli.card["training"]["config"]
+    assert page.card["training"]["data_sha256"] == cli.card["training"]["data_sha256"]
+    for key, value in page.module.state_dict().items():
+        torch.testing.assert_close(value, cli.module.state_dict()[key], rtol=0, atol=1e-6)
+
+
+def test_stop_keeps_the_weights_so_far(home):
+    job = jobs.manager().start("s1", request("stopped", minutes=5, eval_every=10))
+    assert jobs.wait_until(lambda: job.snapshot().step >= 20, timeout=120)
+    job.stop()
+    snap = jobs.manager().wait("s1", timeout=60)
+    assert snap.status == "stopped"
+    assert 20 <= snap.step < 100_000 and snap.saved
+    model = zoo.load("stopped")
+    assert model.card["training"]["interrupted"] is True
+    assert model.card["training"]["steps"] >= 20
+    assert model.trace("The cat sat.").layers[0].hidden.shape == (12, 16)
+
+
+def test_server_limit_and_one_job_per_session(home, monkeypatch):
+    monkeypatch.setenv("LSTM_VIZ_MAX_JOBS", "1")
+    manager = jobs.manager()
+    first = manager.start("s1", request("first", minutes=5))
+    with pytest.raises(jobs.BusyError, match=r"busy.*limit is 1.*try again"):
+        manager.start("s2", request("second", steps=10))
+    with pytest.raises(ValueError, match="already training 'first'"):
+        manager.start("s1", request("third", steps=10))
+    first.stop()
+    manager.wait("s1", 60)
+    manager.start("s2", request("second", steps=10, eval_every=10))  # a free slot again
+    assert manager.wait("s2", 60).status == "done"
+
+
+def test_limit_setting(monkeypatch):
+    monkeypatch.setenv("LSTM_VIZ_MAX_JOBS", "3")
+    assert jobs.max_jobs() == 3
+    monkeypatch.setenv("LSTM_VIZ_MAX_JOBS", "lots")
+    assert jobs.max_jobs() == jobs.DEFAULT_MAX_JOBS
+    monkeypatch.setenv("LSTM_VIZ_MAX_JOBS", "0")
+    assert jobs.max_jobs() == 1
+
+
+def test_names_are_checked_before_a_job_starts(home):
+    manager = jobs.manager()
+    for bad in ("../evil", "", "a/b", ".hidden", "x" * 65):
+        with pytest.raises(ValueError, match="invalid model name"):
+            manager.start("s1", request(bad, steps=10))
+    job = manager.start("s1", request("taken", steps=10, eval_every=10))
+    manager.wait("s1", 60)
+    with pytest.raises(ValueError, match="already exists"):
+        manager.start("s2", request("taken", steps=10))
+    shipped = [m.name for m in zoo.list() if m.shipped]
+    for name in shipped[:1]:
+        with pytest.raises(ValueError, match="shipped model"):
+            manager.start("s2", request(name, steps=10))
+    assert job.snapshot().status == "done"
+
+
+class ExplodingData:
+    """Task data that fails at its 25th batch, after the checkpoint at step 20."""
+
+    def __init__(self, data):
+        self.data, self.calls = data, 0
+
+    def __getattr__(self, name):
+        return getattr(self.data, name)
+
+    def batch(self, batch_size, rng):
+        self.calls += 1
+        if self.calls > 25:  # the first call measures the batch shape
+            raise RuntimeError("boom: the data loader broke")
+        return self.data.batch(batch_size, rng)
+
+
+def test_a_crashed_job_reports_its_error_and_keeps_the_last_checkpoint(home, monkeypatch):
+    real = jobs.build_run
+
+    def exploding(req):
+        data, model_config, train_config, extra = real(req)
+        return ExplodingData(data), model_config, train_config, extra
+
+    monkeypatch.setattr(jobs, "build_run", exploding)
+    jobs.manager().start("s1", request("crashy", steps=100, eval_every=10))
+    snap = jobs.manager().wait("s1", 60)
+    assert snap.status == "failed" and not snap.active
+    assert snap.error == "RuntimeError: boom: the data loader broke"
+    assert snap.saved and zoo.load("crashy").card["training"]["steps"] == 20
+    assert jobs.manager().running() == []
+
+
+def test_a_bad_request_fails_with_its_message(home):
+    job = jobs.manager().start("s1", jobs.TrainRequest(name="short", corpus_text="too short", steps=5))
+    snap = jobs.manager().wait("s1", 30)
+    assert snap.status == "failed" and "at least 258" in snap.error
+    assert not (home / "short").exists() and job.snapshot().saved is False
+
+
+def test_training_never_touches_a_cached_shipped_model(home):
+    """The job builds its own model: the shared one keeps its weights, eval mode and no-grad."""
+    shipped = [m for m in zoo.list() if m.shipped and m.card.get("task") == "charlm"]
+    if shipped:
+        cached = zoo.load(shipped[0].name)
+    else:  # before any model ships: the same check on a loaded stand-in
+        jobs.manager().start("s0", request("stand-in", steps=10, eval_every=10))
+        jobs.manager().wait("s0", 60)
+        cached = zoo.load("stand-in")
+    before = {k: v.clone() for k, v in cached.module.state_dict().items()}
+    seen_training = []
+
+    def watch():  # sample the shared model's mode while the job runs
+        while job.thread.is_alive():
+            seen_training.append(cached.module.training)
+
+    job = jobs.manager().start("s1", request("other", steps=40, eval_every=10))
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    assert jobs.manager().wait("s1", 120).status == "done"
+    watcher.join()
+    assert seen_training and not any(seen_training)
+    assert cached.module.training is False
+    assert all(not p.requires_grad for p in cached.module.parameters())
+    for key, value in cached.module.state_dict().items():
+        assert torch.equal(value, before[key]), key
+    on_disk, _ = checkpoint.load_dir(cached.path)
+    for key, value in on_disk.state_dict().items():
+        assert torch.equal(value, before[key]), key
