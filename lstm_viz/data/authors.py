@@ -104,7 +104,8 @@ class AuthorsData:
         self.dense = dense
         self.texts = [read_book(name) for name, _ in BOOKS]
         self.cuts = [split_by_position(len(t), held_out) for t in self.texts]
-        self.tokenizer = tokenizer or CharTokenizer.from_corpus("".join(t[:c] for t, c in zip(self.texts, self.cuts)))
+        training_text = "".join(t[:c] for t, c in zip(self.texts, self.cuts, strict=True))
+        self.tokenizer = tokenizer or CharTokenizer.from_corpus(training_text)
         self.ids = [encode_fast(self.tokenizer, t) for t in self.texts]
         self.val_starts = held_out_windows([len(t) for t in self.texts], self.cuts)
         self.data_sha256 = data_sha256()
