@@ -123,6 +123,7 @@ def collect(uploads: list[tuple[str, bytes]]) -> dict[str, bytes]:
 def validate(files: dict[str, bytes]) -> dict:
     """Check the weights against the card (keys, shapes, vocabulary, finite); the parsed card."""
     card = checkpoint.parse_card(files[checkpoint.CARD])
+    checkpoint.config_from_card(card)  # the card's own faults first: they explain the weights' ones
     state = checkpoint.read_weights(files[checkpoint.WEIGHTS])
     checkpoint.build_model(state, card)
     return card
