@@ -69,7 +69,9 @@ def setup_form() -> None:
         default_name = f"my-{choice}"
     left, right = st.columns(2)
     with left:
-        name = st.text_input("Name of the new model", value=default_name, key="train_name", max_chars=64)
+        if st.session_state.get("train_name_for") != default_name:  # new source: suggest a new name
+            st.session_state["train_name_for"] = st.session_state["train_name"] = default_name
+        name = st.text_input("Name of the new model", key="train_name", max_chars=64)
         layers = st.number_input("Layers", min_value=1, max_value=3, value=1, key="train_layers")
         hidden = st.select_slider("Hidden size (units per layer)", HIDDEN_SIZES, value=128, key="train_hidden")
     with right:

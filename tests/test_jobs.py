@@ -3,6 +3,7 @@ the promise that training never touches a cached (shared) model."""
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 
@@ -53,6 +54,7 @@ def home(tmp_path, monkeypatch):
     """An empty user model folder and a fresh job manager; every job is stopped afterwards."""
     monkeypatch.setenv("LSTM_VIZ_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("LSTM_VIZ_TRAIN_THREADS", "1")
+    monkeypatch.setenv("LSTM_VIZ_TRAIN_NICE", "0")  # a shared test machine must not starve the job
     fresh = jobs.JobManager()
     monkeypatch.setattr(jobs, "_MANAGER", fresh)
     yield tmp_path / "home"
@@ -227,3 +229,19 @@ def test_training_never_touches_a_cached_shipped_model(home):
     on_disk, _ = checkpoint.load_dir(cached.path)
     for key, value in on_disk.state_dict().items():
         assert torch.equal(value, before[key]), key
+
+
+def test_a_job_thread_lowers_only_its_own_priority(monkeypatch):
+    monkeypatch.setenv("LSTM_VIZ_TRAIN_NICE", "5")
+    me = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen = {}
+
+    def job_thread():
+        jobs._lower_priority()
+        seen["job"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    thread = threading.Thread(target=job_thread)
+    thread.start()
+    thread.join()
+    assert seen["job"] == min(19, me + 5)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == me  # the server's threads keep theirs

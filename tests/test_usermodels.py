@@ -283,3 +283,34 @@ def test_vocabulary_matches_the_tokenizer_and_counts():
     chars, counts = vocabulary(text)
     assert chars == CharTokenizer.from_corpus(text).vocab
     assert dict(zip(chars, counts, strict=True)) == {"\n": 1, " ": 1, "a": 3, "b": 3, "c": 1}
+
+
+def test_the_readme_recipe_turns_a_plain_nn_lstm_into_an_accepted_upload(home, tmp_path):
+    """The README's 'Bring your own model' lines, run as written (pickle converted first)."""
+    import torch.nn as nn
+    from safetensors.torch import save_file
+
+    text = "hello world, hello lstm\n" * 10
+    torch.save(nn.LSTM(3, 5).state_dict(), tmp_path / "old.pt")  # someone's pickled checkpoint
+    # --- README snippet starts ---
+    vocab = sorted(set(text))  # vocab[i] is the character with id i
+    embedding = nn.Embedding(len(vocab), 16)
+    lstm = nn.LSTM(16, 32, num_layers=2, batch_first=True)  # gate order i, f, g, o, as torch has it
+    head = nn.Linear(32, len(vocab))
+    # (train them, or load a pickled state_dict you trust: lstm.load_state_dict(torch.load(f, weights_only=True)))
+    state = {}
+    for prefix, module in (("embedding", embedding), ("rnn", lstm), ("head", head)):
+        state |= {f"{prefix}.{k}": v.contiguous() for k, v in module.state_dict().items()}
+    save_file(state, tmp_path / "model.safetensors")
+    card = {"name": "my-lstm", "task": "charlm", "cell": "lstm", "tokenizer": {"kind": "char", "vocab": vocab}}
+    card |= {"embed_dim": 16, "hidden_size": 32, "num_layers": 2}
+    (tmp_path / "card.json").write_text(json.dumps(card))
+    # --- README snippet ends ---
+    torch.load(tmp_path / "old.pt", weights_only=True)  # the safe loader the comment names works
+    uploads = [(n, (tmp_path / n).read_bytes()) for n in ("model.safetensors", "card.json")]
+    usermodels.install(uploads)
+    model = zoo.load("my-lstm")
+    ids = torch.tensor([model.encode("hello").ids])
+    with torch.no_grad():
+        expected, _ = lstm(embedding(ids))
+    assert torch.allclose(torch.from_numpy(model.trace("hello").layers[1].hidden), expected[0], atol=1e-5)
