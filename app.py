@@ -18,6 +18,7 @@ PAGES = {
         st.Page("pages/equations.py", title="Equations", icon="🧮"),
     ],
     "Models": [
+        st.Page("pages/classify.py", title="Classify", icon="🏷️"),
         st.Page("pages/train.py", title="Train", icon="🏋️"),
     ],
 }

@@ -6,12 +6,14 @@ it names the answer. Runs of whitespace (line wraps, indentation, blank lines) b
 space, so a passage typed or pasted into a text box reads like one from the books.
 
 Split by position, per book: the first 90% trains, the last 10% is held out. Training reads
-random windows that end before the held-out part starts, so no training window overlaps a
-held-out passage. Each training batch draws its authors uniformly (balanced classes; the
-books differ 12-fold in size) and one passage length between 40 and 300 characters, and is
-scored on its last character, so the running prediction is meaningful at every length.
+random 300-character windows that end before the held-out part starts, so no training window
+overlaps a held-out passage. Each batch draws its authors uniformly (balanced classes; the
+books differ 12-fold in size). Every character from the 40th on carries the label, not only
+the last one: the running prediction is what the Classify page shows, so it is trained at
+every length, and one window teaches 261 predictions instead of one (which is what makes the
+model trainable in minutes on a CPU).
 Held-out passages are consecutive non-overlapping 300-character windows of each book's tail,
-the same number per book; accuracy is read at 50, 100 and 300 characters of each passage.
+the same number per book; accuracy is read after 50, 100 and 300 characters of each passage.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 import torch
 
 from lstm_viz.data.corpus import ASSET_DATA, split_by_position
-from lstm_viz.data.labelled import confusion_matrix, logits_at, loss_and_accuracy, pad_batch
+from lstm_viz.data.labelled import confusion_matrix, logits_at, loss_and_accuracy
 from lstm_viz.tokenizers import CharTokenizer
 
 GUTENBERG_DIR = ASSET_DATA / "gutenberg"
@@ -38,7 +40,7 @@ BOOKS = (
 )
 LABELS = [label for _, label in BOOKS]
 PASSAGE = 300  # characters in a held-out passage (and the longest training window)
-MIN_TRAIN = 40  # shortest training window
+FIRST_SCORED = 40  # characters read before the label is asked for in training
 EVAL_LENGTHS = (50, 100, 300)
 
 
@@ -100,8 +102,7 @@ class AuthorsData:
     labels = LABELS
     num_outputs = len(LABELS)
 
-    def __init__(self, tokenizer: CharTokenizer | None = None, held_out: float = 0.1, dense: bool = False):
-        self.dense = dense
+    def __init__(self, tokenizer: CharTokenizer | None = None, held_out: float = 0.1):
         self.texts = [read_book(name) for name, _ in BOOKS]
         self.cuts = [split_by_position(len(t), held_out) for t in self.texts]
         training_text = "".join(t[:c] for t, c in zip(self.texts, self.cuts, strict=True))
@@ -109,30 +110,26 @@ class AuthorsData:
         self.ids = [encode_fast(self.tokenizer, t) for t in self.texts]
         self.val_starts = held_out_windows([len(t) for t in self.texts], self.cuts)
         self.data_sha256 = data_sha256()
-        self.pad_id = 0  # never used: every batch has one length
+        self.pad_id = 0  # never used: every window has the same length
         self.description = (
             f"authors: 7 books, {sum(len(t) for t in self.texts):,} characters (whitespace collapsed), "
-            f"vocabulary {len(self.tokenizer)}; train = first 90% of each book, random windows of "
-            f"{MIN_TRAIN}-{PASSAGE} characters, authors drawn uniformly; held out = last 10%, "
+            f"vocabulary {len(self.tokenizer)}; train = first 90% of each book, random {PASSAGE}-character "
+            f"windows, authors drawn uniformly, label at every character from the {FIRST_SCORED}th; "
+            f"held out = last 10%, "
             f"{len(self.val_starts[0])} non-overlapping {PASSAGE}-character passages per book"
         )
 
-    def train_windows(self, batch_size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
-        """(book per row, start per row, length): every window ends before its book's held-out part."""
-        length = int(rng.integers(MIN_TRAIN, PASSAGE + 1))
+    def train_windows(self, batch_size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """(book per row, start per row): every window ends before its book's held-out part."""
         books = rng.integers(0, len(BOOKS), size=batch_size)
-        starts = np.array([rng.integers(0, self.cuts[b] - length + 1) for b in books])
-        return books, starts, length
+        starts = np.array([rng.integers(0, self.cuts[b] - PASSAGE + 1) for b in books])
+        return books, starts
 
     def batch(self, batch_size: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        books, starts, length = self.train_windows(batch_size, rng)
-        if self.dense:
-            length = PASSAGE
-            starts = np.array([rng.integers(0, self.cuts[b] - length + 1) for b in books])
-        sequences = [self.ids[b][s : s + length].tolist() for b, s in zip(books, starts, strict=True)]
-        ids, targets = pad_batch(sequences, books.tolist(), self.pad_id)
-        if self.dense:
-            targets[:, MIN_TRAIN - 1 :] = torch.as_tensor(books)[:, None]
+        books, starts = self.train_windows(batch_size, rng)
+        ids = torch.from_numpy(np.stack([self.ids[b][s : s + PASSAGE] for b, s in zip(books, starts, strict=True)]))
+        targets = torch.full_like(ids, -100)
+        targets[:, FIRST_SCORED - 1 :] = torch.from_numpy(books)[:, None]
         return ids, targets
 
     def evaluate(self, model, device: torch.device, full: bool = True) -> dict:

@@ -110,7 +110,14 @@ class SentimentData:
     labels = LABELS
     num_outputs = len(LABELS)
 
-    def __init__(self, tokenizer: WordTokenizer | None = None, held_out: float = 0.1, min_count: int = 2):
+    def __init__(
+        self,
+        tokenizer: WordTokenizer | None = None,
+        held_out: float = 0.1,
+        min_count: int = 2,
+        word_dropout: float = 0.0,
+    ):
+        self.word_dropout = word_dropout  # training only: this share of words is read as <unk>
         self.examples = load_examples()
         self.train_index, self.val_index = stratified_split(self.examples, held_out)
         train_texts = [self.examples[i].text for i in self.train_index]
@@ -132,12 +139,21 @@ class SentimentData:
             f"{len(self.tokenizer):,} from the training split; train {len(self.train_index):,}, held out "
             f"{len(self.val_index):,} (stratified 10% per source and label, seed {SPLIT_SEED}: "
             + ", ".join(f"{s} {n}" for s, n in counts.items())
-            + f"; {unknown / max(total, 1):.1%} of held-out words are <unk>)"
+            + f"; {unknown / max(total, 1):.1%} of held-out words are <unk>); training hides "
+            f"{word_dropout:.0%} of words as <unk>"
         )
 
     def batch(self, batch_size: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         picks = rng.choice(self.train_index, size=batch_size)
-        return pad_batch([self.ids[i] for i in picks], [self.examples[i].label for i in picks], self.pad_id)
+        labels = [self.examples[i].label for i in picks]
+        ids, targets = pad_batch([self.ids[i] for i in picks], labels, self.pad_id)
+        real = ids != self.pad_id
+        if self.word_dropout > 0:
+            # Hiding random words makes the model read the whole sentence instead of memorising
+            # a few rare words (11k training sentences, 10k words), and teaches it what <unk> means.
+            hide = torch.from_numpy(rng.random(tuple(ids.shape)) < self.word_dropout) & real
+            ids[hide] = self.tokenizer.unk_id
+        return ids, targets
 
     def evaluate(self, model, device: torch.device, full: bool = True) -> dict:
         """Held-out loss and accuracy overall and per source (the split is small: always all of it)."""

@@ -1,0 +1,128 @@
+"""Classify: watch a classifier's opinion form token by token and see which units carried it."""
+
+import streamlit as st
+
+from lstm_viz import analysis, plots
+from lstm_viz.data.labelled import accuracy_table, examples_for
+from lstm_viz.ui import cache, state, widgets
+
+OWN_TEXT = "(your own text)"
+TOP_UNITS = 8
+
+st.title("Classify")
+st.caption(
+    "A classifier reads the text one token at a time and keeps a running opinion: after every "
+    "word (or character) its head turns the hidden state into class probabilities."
+)
+
+name = widgets.model_picker(tasks=["classify"], key="classify_model", label="Classifier")
+if name is None:
+    st.stop()
+model = cache.load_model(name)
+examples = examples_for(model.card)
+
+# A new classifier starts from its first example (an old text rarely suits the new model).
+if st.session_state.get("classify_text_for") != name:
+    st.session_state["classify_text_for"] = name
+    st.session_state["classify_example"] = next(iter(examples), OWN_TEXT)
+    st.session_state["classify_text"] = next(iter(examples.values()), "")
+
+
+def _use_example() -> None:
+    choice = st.session_state["classify_example"]
+    if choice in examples:
+        st.session_state["classify_text"] = examples[choice]
+
+
+st.selectbox("Example", [*examples, OWN_TEXT], key="classify_example", on_change=_use_example)
+st.text_area("Text to classify", key="classify_text", height=110)
+text = st.session_state.get("classify_text") or ""
+
+if not text.strip():
+    st.info("Type a review or a passage above (or pick an example) to see the prediction form.", icon="✍️")
+    st.stop()
+try:
+    trace = cache.get_trace(name, text)
+except ValueError as err:
+    st.warning(f"Nothing to classify: {err}.", icon="⚠️")
+    st.stop()
+
+n_tokens = len(model.encode(text))
+if n_tokens > cache.MAX_TOKENS:
+    st.warning(f"The text has {n_tokens:,} tokens; only the first {cache.MAX_TOKENS:,} are read.", icon="✂️")
+if trace.unknown and len(trace.unknown) == len(trace):
+    st.warning(
+        "The model knows none of these tokens: it reads only stand-ins, so its prediction below says "
+        "nothing about your text. Try ordinary English words.",
+        icon="❓",
+    )
+else:
+    widgets.unknown_note(trace)
+
+labels = trace.output_labels
+final = trace.probs[-1]
+best = int(final.argmax())
+head_weight, head_bias = analysis.head_parameters(model.module)
+influence = analysis.token_influence(trace.probs, best, analysis.prior_probabilities(head_bias))
+
+col1, col2, col3 = st.columns(3)
+col1.metric("Prediction", labels[best])
+col2.metric("Confidence", f"{final[best]:.1%}")
+col3.metric("Tokens read", f"{len(trace):,}")
+
+st.plotly_chart(plots.running_probabilities(trace.probs, trace.tokens, labels), key="classify_probs")
+st.markdown(
+    f"**Each token coloured by how much reading it moved P({labels[best]})**: red raised it, blue lowered "
+    "it (hover a token for the exact change)."
+)
+st.html(
+    widgets.token_strip_html(
+        trace.tokens,
+        values=influence,
+        unknown={u.position for u in trace.unknown},
+        font_px=16 if len(trace) > 80 else 20,
+    )
+)
+
+st.subheader("Which units carried the decision")
+contrib = analysis.logit_contributions(trace, head_weight, head_bias, best)
+top = contrib.top_units(TOP_UNITS)
+st.plotly_chart(
+    plots.contribution_bars(contrib.contributions, top, contrib.bias, contrib.logit, labels[best]),
+    key="classify_contrib",
+)
+st.caption(
+    f"The {labels[best]!r} logit after the last token is the head bias {contrib.bias:+.4f} plus one share per "
+    f"unit, head weight × hidden value: the {len(contrib.contributions)} shares add up to "
+    f"{contrib.contributions.sum():+.4f}, and {contrib.bias:+.4f} {contrib.contributions.sum():+.4f} = "
+    f"{contrib.logit:+.4f}, the model's logit."
+)
+st.plotly_chart(
+    plots.unit_cell_traces(trace.layers[-1].cell, top[:5], trace.tokens, contrib.contributions),
+    key="classify_cells",
+)
+
+st.subheader("How good is this classifier?")
+metrics = model.card.get("metrics", {})
+rows = accuracy_table(metrics)
+if rows:
+    st.dataframe(rows, hide_index=True, column_config={"accuracy": st.column_config.NumberColumn(format="%.3f")})
+    st.caption(f"Held-out figures from the model card: {metrics.get('split', 'held-out split')}.")
+else:
+    st.info("This model's card has no held-out accuracy.")
+if metrics.get("confusion_matrix"):
+    st.plotly_chart(plots.confusion_heatmap(metrics["confusion_matrix"], labels), key="classify_confusion")
+
+st.subheader("Step through this")
+cols = st.columns(3)
+for col, (title, path) in zip(
+    cols,
+    (
+        ("👣 Step Through", "pages/step_through.py"),
+        ("🌡️ Gate Heatmaps", "pages/heatmaps.py"),
+        ("🧮 Equations", "pages/equations.py"),
+    ),
+    strict=True,
+):
+    if col.button(title, key=f"classify_open_{path}", width="stretch"):
+        state.open_in(path, name, text)
