@@ -1,0 +1,1 @@
+"""lstm-viz tests: unit, oracle, AppTest pages; real-browser tests in browser/."""

@@ -1,0 +1,1 @@
+"""Real-browser tests: playwright driving Debian Chromium against streamlit run app.py."""
