@@ -12,10 +12,10 @@ st.set_page_config(layout="wide", page_title="lstm-viz", page_icon="🧠")
 
 PAGES = {
     "Explore": [
-        st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-        st.Page("pages/step_through.py", title="Step Through", icon="👣"),
-        st.Page("pages/heatmaps.py", title="Gate Heatmaps", icon="🌡️"),
-        st.Page("pages/equations.py", title="Equations", icon="🧮"),
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/step_through.py", title="Step Through", icon=":material/footprint:"),
+        st.Page("pages/heatmaps.py", title="Gate Heatmaps", icon=":material/grid_on:"),
+        st.Page("pages/equations.py", title="Equations", icon=":material/function:"),
     ],
     "Models": [
         st.Page("pages/classify.py", title="Classify", icon="🏷️"),

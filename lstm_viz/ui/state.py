@@ -47,6 +47,13 @@ def init() -> None:
             ss[key] = value
 
 
+def _from_url() -> set:
+    """Shared keys whose value came from the URL and was not range-checked yet."""
+    if _FROM_URL not in st.session_state:
+        st.session_state[_FROM_URL] = set()
+    return st.session_state[_FROM_URL]
+
+
 def notice(message: str) -> None:
     """Queue a warning for the page to show (``show_notices``)."""
     st.session_state.setdefault(_NOTICES, []).append(message)
@@ -55,7 +62,7 @@ def notice(message: str) -> None:
 def show_notices() -> None:
     """Show and forget the queued warnings about replaced values."""
     for message in st.session_state.pop(_NOTICES, []):
-        st.warning(message, icon="⚠️")
+        st.warning(message, icon=":material/warning:")
     st.session_state[_NOTICES] = []
 
 
@@ -76,7 +83,7 @@ def apply_query_params(params: dict[str, str]) -> None:
     ss = st.session_state
     if "model" in params and str(params["model"]).strip():
         ss["model"] = str(params["model"]).strip()
-        ss[_FROM_URL].add("model")
+        _from_url().add("model")
     if "text" in params:
         text = str(params["text"])
         if len(text) > MAX_URL_TEXT:
@@ -88,7 +95,7 @@ def apply_query_params(params: dict[str, str]) -> None:
             value = _parse_int(key, params[key])
             if value is not None:
                 ss[key] = value
-                ss[_FROM_URL].add(key)
+                _from_url().add(key)
 
 
 def check_model(names: list[str], default: str | None, key: str = "model") -> str | None:
@@ -96,11 +103,11 @@ def check_model(names: list[str], default: str | None, key: str = "model") -> st
     ss = st.session_state
     current = ss.get(key)
     if current not in names:
-        if current is not None and key == "model" and "model" in ss[_FROM_URL]:
+        if current is not None and key == "model" and "model" in _from_url():
             notice(f"There is no model called {str(current)[:64]!r}; showing {default!r} instead.")
         ss[key] = default
     if key == "model":
-        ss[_FROM_URL].discard("model")
+        _from_url().discard("model")
     return ss[key]
 
 
@@ -116,9 +123,9 @@ def clamp(key: str, upper: int, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         value = 0
     fixed = min(max(value, 0), max(upper, 1) - 1)
-    if fixed != ss.get(key) and key in ss[_FROM_URL]:
+    if fixed != ss.get(key) and key in _from_url():
         notice(f"The link asked for {key} {value}, but {what} (0 to {max(upper, 1) - 1}); showing {key} {fixed}.")
-    ss[_FROM_URL].discard(key)
+    _from_url().discard(key)
     ss[key] = fixed
     return fixed
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
+from lstm_viz import plots
 from lstm_viz.trace import Trace
 from lstm_viz.ui import cache, state
 
@@ -69,7 +71,7 @@ def explorer_sidebar() -> Selection | None:
     state.show_notices()
     text = st.session_state.get("text") or ""
     if not text.strip():
-        st.info("Type a sentence in the **Text** box on the left to see the model read it.", icon="✍️")
+        st.info("Type a sentence in the **Text** box on the left to see the model read it.", icon=":material/edit:")
         return None
     trace = cache.get_trace(name, text)
     layers = trace.num_layers
@@ -78,7 +80,10 @@ def explorer_sidebar() -> Selection | None:
         st.sidebar.selectbox("Layer", list(range(layers)), key="layer", format_func=lambda k: f"layer {k + 1}")
     n_tokens = len(cache.load_model(name).encode(text))
     if n_tokens > cache.MAX_TOKENS:
-        st.warning(f"The text has {n_tokens:,} tokens; only the first {cache.MAX_TOKENS:,} are shown.", icon="✂️")
+        st.warning(
+            f"The text has {n_tokens:,} tokens; only the first {cache.MAX_TOKENS:,} are shown.",
+            icon=":material/content_cut:",
+        )
     unknown_note(trace)
     state.show_notices()
     return Selection(name, text, int(st.session_state["layer"]), trace)
@@ -93,7 +98,7 @@ def unknown_note(trace: Trace) -> None:
     st.info(
         f"The model does not know {len(trace.unknown)} piece{'s' * (len(trace.unknown) != 1)} of this text "
         f"(underlined in red in the token strip); it reads a stand-in instead: {shown}{more}.",
-        icon="🔎",
+        icon=":material/search:",
     )
 
 
@@ -167,3 +172,180 @@ def token_strip_html(
         f"border:1px solid #ccc;white-space:pre}} .tok-more{{color:#777;font-size:{font_px - 4}px;margin:0 6px}}"
         f'</style><div class="token-strip">{"".join(parts)}</div>'
     )
+
+
+# --- cell diagram and model cards -----------------------------------------------------------
+
+CELL_SVG = Path(__file__).resolve().parents[2] / "assets" / "lstm_cell.svg"
+TASK_EXAMPLES = {
+    "charlm": state.DEFAULT_TEXT,
+    "classify": "The food was wonderful, but the service was painfully slow.",
+}
+
+
+@st.cache_data(show_spinner=False)
+def _cell_svg() -> str:
+    return CELL_SVG.read_text(encoding="utf-8")
+
+
+def cell_diagram(values: dict | None = None, width_px: int = 820) -> None:
+    """Draw the hand-made cell diagram, with the live values of one unit when given."""
+    st.image(plots.annotated_cell_svg(_cell_svg(), values), width=width_px)
+
+
+def example_text(card: dict) -> str:
+    """A sentence to start with for this model: the card's own example, else one for its task."""
+    examples = card.get("examples")
+    if isinstance(examples, list) and examples and isinstance(examples[0], str) and examples[0].strip():
+        return examples[0]
+    if card.get("task") in TASK_EXAMPLES:
+        return TASK_EXAMPLES[card["task"]]
+    vocab = [t for t in card.get("tokenizer", {}).get("vocab", []) if isinstance(t, str) and t.strip()]
+    return "".join(vocab[i % len(vocab)] for i in range(24)) if vocab else state.DEFAULT_TEXT
+
+
+def metric_lines(card: dict) -> list[str]:
+    """The held-out numbers the training run printed, as short lines (nothing is invented)."""
+    metrics = card.get("metrics") or {}
+    lines = []
+    for key, value in metrics.items():
+        if not isinstance(value, int | float) or isinstance(value, bool) or key in ("measured_at_step",):
+            continue
+        label = key.replace("_", " ")
+        if "accuracy" in key and 0 <= value <= 1:
+            lines.append(f"{label}: **{value:.1%}**")
+        elif key == "val_loss" and metrics.get("val_loss_unit"):
+            lines.append(f"held-out loss: **{value:.3f}** {metrics['val_loss_unit']}")
+        else:
+            lines.append(f"{label}: **{value:.4g}**")
+    if metrics.get("split"):
+        lines.append(f"measured on: {metrics['split']}")
+    return lines
+
+
+def model_card(info, page_path: str | None = None) -> None:
+    """One model as a bordered card: title, task, size, held-out metric, a button to explore it."""
+    card = info.card
+    with st.container(border=True):
+        st.markdown(f"#### {info.title}")
+        st.caption(f"`{info.name}` · {'shipped' if info.shipped else 'your model'}")
+        cell = "LSTM" if card.get("cell") == "lstm" else "vanilla RNN"
+        size = card.get("num_parameters")
+        st.markdown(
+            f"{TASK_NAMES.get(card.get('task'), card.get('task'))}, {cell}, "
+            f"{card.get('num_layers')} layer(s) × {card.get('hidden_size')} units"
+            + (f", {size:,} parameters" if isinstance(size, int) else "")
+        )
+        if card.get("description"):
+            st.markdown(card["description"])
+        for line in metric_lines(card) or ["no held-out metric recorded"]:
+            st.markdown(f"- {line}")
+        if page_path and st.button("Step through it", key=f"home_open_{info.name}", icon=":material/footprint:"):
+            state.open_in(page_path, info.name, example_text(card))
+
+
+# --- step and unit controls -----------------------------------------------------------------
+
+
+def _go_to(n_steps: int, delta: int = 0, to: int | None = None) -> None:
+    current = int(st.session_state.get("step", 0))
+    st.session_state["step"] = min(max((current + delta) if to is None else to, 0), n_steps - 1)
+
+
+def step_controls(trace: Trace, prefix: str) -> int:
+    """First / previous / next / last buttons (Home ← → End) and the ``step`` slider; returns the step.
+
+    Call inside the page's fragment so a step change only redraws that fragment.
+    """
+    n = len(trace)
+    if n == 1:
+        st.session_state["step"] = 0
+        st.caption("The text has a single token: step 0.")
+        return 0
+    cols = st.columns([3, 3, 3, 3, 12], vertical_alignment="bottom")
+    buttons = (
+        ("First", ":material/first_page:", "Home", {"to": 0}),
+        ("Prev", ":material/chevron_left:", "Left", {"delta": -1}),
+        ("Next", ":material/chevron_right:", "Right", {"delta": 1}),
+        ("Last", ":material/last_page:", "End", {"to": n - 1}),
+    )
+    for col, (label, icon, key, kwargs) in zip(cols, buttons, strict=False):
+        col.button(
+            label,
+            icon=icon,
+            key=f"{prefix}_{key.lower()}",
+            on_click=_go_to,
+            args=(n,),
+            kwargs=kwargs,
+            shortcut=key,
+            width="stretch",
+            help=f"keyboard: {key}",
+        )
+    step = cols[4].slider("Step (token index)", 0, n - 1, key="step")
+    return int(step)
+
+
+def unit_picker(hidden_size: int, where=st, label: str = "Unit") -> int:
+    """The shared unit (0..H-1) as a number input with key ``unit``."""
+    state.clamp("unit", hidden_size, f"this layer has {hidden_size} units")
+    return int(where.number_input(label, 0, hidden_size - 1, step=1, key="unit"))
+
+
+def step_caption(trace: Trace, step: int) -> str:
+    """ "step 3 of 42: 'b'", plus what the model reads there if the piece is unknown."""
+    token = trace.tokens[step]
+    text = f"step **{step}** of {len(trace)} (0-based): token `{_display(token)}`"
+    for u in trace.unknown:
+        if u.position == step:
+            text += f" — unknown to the model, which reads `{_display(u.replacement)}` instead"
+    return text
+
+
+def model_output(trace: Trace, step: int) -> None:
+    """What the model outputs at ``step``: next-token bars (charlm) or class probabilities."""
+    if trace.task == "charlm":
+        actual = trace.tokens[step + 1] if step + 1 < len(trace) else None
+        fig = plots.next_token_bars(trace.probs[step], trace.output_labels, actual=actual)
+        if actual is None:
+            st.caption("This is the last token of the text, so there is no actual next character to mark.")
+    else:
+        title = f"Prediction after step {step} ({_display(trace.tokens[step])!r})"
+        fig = plots.output_bars(trace.probs[step], trace.output_labels, title)
+    st.plotly_chart(fig, key=f"output_{trace.task}", config={"displayModeBar": False})
+    if trace.task == "classify" and len(trace) > 1:
+        fig = plots.class_prob_lines(trace.probs, trace.output_labels, trace.tokens, step)
+        st.plotly_chart(fig, key="output_running", config={"displayModeBar": False})
+
+
+def unit_metrics(quantities: dict[str, np.ndarray], step: int, unit: int) -> None:
+    """The chosen unit's values at ``step`` as a row of st.metric (exact Trace values, 4 decimals)."""
+    from lstm_viz.analysis import SYMBOLS
+
+    cols = st.columns(len(quantities))
+    for col, (name, values) in zip(cols, quantities.items(), strict=True):
+        symbol = SYMBOLS.get(name, "pre")
+        col.metric(f"{symbol} · {name.replace('_', ' ')}", f"{float(values[step, unit]):.4f}")
+
+
+def diagram_values(update, layer, step: int, unit: int, token: str) -> dict:
+    """Slots of the cell diagram for one unit at one step (see plots.annotated_cell_svg)."""
+    return {
+        "c_prev": update.c_prev,
+        "f": update.forget_gate,
+        "i": update.input_gate,
+        "g": update.candidate,
+        "o": update.output_gate,
+        "kept": update.kept,
+        "written": update.written,
+        "c": update.cell,
+        "tanh_c": update.tanh_cell,
+        "h": update.hidden,
+        "h_prev": float(layer.h_prev[step, unit]),
+        "token": repr(token),
+    }
+
+
+STRIP_LEGEND = (
+    "Colours: gates f, i, o from dark purple (0, closed) to yellow (1, open); "
+    "g, c, h from blue (negative) through white (0) to red (positive). Hover a cell for the unit and its exact value."
+)

@@ -8,25 +8,59 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-def wait_for_render(page, timeout_ms: int = 30_000) -> None:
-    """Wait until Streamlit has connected and finished running the script (no "Running…")."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
-    page.wait_for_function(
+def _settled(page) -> bool:
+    return page.evaluate(
         """() => {
             const app = document.querySelector('[data-testid="stApp"]');
-            if (!app) return false;
+            if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
             if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
-            if (document.querySelector('[data-testid="stSkeleton"]')) return false;
-            return app.getAttribute('data-test-script-state') !== 'running';
-        }""",
-        timeout=timeout_ms,
+            for (const chart of document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+                if (!chart.querySelector('.main-svg')) return false;
+            return document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]').length > 0;
+        }"""
     )
-    page.wait_for_timeout(300)  # let charts finish their first paint
 
 
-def screenshot(page, name: str, full_page: bool = True) -> Path:
-    """Save a PNG of the page under test-artifacts/ (gitignored) and return its path."""
+def wait_for_render(page, timeout_ms: int = 30_000, quiet_ms: int = 600) -> None:
+    """Wait until Streamlit ran the script and stayed idle for ``quiet_ms`` (no "Running…" widget).
+
+    The script state must read ``notRunning`` with content in the main area; a rerun that
+    starts within ``quiet_ms`` (a deep link applying its parameters, a fragment) restarts the wait.
+    """
+    import time
+
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    deadline = time.monotonic() + timeout_ms / 1000
+    calm_since = None
+    while time.monotonic() < deadline:
+        if _settled(page):
+            calm_since = calm_since or time.monotonic()
+            if (time.monotonic() - calm_since) * 1000 >= quiet_ms:
+                page.wait_for_timeout(200)  # let charts finish their first paint
+                return
+        else:
+            calm_since = None
+        page.wait_for_timeout(100)
+    raise TimeoutError(f"Streamlit did not finish rendering within {timeout_ms} ms")
+
+
+def screenshot(page, name: str, full_page: bool = True, max_height: int = 6000) -> Path:
+    """Save a PNG of the page under test-artifacts/ (gitignored) and return its path.
+
+    Streamlit scrolls inside its main container, so a "full page" shot grows the viewport to
+    the content's height first (up to ``max_height``) and restores it afterwards.
+    """
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    size = page.viewport_size
+    if full_page and size:
+        height = page.evaluate(
+            """() => { const m = document.querySelector('[data-testid="stMain"]');
+                       return m ? m.scrollHeight : document.body.scrollHeight; }"""
+        )
+        page.set_viewport_size({"width": size["width"], "height": int(min(max(height, size["height"]), max_height))})
+        page.wait_for_timeout(500)
+    page.screenshot(path=str(path))
+    if full_page and size:
+        page.set_viewport_size(size)
     return path

@@ -18,7 +18,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser_helpers import ARTIFACTS, screenshot, wait_for_render  # noqa: F401 - re-exported
+
+from tests.browser.browser_helpers import ARTIFACTS, screenshot, wait_for_render  # noqa: F401 - re-exported
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("LSTM_VIZ_CHROMIUM", "/usr/bin/chromium")

@@ -1,6 +1,6 @@
 """The app shell loads in a real browser (the full explorer tests live in test_explorer.py)."""
 
-from browser_helpers import screenshot, wait_for_render
+from tests.browser.browser_helpers import screenshot, wait_for_render
 
 
 def test_app_loads(page, app_url):
