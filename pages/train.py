@@ -44,9 +44,8 @@ def corpus_panel() -> tuple[str, str] | None:
     for notice in notices:
         st.warning(notice, icon="✂️")
     chars, counts = vocabulary(text)
-    shown = "".join({"\n": "↵", " ": "␣", "\t": "⇥"}.get(c, c) for c in chars)
     st.markdown(f"**{len(text):,} characters; the model's vocabulary has {len(chars)} characters:**")
-    st.code(shown, language=None, wrap_lines=True)
+    st.code(plots.vocabulary_text(chars), language=None, wrap_lines=True)
     st.plotly_chart(plots.vocabulary_bars(chars, counts), key="train_vocab_chart")
     return text, upload.name
 
