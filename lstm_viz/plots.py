@@ -115,10 +115,8 @@ def quantity_heatmap(
     units = np.arange(values.shape[1]) if units is None else np.asarray(units)
     z = values[:, units].T  # (U, T)
     zmin, zmax, scale = value_range(name, z)
-    steps = np.arange(values.shape[0])
-    labels = [f"{t}:{_visible(tok)}" for t, tok in zip(steps, tokens, strict=True)]
-    tok = np.array([_visible(t) for t in tokens], dtype=object)
-    custom = np.dstack(np.broadcast_arrays(tok[None, :], units[:, None]))  # (U, T, 2)
+    labels = [f"{t}:{_visible(tok)}" for t, tok in enumerate(tokens)]  # "step:token", unique per step
+    label = QUANTITY_LABELS.get(name, name)
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -127,18 +125,15 @@ def quantity_heatmap(
             zmin=zmin,
             zmax=zmax,
             colorscale=scale,
-            customdata=custom,
-            colorbar=dict(title=dict(text=QUANTITY_LABELS.get(name, name).split("  ")[0], side="top"), thickness=14),
-            hovertemplate="token %{customdata[0]!r}<br>step %{x}<br>unit %{customdata[1]}<br>"
-            + QUANTITY_LABELS.get(name, name).split("  ")[-1]
-            + " %{z:.4f}<extra></extra>",
+            colorbar=dict(title=dict(text=label.split("  ")[0], side="top"), thickness=14),
+            hovertemplate="step:token %{x}<br>unit %{y}<br>" + label.split("  ")[-1] + " %{z:.4f}<extra></extra>",
         )
     )
     if step is not None and 0 <= step < len(labels):
         fig.add_vline(x=labels[step], line=dict(color="black", width=2))
     if unit is not None and unit in units:
         fig.add_hline(y=f"u{unit}", line=dict(color="black", width=2))
-    fig.update_xaxes(type="category", title="token (step:character)", tickangle=0, automargin=True)
+    fig.update_xaxes(type="category", title="token (step:character)", tickangle=-60, nticks=30, automargin=True)
     fig.update_yaxes(type="category", title="unit", autorange="reversed", showticklabels=len(units) <= 48)
     return _layout(fig, height, title=QUANTITY_LABELS.get(name, name))
 
@@ -161,7 +156,7 @@ def cell_lines(cell: np.ndarray, tokens: list[str], units, step: int | None = No
     if step is not None and 0 <= step < len(labels):
         fig.add_vline(x=labels[step], line=dict(color="black", width=1, dash="dot"))
     fig.add_hline(y=0, line=dict(color="#999", width=1))
-    fig.update_xaxes(type="category", title="token (step:character)")
+    fig.update_xaxes(type="category", title="token (step:character)", tickangle=-60, nticks=40)
     fig.update_yaxes(title="cell state c")
     fig.update_layout(legend=dict(orientation="h", y=1.12))
     return _layout(fig, 360, title="Cell state of the chosen units")

@@ -1,6 +1,49 @@
-"""equations page (placeholder while the explorer is being built)."""
+"""Equations: the six LSTM equations, then the same with one unit's numbers at one step."""
 
 import streamlit as st
 
-st.title("equations")
-st.info("This page is being built.")
+from lstm_viz import analysis
+from lstm_viz.ui import cache, state, widgets
+
+st.title("Equations")
+sel = widgets.explorer_sidebar()
+if sel is None:
+    st.stop()
+trace, layer = sel.trace, sel.trace.layers[sel.layer]
+n_steps, n_units = len(trace), layer.hidden_size
+state.clamp("step", n_steps, f"this text has {n_steps} steps")
+weights = analysis.layer_weights(cache.load_model(sel.model).module, sel.layer)
+
+unit = widgets.unit_picker(n_units, where=st.columns([1, 4])[0])
+step = widgets.step_controls(trace, "eq")
+state.show_notices()
+token = trace.tokens[step]
+st.markdown(widgets.step_caption(trace, step) + f" · unit **{unit}** of layer {sel.layer + 1}")
+
+if not layer.has_gates:
+    st.info("A **vanilla RNN** has no gates and no cell state: one equation makes the whole step.")
+    st.latex(widgets.RNN_EQUATION_LATEX)
+    terms = analysis.gate_terms(layer, weights, step, unit, "hidden")
+    st.latex(widgets.gate_latex(terms, unit))
+    for line in widgets.term_lines(terms, sel.layer, token):
+        st.markdown(f"- {line}")
+    state.sync_query_params()
+    st.stop()
+
+st.latex(widgets.EQUATIONS_LATEX)
+st.caption("σ squashes to 0..1 (a gate: 0 shut, 1 open); tanh squashes to −1..1. ⊙ multiplies unit by unit.")
+
+st.subheader(f"With the numbers: unit {unit}, step {step}")
+for gate in ("forget_gate", "input_gate", "candidate", "output_gate"):
+    terms = analysis.gate_terms(layer, weights, step, unit, gate)
+    st.latex(widgets.gate_latex(terms, unit))
+    with st.expander(f"Largest terms of the {gate.replace('_', ' ')}'s dot products"):
+        for line in widgets.term_lines(terms, sel.layer, token):
+            st.markdown(f"- {line}")
+update = analysis.cell_update(layer, step, unit)
+st.latex(widgets.cell_latex(update, unit))
+
+st.subheader("In plain words")
+for sentence in analysis.plain_words(update):
+    st.markdown(f"- {sentence}")
+state.sync_query_params()

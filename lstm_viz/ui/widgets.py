@@ -349,3 +349,94 @@ STRIP_LEGEND = (
     "Colours: gates f, i, o from dark purple (0, closed) to yellow (1, open); "
     "g, c, h from blue (negative) through white (0) to red (positive). Hover a cell for the unit and its exact value."
 )
+
+
+# --- heatmap clicks -------------------------------------------------------------------------
+
+
+def parse_heatmap_point(point: dict) -> tuple[int, int] | None:
+    """(step, unit) from a clicked heatmap cell: x is "step:token", y is "u<unit>"; None if unreadable."""
+    try:
+        step = int(str(point["x"]).split(":", 1)[0])
+        unit = int(str(point["y"]).lstrip("u"))
+    except (KeyError, ValueError, TypeError):
+        return None
+    return step, unit
+
+
+def select_from_chart(chart_key: str) -> None:
+    """on_select callback of a heatmap: the clicked cell becomes the shared step and unit."""
+    event = st.session_state.get(chart_key)
+    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else []
+    if not points and event is not None and hasattr(event, "selection"):
+        points = event.selection.get("points", [])
+    for point in points[:1]:
+        picked = parse_heatmap_point(point)
+        if picked is not None:
+            st.session_state["step"], st.session_state["unit"] = picked
+
+
+# --- equations as LaTeX ---------------------------------------------------------------------
+
+GATE_LATEX = {
+    "forget_gate": ("f", r"\sigma"),
+    "input_gate": ("i", r"\sigma"),
+    "candidate": (r"\tilde{C}", r"\tanh"),
+    "output_gate": ("o", r"\sigma"),
+    "hidden": ("h", r"\tanh"),
+}
+EQUATIONS_LATEX = r"""
+\begin{aligned}
+f_t &= \sigma(W_{fx}\,x_t + W_{fh}\,h_{t-1} + b_f) && \text{forget gate}\\
+i_t &= \sigma(W_{ix}\,x_t + W_{ih}\,h_{t-1} + b_i) && \text{input gate}\\
+\tilde{C}_t &= \tanh(W_{Cx}\,x_t + W_{Ch}\,h_{t-1} + b_C) && \text{candidate } (g)\\
+o_t &= \sigma(W_{ox}\,x_t + W_{oh}\,h_{t-1} + b_o) && \text{output gate}\\
+C_t &= f_t \odot C_{t-1} + i_t \odot \tilde{C}_t && \text{cell state}\\
+h_t &= o_t \odot \tanh(C_t) && \text{hidden state}
+\end{aligned}
+"""
+RNN_EQUATION_LATEX = r"h_t = \tanh(W_{x}\,x_t + W_{h}\,h_{t-1} + b)"
+
+
+def _n(value: float) -> str:
+    return f"{value:.4f}" if value >= 0 else f"({value:.4f})"
+
+
+def gate_latex(terms, unit: int) -> str:
+    """One gate of one unit with its numbers: input part + recurrent part + bias = pre -> value."""
+    symbol, act = GATE_LATEX[terms.gate]
+    sub = r"_{t}"
+    return (
+        rf"{symbol}{sub}[{unit}] = {act}\big(\underbrace{{{_n(terms.input_part)}}}_{{W_{{x}} x_t}}"
+        rf" + \underbrace{{{_n(terms.recurrent_part)}}}_{{W_{{h}} h_{{t-1}}}}"
+        rf" + \underbrace{{{_n(terms.bias)}}}_{{b}}\big) = {act}({terms.preactivation:.4f}) = {terms.value:.4f}"
+    )
+
+
+def cell_latex(update, unit: int) -> str:
+    """C_t and h_t of one unit with the numbers plugged in."""
+    return (
+        r"\begin{aligned}"
+        rf"C_t[{unit}] &= f_t C_{{t-1}} + i_t \tilde{{C}}_t = {_n(update.forget_gate)} \times {_n(update.c_prev)}"
+        rf" + {_n(update.input_gate)} \times {_n(update.candidate)} = {update.cell:.4f}\\"
+        rf"h_t[{unit}] &= o_t \tanh(C_t) = {_n(update.output_gate)} \times \tanh({_n(update.cell)})"
+        rf" = {_n(update.output_gate)} \times {_n(update.tanh_cell)} = {update.hidden:.4f}"
+        r"\end{aligned}"
+    )
+
+
+def term_lines(terms, layer_index: int, token: str, k: int = 5) -> list[str]:
+    """The largest terms of the two dot products, in words (which inputs pushed the gate up or down)."""
+    lines = []
+    for kind, index, value in terms.top_terms(k):
+        if kind == "x":
+            source = (
+                f"embedding dimension {index} of {_display(token)!r}"
+                if layer_index == 0
+                else f"unit {index} of layer {layer_index} (this layer's input)"
+            )
+        else:
+            source = f"previous hidden state of unit {index}"
+        push = "up (towards open / positive)" if value > 0 else "down (towards shut / negative)"
+        lines.append(f"`{value:+.4f}` from {source}: pushes {push}")
+    return lines
