@@ -282,7 +282,7 @@ class Job:
             metrics = {k: v for k, v in info.items() if k not in ("sample", "final")}
 
             def eval_fields(s: Snapshot) -> dict:
-                out = {"metrics": metrics, "saved": True, "elapsed": info["elapsed"]}
+                out = {"metrics": metrics, "saved": True, "elapsed": info["elapsed"], "step": max(s.step, info["step"])}
                 if isinstance(info.get("val_loss"), float) and math.isfinite(info["val_loss"]):
                     kept = [e for e in s.evals if e[0] != info["step"]]  # the final eval may repeat a step
                     out["evals"] = kept + [(info["step"], info["val_loss"])]
