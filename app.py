@@ -19,6 +19,7 @@ PAGES = {
     ],
     "Models": [
         st.Page("pages/classify.py", title="Classify", icon="🏷️"),
+        st.Page("pages/rnn_vs_lstm.py", title="RNN vs LSTM", icon=":material/compare_arrows:"),
         st.Page("pages/train.py", title="Train", icon="🏋️"),
     ],
 }

@@ -40,3 +40,50 @@ register(Preset(
            "threads": 1},
     tags=["classify", "char"],
 ))  # fmt: skip
+
+# --- synthetic long-memory tasks (issue 6): memory-lstm, memory-rnn, brackets-lstm -----------
+from lstm_viz.presets import Preset, register  # noqa: E402
+
+
+def _memory(tokenizer=None):
+    from lstm_viz.data.tasks import MemoryTask
+
+    return MemoryTask(gap_range=(1, 100), tokenizer=tokenizer)
+
+
+def _brackets(tokenizer=None):
+    from lstm_viz.data.tasks import BracketsTask
+
+    return BracketsTask(max_depth=6, length=64, tokenizer=tokenizer)
+
+
+# Same data, size and budget for both memory models: only the cell differs.
+MEMORY_MODEL = {"embed_dim": 16, "hidden_size": 48, "num_layers": 1, "dropout": 0.0}
+MEMORY_TRAIN = {"steps": 2000, "batch_size": 32, "lr": 1e-2, "warmup_steps": 50, "eval_every": 500, "threads": 1}
+register(Preset(
+    name="memory-lstm",
+    title="Memory task (LSTM)",
+    description="Remember the first letter (A-D) across a gap of 1 to 100 random digits; answer it at '?'.",
+    make_data=_memory,
+    model={"cell": "lstm", **MEMORY_MODEL},
+    train=MEMORY_TRAIN,
+    tags=["synthetic", "rnn-vs-lstm"],
+))  # fmt: skip
+register(Preset(
+    name="memory-rnn",
+    title="Memory task (vanilla RNN)",
+    description="The same memory task, size and budget as memory-lstm, with a tanh RNN.",
+    make_data=_memory,
+    model={"cell": "rnn", **MEMORY_MODEL},
+    train=MEMORY_TRAIN,
+    tags=["synthetic", "rnn-vs-lstm"],
+))  # fmt: skip
+register(Preset(
+    name="brackets-lstm",
+    title="Bracket depth (LSTM)",
+    description="Read nested brackets and letters; say the nesting depth at every character.",
+    make_data=_brackets,
+    model={"cell": "lstm", "embed_dim": 8, "hidden_size": 32, "num_layers": 1, "dropout": 0.0},
+    train={"steps": 800, "batch_size": 32, "lr": 1e-2, "warmup_steps": 50, "eval_every": 400, "threads": 1},
+    tags=["synthetic", "rnn-vs-lstm"],
+))  # fmt: skip

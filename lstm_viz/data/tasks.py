@@ -3,9 +3,9 @@
 Both follow the task-data interface of :mod:`lstm_viz.data` (task "sequence": a class label at
 some steps, -100 elsewhere) and read as plain strings, so the app's token strip shows them:
 
-- **memory** (seed 002's long-time-lag problem): one symbol to remember, a gap of N more
-  symbols of the same set, then a query ``?``; the label at the query is the first symbol.
-  Example with N = 6: ``CABDDAB?`` -> ``C``. Training draws N uniformly from ``gap_range``;
+- **memory** (seed 002's long-time-lag problem): one symbol to remember, a gap of N
+  distractor digits, then a query ``?``; the label at the query is the first symbol.
+  Example with N = 6: ``C482910?`` -> ``C``. Training draws N uniformly from ``gap_range``;
   evaluation reports accuracy at fixed gaps (:data:`EVAL_GAPS`) on a fixed-seed set.
 - **brackets** (the counter cell of Karpathy 2015 and LSTMVis): nested brackets and letters;
   the label at every step is the nesting depth after reading that character. Example:
@@ -43,7 +43,7 @@ class MemoryTask:
 
     task = "sequence"
     symbols = "ABCD"  # what must be remembered; the class labels in head order
-    distractors = "ABCD"  # what fills the gap: the same symbols, so they cannot simply be ignored
+    distractors = "0123456789"  # what fills the gap
     query = "?"
 
     def __init__(
@@ -67,13 +67,13 @@ class MemoryTask:
         )
         self.description = (
             f"memory task: one of {len(self.symbols)} symbols ({self.symbols}), a gap of "
-            f"{lo}..{hi} ({'log-uniform' if log_gaps else 'uniform'}) random symbols of the same set, then '?'; "
+            f"{lo}..{hi} ({'log-uniform' if log_gaps else 'uniform'}) random digits, then '?'; "
             f"answer = the first symbol (chance {1 / len(self.symbols):.2f}); "
             f"evaluated at gaps {', '.join(map(str, EVAL_GAPS))}"
         )
 
     def sample(self, gaps, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
-        """Sequences for the given gap lengths, right-padded with symbols to a common length.
+        """Sequences for the given gap lengths, right-padded with digits to a common length.
 
         Returns ids (B, T), targets (B, T) (-100 except at each query), and the answers (B,).
         """
@@ -89,7 +89,7 @@ class MemoryTask:
         return torch.from_numpy(ids), torch.from_numpy(targets), answers
 
     def example(self, gap: int, seed: int = 0) -> tuple[str, str]:
-        """One string with the given gap and its answer, e.g. ``("CAB?", "C")``."""
+        """One string with the given gap and its answer, e.g. ``("C48?", "C")``."""
         ids, _, answers = self.sample([gap], np.random.default_rng(seed))
         return self.tokenizer.decode(ids[0].tolist()), self.symbols[int(answers[0])]
 
@@ -249,3 +249,78 @@ class BracketsTask:
             "accuracy_by_depth": by_depth,
             "split": f"fixed-seed set ({EVAL_SEED}): {n} strings of {self.length} characters, every step scored",
         }
+
+
+def find_counting_unit(model, n: int = 20, seed: int = 0, layer: int = 0) -> tuple[int, float]:
+    """The unit of a trained brackets model whose cell state correlates best with the true depth,
+    measured over ``n`` fixed-seed strings read one after another (see ``analysis.counting_unit``)."""
+    from lstm_viz.analysis import counting_unit
+
+    data = BracketsTask(tokenizer=model.tokenizer)
+    ids, depths = data.sample(n, np.random.default_rng(seed))
+    cells = [model.trace(data.tokenizer.decode(row.tolist())).layers[layer].cell for row in ids]
+    return counting_unit(np.concatenate(cells), depths.flatten().numpy())
+
+
+# --- "train both now": the RNN versus LSTM race, small enough for a classroom CPU ------------
+
+
+def train_memory_pair(
+    out_root,
+    steps: int = 400,
+    gap_range: tuple[int, int] = (1, 100),
+    hidden_size: int = 48,
+    seed: int = 1337,
+    callback=None,
+    stop=None,
+) -> dict[str, dict]:
+    """Train an LSTM and a vanilla RNN of the same size, on the same data, for the same steps.
+
+    Models go to ``out_root/race-lstm`` and ``out_root/race-rnn`` (never the shipped folders).
+    ``callback(cell, event, info)`` sees every training event of each run, with
+    ``info["overall"]`` (0..1 over both runs) on "step" events. Returns each run's card and its
+    logged training losses: ``{"lstm": {"card": ..., "steps": [...], "loss": [...]}, "rnn": ...}``.
+    """
+    from pathlib import Path
+
+    from lstm_viz.model import ModelConfig
+    from lstm_viz.train import TrainConfig, train
+
+    out_root = Path(out_root)
+    data = MemoryTask(gap_range=gap_range)
+    results = {}
+    for index, cell in enumerate(("lstm", "rnn")):
+        history = {"steps": [], "loss": []}
+
+        def on_event(event, info, cell=cell, history=history, index=index):
+            if event == "step":
+                history["steps"].append(info["step"])
+                history["loss"].append(info["loss"])
+                info = {**info, "overall": (index + info["progress"]) / 2}
+            if callback is not None:
+                callback(cell, event, info)
+
+        config = ModelConfig(
+            vocab_size=len(data.tokenizer),
+            num_outputs=data.num_outputs,
+            task="sequence",
+            cell=cell,
+            embed_dim=16,
+            hidden_size=hidden_size,
+            num_layers=1,
+        )
+        card = train(
+            data,
+            config,
+            TrainConfig(steps=steps, batch_size=32, lr=1e-2, warmup_steps=20, eval_every=steps, seed=seed),
+            out_root / f"race-{cell}",
+            callback=on_event,
+            stop=stop,
+            card_extra={
+                "title": f"Race: memory task ({cell.upper()})",
+                "command": "train_memory_pair (RNN vs LSTM page)",
+            },
+            log=lambda message: None,
+        )
+        results[cell] = {"card": card, **history}
+    return results
