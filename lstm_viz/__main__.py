@@ -143,6 +143,8 @@ def _classify(args) -> int:
         print(f"{args.name} is a {model.task} model, not a classifier", file=sys.stderr)
         return 2
     tr = model.trace(args.text)
+    for u in tr.unknown:
+        print(f"note: {u.piece!r} at step {u.position} is not in the vocabulary; the model sees {u.replacement!r}")
     final = tr.probs[-1]
     best = int(np.argmax(final))
     print(f"{tr.output_labels[best]} ({final[best]:.1%})")
