@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from lstm_viz.ui import cache, widgets
+from lstm_viz.ui import cache, state, widgets
 
+state.init()
 st.title("lstm-viz: watch an LSTM read")
 left, right = st.columns([2, 3], gap="large")
 with left:

@@ -8,14 +8,15 @@
 """
 
 
-def _leave_pages_directory_mode() -> None:
+def require_navigation() -> None:
     """Make a first visit to a deep link (``/step_through?...``) run app.py, not the bare page.
 
     A ``pages/`` folder beside app.py makes Streamlit start in its old "pages directory" mode
     until app.py has called ``st.navigation`` once; in that mode a first request for
     ``/step_through`` runs pages/step_through.py on its own (no page config, no shared state,
     the folder's file list as navigation). Every page imports this package, so the first such
-    run switches the mode off and reruns, and app.py's ``st.navigation`` takes over.
+    run switches the mode off and reruns, and app.py's ``st.navigation`` takes over. (Pages
+    still call ``state.init()`` themselves, so a page run on its own, as AppTest does, works.)
     """
     try:
         import streamlit as st
@@ -28,4 +29,4 @@ def _leave_pages_directory_mode() -> None:
         st.rerun()
 
 
-_leave_pages_directory_mode()
+require_navigation()

@@ -47,9 +47,13 @@ def get_trace(name: str, text: str, max_tokens: int = MAX_TOKENS) -> Trace:
 
 
 @st.cache_data(show_spinner=False, ttl=60)
-def list_models() -> list[zoo.ModelInfo]:
-    """Every loadable model (shipped first), as ``zoo.list()``; refreshed every minute."""
+def _list_models() -> list[zoo.ModelInfo]:
     return zoo.list()
+
+
+def list_models() -> list[zoo.ModelInfo]:
+    """Every loadable model (shipped first), as ``zoo.list()``; cached, refreshed every minute."""
+    return _list_models()
 
 
 def model_names(tasks: tuple[str, ...] | list[str] | None = None) -> list[str]:
@@ -63,4 +67,4 @@ def model_info(name: str) -> zoo.ModelInfo | None:
 
 def refresh_models() -> None:
     """Forget the cached model list, so a model just trained or uploaded shows up everywhere."""
-    list_models.clear()
+    _list_models.clear()

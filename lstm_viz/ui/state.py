@@ -31,7 +31,8 @@ _URL_READ = "_lstm_viz_url_read"
 def init() -> None:
     """Create missing shared keys, apply pending values, read the URL once per session.
 
-    Call at the top of every full run (app.py does), before any widget is drawn.
+    Call at the top of every full run (app.py does, and the explorer pages again, so they also
+    work when run on their own), before any widget is drawn. Calling it twice is harmless.
     """
     ss = st.session_state
     for key in SHARED:
@@ -41,10 +42,14 @@ def init() -> None:
     if not ss.get(_URL_READ):
         ss[_URL_READ] = True
         apply_query_params(dict(st.query_params))
-    pending = ss.pop(_PENDING, None)
-    if pending:
-        for key, value in pending.items():
-            ss[key] = value
+    apply_pending()
+
+
+def apply_pending() -> None:
+    """Apply values left by ``open_in`` (before any widget of this run is drawn)."""
+    pending = st.session_state.pop(_PENDING, None)
+    for key, value in (pending or {}).items():
+        st.session_state[key] = value
 
 
 def _from_url() -> set:

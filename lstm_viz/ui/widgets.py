@@ -34,6 +34,7 @@ def model_picker(tasks=None, key: str = "model", label: str = "Model", where=st)
     With ``key="model"`` it edits the shared model; other keys start from the shared model
     when it fits. Returns None (with a hint) when no model fits.
     """
+    state.apply_pending()  # "Step through this" from another page: its model and text win
     names = cache.model_names(tuple(tasks) if tasks else None)
     if not names:
         where.info("No model for this page yet: train one on the Train page or with `python -m lstm_viz train`.")
@@ -63,6 +64,7 @@ def explorer_sidebar() -> Selection | None:
     ``cache.MAX_TOKENS`` tokens (a notice), pieces the model does not know (a note of what it
     sees instead). Returns None when there is nothing to show.
     """
+    state.init()  # idempotent; a page may run without app.py (AppTest, first deep-link visit)
     with st.sidebar:
         name = model_picker()
         if name is None:
@@ -93,7 +95,7 @@ def unknown_note(trace: Trace) -> None:
     """Say which pieces the model does not know and what it is fed in their place."""
     if not trace.unknown:
         return
-    shown = ", ".join(f"{html.escape(repr(u.piece))} → {html.escape(repr(u.replacement))}" for u in trace.unknown[:8])
+    shown = ", ".join(f"`{u.piece!r}` → `{u.replacement!r}`" for u in trace.unknown[:8])
     more = f" and {len(trace.unknown) - 8} more" if len(trace.unknown) > 8 else ""
     st.info(
         f"The model does not know {len(trace.unknown)} piece{'s' * (len(trace.unknown) != 1)} of this text "
