@@ -249,6 +249,118 @@ def annotated_cell_svg(svg: str, values: dict[str, float] | None = None) -> str:
 
 # --- generation ------------------------------------------------------------------------------
 
+# Probability: red-yellow-blue (colour-blind safe), red = the model found it unlikely.
+# Surprise -ln p: white (expected) to red (surprising), saturating at SURPRISE_MAX nats.
+PROB_STOPS = ((0.0, (215, 48, 39)), (0.25, (252, 141, 89)), (0.5, (254, 224, 144)), (1.0, (145, 191, 219)))
+SURPRISE_STOPS = ((0.0, (255, 255, 255)), (0.35, (252, 187, 161)), (1.0, (203, 24, 29)))
+SURPRISE_MAX = 6.0  # nats (p ≈ 0.25%); a uniform guess over 65 characters is ln 65 ≈ 4.2
+TEXT_FONT = "ui-monospace,Menlo,Consolas,monospace"
+
+
+def _interpolate(stops, x: float) -> tuple[int, int, int]:
+    x = float(np.clip(x, 0.0, 1.0))
+    for (x0, c0), (x1, c1) in zip(stops, stops[1:], strict=False):
+        if x <= x1:
+            w = (x - x0) / (x1 - x0)
+            return tuple(round(a + (b - a) * w) for a, b in zip(c0, c1, strict=True))
+    return stops[-1][1]
+
+
+def text_colour(value: float, scale: str = "probability") -> str:
+    """Background colour for one character: ``scale`` "probability" (0..1) or "surprise" (nats)."""
+    if scale == "probability":
+        r, g, b = _interpolate(PROB_STOPS, value)
+    elif scale == "surprise":
+        r, g, b = _interpolate(SURPRISE_STOPS, value / SURPRISE_MAX)
+    else:
+        raise ValueError(f"scale must be 'probability' or 'surprise', got {scale!r}")
+    return f"rgb({r},{g},{b})"
+
+
+def coloured_text_html(
+    pieces: list[str],
+    values: np.ndarray,
+    scale: str = "probability",
+    current: int | None = None,
+    font_px: int = 18,
+) -> str:
+    """The text with each piece on a background coloured by its value; NaN = not coloured (grey).
+
+    ``values`` (T,) are probabilities (``scale="probability"``) or surprises in nats
+    (``"surprise"``). Hover a piece for its number; ``current`` outlines one piece. Newlines
+    show as ↵ and break the line. Pure: returns an HTML string for ``st.html``.
+    """
+    if len(values) != len(pieces):
+        raise ValueError(f"expected one value per piece ({len(pieces)}), got {len(values)}")
+    parts = []
+    for t, (piece, value) in enumerate(zip(pieces, values, strict=True)):
+        shown = html.escape(_visible(piece) if piece in ("\n", "\t") else piece)
+        style = ""
+        if np.isnan(value):
+            style, title = "color:#6b6b6b", f"{piece!r}: given, not predicted"
+        elif scale == "probability":
+            style, title = f"background:{text_colour(value, scale)}", f"{piece!r}: p = {value:.4f}"
+        else:
+            p = float(np.exp(-value))
+            style, title = f"background:{text_colour(value, scale)}", f"{piece!r}: {value:.2f} nats (p = {p:.4f})"
+        if t == current:
+            style += ";outline:2px solid #111;outline-offset:1px;font-weight:700"
+        parts.append(f'<span title="step {t}: {html.escape(title)}" style="{style}">{shown}</span>')
+        if piece == "\n":
+            parts.append("\n")
+    return (
+        f'<div class="gen-text" style="font-family:{TEXT_FONT};font-size:{font_px}px;line-height:1.6;'
+        f'white-space:pre-wrap;word-break:break-word">{"".join(parts)}</div>'
+    )
+
+
+def colour_legend_html(scale: str = "probability") -> str:
+    """A small legend for :func:`coloured_text_html`: the colour scale with labelled swatches."""
+    if scale == "probability":
+        ticks = [(p, f"{p:.0%}") for p in (0.02, 0.1, 0.25, 0.5, 0.75, 0.95)]
+        caption = "probability the model gave the character:"
+    else:
+        ticks = [(s, f"{s:g} nats (p {np.exp(-s):.0%})") for s in (0.1, 0.7, 1.5, 3.0, 4.5, SURPRISE_MAX)]
+        ticks[-1] = (SURPRISE_MAX, f"≥ {SURPRISE_MAX:g} nats (p ≤ {np.exp(-SURPRISE_MAX):.1%})")
+        caption = "surprise −ln p of the actual next character:"
+    swatches = "".join(
+        f'<span style="background:{text_colour(v, scale)};padding:1px 8px;margin:0 3px;border:1px solid #ccc;'
+        f'border-radius:3px;font-family:{TEXT_FONT}">{html.escape(label)}</span>'
+        for v, label in ticks
+    )
+    grey = '<span style="color:#6b6b6b;margin-left:10px">grey: given, not predicted</span>'
+    return f'<div class="gen-legend" style="font-size:14px;line-height:2">{caption} {swatches}{grey}</div>'
+
+
+def surprise_bars(tokens: list[str], surprise: np.ndarray, step: int | None = None) -> go.Figure:
+    """Surprise −ln p of each actual next character (bar ``t`` scores token ``t + 1``).
+
+    The bar of the chosen ``step`` is orange; the dotted line is the mean (nats per character).
+    """
+    surprise = np.asarray(surprise, dtype=np.float64)
+    steps = np.arange(len(surprise))
+    nxt = [_visible(tokens[t + 1]) for t in steps]
+    colours = ["#ff7f0e" if t == step else "#c44e52" for t in steps]
+    fig = go.Figure(
+        go.Bar(
+            x=steps,
+            y=surprise,
+            marker_color=colours,
+            customdata=np.stack([nxt, np.exp(-surprise).round(4).astype(str)], axis=1) if len(steps) else None,
+            hovertemplate="step %{x}: next %{customdata[0]}<br>%{y:.2f} nats (p = %{customdata[1]})<extra></extra>",
+        )
+    )
+    fig.add_hline(
+        y=float(surprise.mean()) if len(surprise) else 0.0,
+        line_dash="dot",
+        annotation_text=f"mean {surprise.mean():.2f} nats/char" if len(surprise) else "",
+    )
+    fig.update_xaxes(title="step (the bar scores the character after it)")
+    fig.update_yaxes(title="surprise (nats)", rangemode="tozero")
+    fig.update_layout(bargap=0.05, showlegend=False)
+    return _layout(fig, 300, title="Surprise at every step")
+
+
 # --- classification --------------------------------------------------------------------------
 
 CLASS_COLOURS = ("#d62728", "#2ca02c", "#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
