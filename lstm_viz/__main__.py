@@ -131,6 +131,8 @@ def _generate(args) -> int:
             f"note: {u.piece!r} in the prime is not in the vocabulary; the model sees {u.replacement!r}",
             file=sys.stderr,
         )
+    if args.seed is None and result.seed is not None:
+        print(f"note: seed {result.seed} (pass --seed {result.seed} to get this text again)", file=sys.stderr)
     print(result.text)
     return 0
 
@@ -206,12 +208,12 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("generate", help="write text with a character model")
     p.add_argument("name")
-    p.add_argument("--prime", default="\n")
-    p.add_argument("--length", type=int, default=300)
-    p.add_argument("--temperature", type=float, default=1.0)
-    p.add_argument("--top-k", dest="top_k", type=int)
-    p.add_argument("--greedy", action="store_true")
-    p.add_argument("--seed", type=int)
+    p.add_argument("--prime", default="\n", help="text the model reads first (default: a newline)")
+    p.add_argument("--length", type=int, default=300, help="characters to write (1 to 2000)")
+    p.add_argument("--temperature", type=float, default=1.0, help="below 1: safer; above 1: wilder")
+    p.add_argument("--top-k", dest="top_k", type=int, help="sample only among the k most likely characters")
+    p.add_argument("--greedy", action="store_true", help="always take the most likely character (argmax)")
+    p.add_argument("--seed", type=int, help="same seed, same text (default: a random seed, printed)")
     p.set_defaults(func=_generate)
 
     p = sub.add_parser("classify", help="classify a text and show the running prediction")

@@ -205,6 +205,10 @@ def test_cli_prints_the_same_text_as_the_api(model, capsys):
     assert out.out == model.generate("ROMEO:", 60, temperature=0.8, seed=1).text + "\n"
     assert main(["generate", "shakespeare-char", "--prime", "Ñ", "--length", "5", "--seed", "1"]) == 0
     assert "'Ñ'" in capsys.readouterr().err
+    assert main(["generate", "shakespeare-char", "--prime", "KING:", "--length", "30"]) == 0
+    out = capsys.readouterr()
+    seed = int(out.err.split("pass --seed ")[1].split()[0])  # an unseeded run says how to repeat it
+    assert model.generate("KING:", 30, seed=seed).text + "\n" == out.out
     assert main(["generate", "shakespeare-char", "--length", "5000"]) == 2
     assert "between 1 and 2,000" in capsys.readouterr().err
 
