@@ -13,7 +13,7 @@ import tempfile
 import numpy as np
 import streamlit as st
 
-from lstm_viz import analysis, plots, zoo
+from lstm_viz import analysis, plots
 from lstm_viz.data import tasks
 from lstm_viz.ui import cache, widgets
 
@@ -120,7 +120,11 @@ cols[3].metric("Spectral radius of the RNN's V", f"{analysis.spectral_radius(v):
 
 st.plotly_chart(
     plots.gradient_vs_distance(
-        {"LSTM h_t": lstm_flow.hidden_norm, "LSTM c_t": lstm_flow.cell_norm, "RNN h_t": rnn_flow.hidden_norm}
+        {
+            "LSTM ‖∂L/∂h_t‖": lstm_flow.hidden_norm,
+            "LSTM ‖∂L/∂c_t‖": lstm_flow.cell_norm,
+            "RNN ‖∂L/∂h_t‖": rnn_flow.hidden_norm,
+        }
     ),
     key="rvl_gradient_chart",
 )
@@ -235,17 +239,14 @@ if st.button("Train both now", type="primary", key="rvl_race", icon=":material/s
                 min(info["overall"], 1.0), text=f"{cell.upper()}: step {info['step']} · loss {info['loss']:.3f}"
             )
 
-    out = tempfile.mkdtemp(prefix="lstm-viz-race-")
-    results = tasks.train_memory_pair(out, steps=int(race_steps), callback=on_event)
-    bar.progress(1.0, text="Done: measuring both on fresh strings…")
-    race_seed = secrets.randbelow(2**31)
+    with tempfile.TemporaryDirectory(prefix="lstm-viz-race-") as out:  # only the cards are kept
+        results = tasks.train_memory_pair(out, steps=int(race_steps), callback=on_event)
+    bar.progress(1.0, text="Done.")
     st.session_state["rvl_race_result"] = {
         "steps": int(race_steps),
         "accuracy": {
-            f"new {cell.upper()}": tasks.accuracy_by_gap(
-                zoo.load_path(f"{out}/race-{cell}").module, task, per_gap=100, seed=race_seed
-            )
-            for cell in results
+            f"new {cell.upper()}": {int(g): a for g, a in res["card"]["metrics"]["accuracy_by_gap"].items()}
+            for cell, res in results.items()
         },
         "loss": {f"new {cell.upper()}": (res["steps"], res["loss"]) for cell, res in results.items()},
         "seconds": {cell: res["card"]["training"]["seconds"] for cell, res in results.items()},
@@ -258,4 +259,5 @@ if race:
     )
     left, right = st.columns(2)
     left.plotly_chart(plots.accuracy_vs_gap(race["accuracy"], chance=0.25), key="rvl_race_accuracy")
+    left.caption("Accuracy from each run's final evaluation: 100 fixed-seed strings at each gap.")
     right.plotly_chart(plots.loss_race(race["loss"], chance_loss=float(np.log(4))), key="rvl_race_loss")

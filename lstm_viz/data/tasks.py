@@ -47,13 +47,18 @@ class MemoryTask:
     query = "?"
 
     def __init__(
-        self, gap_range: tuple[int, int] = (1, 100), log_gaps: bool = False, tokenizer: CharTokenizer | None = None
+        self,
+        gap_range: tuple[int, int] = (1, 100),
+        log_gaps: bool = False,
+        tokenizer: CharTokenizer | None = None,
+        eval_per_gap: int | None = None,  # strings per gap in evaluate (default 500 full, 100 quick)
     ):
         lo, hi = gap_range
         if not 0 <= lo <= hi:
             raise ValueError(f"gap_range must be (low, high) with 0 <= low <= high, got {gap_range}")
         self.gap_range = (int(lo), int(hi))
         self.log_gaps = bool(log_gaps)
+        self.eval_per_gap = eval_per_gap
         self.tokenizer = tokenizer or CharTokenizer(
             [*dict.fromkeys(self.symbols + self.distractors + self.query)], fallback="A"
         )
@@ -117,7 +122,7 @@ class MemoryTask:
         self, model, device: torch.device, full: bool = True, gaps=EVAL_GAPS, per_gap: int | None = None
     ) -> dict:
         """Loss and accuracy at the query on a fixed-seed set, overall and per gap length."""
-        per_gap = per_gap or (500 if full else 100)
+        per_gap = per_gap or self.eval_per_gap or (500 if full else 100)
         was_training = model.training
         model.eval()
         rng = np.random.default_rng(EVAL_SEED)
@@ -287,7 +292,7 @@ def train_memory_pair(
     from lstm_viz.train import TrainConfig, train
 
     out_root = Path(out_root)
-    data = MemoryTask(gap_range=gap_range)
+    data = MemoryTask(gap_range=gap_range, eval_per_gap=100)  # a quick final evaluation
     results = {}
     for index, cell in enumerate(("lstm", "rnn")):
         history = {"steps": [], "loss": []}
