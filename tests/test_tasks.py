@@ -15,7 +15,7 @@ MEMORY = MemoryTask(gap_range=(1, 100))
 BRACKETS = BracketsTask(max_depth=6, length=64)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), batch=st.integers(1, 16))
 def test_memory_batch_answer_is_the_first_symbol(seed, batch):
     ids, targets = MEMORY.batch(batch, np.random.default_rng(seed))
@@ -65,7 +65,7 @@ def test_memory_rejects_bad_gap_range():
         MemoryTask(gap_range=(5, 2))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_brackets_label_is_the_depth(seed):
     ids, depths = BRACKETS.batch(8, np.random.default_rng(seed))
