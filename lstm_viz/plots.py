@@ -41,9 +41,9 @@ def _layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
         title=dict(text=title, font=dict(size=FONT_SIZE + 4)) if title else None,
         hoverlabel=dict(font_size=FONT_SIZE),
         legend=dict(font=dict(size=FONT_SIZE)),
+        xaxis=dict(tickfont=dict(size=FONT_SIZE - 2), title_font=dict(size=FONT_SIZE)),
+        yaxis=dict(tickfont=dict(size=FONT_SIZE - 2), title_font=dict(size=FONT_SIZE)),
     )
-    fig.update_xaxes(tickfont=dict(size=FONT_SIZE - 2), title_font=dict(size=FONT_SIZE))
-    fig.update_yaxes(tickfont=dict(size=FONT_SIZE - 2), title_font=dict(size=FONT_SIZE))
     return fig
 
 
@@ -58,43 +58,57 @@ def value_range(name: str, values: np.ndarray) -> tuple[float, float, str]:
 
 
 def gate_strip(values: dict[str, np.ndarray], order: np.ndarray | None = None, unit: int | None = None) -> go.Figure:
-    """One row per quantity (f, i, g, o, c, h or h, pre-activation), one column per unit, at one step.
+    """One row per quantity (f, i, g, o, c, h, or h and pre-activation), one column per unit, at one step.
 
-    ``values`` maps quantity name -> (H,); ``order`` lists units left to right; ``unit`` is marked.
-    Hover shows the quantity, unit index and exact value.
+    ``values`` maps quantity name -> (H,); ``order`` lists units left to right; ``unit`` is
+    outlined. One heatmap with one blue-white-red scale: gates map 0..1, g and h map -1..1,
+    and c (and a pre-activation) is scaled by its largest magnitude at this step. Hover shows
+    the quantity, the unit index and the exact value. Built as a single trace so that a step
+    change redraws quickly.
     """
-    from plotly.subplots import make_subplots
-
     names = list(values)
     n_units = len(next(iter(values.values())))
     order = np.arange(n_units) if order is None else np.asarray(order)
-    fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.025)
-    x = [str(int(u)) for u in order]
-    for row, name in enumerate(names, start=1):
-        v = np.asarray(values[name], dtype=np.float64)[order]
-        zmin, zmax, scale = value_range(name, v)
-        fig.add_trace(
-            go.Heatmap(
-                z=v[None, :],
-                x=x,
-                y=[QUANTITY_LABELS.get(name, name)],
-                zmin=zmin,
-                zmax=zmax,
-                colorscale=scale,
-                showscale=False,
-                customdata=order[None, :],
-                hovertemplate=QUANTITY_LABELS.get(name, name)
-                + "<br>unit %{customdata}<br>value %{z:.4f}<extra></extra>",
-                xgap=1 if n_units <= 128 else 0,
-            ),
-            row=row,
-            col=1,
-        )
+    raw = np.stack([np.asarray(values[n], dtype=np.float64)[order] for n in names])  # (Q, H)
+    z = np.empty_like(raw)
+    for r, name in enumerate(names):
+        lo, hi, _ = value_range(name, raw[r])
+        z[r] = (raw[r] - lo) / (hi - lo) * 2 - 1  # -1..1 on the shared scale
+    rows = [QUANTITY_LABELS.get(n, n) for n in names]
+    shapes = []
     if unit is not None and unit in order:
-        fig.add_vline(x=str(int(unit)), line=dict(color="black", width=2))
-    fig.update_xaxes(type="category", showticklabels=n_units <= 64, title=None)
-    fig.update_xaxes(showticklabels=n_units <= 64, row=len(names), col=1, title="unit (in the order chosen)")
-    return _layout(fig, height=70 * len(names) + 80)
+        col = int(np.flatnonzero(order == unit)[0])
+        shapes.append(dict(type="rect", x0=col - 0.5, x1=col + 0.5, y0=-0.5, y1=len(names) - 0.5,
+                           line=dict(color="black", width=3)))  # fmt: skip
+    font = dict(size=FONT_SIZE)
+    return go.Figure(
+        data=[
+            go.Heatmap(
+                z=z,
+                x=np.arange(n_units),
+                y=rows,
+                zmin=-1,
+                zmax=1,
+                colorscale=SIGNED_SCALE,
+                showscale=False,
+                customdata=np.dstack([raw, np.broadcast_to(order, raw.shape)]),
+                hovertemplate="%{y}<br>unit %{customdata[1]}<br>value %{customdata[0]:.4f}<extra></extra>",
+                ygap=3,
+            )
+        ],
+        layout=dict(
+            height=46 * len(names) + 90,
+            margin=dict(l=10, r=10, t=10, b=10),
+            font=font,
+            hoverlabel=dict(font_size=FONT_SIZE),
+            shapes=shapes,
+            xaxis=dict(
+                title=dict(text="unit, in the order chosen (the outlined column is the chosen unit)", font=font),
+                showticklabels=False,
+            ),
+            yaxis=dict(autorange="reversed", tickfont=font, automargin=True),
+        ),
+    )
 
 
 def quantity_heatmap(
@@ -166,26 +180,37 @@ def next_token_bars(probs: np.ndarray, labels: list[str], actual: str | None = N
     """Top-``k`` next-token probabilities, largest on top; the actual next token in orange."""
     probs = np.asarray(probs, dtype=np.float64)
     top = np.argsort(-probs, kind="stable")[:k][::-1]
-    names = [f" {_visible(labels[i])} " for i in top]
-    colours = ["#ff7f0e" if labels[i] == actual else "#1f77b4" for i in top]
-    fig = go.Figure(
-        go.Bar(
-            x=probs[top],
-            y=names,
-            orientation="h",
-            marker_color=colours,
-            text=[f"{p:.1%}" for p in probs[top]],
-            textposition="outside",
-            hovertemplate="next %{y}<br>p = %{x:.4f}<extra></extra>",
-        )
-    )
     title = "Next character: top 10"
     if actual is not None:
         rank = int((probs > probs[labels.index(actual)]).sum()) + 1 if actual in labels else None
         title += f" (actual next: {_visible(actual)} in orange" + (f", rank {rank})" if rank else ")")
-    fig.update_xaxes(title="probability", range=[0, min(1.0, float(probs[top].max()) * 1.25 + 0.02)])
-    fig.update_yaxes(type="category")
-    return _layout(fig, 420, title=title)
+    font = dict(size=FONT_SIZE)
+    return go.Figure(
+        data=[
+            go.Bar(
+                x=probs[top],
+                y=[f" {_visible(labels[i])} " for i in top],
+                orientation="h",
+                marker_color=["#ff7f0e" if labels[i] == actual else "#1f77b4" for i in top],
+                text=[f"{p:.1%}" for p in probs[top]],
+                textposition="outside",
+                hovertemplate="next %{y}<br>p = %{x:.4f}<extra></extra>",
+            )
+        ],
+        layout=dict(
+            height=420,
+            margin=dict(l=10, r=10, t=50, b=10),
+            font=font,
+            title=dict(text=title, font=dict(size=FONT_SIZE + 4)),
+            hoverlabel=dict(font_size=FONT_SIZE),
+            xaxis=dict(
+                title=dict(text="probability", font=font),
+                tickfont=font,
+                range=[0, min(1.0, float(probs[top].max()) * 1.25 + 0.02)],
+            ),
+            yaxis=dict(type="category", tickfont=dict(size=FONT_SIZE + 2, family="monospace")),
+        ),
+    )
 
 
 def class_prob_lines(probs: np.ndarray, labels: list[str], tokens: list[str], step: int | None = None) -> go.Figure:

@@ -13,14 +13,20 @@ RNG = np.random.default_rng(0)
 
 
 def test_gate_strip_rows_follow_the_order():
-    values = {q: RNG.random(6) for q in ("forget_gate", "input_gate", "cell")}
+    values = {"forget_gate": RNG.random(6), "candidate": RNG.random(6) * 2 - 1, "cell": RNG.normal(size=6) * 4}
     order = np.array([5, 0, 3, 1, 2, 4])
     fig = plots.gate_strip(values, order=order, unit=3)
-    assert len(fig.data) == 3
-    for trace_, (name, v) in zip(fig.data, values.items(), strict=True):
-        assert np.allclose(np.asarray(trace_.z)[0], v[order])
-        assert list(trace_.x) == [str(u) for u in order]
-        assert name.split("_")[0] in trace_.y[0]
+    hm = fig.data[0]
+    raw = np.asarray(hm.customdata)[..., 0]
+    assert list(hm.y) == [plots.QUANTITY_LABELS[q] for q in values]
+    for row, v in enumerate(values.values()):
+        assert np.allclose(raw[row], v[order])  # hover shows the exact values, in unit order
+        assert np.allclose(np.asarray(hm.customdata)[row, :, 1], order)
+    z = np.asarray(hm.z)
+    assert np.allclose(z[0], values["forget_gate"][order] * 2 - 1)  # gates: 0..1 -> -1..1
+    assert np.allclose(z[1], values["candidate"][order])  # g already -1..1
+    assert np.abs(z[2]).max() == 1.0  # c scaled by its largest magnitude
+    assert fig.layout.shapes[0].x0 == 1.5  # unit 3 is the third column
 
 
 def test_quantity_heatmap_symmetric_cell_scale_and_subset():

@@ -348,8 +348,8 @@ def diagram_values(update, layer, step: int, unit: int, token: str) -> dict:
 
 
 STRIP_LEGEND = (
-    "Colours: gates f, i, o from dark purple (0, closed) to yellow (1, open); "
-    "g, c, h from blue (negative) through white (0) to red (positive). Hover a cell for the unit and its exact value."
+    "Blue is low and red is high in every row: gates f, i, o from 0 (shut) to 1 (open); g and h from −1 to 1; "
+    "c scaled by its largest magnitude at this step. Hover a cell for the unit and its exact value."
 )
 
 
