@@ -96,13 +96,13 @@ def _trace_lstm_layer(x: torch.Tensor, weights, h0: torch.Tensor, c0: torch.Tens
     forget_gate = torch.sigmoid(pre_f).numpy()
     candidate = torch.tanh(pre_g).numpy()
     output_gate = torch.sigmoid(pre_o).numpy()
-    written = input_gate * candidate  # (T, H)
-    cell = np.empty_like(written)
-    c = c0.numpy().copy()
+    cell = input_gate * candidate  # (T, H): i_t * g_t, then f_t * c_{t-1} is added in place
+    kept = np.empty_like(cell[0])
+    c = c0.numpy()
     for t in range(len(cell)):  # the only sequential part: T cheap elementwise steps
-        np.multiply(forget_gate[t], c, out=c)
-        c += written[t]
-        cell[t] = c
+        np.multiply(forget_gate[t], c, out=kept)
+        cell[t] += kept
+        c = cell[t]
     c_prev = np.concatenate([c0.numpy()[None], cell[:-1]])
     hidden = output_gate * np.tanh(cell)
     return LayerTrace(
