@@ -180,10 +180,11 @@ def next_token_bars(probs: np.ndarray, labels: list[str], actual: str | None = N
     """Top-``k`` next-token probabilities, largest on top; the actual next token in orange."""
     probs = np.asarray(probs, dtype=np.float64)
     top = np.argsort(-probs, kind="stable")[:k][::-1]
-    title = "Next character: top 10"
+    title = "Next character, top 10"
     if actual is not None:
         rank = int((probs > probs[labels.index(actual)]).sum()) + 1 if actual in labels else None
-        title += f" (actual next: {_visible(actual)} in orange" + (f", rank {rank})" if rank else ")")
+        ranked = f", rank {rank}" if rank else ""
+        title += f"<br><sup>orange: the actual next {_visible(actual)!r}{ranked}</sup>"
     font = dict(size=FONT_SIZE)
     return go.Figure(
         data=[
@@ -198,8 +199,8 @@ def next_token_bars(probs: np.ndarray, labels: list[str], actual: str | None = N
             )
         ],
         layout=dict(
-            height=420,
-            margin=dict(l=10, r=10, t=50, b=10),
+            height=440,
+            margin=dict(l=10, r=10, t=70, b=10),
             font=font,
             title=dict(text=title, font=dict(size=FONT_SIZE + 4)),
             hoverlabel=dict(font_size=FONT_SIZE),

@@ -48,7 +48,7 @@ def test_next_token_bars_top10_and_actual_marked():
     bar = fig.data[0]
     assert len(bar.x) == 10 and np.all(np.diff(bar.x) > 0)  # largest at the top
     assert bar.marker.color[list(bar.y).index(" q ")] == "#ff7f0e"
-    assert "rank 4" in fig.layout.title.text
+    assert "actual next 'q', rank 4" in fig.layout.title.text
 
 
 def test_cell_lines_and_class_probs():
