@@ -392,6 +392,17 @@ def surprise_bars(tokens: list[str], surprise: np.ndarray, step: int | None = No
 CLASS_COLOURS = ("#d62728", "#2ca02c", "#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 
 
+def _token_axis(tokens: list[str], most: int = 40) -> dict:
+    """An x axis over steps labelled with the tokens (every k-th one for long texts)."""
+    ticks = np.arange(len(tokens))[:: max(1, -(-len(tokens) // most))]
+    return {
+        "title": "token read",
+        "tickmode": "array",
+        "tickvals": ticks,
+        "ticktext": [repr(tokens[t])[1:-1][:12] for t in ticks],
+    }
+
+
 def running_probabilities(probs: np.ndarray, tokens: list[str], labels: list[str]) -> go.Figure:
     """Class probabilities after each token: lines for two classes, a stacked area for more."""
     probs = np.asarray(probs, dtype=float)
@@ -416,15 +427,9 @@ def running_probabilities(probs: np.ndarray, tokens: list[str], labels: list[str
         )
     if not stacked:
         fig.add_hline(y=0.5, line={"color": "#999", "dash": "dot"})
-    ticks = x if len(x) <= 40 else x[:: max(1, len(x) // 40)]
     fig.update_layout(
         title="Running prediction: class probabilities after each token",
-        xaxis={
-            "title": "token read",
-            "tickmode": "array",
-            "tickvals": ticks,
-            "ticktext": [repr(tokens[t])[1:-1][:12] for t in ticks],
-        },
+        xaxis=_token_axis(tokens),
         yaxis={"title": "probability", "range": [0, 1]},
         height=360,
         margin={"l": 50, "r": 20, "t": 50, "b": 60},
@@ -482,7 +487,7 @@ def unit_cell_traces(cell: np.ndarray, units: np.ndarray, tokens: list[str], con
     fig.add_hline(y=0, line={"color": "#999", "dash": "dot"})
     fig.update_layout(
         title="Cell state C_t of the top units while reading",
-        xaxis={"title": "token read"},
+        xaxis=_token_axis(tokens),
         yaxis={"title": "cell state"},
         height=340,
         margin={"l": 50, "r": 20, "t": 50, "b": 40},

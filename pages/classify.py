@@ -34,8 +34,13 @@ def _use_example() -> None:
         st.session_state["classify_text"] = examples[choice]
 
 
+def _own_text() -> None:
+    if examples.get(st.session_state.get("classify_example")) != st.session_state.get("classify_text"):
+        st.session_state["classify_example"] = OWN_TEXT
+
+
 st.selectbox("Example", [*examples, OWN_TEXT], key="classify_example", on_change=_use_example)
-st.text_area("Text to classify", key="classify_text", height=110)
+st.text_area("Text to classify", key="classify_text", height=110, on_change=_own_text)
 text = st.session_state.get("classify_text") or ""
 
 if not text.strip():
@@ -115,14 +120,14 @@ if metrics.get("confusion_matrix"):
 
 st.subheader("Step through this")
 cols = st.columns(3)
-for col, (title, path) in zip(
+for col, (title, path, icon) in zip(
     cols,
     (
-        ("👣 Step Through", "pages/step_through.py"),
-        ("🌡️ Gate Heatmaps", "pages/heatmaps.py"),
-        ("🧮 Equations", "pages/equations.py"),
+        ("Step Through", "pages/step_through.py", ":material/footprint:"),
+        ("Gate Heatmaps", "pages/heatmaps.py", ":material/grid_on:"),
+        ("Equations", "pages/equations.py", ":material/function:"),
     ),
     strict=True,
 ):
-    if col.button(title, key=f"classify_open_{path}", width="stretch"):
+    if col.button(title, key=f"classify_open_{path}", icon=icon, width="stretch"):
         state.open_in(path, name, text)

@@ -78,7 +78,9 @@ def examples_for(card: dict) -> dict[str, str]:
 def accuracy_table(metrics: dict) -> list[dict]:
     """Rows {"measured on", "accuracy"} for every ``val_accuracy*`` number of a card's metrics."""
     rows = []
-    for key, value in metrics.items():
+    keys = sorted(metrics, key=lambda k: k != "val_accuracy")  # the overall figure first
+    for key in keys:
+        value = metrics[key]
         if not key.startswith("val_accuracy") or not isinstance(value, int | float):
             continue
         what = key.removeprefix("val_accuracy").lstrip("_") or "all held-out texts"

@@ -1,0 +1,100 @@
+"""The Classify page under AppTest: every example, and bad input that must not crash it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lstm_viz import analysis, zoo
+from lstm_viz.data.labelled import examples_for
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = "pages/classify.py"
+CLASSIFIERS = ("reviews-sentiment", "authors")
+
+
+def open_page(model: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    at.selectbox(key="classify_model").set_value(model).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def expected(model, text: str) -> tuple[str, str, str]:
+    """Prediction, confidence and the top unit, computed without the page."""
+    trace = model.trace(text)
+    best = int(np.argmax(trace.probs[-1]))
+    weight, bias = analysis.head_parameters(model.module)
+    top = int(analysis.logit_contributions(trace, weight, bias, best).top_units(1)[0])
+    return model.labels[best], f"{trace.probs[-1, best]:.1%}", f"unit {top}"
+
+
+@pytest.mark.parametrize("name", CLASSIFIERS)
+def test_every_example_shows_the_models_own_prediction(name):
+    model = zoo.load(name)
+    examples = examples_for(model.card)
+    assert len(examples) >= (6 if name == "reviews-sentiment" else 7)
+    at = open_page(name)
+    assert at.text_area(key="classify_text").value == next(iter(examples.values()))
+    for title, text in examples.items():
+        at.selectbox(key="classify_example").set_value(title).run()
+        assert not at.exception, (title, at.exception)
+        assert at.text_area(key="classify_text").value == text
+        label, confidence, top_unit = expected(model, text)
+        assert metric(at, "Prediction") == label, title
+        assert metric(at, "Confidence") == confidence, title
+        assert metric(at, "Tokens read") == f"{len(model.encode(text)):,}"
+        bars = next(c for c in at.get("plotly_chart") if '"unit ' in c.proto.spec)
+        assert f'"{top_unit}"' in bars.proto.spec  # the biggest share is drawn
+    # The card's held-out figures are on the page.
+    table = at.dataframe[0].value
+    assert table["accuracy"].iloc[0] == pytest.approx(model.card["metrics"]["val_accuracy"])
+
+
+def test_empty_and_blank_text_ask_for_input():
+    at = open_page("reviews-sentiment")
+    for text in ("", "   \n  "):
+        at.text_area(key="classify_text").set_value(text).run()
+        assert not at.exception
+        assert any("Type a review" in i.value for i in at.info)
+        assert not at.metric
+    # Punctuation-free symbols that a word tokenizer finds no piece in still get a message.
+    at.text_area(key="classify_text").set_value("good").run()
+    assert metric(at, "Tokens read") == "1"
+
+
+@pytest.mark.parametrize(("name", "text"), [("reviews-sentiment", "zzqxv blorfwup qwxyzzy"), ("authors", "😀😀🎉")])
+def test_all_unknown_input_is_flagged(name, text):
+    at = open_page(name)
+    at.text_area(key="classify_text").set_value(text).run()
+    assert not at.exception
+    assert any("knows none of these tokens" in w.value for w in at.warning)
+    assert metric(at, "Prediction")  # still shown, with the warning above it
+
+
+def test_very_long_text_is_cut_with_a_notice():
+    at = open_page("reviews-sentiment")
+    long_text = "the food was great but the service was slow . " * 300  # 3,300 words
+    at.text_area(key="classify_text").set_value(long_text).run()
+    assert not at.exception
+    assert any("only the first 2,000 are read" in w.value for w in at.warning)
+    assert metric(at, "Tokens read") == "2,000"
+
+
+def test_step_through_this_opens_the_explorer_with_the_same_text():
+    at = open_page("reviews-sentiment")
+    at.text_area(key="classify_text").set_value("The soup was cold but the bread was lovely.").run()
+    at.button(key="classify_open_pages/step_through.py").click().run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Step Through"]
+    assert at.session_state["text"] == "The soup was cold but the bread was lovely."
+    assert at.session_state["model"] == "reviews-sentiment"
