@@ -147,7 +147,7 @@ def quantity_heatmap(
         fig.add_vline(x=labels[step], line=dict(color="black", width=2))
     if unit is not None and unit in units:
         fig.add_hline(y=f"u{unit}", line=dict(color="black", width=2))
-    fig.update_xaxes(type="category", title="token (step:character)", tickangle=-60, nticks=30, automargin=True)
+    fig.update_xaxes(type="category", title="step:token", tickangle=-60, nticks=30, automargin=True)
     fig.update_yaxes(type="category", title="unit", autorange="reversed", showticklabels=len(units) <= 48)
     return _layout(fig, height, title=QUANTITY_LABELS.get(name, name))
 
@@ -170,7 +170,7 @@ def cell_lines(cell: np.ndarray, tokens: list[str], units, step: int | None = No
     if step is not None and 0 <= step < len(labels):
         fig.add_vline(x=labels[step], line=dict(color="black", width=1, dash="dot"))
     fig.add_hline(y=0, line=dict(color="#999", width=1))
-    fig.update_xaxes(type="category", title="token (step:character)", tickangle=-60, nticks=40)
+    fig.update_xaxes(type="category", title="step:token", tickangle=-60, nticks=40)
     fig.update_yaxes(title="cell state c")
     fig.update_layout(legend=dict(orientation="h", y=1.12))
     return _layout(fig, 360, title="Cell state of the chosen units")
@@ -231,7 +231,7 @@ def class_prob_lines(probs: np.ndarray, labels: list[str], tokens: list[str], st
         )
     if step is not None and 0 <= step < len(x):
         fig.add_vline(x=x[step], line=dict(color="black", width=2))
-    fig.update_xaxes(type="category", title="token (step:word)")
+    fig.update_xaxes(type="category", title="step:token")
     fig.update_yaxes(title="probability", range=[0, 1])
     fig.update_layout(legend=dict(orientation="h", y=1.15))
     return _layout(fig, 380, title="Running prediction after each token")

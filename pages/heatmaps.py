@@ -39,7 +39,7 @@ for row in range(0, len(names), 2):
         key = f"hm_chart_{name}"
         fig = plots.quantity_heatmap(quantities[name], trace.tokens, name, units=shown, step=step, unit=unit)
         col.plotly_chart(fig, key=key, on_select=lambda k=key: widgets.select_from_chart(k), selection_mode="points")
-st.caption(widgets.STRIP_LEGEND.replace("a cell for the unit", "a cell for the token, step, unit"))
+st.caption(widgets.HEATMAP_LEGEND)
 
 st.subheader("Cell state of chosen units along the text" if layer.has_gates else "Hidden state along the text")
 line_units = st.multiselect(
