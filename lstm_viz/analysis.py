@@ -363,8 +363,9 @@ def logit_contributions(
         raise ValueError(f"step {step} is outside this trace of {n} steps")
     step = step % n
     hidden = trace.layers[-1].hidden[step]  # (H,)
-    if head_weight.shape != (trace.logits.shape[1], hidden.shape[0]):
-        raise ValueError(f"head weight has shape {head_weight.shape}; expected {(trace.logits.shape[1], hidden.shape[0])}")
+    expected = (trace.logits.shape[1], hidden.shape[0])
+    if head_weight.shape != expected:
+        raise ValueError(f"head weight has shape {head_weight.shape}; expected {expected}")
     if class_index is None:
         class_index = int(np.argmax(trace.logits[step]))
     shares = head_weight[class_index].astype(np.float64) * hidden.astype(np.float64)
