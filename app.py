@@ -18,6 +18,7 @@ PAGES = {
         st.Page("pages/equations.py", title="Equations", icon=":material/function:"),
     ],
     "Models": [
+        st.Page("pages/generate.py", title="Generate", icon=":material/edit_note:"),
         st.Page("pages/classify.py", title="Classify", icon=":material/label:"),
         st.Page("pages/rnn_vs_lstm.py", title="RNN vs LSTM", icon=":material/compare_arrows:"),
         st.Page("pages/train.py", title="Train", icon="🏋️"),

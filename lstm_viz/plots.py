@@ -275,12 +275,30 @@ def annotated_cell_svg(svg: str, values: dict[str, float] | None = None) -> str:
 
 # --- generation ------------------------------------------------------------------------------
 
-# Probability: red-yellow-blue (colour-blind safe), red = the model found it unlikely.
+# Probability: light red-yellow-blue (colour-blind safe, dark text stays readable), red = unlikely.
 # Surprise -ln p: white (expected) to red (surprising), saturating at SURPRISE_MAX nats.
-PROB_STOPS = ((0.0, (215, 48, 39)), (0.25, (252, 141, 89)), (0.5, (254, 224, 144)), (1.0, (145, 191, 219)))
-SURPRISE_STOPS = ((0.0, (255, 255, 255)), (0.35, (252, 187, 161)), (1.0, (203, 24, 29)))
+PROB_STOPS = ((0.0, (239, 118, 98)), (0.25, (253, 184, 133)), (0.5, (255, 236, 166)), (1.0, (166, 206, 232)))
+SURPRISE_STOPS = ((0.0, (255, 255, 255)), (0.35, (252, 197, 174)), (1.0, (236, 96, 72)))
 SURPRISE_MAX = 6.0  # nats (p ≈ 0.25%); a uniform guess over 65 characters is ln 65 ≈ 4.2
 TEXT_FONT = "ui-monospace,Menlo,Consolas,monospace"
+
+
+def shown(piece: str) -> str:
+    """A piece as the pages print it: ↵ for a newline, ␣ for a space, ⇥ for a tab."""
+    return _visible(piece)
+
+
+def candidates_sentence(
+    tokens: list[str], step: int, actual: str | None, prob: float | None, rank: int | None, vocab_size: int
+) -> str:
+    """One Markdown sentence: what the model gave the actual next character at ``step``."""
+    read = f"After reading {step + 1} character{'s' * (step > 0)} (ending in `{shown(tokens[step])}`)"
+    if actual is None:
+        return f"{read}, the text ends: there is no actual next character to score."
+    return (
+        f"{read}, the model gave the actual next character `{shown(actual)}` probability **{prob:.1%}** "
+        f"(rank {rank} of {vocab_size}; surprise {-np.log(max(prob, 1e-300)):.2f} nats)."
+    )
 
 
 def _interpolate(stops, x: float) -> tuple[int, int, int]:

@@ -221,7 +221,7 @@ def test_coloured_text_builder(model):
     assert out.count("<span") == len(g.trace.tokens)
     assert out.count("color:#6b6b6b") == g.prime_length  # the prime is grey
     assert f"p = {g.chosen_probs[0]:.4f}" in out
-    assert plots.text_colour(0.0) == "rgb(215,48,39)" and plots.text_colour(1.0) == "rgb(145,191,219)"
+    assert plots.text_colour(0.0) == "rgb(239,118,98)" and plots.text_colour(1.0) == "rgb(166,206,232)"
     assert plots.text_colour(0.0, "surprise") == "rgb(255,255,255)"
     with pytest.raises(ValueError, match="one value per piece"):
         plots.coloured_text_html(["a", "b"], np.zeros(1))

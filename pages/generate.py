@@ -1,0 +1,210 @@
+"""Generate: let a character model write, see how sure it was of each character, step through it."""
+
+import re
+import time
+
+import numpy as np
+import streamlit as st
+
+from lstm_viz import analysis, plots
+from lstm_viz.generate import MAX_GENERATE, MAX_PRIME, GenerationStream
+from lstm_viz.ui import cache, state, widgets
+
+COMPARE_TEMPERATURES = [0.2, 0.5, 0.8, 1.0, 1.2, 1.5, 2.0]
+COLOUR_BY = {
+    "sampled": "the distribution it was drawn from (after temperature and top-k)",
+    "model": "the model's own probability (temperature 1)",
+}
+
+st.title("Generate")
+st.caption(
+    "A character model writes one character at a time: it reads the prime, turns its output into a "
+    "probability for every character, picks one, reads it, and goes on. Each written character is "
+    "coloured by the probability the model gave it."
+)
+name = widgets.model_picker(tasks=["charlm"], key="gen_model", label="Character model")
+if name is None:
+    st.stop()
+model = cache.load_model(name)
+state.show_notices()
+
+
+def _written(stream: GenerationStream, progress):
+    """Yield the text for st.write_stream in small batches, moving the progress bar."""
+    fence = "`" * max(3, 1 + max((len(m) for m in re.findall("`+", stream.prime)), default=0))
+    yield f"{fence}text\n{stream.prime}"
+    pending, last = "", time.monotonic()
+    for i, char in enumerate(stream, 1):
+        pending += char
+        if time.monotonic() - last > 0.05 or i == len(stream):
+            yield pending
+            pending, last = "", time.monotonic()
+            progress.progress(i / len(stream), text=f"Writing… {i:,} of {len(stream):,} characters")
+
+
+def _show_coloured(gen, colour_by: str) -> None:
+    values = np.concatenate([np.full(gen.prime_length, np.nan), analysis.generated_probs(gen, colour_by == "sampled")])
+    st.html(plots.colour_legend_html("probability"))
+    st.html(plots.coloured_text_html(gen.trace.tokens, values))
+
+
+def _open_buttons(text: str, prefix: str) -> None:
+    left, right, _ = st.columns([1, 1, 3])
+    if left.button("Step through this", key=f"{prefix}_open_step", icon=":material/footprint:", type="primary"):
+        state.open_in("pages/step_through.py", name, text)
+    if right.button("Gate heatmaps", key=f"{prefix}_open_heatmaps", icon=":material/grid_on:"):
+        state.open_in("pages/heatmaps.py", name, text)
+
+
+write_tab, compare_tab, expect_tab = st.tabs(["Write", "Compare temperatures", "What the model expected"])
+
+with write_tab:
+    prime = st.text_area("Prime: the text the model reads first", "ROMEO:", key="gen_prime", max_chars=MAX_PRIME)
+    cols = st.columns([2, 3, 2, 2, 2], vertical_alignment="bottom")
+    length = cols[0].number_input("Length (characters)", 1, MAX_GENERATE, 300, step=50, key="gen_length")
+    greedy = cols[3].toggle("Greedy (argmax)", key="gen_greedy", help="Always take the most likely character.")
+    temperature = cols[1].slider(
+        "Temperature",
+        0.1,
+        2.0,
+        0.8,
+        0.05,
+        key="gen_temperature",
+        disabled=greedy,
+        help="Divides the model's scores before the softmax: below 1 safer and more repetitive, above 1 wilder.",
+    )
+    top_k = cols[2].number_input(
+        "Top-k (0 = all)", 0, len(model.labels), 0, key="gen_top_k", help="Sample only among the k most likely."
+    )
+    seed = cols[4].number_input("Seed", 0, 2**31 - 1, 1, key="gen_seed", disabled=greedy, help="Same seed, same text.")
+    if st.button("Generate", key="gen_go", type="primary", icon=":material/edit_note:"):
+        try:
+            t = 1.0 if greedy else temperature  # greedy: report the model's own probabilities
+            stream = GenerationStream(model, prime, int(length), t, int(top_k) or None, greedy, int(seed))
+        except ValueError as err:
+            st.warning(f"Cannot generate: {err}.", icon=":material/warning:")
+        else:
+            progress = st.progress(0.0, text="Reading the prime…")
+            box = st.empty()
+            with box.container():
+                st.write_stream(_written(stream, progress))
+            progress.empty()
+            box.empty()
+            st.session_state["gen_result"] = (name, stream.result)
+            st.session_state["gen_exp_source"] = "the generated text"  # explain what was just written
+
+    stored = st.session_state.get("gen_result")
+    gen = stored[1] if stored and stored[0] == name else None
+    if gen is None:
+        st.info("Set a prime and press **Generate**: the text appears as the model writes it.", icon=":material/edit:")
+    else:
+        widgets.unknown_note(gen.trace)
+        settings = "greedy (argmax)" if gen.greedy else f"temperature {gen.temperature:g}, seed {gen.seed}"
+        model_probs = analysis.generated_probs(gen, sampled=False)
+        m = st.columns(3)
+        m[0].metric("Characters written", f"{len(gen.generated):,}")
+        m[1].metric("Mean probability of the chosen character", f"{float(np.mean(gen.chosen_probs)):.1%}")
+        m[2].metric("Model's loss on what it wrote", f"{float(np.mean(-np.log(model_probs))):.3f} nats/char")
+        st.caption(f"Written with {settings}" + (f", top-{gen.top_k}" if gen.top_k else "") + ".")
+        colour_by = st.radio(
+            "Colour each written character by", list(COLOUR_BY), format_func=COLOUR_BY.get, key="gen_colour_by"
+        )
+        _show_coloured(gen, colour_by)
+        _open_buttons(gen.text, "gen")
+        st.download_button("Download the text", gen.text, file_name=f"{name}-generated.txt", key="gen_download")
+
+with compare_tab:
+    st.caption(
+        "The same prime and seed at different temperatures: low temperatures pick safe, common characters "
+        "(and repeat themselves), high ones take risks (and misspell)."
+    )
+    cols = st.columns([3, 1], vertical_alignment="bottom")
+    temps = cols[0].multiselect(
+        "Temperatures (two or three)",
+        COMPARE_TEMPERATURES,
+        default=[0.5, 1.0, 1.5],
+        max_selections=3,
+        key="gen_cmp_temps",
+    )
+    cmp_length = cols[1].number_input("Length", 1, 600, 200, step=50, key="gen_cmp_length")
+    st.caption(f"Prime and seed come from the **Write** tab: {prime[:40]!r}…, seed {int(seed)}.")
+    if st.button("Compare", key="gen_cmp_go", disabled=len(temps) < 2, icon=":material/compare:"):
+        try:
+            results = [model.generate(prime, int(cmp_length), t, int(top_k) or None, False, int(seed)) for t in temps]
+            st.session_state["gen_compare"] = (name, results)
+        except ValueError as err:
+            st.warning(f"Cannot generate: {err}.", icon=":material/warning:")
+    if len(temps) < 2:
+        st.info("Pick two or three temperatures to compare.", icon=":material/tune:")
+    stored = st.session_state.get("gen_compare")
+    if stored and stored[0] == name:
+        for col, result in zip(st.columns(len(stored[1])), stored[1], strict=True):
+            with col:
+                st.subheader(f"Temperature {result.temperature:g}")
+                loss = float(np.mean(-np.log(analysis.generated_probs(result, sampled=False))))
+                st.caption(
+                    f"mean probability of the chosen character {np.mean(result.chosen_probs):.1%}; "
+                    f"model's loss on it {loss:.3f} nats/char"
+                )
+                _show_coloured(result, "sampled")
+
+
+def _expected_view(trace) -> None:
+    """Surprise colouring, mean loss, and the top-10 and gates at a chosen step of ``trace``."""
+    exp = analysis.expectation(trace)
+    worst = int(np.argmax(exp.surprise))
+    m = st.columns(4)
+    m[0].metric("Mean loss", f"{exp.mean_nats:.3f} nats/char")
+    m[1].metric("Bits per character", f"{exp.bits_per_char:.3f}")
+    m[2].metric("Perplexity", f"{exp.perplexity:.2f}", help="e^loss: as unsure as a fair choice among this many")
+    m[3].metric("Most surprising", f"{plots.shown(trace.tokens[worst + 1])} at step {worst + 1}")
+    step = st.slider(
+        "Step: the model has read the text up to here and predicts the next character",
+        0,
+        len(trace) - 2,
+        min(worst, len(trace) - 2),
+        key="gen_exp_step",
+    )
+    st.html(plots.colour_legend_html("surprise"))
+    st.html(plots.coloured_text_html(trace.tokens, np.concatenate([[np.nan], exp.surprise]), "surprise", step + 1))
+    st.plotly_chart(plots.surprise_bars(trace.tokens, exp.surprise, step), key="gen_exp_bars")
+    cand = analysis.top_candidates(trace, step, k=10)
+    st.markdown(
+        plots.candidates_sentence(
+            trace.tokens, step, cand.actual, cand.actual_prob, cand.actual_rank, len(trace.output_labels)
+        )
+    )
+    left, right = st.columns(2, gap="large")
+    with left:
+        fig = plots.next_token_bars(trace.probs[step], trace.output_labels, actual=cand.actual)
+        st.plotly_chart(fig, key="gen_exp_top")
+    with right:
+        layer_index = st.selectbox(
+            "Layer", range(trace.num_layers), key="gen_exp_layer", format_func=lambda k: f"layer {k + 1}"
+        )
+        quantities = analysis.layer_quantities(trace.layers[layer_index])
+        st.plotly_chart(plots.gate_strip({q: v[step] for q, v in quantities.items()}), key="gen_exp_gates")
+        st.caption(widgets.STRIP_LEGEND)
+    _open_buttons("".join(trace.tokens), "gen_exp")
+
+
+with expect_tab:
+    st.caption(
+        "Teacher forcing: the model reads the real text, and at every step we look up the probability it "
+        "gave to the character that actually came next. Surprise is −ln p; its mean is the loss in nats "
+        "per character, the number training minimises."
+    )
+    sources = (["the generated text"] if gen is not None else []) + ["my own text"]
+    source = st.radio("Text", sources, key="gen_exp_source", horizontal=True)
+    if source == "the generated text" and gen is not None:
+        _expected_view(gen.trace)
+    else:
+        text = st.text_area("Your text", state.DEFAULT_TEXT, key="gen_exp_text", height=120)
+        if len(model.encode(text)) < 2:
+            st.info("Type at least two characters: one to read and one to predict.", icon=":material/edit:")
+        else:
+            trace = cache.get_trace(name, text)
+            if len(model.encode(text)) > cache.MAX_TOKENS:
+                st.warning(f"Only the first {cache.MAX_TOKENS:,} characters are read.", icon=":material/content_cut:")
+            widgets.unknown_note(trace)
+            _expected_view(trace)

@@ -1,0 +1,158 @@
+"""AppTest for the Generate page: write, compare temperatures, what the model expected, step through.
+
+Every number on the page is compared with the core API run independently (``zoo.load(...)
+.generate`` with the same settings, ``trace`` of the same text).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lstm_viz import analysis, zoo
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAR = "shakespeare-char"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return zoo.load(CHAR)
+
+
+def open_generate(**session) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.switch_page("pages/generate.py")
+    return at.run()
+
+
+def html_bodies(at: AppTest) -> list[str]:
+    return [h.proto.body for h in at.get("html")]
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label))
+
+
+def generate(at: AppTest, prime: str, length: int, temperature: float | None = None, seed: int | None = None):
+    at.text_area(key="gen_prime").set_value(prime)
+    at.number_input(key="gen_length").set_value(length)
+    if temperature is not None:  # None: leave it (disabled when greedy)
+        at.slider(key="gen_temperature").set_value(temperature)
+    if seed is not None:
+        at.number_input(key="gen_seed").set_value(seed)
+    at.button(key="gen_go").click()
+    return at.run()
+
+
+def test_page_starts_with_a_prompt():
+    at = open_generate()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Generate"
+    assert any("press **Generate**" in i.value for i in at.info)
+    assert [t.label for t in at.tabs] == ["Write", "Compare temperatures", "What the model expected"]
+
+
+def test_generate_shows_the_models_text_coloured_and_steps_through_it(model):
+    at = generate(open_generate(), "ROMEO:", 120, 0.5, 3)
+    assert not at.exception, at.exception
+    want = model.generate("ROMEO:", 120, temperature=0.5, seed=3)
+    got = at.session_state["gen_result"][1]
+    assert got.text == want.text
+    assert metric(at, "Characters written") == "120"
+    assert metric(at, "Mean probability") == f"{float(np.mean(want.chosen_probs)):.1%}"
+    loss = float(np.mean(-np.log(analysis.generated_probs(want, sampled=False))))
+    assert metric(at, "Model's loss") == f"{loss:.3f} nats/char"
+    coloured = next(b for b in html_bodies(at) if 'class="gen-text"' in b)
+    assert coloured.count("<span") == len(want.text)
+    assert f"p = {want.chosen_probs[5]:.4f}" in coloured
+    assert any("probability the model gave the character" in b for b in html_bodies(at))
+    # the expected view switches to the text just written and scores it
+    assert at.radio(key="gen_exp_source").value == "the generated text"
+    assert metric(at, "Mean loss") == f"{analysis.expectation(want.trace).mean_nats:.3f} nats/char"
+
+    at.button(key="gen_open_step").click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Step Through"
+    assert at.session_state["text"] == want.text and at.session_state["model"] == CHAR
+    assert at.session_state["step"] == 0
+
+
+def test_colour_by_model_probability_and_heatmaps_link(model):
+    at = generate(open_generate(), "JULIET:\n", 60, 1.5, 9)
+    want = model.generate("JULIET:\n", 60, temperature=1.5, seed=9)
+    at.radio(key="gen_colour_by").set_value("model").run()
+    coloured = next(b for b in html_bodies(at) if 'class="gen-text"' in b)
+    first = float(analysis.generated_probs(want, sampled=False)[0])
+    assert f"p = {first:.4f}" in coloured and f"p = {want.chosen_probs[0]:.4f}" not in coloured
+    at.button(key="gen_open_heatmaps").click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Gate Heatmaps" and at.session_state["text"] == want.text
+
+
+def test_greedy_writes_the_argmax_text(model):
+    at = open_generate()
+    at.toggle(key="gen_greedy").set_value(True).run()
+    assert at.slider(key="gen_temperature").disabled
+    at = generate(at, "KING:", 80)
+    got = at.session_state["gen_result"][1]
+    assert got.greedy and got.text == model.generate("KING:", 80, greedy=True).text
+    assert any("greedy (argmax)" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(
+    ("prime", "message"),
+    [("", "the prime is empty"), ("Café 😀", None)],
+)
+def test_bad_primes_get_a_message(prime, message):
+    at = generate(open_generate(), prime, 20, 1.0, 1)
+    assert not at.exception, at.exception
+    if message:
+        assert any(message in w.value for w in at.warning)
+        assert "gen_result" not in at.session_state
+    else:  # unknown characters are written with a stand-in and reported
+        note = " ".join(i.value for i in at.info)
+        assert "does not know 2 pieces" in note and "'é'" in note
+
+
+def test_compare_temperatures_side_by_side(model):
+    at = open_generate()
+    at.text_area(key="gen_prime").set_value("HAMLET:\n")
+    at.multiselect(key="gen_cmp_temps").set_value([0.5, 1.0])
+    at.number_input(key="gen_cmp_length").set_value(80)
+    at.button(key="gen_cmp_go").click().run()
+    assert not at.exception, at.exception
+    results = at.session_state["gen_compare"][1]
+    for result, t in zip(results, (0.5, 1.0), strict=True):
+        assert result.text == model.generate("HAMLET:\n", 80, temperature=t, seed=1).text
+    assert [s.value for s in at.subheader if s.value.startswith("Temperature")] == ["Temperature 0.5", "Temperature 1"]
+    at.multiselect(key="gen_cmp_temps").set_value([0.5]).run()
+    assert at.button(key="gen_cmp_go").disabled
+    assert any("two or three temperatures" in i.value for i in at.info)
+
+
+def test_what_the_model_expected_for_typed_text(model):
+    text = "To be, or not to be, that is the question"
+    at = open_generate()
+    at.text_area(key="gen_exp_text").set_value(text).run()
+    assert not at.exception, at.exception
+    tr = model.trace(text)
+    exp = analysis.expectation(tr)
+    assert metric(at, "Mean loss") == f"{exp.mean_nats:.3f} nats/char"
+    assert metric(at, "Bits per character") == f"{exp.bits_per_char:.3f}"
+    at.slider(key="gen_exp_step").set_value(4).run()  # read "To be", predict the ","
+    sentence = next(m.value for m in at.markdown if m.value.startswith("After reading 5 characters"))
+    p = float(tr.probs[4, tr.token_ids[5]])
+    assert f"probability **{p:.1%}**" in sentence
+    rank = int((tr.probs[4] > tr.probs[4, tr.token_ids[5]]).sum()) + 1
+    assert re.search(rf"rank {rank} of 65", sentence)
+    surprise = next(b for b in html_bodies(at) if 'class="gen-text"' in b)
+    assert f"{exp.surprise[4]:.2f} nats" in surprise and "outline" in surprise
+    at.text_area(key="gen_exp_text").set_value("T").run()
+    assert not at.exception and any("at least two characters" in i.value for i in at.info)
