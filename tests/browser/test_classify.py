@@ -46,3 +46,24 @@ def test_type_a_review_and_see_the_prediction(page, app_url):
     assert "Step Through" in page.locator("h1").first.inner_text()
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "classify-step-through")
+
+
+def test_an_author_passage_gets_the_models_guess(page, app_url):
+    page.goto(f"{app_url}/classify")
+    wait_for_render(page, timeout_ms=90_000)
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Classifier").click()
+    page.get_by_role("option", name=re.compile("Which author")).click()
+    wait_for_render(page, timeout_ms=90_000)
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Example").click()
+    page.get_by_role("option", name=re.compile("Melville")).click()
+    wait_for_render(page, timeout_ms=90_000)
+
+    model = zoo.load("authors")
+    text = page.get_by_label("Text to classify").input_value()
+    probs = model.trace(text).probs[-1]
+    prediction = page.locator('[data-testid="stMetric"]').filter(has_text="Prediction")
+    assert prediction.locator('[data-testid="stMetricValue"]').inner_text().strip() == model.labels[int(probs.argmax())]
+    assert page.locator(".token-strip .tok").count() == len(text)
+    assert page.get_by_text("Held-out confusion matrix").count() >= 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "classify-authors")
