@@ -140,15 +140,32 @@ def quantity_heatmap(
             zmax=zmax,
             colorscale=scale,
             colorbar=dict(title=dict(text=label.split("  ")[0], side="top"), thickness=14),
-            hovertemplate="step:token %{x}<br>unit %{y}<br>" + label.split("  ")[-1] + " %{z:.4f}<extra></extra>",
+            hoverinfo="skip",
+        )
+    )
+    # Heatmap cells cannot report clicks to Streamlit; an invisible marker on every cell can,
+    # and carries the hover text (step:token, unit, exact value).
+    grid_x, grid_y = np.meshgrid(np.arange(len(labels)), np.arange(len(units)))
+    hover = "step:token %{x}<br>unit %{y}<br>" + label.split("  ")[-1] + " %{customdata:.4f}<extra></extra>"
+    fig.add_trace(
+        go.Scatter(
+            x=np.asarray(labels, dtype=object)[grid_x.ravel()],
+            y=np.asarray([f"u{u}" for u in units], dtype=object)[grid_y.ravel()],
+            mode="markers",
+            marker=dict(size=14, opacity=0, symbol="square"),
+            customdata=z.ravel(),
+            hovertemplate=hover,
+            showlegend=False,
         )
     )
     if step is not None and 0 <= step < len(labels):
         fig.add_vline(x=labels[step], line=dict(color="black", width=2))
     if unit is not None and unit in units:
         fig.add_hline(y=f"u{unit}", line=dict(color="black", width=2))
-    fig.update_xaxes(type="category", title="step:token", tickangle=-60, nticks=30, automargin=True)
-    fig.update_yaxes(type="category", title="unit", autorange="reversed", showticklabels=len(units) <= 48)
+    fig.update_xaxes(
+        type="category", title="step:token", tickangle=-60, nticks=30, automargin=True, range=[-0.5, len(labels) - 0.5]
+    )
+    fig.update_yaxes(type="category", title="unit", range=[len(units) - 0.5, -0.5], showticklabels=len(units) <= 48)
     return _layout(fig, height, title=QUANTITY_LABELS.get(name, name))
 
 

@@ -77,3 +77,14 @@ def test_token_strip_marks_current_unknown_and_window():
     assert "wavy" in html.split('class="tok"')[5]
     long = widgets.token_strip_html(list("x" * 50), current=40, window=10)
     assert long.count('class="tok"') == 10 and "earlier" in long
+
+
+def test_quantity_heatmap_cells_are_clickable_points():
+    values = RNG.random((3, 5))
+    fig = plots.quantity_heatmap(values, list("abc"), "input_gate", units=np.array([4, 1]))
+    points = fig.data[1]  # invisible markers: heatmaps cannot report clicks to Streamlit
+    assert points.type == "scatter" and points.marker.opacity == 0
+    assert len(points.x) == 3 * 2
+    for x, y, v in zip(points.x, points.y, points.customdata, strict=True):
+        step, unit = widgets.parse_heatmap_point({"x": x, "y": y})
+        assert v == values[step, unit]

@@ -90,3 +90,19 @@ def test_explorer_pages_show_the_selected_unit(page, app_url, path):
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text(re.compile(r"step 5 of")).count() >= 1
     screenshot(page, f"explorer-{path}")
+
+
+def test_clicking_a_heatmap_cell_selects_its_step_and_unit(page, app_url):
+    page.goto(f"{app_url}/heatmaps?model=shakespeare-char&text=abcdefghij&step=0&unit=0")
+    wait_for_render(page, 90_000)
+    plot_area = page.locator('[data-testid="stPlotlyChart"]').first.locator(".nsewdrag").first.bounding_box()
+    x, y = plot_area["x"] + plot_area["width"] * 0.75, plot_area["y"] + plot_area["height"] * 0.5
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+    page.wait_for_function("() => !/step 0 of/.test(document.body.innerText)")
+    wait_for_render(page)
+    found = re.search(r"step (\d+) of 10 .*?unit (\d+)", page.locator("body").inner_text(), re.S)
+    step, unit = int(found.group(1)), int(found.group(2))
+    assert 5 <= step <= 9 and 10 <= unit <= 40  # right half of the x axis, middle of the 48 units shown
+    assert f"step={step}" in page.url and f"unit={unit}" in page.url
+    screenshot(page, "explorer-heatmap-click")
