@@ -386,7 +386,7 @@ def colour_legend_html(scale: str = "probability") -> str:
         caption = "surprise −ln p of the actual next character:"
     swatches = "".join(
         f'<span style="background:{text_colour(v, scale)};padding:1px 8px;margin:0 3px;border:1px solid #ccc;'
-        f'border-radius:3px;font-family:{TEXT_FONT}">{html.escape(label)}</span>'
+        f'white-space:nowrap;border-radius:3px;font-family:{TEXT_FONT}">{html.escape(label)}</span>'
         for v, label in ticks
     )
     grey = '<span style="color:#6b6b6b;margin-left:10px">grey: given, not predicted</span>'

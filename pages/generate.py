@@ -42,9 +42,10 @@ def _written(stream: GenerationStream, progress):
             progress.progress(i / len(stream), text=f"Writing… {i:,} of {len(stream):,} characters")
 
 
-def _show_coloured(gen, colour_by: str) -> None:
+def _show_coloured(gen, colour_by: str, legend: bool = True) -> None:
     values = np.concatenate([np.full(gen.prime_length, np.nan), analysis.generated_probs(gen, colour_by == "sampled")])
-    st.html(plots.colour_legend_html("probability"))
+    if legend:
+        st.html(plots.colour_legend_html("probability"))
     st.html(plots.coloured_text_html(gen.trace.tokens, values))
 
 
@@ -138,6 +139,7 @@ with compare_tab:
         st.info("Pick two or three temperatures to compare.", icon=":material/tune:")
     stored = st.session_state.get("gen_compare")
     if stored and stored[0] == name:
+        st.html(plots.colour_legend_html("probability"))
         for col, result in zip(st.columns(len(stored[1])), stored[1], strict=True):
             with col:
                 st.subheader(f"Temperature {result.temperature:g}")
@@ -146,7 +148,7 @@ with compare_tab:
                     f"mean probability of the chosen character {np.mean(result.chosen_probs):.1%}; "
                     f"model's loss on it {loss:.3f} nats/char"
                 )
-                _show_coloured(result, "sampled")
+                _show_coloured(result, "sampled", legend=False)
 
 
 def _expected_view(trace) -> None:
