@@ -32,9 +32,13 @@ def shipped(request):
 
 
 @pytest.fixture(scope="module")
-def fresh_metrics(shipped):
-    preset = presets.get(shipped.card["training"]["preset"])
-    data = preset.make_data(tokenizer=shipped.tokenizer)
+def data(shipped):
+    """The preset's data, rebuilt with the model's own tokenizer (what ``lstm_viz eval`` does)."""
+    return presets.get(shipped.card["training"]["preset"]).make_data(tokenizer=shipped.tokenizer)
+
+
+@pytest.fixture(scope="module")
+def fresh_metrics(shipped, data):
     return data.evaluate(shipped.module, torch.device("cpu"), full=True)
 
 
@@ -88,8 +92,7 @@ def test_card_metrics_equal_a_fresh_evaluation(shipped, fresh_metrics):
     assert fresh_metrics.get("split") == card.get("split")
 
 
-def test_card_data_hash_matches_the_data(shipped):
-    data = presets.get(shipped.card["training"]["preset"]).make_data(tokenizer=shipped.tokenizer)
+def test_card_data_hash_matches_the_data(shipped, data):
     assert data.data_sha256 == shipped.card["training"]["data_sha256"]
 
 
