@@ -111,6 +111,9 @@ def gate_strip(values: dict[str, np.ndarray], order: np.ndarray | None = None, u
     )
 
 
+MAX_CLICK_CELLS = 20_000  # heatmaps up to this many cells get click-to-select markers
+
+
 def quantity_heatmap(
     values: np.ndarray,
     tokens: list[str],
@@ -144,20 +147,24 @@ def quantity_heatmap(
         )
     )
     # Heatmap cells cannot report clicks to Streamlit; an invisible marker on every cell can,
-    # and carries the hover text (step:token, unit, exact value).
-    grid_x, grid_y = np.meshgrid(np.arange(len(labels)), np.arange(len(units)))
-    hover = "step:token %{x}<br>unit %{y}<br>" + label.split("  ")[-1] + " %{customdata:.4f}<extra></extra>"
-    fig.add_trace(
-        go.Scatter(
-            x=np.asarray(labels, dtype=object)[grid_x.ravel()],
-            y=np.asarray([f"u{u}" for u in units], dtype=object)[grid_y.ravel()],
-            mode="markers",
-            marker=dict(size=14, opacity=0, symbol="square"),
-            customdata=z.ravel(),
-            hovertemplate=hover,
-            showlegend=False,
+    # and carries the hover text (step:token, unit, exact value). Very large grids skip them
+    # (the page's step and unit pickers still work) to keep the chart light.
+    hover = "step:token %{x}<br>unit %{y}<br>" + label.split("  ")[-1]
+    if z.size > MAX_CLICK_CELLS:
+        fig.data[0].update(hoverinfo=None, hovertemplate=hover + " %{z:.4f}<extra></extra>")
+    else:
+        grid_x, grid_y = np.meshgrid(np.arange(len(labels)), np.arange(len(units)))
+        fig.add_trace(
+            go.Scatter(
+                x=np.asarray(labels, dtype=object)[grid_x.ravel()],
+                y=np.asarray([f"u{u}" for u in units], dtype=object)[grid_y.ravel()],
+                mode="markers",
+                marker=dict(size=14, opacity=0, symbol="square"),
+                customdata=z.ravel(),
+                hovertemplate=hover + " %{customdata:.4f}<extra></extra>",
+                showlegend=False,
+            )
         )
-    )
     if step is not None and 0 <= step < len(labels):
         fig.add_vline(x=labels[step], line=dict(color="black", width=2))
     if unit is not None and unit in units:

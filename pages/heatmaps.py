@@ -30,7 +30,9 @@ else:
 state.show_notices()
 order = analysis.unit_order(quantities[by_quantity], order_by, bounded01=by_quantity.endswith("gate"))
 shown = order[:count]
-st.markdown(widgets.step_caption(trace, step) + f" · unit **{unit}** · click any heatmap cell to select it")
+clickable = n_steps * len(shown) <= plots.MAX_CLICK_CELLS
+hint = "click any heatmap cell to select it" if clickable else "pick the step and unit above (too many cells to click)"
+st.markdown(widgets.step_caption(trace, step) + f" · unit **{unit}** · {hint}")
 widgets.unit_metrics(quantities, step, unit)
 
 names = list(quantities)

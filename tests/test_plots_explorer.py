@@ -88,3 +88,9 @@ def test_quantity_heatmap_cells_are_clickable_points():
     for x, y, v in zip(points.x, points.y, points.customdata, strict=True):
         step, unit = widgets.parse_heatmap_point({"x": x, "y": y})
         assert v == values[step, unit]
+
+
+def test_huge_heatmaps_skip_click_markers_but_keep_hover():
+    values = RNG.random((500, 48))  # 24,000 cells
+    fig = plots.quantity_heatmap(values, ["x"] * 500, "cell")
+    assert len(fig.data) == 1 and "%{z:.4f}" in fig.data[0].hovertemplate
