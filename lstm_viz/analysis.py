@@ -271,6 +271,11 @@ class Expectation:
     def perplexity(self) -> float:
         return float(np.exp(self.mean_nats))
 
+    @property
+    def per_token(self) -> np.ndarray:
+        """(T,) surprise aligned with ``tokens``: NaN for the first token, which nothing predicted."""
+        return np.concatenate([[np.nan], self.surprise])
+
 
 def expectation(trace) -> Expectation:
     """The actual next character's probability at every step of a character-model Trace."""
@@ -308,6 +313,16 @@ def top_candidates(trace, step: int, k: int = 10) -> Candidates:
         actual, actual_prob = trace.output_labels[actual_id], float(dist[actual_id])
         actual_rank = int((dist > dist[actual_id]).sum()) + 1
     return Candidates(step, [trace.output_labels[i] for i in top], dist[top], actual, actual_prob, actual_rank)
+
+
+def nats_per_char(probs: np.ndarray) -> float:
+    """Mean of −ln p over the given probabilities: the loss in nats per character."""
+    return float(np.mean(-np.log(np.maximum(np.asarray(probs, dtype=np.float64), np.finfo(np.float64).tiny))))
+
+
+def generated_probs_per_token(generation, sampled: bool = True) -> np.ndarray:
+    """(T,) aligned with ``generation.trace.tokens``: NaN over the prime, then :func:`generated_probs`."""
+    return np.concatenate([np.full(generation.prime_length, np.nan), generated_probs(generation, sampled)])
 
 
 def generated_probs(generation, sampled: bool = True) -> np.ndarray:

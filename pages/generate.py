@@ -43,7 +43,7 @@ def _written(stream: GenerationStream, progress):
 
 
 def _show_coloured(gen, colour_by: str, legend: bool = True) -> None:
-    values = np.concatenate([np.full(gen.prime_length, np.nan), analysis.generated_probs(gen, colour_by == "sampled")])
+    values = analysis.generated_probs_per_token(gen, sampled=colour_by == "sampled")
     if legend:
         st.html(plots.colour_legend_html("probability"))
     st.html(plots.coloured_text_html(gen.trace.tokens, values))
@@ -101,11 +101,13 @@ with write_tab:
     else:
         widgets.unknown_note(gen.trace)
         settings = "greedy (argmax)" if gen.greedy else f"temperature {gen.temperature:g}, seed {gen.seed}"
-        model_probs = analysis.generated_probs(gen, sampled=False)
         m = st.columns(3)
         m[0].metric("Characters written", f"{len(gen.generated):,}")
         m[1].metric("Mean probability of the chosen character", f"{float(np.mean(gen.chosen_probs)):.1%}")
-        m[2].metric("Model's loss on what it wrote", f"{float(np.mean(-np.log(model_probs))):.3f} nats/char")
+        m[2].metric(
+            "Model's loss on what it wrote",
+            f"{analysis.nats_per_char(analysis.generated_probs(gen, sampled=False)):.3f} nats/char",
+        )
         st.caption(f"Written with {settings}" + (f", top-{gen.top_k}" if gen.top_k else "") + ".")
         colour_by = st.radio(
             "Colour each written character by", list(COLOUR_BY), format_func=COLOUR_BY.get, key="gen_colour_by"
@@ -143,7 +145,7 @@ with compare_tab:
         for col, result in zip(st.columns(len(stored[1])), stored[1], strict=True):
             with col:
                 st.subheader(f"Temperature {result.temperature:g}")
-                loss = float(np.mean(-np.log(analysis.generated_probs(result, sampled=False))))
+                loss = analysis.nats_per_char(analysis.generated_probs(result, sampled=False))
                 st.caption(
                     f"mean probability of the chosen character {np.mean(result.chosen_probs):.1%}; "
                     f"model's loss on it {loss:.3f} nats/char"
@@ -168,7 +170,7 @@ def _expected_view(trace) -> None:
         key="gen_exp_step",
     )
     st.html(plots.colour_legend_html("surprise"))
-    st.html(plots.coloured_text_html(trace.tokens, np.concatenate([[np.nan], exp.surprise]), "surprise", step + 1))
+    st.html(plots.coloured_text_html(trace.tokens, exp.per_token, "surprise", step + 1))
     st.plotly_chart(plots.surprise_bars(trace.tokens, exp.surprise, step), key="gen_exp_bars")
     cand = analysis.top_candidates(trace, step, k=10)
     st.markdown(

@@ -162,6 +162,10 @@ def test_teacher_forced_probabilities_equal_trace_lookups(model):
     np.testing.assert_allclose(exp.surprise, -np.log(exp.probs))
     assert exp.mean_nats == pytest.approx(float(np.mean(-np.log(exp.probs))))
     assert exp.bits_per_char == pytest.approx(exp.mean_nats / np.log(2))
+    assert np.isnan(exp.per_token[0]) and np.array_equal(exp.per_token[1:], exp.surprise)
+    assert analysis.nats_per_char(exp.probs) == pytest.approx(exp.mean_nats)
+    aligned = analysis.generated_probs_per_token(g)
+    assert np.isnan(aligned[: g.prime_length]).all() and np.array_equal(aligned[g.prime_length :], g.chosen_probs)
     # at temperature 1 without top-k, what a character was drawn from is what the model expects
     np.testing.assert_allclose(analysis.generated_probs(g), analysis.generated_probs(g, sampled=False), atol=2e-5)
     np.testing.assert_allclose(g.distributions, g.trace.probs[g.prime_length - 1 : -1], atol=2e-5)
