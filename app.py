@@ -21,7 +21,7 @@ PAGES = {
         st.Page("pages/generate.py", title="Generate", icon=":material/edit_note:"),
         st.Page("pages/classify.py", title="Classify", icon=":material/label:"),
         st.Page("pages/rnn_vs_lstm.py", title="RNN vs LSTM", icon=":material/compare_arrows:"),
-        st.Page("pages/train.py", title="Train", icon="🏋️"),
+        st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     ],
 }
 
