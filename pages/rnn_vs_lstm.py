@@ -226,10 +226,10 @@ else:
 # --- 5. race -------------------------------------------------------------------------------------
 st.header("5 · Train both now")
 st.markdown(
-    "Train a fresh LSTM and a fresh vanilla RNN of the same size, on the same strings, for the same number "
-    "of steps, here on this machine. The shipped models stay as they are."
+    "Train a fresh LSTM and a fresh vanilla RNN of the same size, on the same strings (gaps 1 to 50), for the "
+    "same number of steps, here on this machine; then test both up to N = 100. The shipped models stay as they are."
 )
-race_steps = st.number_input("Training steps for each model", 10, 3000, 800, step=50, key="rvl_race_steps")
+race_steps = st.number_input("Training steps for each model", 10, 3000, 1000, step=50, key="rvl_race_steps")
 if st.button("Train both now", type="primary", key="rvl_race", icon=":material/sprint:"):
     bar = st.progress(0.0, text="Starting…")
 
