@@ -723,7 +723,15 @@ def counter_vs_depth(cell: np.ndarray, depth: np.ndarray, tokens: list[str], uni
     fig.update_xaxes(type="category", title="character (step:character)", showticklabels=len(labels) <= 70)
     fig.update_layout(
         yaxis=dict(title=f"cell state c[{unit}]"),
-        yaxis2=dict(title="nesting depth", overlaying="y", side="right", dtick=1, showgrid=False),
+        # a unit that counts downwards is drawn against a flipped depth axis, so the two lines overlay
+        yaxis2=dict(
+            title="nesting depth" + (" (axis flipped: r < 0)" if r < 0 else ""),
+            overlaying="y",
+            side="right",
+            dtick=1,
+            showgrid=False,
+            autorange="reversed" if r < 0 else True,
+        ),
     )
     return _top_legend(_layout(fig, 400, title=f"The counting unit: unit {unit}, correlation with depth r = {r:+.3f}"))
 

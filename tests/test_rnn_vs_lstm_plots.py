@@ -39,5 +39,7 @@ def test_counter_vs_depth_and_loss_race():
     fig = plots.counter_vs_depth(-depth * 0.5, depth, list("((a))"), unit=3, r=-0.99)
     assert list(fig.data[0].y) == list(depth) and fig.data[0].yaxis == "y2"
     assert "unit 3" in fig.layout.title.text and "-0.990" in fig.layout.title.text
+    assert fig.layout.yaxis2.autorange == "reversed"  # a downward counter overlays the depth
+    assert plots.counter_vs_depth(depth * 0.5, depth, list("((a))"), unit=3, r=0.99).layout.yaxis2.autorange is True
     fig = plots.loss_race({"new LSTM": ([10, 20], [1.3, 0.2]), "new RNN": ([10, 20], [1.4, 1.39])}, chance_loss=1.386)
     assert [t.name for t in fig.data] == ["new LSTM", "new RNN"]
