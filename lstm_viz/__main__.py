@@ -11,6 +11,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -89,8 +90,8 @@ def _eval(args) -> int:
         if isinstance(value, float):
             unit = f" {metrics['val_loss_unit']}" if key == "val_loss" and "val_loss_unit" in metrics else ""
             print(f"{key}: {value:.4f}{unit}")
-        elif not isinstance(value, dict | list):
-            print(f"{key}: {value}")
+        else:  # accuracy by gap, per source, confusion matrices: printed as JSON
+            print(f"{key}: {value if isinstance(value, str) else json.dumps(value)}")
     return 0
 
 

@@ -378,9 +378,10 @@ def logit_contributions(
         raise ValueError(f"step {step} is outside this trace of {n} steps")
     step = step % n
     hidden = trace.layers[-1].hidden[step]  # (H,)
-    expected = (trace.logits.shape[1], hidden.shape[0])
-    if head_weight.shape != expected:
-        raise ValueError(f"head weight has shape {head_weight.shape}; expected {expected}")
+    if head_weight.shape != (trace.logits.shape[1], hidden.shape[0]):
+        raise ValueError(
+            f"head weight has shape {head_weight.shape}; expected {(trace.logits.shape[1], hidden.shape[0])}"
+        )
     if class_index is None:
         class_index = int(np.argmax(trace.logits[step]))
     shares = head_weight[class_index].astype(np.float64) * hidden.astype(np.float64)
@@ -408,6 +409,7 @@ def token_influence(probs: np.ndarray, class_index: int, prior: np.ndarray) -> n
     column = np.asarray(probs, dtype=np.float64)[:, class_index]
     before = np.concatenate([[float(prior[class_index])], column[:-1]])
     return column - before
+
 
 # --- gradient flow: RNN versus LSTM ----------------------------------------------------------
 

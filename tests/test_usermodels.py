@@ -8,9 +8,11 @@ import io
 import json
 import os
 import zipfile
+from pathlib import Path
 
 import pytest
 import torch
+import torch.nn as nn
 from safetensors.torch import save
 
 from lstm_viz import checkpoint, jobs, usermodels, zoo
@@ -285,27 +287,21 @@ def test_vocabulary_matches_the_tokenizer_and_counts():
     assert dict(zip(chars, counts, strict=True)) == {"\n": 1, " ": 1, "a": 3, "b": 3, "c": 1}
 
 
-def test_the_readme_recipe_turns_a_plain_nn_lstm_into_an_accepted_upload(home, tmp_path):
-    """The README's 'Bring your own model' lines, run as written (pickle converted first)."""
-    import torch.nn as nn
-    from safetensors.torch import save_file
+def _readme_recipe() -> str:
+    """The python block under the README's 'Bring your own model' heading, verbatim."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Bring your own model", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
 
+
+def test_the_readme_recipe_turns_a_plain_nn_lstm_into_an_accepted_upload(home, tmp_path, monkeypatch):
+    """The README's 'Bring your own model' code, run as written in a scratch folder."""
     text = "hello world, hello lstm\n" * 10
     torch.save(nn.LSTM(3, 5).state_dict(), tmp_path / "old.pt")  # someone's pickled checkpoint
-    # --- README snippet starts ---
-    vocab = sorted(set(text))  # vocab[i] is the character with id i
-    embedding = nn.Embedding(len(vocab), 16)
-    lstm = nn.LSTM(16, 32, num_layers=2, batch_first=True)  # gate order i, f, g, o, as torch has it
-    head = nn.Linear(32, len(vocab))
-    # (train them, or load a pickled state_dict you trust: lstm.load_state_dict(torch.load(f, weights_only=True)))
-    state = {}
-    for prefix, module in (("embedding", embedding), ("rnn", lstm), ("head", head)):
-        state |= {f"{prefix}.{k}": v.contiguous() for k, v in module.state_dict().items()}
-    save_file(state, tmp_path / "model.safetensors")
-    card = {"name": "my-lstm", "task": "charlm", "cell": "lstm", "tokenizer": {"kind": "char", "vocab": vocab}}
-    card |= {"embed_dim": 16, "hidden_size": 32, "num_layers": 2}
-    (tmp_path / "card.json").write_text(json.dumps(card))
-    # --- README snippet ends ---
+    monkeypatch.chdir(tmp_path)
+    scope = {"text": text}
+    exec(compile(_readme_recipe(), "README.md", "exec"), scope)  # noqa: S102 - our own README
+    lstm, embedding = scope["lstm"], scope["embedding"]
     torch.load(tmp_path / "old.pt", weights_only=True)  # the safe loader the comment names works
     uploads = [(n, (tmp_path / n).read_bytes()) for n in ("model.safetensors", "card.json")]
     usermodels.install(uploads)
