@@ -65,6 +65,8 @@ class LoadedModel:
 
     def trace(self, text: str, max_tokens: int | None = None) -> Trace:
         """Trace ``text``; ``max_tokens`` keeps only its first tokens. Empty text raises ValueError."""
+        if max_tokens is not None and max_tokens < 1:  # a negative slice would silently drop the end
+            raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
         enc = self.tokenizer.encode(text)
         n = len(enc) if max_tokens is None else min(len(enc), max_tokens)
         if n == 0:

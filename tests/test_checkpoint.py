@@ -314,3 +314,15 @@ def test_zoo_loads_a_model_folder_by_path(tmp_path):
     checkpoint.save_dir(make_model(seed=9), make_card(name="folder"), tmp_path / "folder")
     loaded = zoo.load(str(tmp_path / "folder"))
     assert loaded.name == "folder" and loaded.card["name"] == "folder"
+
+
+def test_loaded_model_trace_max_tokens(tmp_path):
+    checkpoint.save_dir(make_model(seed=10), make_card(), tmp_path / "m")
+    loaded = zoo.load_path(tmp_path / "m")
+    assert loaded.trace("abcdef", max_tokens=4).tokens == list("abcd")
+    assert len(loaded.trace("abc", max_tokens=99)) == 3
+    for bad in (0, -1):
+        with pytest.raises(ValueError, match="max_tokens must be at least 1"):
+            loaded.trace("abcdef", max_tokens=bad)
+    with pytest.raises(ValueError, match="no tokens to trace"):
+        loaded.trace("")
