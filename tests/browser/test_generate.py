@@ -9,7 +9,7 @@ from browser_helpers import screenshot, wait_for_render
 from lstm_viz import zoo
 
 PRIME = "ROMEO:"
-LENGTH = 1500  # long enough to watch it being written on any machine
+LENGTH = 2000  # the maximum: about 1 s of writing (20 batches) on a quiet 2-core machine, more under load
 WATCH_STREAM = """() => {
     window.__streamed = []; window.__progress = false;
     const main = document.querySelector('[data-testid="stMain"]');
