@@ -264,14 +264,14 @@ def step_controls(trace: Trace, prefix: str) -> int:
         st.session_state["step"] = 0
         st.caption("The text has a single token: step 0.")
         return 0
-    cols = st.columns([3, 3, 3, 3, 12], vertical_alignment="bottom")
+    cols = st.columns(4)  # a row of their own: each label shows its keyboard shortcut too
     buttons = (
         ("First", ":material/first_page:", "Home", {"to": 0}),
         ("Prev", ":material/chevron_left:", "Left", {"delta": -1}),
         ("Next", ":material/chevron_right:", "Right", {"delta": 1}),
         ("Last", ":material/last_page:", "End", {"to": n - 1}),
     )
-    for col, (label, icon, key, kwargs) in zip(cols, buttons, strict=False):
+    for col, (label, icon, key, kwargs) in zip(cols, buttons, strict=True):
         col.button(
             label,
             icon=icon,
@@ -283,7 +283,7 @@ def step_controls(trace: Trace, prefix: str) -> int:
             width="stretch",
             help=f"keyboard: {key}",
         )
-    step = cols[4].slider("Step (token index)", 0, n - 1, key="step")
+    step = st.slider("Step (token index)", 0, n - 1, key="step")
     return int(step)
 
 
