@@ -799,6 +799,11 @@ def training_curves(
     return fig
 
 
+def vocabulary_text(tokens: list[str]) -> str:
+    """The vocabulary as one line, whitespace made visible (↵ newline, ␣ space, ⇥ tab)."""
+    return "".join(_visible(t) for t in tokens)
+
+
 def vocabulary_bars(tokens: list[str], counts: np.ndarray, top: int = 80) -> go.Figure:
     """How often each vocabulary entry occurs, most frequent first (at most ``top`` bars)."""
     counts = np.asarray(counts)
@@ -821,8 +826,3 @@ def vocabulary_bars(tokens: list[str], counts: np.ndarray, top: int = 80) -> go.
         bargap=0.15,
     )
     return fig
-
-
-def vocabulary_text(tokens: list[str]) -> str:
-    """The vocabulary as one line, whitespace made visible (↵ newline, ␣ space, ⇥ tab)."""
-    return "".join(_visible(t) for t in tokens)
