@@ -5,13 +5,9 @@ import streamlit as st
 from lstm_viz import analysis
 from lstm_viz.ui import cache, state, widgets
 
-st.title("Equations")
-sel = widgets.explorer_sidebar()
-if sel is None:
-    st.stop()
-trace, layer = sel.trace, sel.trace.layers[sel.layer]
+sel = widgets.explorer_page("Equations")
+trace, layer = sel.trace, sel.layer_trace
 n_steps, n_units = len(trace), layer.hidden_size
-state.clamp("step", n_steps, f"this text has {n_steps} steps")
 weights = analysis.layer_weights(cache.load_model(sel.model).module, sel.layer)
 
 unit = widgets.unit_picker(n_units, where=st.columns([1, 4])[0])

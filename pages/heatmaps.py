@@ -5,14 +5,10 @@ import streamlit as st
 from lstm_viz import analysis, plots
 from lstm_viz.ui import state, widgets
 
-st.title("Gate Heatmaps")
-sel = widgets.explorer_sidebar()
-if sel is None:
-    st.stop()
-trace, layer = sel.trace, sel.trace.layers[sel.layer]
+sel = widgets.explorer_page("Gate Heatmaps")
+trace, layer = sel.trace, sel.layer_trace
 quantities = analysis.layer_quantities(layer)
 n_steps, n_units = len(trace), layer.hidden_size
-state.clamp("step", n_steps, f"this text has {n_steps} steps")
 if not layer.has_gates:
     st.info("This is a **vanilla RNN**: it has no gates and no cell state; shown are h and its pre-activation.")
 

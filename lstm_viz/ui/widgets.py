@@ -56,6 +56,11 @@ class Selection:
     layer: int
     trace: Trace | None
 
+    @property
+    def layer_trace(self):
+        """The selected layer's LayerTrace."""
+        return self.trace.layers[self.layer]
+
 
 def explorer_sidebar() -> Selection | None:
     """Model, text and layer in the sidebar, shared by the explorer pages; returns the trace.
@@ -89,6 +94,20 @@ def explorer_sidebar() -> Selection | None:
     unknown_note(trace)
     state.show_notices()
     return Selection(name, text, int(st.session_state["layer"]), trace)
+
+
+def explorer_page(title: str) -> Selection:
+    """The opening every explorer page shares: title, sidebar, the step clamped to the text.
+
+    Stops the page (after the sidebar's prompt or notice) when there is nothing to show.
+    """
+    st.title(title)
+    sel = explorer_sidebar()
+    if sel is None:
+        st.stop()
+    n_steps = len(sel.trace)
+    state.clamp("step", n_steps, f"this text has {n_steps} steps")
+    return sel
 
 
 def unknown_note(trace: Trace) -> None:
