@@ -12,12 +12,15 @@ PRIME = "ROMEO:"
 LENGTH = 2000  # the maximum: about 1 s of writing (20 batches) on a quiet 2-core machine, more under load
 WATCH_STREAM = """() => {
     window.__streamed = []; window.__progress = false;
-    const main = document.querySelector('[data-testid="stMain"]');
+    // Watch the whole document: Streamlit may re-mount the main block during a run, and an
+    // observer on a replaced node sees nothing.
     new MutationObserver(() => {
+        const main = document.querySelector('[data-testid="stMain"]');
+        if (!main) return;
         const pre = main.querySelector('pre');
         if (pre) window.__streamed.push(pre.innerText);
         if (main.querySelector('[data-testid="stProgress"]')) window.__progress = true;
-    }).observe(main, {childList: true, subtree: true, characterData: true});
+    }).observe(document.body, {childList: true, subtree: true, characterData: true});
 }"""
 
 
