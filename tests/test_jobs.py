@@ -49,20 +49,6 @@ def corpus_text(n: int = 20000, seed: int = 0) -> str:
     return "".join(lines)[:n]
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    """An empty user model folder and a fresh job manager; every job is stopped afterwards."""
-    monkeypatch.setenv("LSTM_VIZ_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("LSTM_VIZ_TRAIN_THREADS", "1")
-    monkeypatch.setenv("LSTM_VIZ_TRAIN_NICE", "0")  # a shared test machine must not starve the job
-    fresh = jobs.JobManager()
-    monkeypatch.setattr(jobs, "_MANAGER", fresh)
-    yield tmp_path / "home"
-    for job in fresh.running():
-        job.stop()
-        job.thread.join(60)
-
-
 def request(name: str, **fields) -> jobs.TrainRequest:
     return jobs.TrainRequest(name=name, corpus_text=corpus_text(), corpus_name="tiny.txt", **{**TINY, **fields})
 

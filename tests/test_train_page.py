@@ -22,17 +22,10 @@ PAGE = "pages/train.py"
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("LSTM_VIZ_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("LSTM_VIZ_TRAIN_THREADS", "1")
-    monkeypatch.setenv("LSTM_VIZ_TRAIN_NICE", "0")  # a shared test machine must not starve the job
-    fresh = jobs.JobManager()
-    monkeypatch.setattr(jobs, "_MANAGER", fresh)
+def home(home):
+    """The shared user-folder fixture (tests/conftest.py), with the page's model list refreshed."""
     cache.refresh_models()
-    yield tmp_path / "home"
-    for job in fresh.running():
-        job.stop()
-        job.thread.join(60)
+    yield home
     cache.refresh_models()
 
 

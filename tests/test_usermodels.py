@@ -57,13 +57,6 @@ def zipped(entries: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("LSTM_VIZ_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(jobs, "_MANAGER", jobs.JobManager())
-    return tmp_path / "home"
-
-
 def assert_nothing_written(home) -> None:
     """No model folder and no leftover staging files after a refused upload."""
     assert [m.name for m in zoo.list() if not m.shipped] == []
