@@ -35,6 +35,7 @@ if missing:
     )
     st.stop()
 lstm, rnn = cache.load_model(LSTM), cache.load_model(RNN)
+chance = 1 / len(lstm.labels)  # guessing among the possible first letters
 task = tasks.MemoryTask(tokenizer=lstm.tokenizer)
 
 
@@ -66,10 +67,10 @@ with right:
     per_gap = st.select_slider("Strings per gap", [50, 100, 200, 500], value=200, key="rvl_per_gap")
     if st.button("New strings", key="rvl_resample", icon=":material/casino:"):
         st.session_state["rvl_seed"] = seed = secrets.randbelow(2**31)
-    st.caption(f"{per_gap} fresh strings at each gap, drawn with seed {seed}; chance is 25%.")
+    st.caption(f"{per_gap} fresh strings at each gap, drawn with seed {seed}; chance is {chance:.0%}.")
 measured = {"LSTM": accuracy(LSTM, seed, per_gap), "RNN": accuracy(RNN, seed, per_gap)}
 with left:
-    st.plotly_chart(plots.accuracy_vs_gap(measured, chance=0.25), key="rvl_accuracy_chart")
+    st.plotly_chart(plots.accuracy_vs_gap(measured, chance=chance), key="rvl_accuracy_chart")
 longest = max(tasks.EVAL_GAPS)
 cols = st.columns(4)
 cols[0].metric(f"LSTM at N = {longest}", f"{measured['LSTM'][longest]:.0%}")
@@ -258,6 +259,6 @@ if race:
         f"RNN in {race['seconds']['rnn']:.0f} s."
     )
     left, right = st.columns(2)
-    left.plotly_chart(plots.accuracy_vs_gap(race["accuracy"], chance=0.25), key="rvl_race_accuracy")
+    left.plotly_chart(plots.accuracy_vs_gap(race["accuracy"], chance=chance), key="rvl_race_accuracy")
     left.caption("Accuracy from each run's final evaluation: 100 fixed-seed strings at each gap.")
-    right.plotly_chart(plots.loss_race(race["loss"], chance_loss=float(np.log(4))), key="rvl_race_loss")
+    right.plotly_chart(plots.loss_race(race["loss"], chance_loss=float(-np.log(chance))), key="rvl_race_loss")
