@@ -116,7 +116,7 @@ def test_generate_is_reproducible_with_a_seed(home):
         (("eval", "no-such-model"), "error: no model named 'no-such-model'; available: .*tiny"),
         (("trace", "no-such-model", "hello"), "error: no model named 'no-such-model'"),
         (("generate", "bad name!"), "error: invalid model name 'bad name!'"),
-        (("generate", "../../etc"), r"error: \.\./\.\./etc has no model.safetensors"),  # a folder path
+        (("generate", "../no-such-folder-xyz"), r"error: invalid model name '\.\./no-such-folder-xyz'"),
         (("trace", "tiny", ""), "error: the text has no tokens to trace"),
         (("trace", "tiny", "hi", "--layer", "2"), r"error: --layer must be between 0 and 1, got 2"),
         (("trace", "tiny", "hi", "--unit", "24"), r"error: --unit must be between 0 and 23, got 24"),
@@ -129,6 +129,14 @@ def test_errors_exit_non_zero_with_a_clear_message(home, args, message):
     result = cli(*args, home=home)
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert re.search(message, result.stderr), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_folder_without_weights_is_named_in_the_error(home, tmp_path):
+    # An existing folder path (absolute, so the test does not depend on where the clone lives).
+    result = cli("generate", str(tmp_path), home=home)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert re.search(rf"error: {re.escape(str(tmp_path))} has no model.safetensors", result.stderr), result.stderr
     assert "Traceback" not in result.stderr
 
 
