@@ -7,21 +7,46 @@ c below 1e-5), at about the cost of one plain forward pass:
 1. each layer's hidden sequence comes from the fused recurrent kernel (``torch.lstm``, the op
    behind ``nn.LSTM.forward``), which gives every ``h_{t-1}`` at once;
 2. the pre-activations of all steps are then one matrix product per weight matrix:
-   ``x @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh``  -> (T, 4H), gate order i, f, g, o;
+   ``x @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh``  -> (T, 4H), gate order i, f, g, o
+   (for layer 0, ``x @ W_ih.T`` is a row lookup in a (vocabulary, 4H) table);
 3. the gates are elementwise, and the cell ``c_t = f_t * c_{t-1} + i_t * g_t`` is a cheap
    elementwise scan over time.
+
+With one torch thread and a spare core (how the app runs), steps 2-3 of each span of steps run
+on a worker thread while step 1 runs the next span, so only the last span's work is not hidden
+behind the fused kernel. The numbers are the same either way (tested).
 
 Shapes: T steps, H units, D input size of the layer (embedding size for layer 0).
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from lstm_viz.tokenizers import UnknownPiece
+
+_PARALLEL_MIN_STEPS = 64  # below this a trace takes a few ms and a thread hand-off is not worth it
+_SPANS = 4  # spans per layer in parallel: the last span's record is the only part not overlapped
+
+
+def _spare_core() -> bool:
+    return torch.get_num_threads() == 1 and (os.cpu_count() or 1) > 1
+
+
+def _run(pool: ThreadPoolExecutor | None, fn, *args) -> Future:
+    """``fn(*args)`` on the pool's worker thread, or here and now; either way a Future holds the result."""
+    if pool is not None:
+        return pool.submit(fn, *args)
+    done: Future = Future()
+    done.set_result(fn(*args))
+    return done
+
 
 QUANTITIES = ("forget_gate", "input_gate", "candidate", "output_gate", "cell", "hidden")
 
@@ -86,37 +111,83 @@ class Trace:
         return len(self.layers)
 
 
-def _trace_lstm_layer(x: torch.Tensor, weights, h0: torch.Tensor, c0: torch.Tensor) -> LayerTrace:
-    w_ih, w_hh, b_ih, b_hh = weights
-    out, _, _ = torch.lstm(x[None], (h0[None, None], c0[None, None]), weights, True, 1, 0.0, False, False, True)
-    h_prev = torch.cat([h0[None], out[0, :-1]])  # (T, H)
-    preactivation = torch.addmm(b_ih, x, w_ih.T) + torch.addmm(b_hh, h_prev, w_hh.T)  # (T, 4H)
-    pre_i, pre_f, pre_g, pre_o = preactivation.chunk(4, dim=1)
-    input_gate = torch.sigmoid(pre_i).numpy()
-    forget_gate = torch.sigmoid(pre_f).numpy()
-    candidate = torch.tanh(pre_g).numpy()
-    output_gate = torch.sigmoid(pre_o).numpy()
-    cell = input_gate * candidate  # (T, H): i_t * g_t, then f_t * c_{t-1} is added in place
-    kept = np.empty_like(cell[0])
-    c = c0.numpy()
-    for t in range(len(cell)):  # the only sequential part: T cheap elementwise steps
-        np.multiply(forget_gate[t], c, out=kept)
-        cell[t] += kept
-        c = cell[t]
-    c_prev = np.concatenate([c0.numpy()[None], cell[:-1]])
-    hidden = output_gate * np.tanh(cell)
-    return LayerTrace(
-        input=x.numpy(),
-        h_prev=h_prev.numpy(),
-        preactivation=preactivation.numpy(),
-        hidden=hidden,
-        c_prev=c_prev,
-        input_gate=input_gate,
-        forget_gate=forget_gate,
-        candidate=candidate,
-        output_gate=output_gate,
-        cell=cell,
-    )
+class _LstmLayer:
+    """One LSTM layer's arrays, filled span by span (a span is a run of consecutive steps).
+
+    For each span the caller runs torch's fused kernel (``torch.lstm``, the op behind
+    ``nn.LSTM.forward``), which gives every h_t exactly as ``nn.LSTM`` does; ``record`` then
+    derives the rest from it: the pre-activations of the whole span are one GEMM,
+    ``W_ih x_t + b_ih + b_hh`` (``x_part``, computed once per layer) ``+ W_hh h_{t-1}``, the gates are
+    elementwise, and the cell ``c_t = f_t * c_{t-1} + i_t * g_t`` is a cheap elementwise scan.
+    ``record`` of one span only reads that span's rows, so it can run on another thread while
+    the fused kernel runs the next span.
+    """
+
+    def __init__(self, x: torch.Tensor, weights, x_part: Future, c0: torch.Tensor):
+        self.x, self.weights, self.x_part, self.c0 = x, weights, x_part, c0.numpy()
+        steps, h = len(x), weights[1].shape[1]
+        self.h_prev = torch.empty(steps, h)
+        self.hidden = torch.empty(steps, h)
+        self.gates = torch.empty(steps, 4 * h)  # sigmoid of every pre-activation; the g block is unused
+        self.candidate = torch.empty(steps, h)
+        self.c_prev = np.empty((steps, h), np.float32)
+        self.cell = np.empty((steps, h), np.float32)
+
+    def fused(self, start: int, end: int, h0: torch.Tensor, c0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Run steps [start, end) from state (h0, c0) with the fused kernel; returns the final (h, c)."""
+        state = (h0[None, None], c0[None, None])
+        out, h_n, c_n = torch.lstm(self.x[None, start:end], state, self.weights, True, 1, 0.0, False, False, True)
+        self.hidden[start:end] = out[0]
+        self.h_prev[start] = h0
+        self.h_prev[start + 1 : end] = out[0, :-1]
+        return h_n[0, 0], c_n[0, 0]
+
+    @torch.no_grad()
+    def record(self, start: int, end: int) -> None:
+        """Pre-activations, gates and cell of steps [start, end); the spans before it are recorded."""
+        h = self.weights[1].shape[1]
+        pre = self.x_part.result()[start:end]  # a view: the pre-activations are built in place
+        pre.addmm_(self.h_prev[start:end], self.weights[1].T)  # (T, 4H) packed i, f, g, o
+        torch.sigmoid(pre, out=self.gates[start:end])
+        torch.tanh(pre[:, 2 * h : 3 * h], out=self.candidate[start:end])
+        gates = self.gates[start:end].numpy()
+        cell = self.cell[start:end]
+        np.multiply(gates[:, :h], self.candidate[start:end].numpy(), out=cell)  # i_t * g_t
+        c = self.c0 if start == 0 else self.cell[start - 1]
+        self.c_prev[start] = c
+        for f_t, c_t in zip(gates[:, h : 2 * h], cell, strict=True):  # the only sequential part
+            c_t += f_t * c  # c_t = f_t * c_{t-1} + i_t * g_t
+            c = c_t
+        self.c_prev[start + 1 : end] = cell[:-1]
+
+    def result(self) -> LayerTrace:
+        h = self.weights[1].shape[1]
+        gates = self.gates.numpy()
+        return LayerTrace(
+            input=self.x.numpy(),
+            h_prev=self.h_prev.numpy(),
+            preactivation=self.x_part.result().numpy(),
+            hidden=self.hidden.numpy(),  # the fused kernel's h_t; o_t * tanh(C_t) agrees to float rounding
+            c_prev=self.c_prev,
+            input_gate=gates[:, :h],
+            forget_gate=gates[:, h : 2 * h],
+            candidate=self.candidate.numpy(),
+            output_gate=gates[:, 3 * h :],
+            cell=self.cell,
+        )
+
+
+@torch.no_grad()
+def _input_part(x: torch.Tensor, weights, embedding: torch.Tensor | None, ids: torch.Tensor | None) -> torch.Tensor:
+    """``W_ih x_t + b_ih + b_hh`` for every step (T, 4H).
+
+    For layer 0 (``embedding`` and ``ids`` given) with more steps than vocabulary entries it is a
+    row lookup in the (V, 4H) table ``embedding @ W_ih.T + b``, cheaper than a (T, E) x (E, 4H) GEMM.
+    """
+    w_ih, _, b_ih, b_hh = weights
+    if embedding is not None and ids is not None and len(ids) > len(embedding):
+        return torch.addmm(b_ih + b_hh, embedding, w_ih.T)[ids]
+    return torch.addmm(b_ih + b_hh, x, w_ih.T)
 
 
 def _trace_rnn_layer(x: torch.Tensor, weights, h0: torch.Tensor) -> LayerTrace:
@@ -141,11 +212,14 @@ def trace(
     unknown: list[UnknownPiece] | None = None,
     spans: list[tuple[int, int]] | None = None,
     state: list[tuple[np.ndarray, np.ndarray | None]] | None = None,
+    parallel: bool | None = None,
 ) -> Trace:
     """Run ``model`` (a SequenceModel) over 1-D ``ids`` and record every step.
 
     ``state`` optionally gives each layer's initial ``(h0, c0)`` (c0 None for an RNN);
-    zeros otherwise.
+    zeros otherwise. ``parallel`` records each LSTM layer on a worker thread while the next
+    layer's fused kernel runs (the same numbers, sooner); the default does so only when torch
+    uses one thread and the machine has another core, so the two never fight for a core.
     """
     ids = torch.as_tensor(np.asarray(ids), dtype=torch.long)
     if ids.dim() != 1:
@@ -156,24 +230,41 @@ def trace(
     if int(ids.max()) >= cfg.vocab_size or int(ids.min()) < 0:
         raise ValueError(f"token ids must lie in [0, {cfg.vocab_size}), got {int(ids.min())}..{int(ids.max())}")
     params = {name: p.detach().float().cpu() for name, p in model.named_parameters()}
-    x = params["embedding.weight"][ids]  # (T, E)
-    layers = []
-    for k in range(cfg.num_layers):
-        weights = [params[f"rnn.{n}_l{k}"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-        h0 = torch.zeros(cfg.hidden_size) if state is None else torch.as_tensor(state[k][0]).float()
-        if cfg.cell == "lstm":
-            c0 = torch.zeros(cfg.hidden_size) if state is None else torch.as_tensor(state[k][1]).float()
-            layer = _trace_lstm_layer(x, weights, h0, c0)
-        else:
-            layer = _trace_rnn_layer(x, weights, h0)
-        layers.append(layer)
-        x = torch.from_numpy(layer.hidden)
-    logits = torch.addmm(params["head.bias"], x, params["head.weight"].T)  # (T, V)
-    probs = torch.softmax(logits, dim=-1)
+    embedding = params["embedding.weight"]
+    x = embedding[ids]  # (T, E)
+    if parallel is None:
+        parallel = cfg.cell == "lstm" and len(ids) >= _PARALLEL_MIN_STEPS and _spare_core()
+    # In parallel, one worker thread (never more, so a trace uses at most two cores) records each
+    # span of steps while this thread runs the fused kernel over the next span.
+    steps = len(ids)
+    span = max(_PARALLEL_MIN_STEPS, -(-steps // _SPANS)) if parallel else steps
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lstm-viz-trace") if parallel else None
+    with pool or nullcontext():
+        layers, records = [], []
+        for k in range(cfg.num_layers):
+            weights = [params[f"rnn.{n}_l{k}"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            h = torch.zeros(cfg.hidden_size) if state is None else torch.as_tensor(state[k][0]).float()
+            if cfg.cell == "rnn":
+                layers.append(_trace_rnn_layer(x, weights, h))
+                x = torch.from_numpy(layers[-1].hidden)
+                continue
+            c = torch.zeros(cfg.hidden_size) if state is None else torch.as_tensor(state[k][1]).float()
+            table = (embedding, ids) if k == 0 else (None, None)
+            layer = _LstmLayer(x, weights, _run(pool, _input_part, x, weights, *table), c)
+            for start in range(0, steps, span):
+                h, c = layer.fused(start, min(start + span, steps), h, c)
+                records.append(_run(pool, layer.record, start, min(start + span, steps)))
+            layers.append(layer)
+            x = layer.hidden
+        logits = torch.addmm(params["head.bias"], x, params["head.weight"].T)  # (T, V)
+        probs = torch.softmax(logits, dim=-1)
+        for record in records:
+            record.result()  # re-raises an error of the worker here
+    layer_traces = [layer.result() if isinstance(layer, _LstmLayer) else layer for layer in layers]
     return Trace(
-        tokens=list(tokens) if tokens is not None else [str(int(i)) for i in ids],
+        tokens=list(tokens) if tokens is not None else [str(i) for i in ids.tolist()],
         token_ids=ids.numpy(),
-        layers=layers,
+        layers=layer_traces,
         logits=logits.numpy(),
         probs=probs.numpy(),
         output_labels=list(output_labels) if output_labels is not None else [str(i) for i in range(logits.shape[1])],

@@ -86,9 +86,9 @@ def max_diff(a, b) -> float:
     return float(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))))
 
 
-def check_against_reference(model: SequenceModel, ids: torch.Tensor, state=None) -> None:
+def check_against_reference(model: SequenceModel, ids: torch.Tensor, state=None, parallel=None) -> None:
     trace_state = None if state is None else [(state[0][k].numpy(), state[1][k].numpy()) for k in range(len(state[0]))]
-    tr = trace(model, ids.numpy(), state=trace_state)
+    tr = trace(model, ids.numpy(), state=trace_state, parallel=parallel)
     with torch.no_grad():
         ref = reference_lstm(model, ids, state)
         out, (h_n, c_n) = model.rnn(
@@ -151,21 +151,25 @@ def test_intermediate_layers_match_running_nn_lstm_layer_by_layer():
     assert max_diff(tr.layers[0].input, model.embedding(ids).detach()) == 0
 
 
-def test_non_zero_initial_state():
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("length", [30, 300])
+def test_non_zero_initial_state(parallel, length):
     model = make_model(layers=2, seed=3)
     g = torch.Generator().manual_seed(5)
     h0, c0 = torch.randn(2, 16, generator=g), 2 * torch.randn(2, 16, generator=g)
-    ids = torch.randint(0, model.config.vocab_size, (30,), generator=g)
-    check_against_reference(model, ids, state=(h0, c0))
-    tr = trace(model, ids.numpy(), state=[(h0[k].numpy(), c0[k].numpy()) for k in range(2)])
+    ids = torch.randint(0, model.config.vocab_size, (length,), generator=g)
+    check_against_reference(model, ids, state=(h0, c0), parallel=parallel)
+    tr = trace(model, ids.numpy(), state=[(h0[k].numpy(), c0[k].numpy()) for k in range(2)], parallel=parallel)
     for k in range(2):
         np.testing.assert_array_equal(tr.layers[k].h_prev[0], h0[k].numpy())
         np.testing.assert_array_equal(tr.layers[k].c_prev[0], c0[k].numpy())
 
 
-def test_cell_and_hidden_equations_hold_and_previous_states_line_up():
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("length", [60, 150])  # 150 steps in parallel: spans 0-63, 64-127, 128-149
+def test_cell_and_hidden_equations_hold_and_previous_states_line_up(parallel, length):
     model = make_model(layers=2, seed=11)
-    tr = trace(model, np.random.default_rng(0).integers(0, 11, 60))
+    tr = trace(model, np.random.default_rng(0).integers(0, 11, length), parallel=parallel)
     for layer in tr.layers:
         f, i, g, o = layer.forget_gate, layer.input_gate, layer.candidate, layer.output_gate
         assert max_diff(layer.cell, f * layer.c_prev + i * g) <= 1e-6  # c_t = f c_{t-1} + i g
@@ -180,8 +184,40 @@ def test_cell_and_hidden_equations_hold_and_previous_states_line_up():
         assert max_diff(sig(layer.gate_preactivation("input_gate")), i) <= 1e-6
         assert max_diff(np.tanh(layer.gate_preactivation("candidate")), g) <= 1e-6
         assert max_diff(sig(layer.gate_preactivation("output_gate")), o) <= 1e-6
-        assert layer.preactivation.shape == (60, 4 * 16)
+        assert layer.preactivation.shape == (length, 4 * 16)
     np.testing.assert_array_equal(tr.layers[1].input, tr.layers[0].hidden)
+
+
+@pytest.mark.parametrize("layers", [1, 3])
+@pytest.mark.parametrize("length", [1, 64, 65, 257, 1000])
+def test_parallel_trace_matches_nn_lstm_and_the_sequential_trace(layers, length):
+    """The worker-thread path (spans of steps recorded beside the fused kernel) is as exact."""
+    model = make_model(layers=layers, seed=length + layers)
+    ids = torch.randint(0, model.config.vocab_size, (length,), generator=torch.Generator().manual_seed(length))
+    check_against_reference(model, ids, parallel=True)
+    together, alone = trace(model, ids.numpy(), parallel=True), trace(model, ids.numpy(), parallel=False)
+    for a, b in zip(together.layers, alone.layers, strict=True):
+        for name in ("input", "h_prev", "preactivation", "c_prev", *QUANTITIES):
+            assert max_diff(getattr(a, name), getattr(b, name)) <= 1e-6, name
+    assert max_diff(together.probs, alone.probs) <= 1e-6
+
+
+def test_the_app_setting_takes_the_parallel_path(monkeypatch):
+    """One torch thread and a spare core: a long trace uses the worker, a short one does not."""
+    import lstm_viz.trace as trace_module
+
+    used = []
+    monkeypatch.setattr(trace_module, "_spare_core", lambda: True)
+    real_run = trace_module._run
+    monkeypatch.setattr(
+        trace_module, "_run", lambda pool, fn, *a: used.append(pool is not None) or real_run(pool, fn, *a)
+    )
+    model = make_model(layers=2, seed=2)
+    trace(model, np.zeros(200, dtype=np.int64))
+    assert used and all(used)
+    used.clear()
+    trace(model, np.zeros(20, dtype=np.int64))
+    assert used and not any(used)
 
 
 def test_cell_py_lstm_step_agrees_with_trace_at_every_step():
