@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,13 +38,27 @@ def _spare_core() -> bool:
     return torch.get_num_threads() == 1 and (os.cpu_count() or 1) > 1
 
 
-def _run(pool: ThreadPoolExecutor | None, fn, *args) -> Future:
-    """``fn(*args)`` on the pool's worker thread, or here and now; either way a Future holds the result."""
-    if pool is not None:
-        return pool.submit(fn, *args)
-    done: Future = Future()
-    done.set_result(fn(*args))
-    return done
+class _Later:
+    """The sequential stand-in for the worker thread: runs what was submitted, in order, at exit.
+
+    So without a spare core every fused kernel still runs back to back (as in ``nn.LSTM``), and
+    the recording comes after them.
+    """
+
+    def __init__(self):
+        self.calls: list[tuple[Future, object, tuple]] = []
+
+    def submit(self, fn, *args) -> Future:
+        future: Future = Future()
+        self.calls.append((future, fn, args))
+        return future
+
+    def __enter__(self) -> _Later:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for future, fn, args in self.calls if exc[0] is None else ():
+            future.set_result(fn(*args))
 
 
 QUANTITIES = ("forget_gate", "input_gate", "candidate", "output_gate", "cell", "hidden")
@@ -123,23 +136,24 @@ class _LstmLayer:
     the fused kernel runs the next span.
     """
 
-    def __init__(self, x: torch.Tensor, weights, x_part: Future, c0: torch.Tensor):
-        self.x, self.weights, self.x_part, self.c0 = x, weights, x_part, c0.numpy()
+    def __init__(self, x: torch.Tensor, weights, x_part: Future, h0: torch.Tensor, c0: torch.Tensor):
+        self.x, self.weights, self.x_part = x, weights, x_part
         steps, h = len(x), weights[1].shape[1]
-        self.h_prev = torch.empty(steps, h)
-        self.hidden = torch.empty(steps, h)
-        self.gates = torch.empty(steps, 4 * h)  # sigmoid of every pre-activation; the g block is unused
-        self.candidate = torch.empty(steps, h)
-        self.c_prev = np.empty((steps, h), np.float32)
-        self.cell = np.empty((steps, h), np.float32)
+        # Row t of `hs` is h_{t-1}: h_prev is hs[:-1] and hidden is hs[1:]; likewise `cs` for the cell.
+        self.hs = torch.empty(steps + 1, h)
+        self.cs = np.empty((steps + 1, h), np.float32)
+        self.hs[0], self.cs[0] = h0, c0.numpy()
+        self.acts = torch.empty(steps, 4 * h)  # the gates: sigmoid of i, f, o and tanh of g, packed i, f, g, o
+
+    @property
+    def hidden(self) -> torch.Tensor:
+        return self.hs[1:]
 
     def fused(self, start: int, end: int, h0: torch.Tensor, c0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Run steps [start, end) from state (h0, c0) with the fused kernel; returns the final (h, c)."""
         state = (h0[None, None], c0[None, None])
         out, h_n, c_n = torch.lstm(self.x[None, start:end], state, self.weights, True, 1, 0.0, False, False, True)
-        self.hidden[start:end] = out[0]
-        self.h_prev[start] = h0
-        self.h_prev[start + 1 : end] = out[0, :-1]
+        self.hs[start + 1 : end + 1] = out[0]
         return h_n[0, 0], c_n[0, 0]
 
     @torch.no_grad()
@@ -147,33 +161,30 @@ class _LstmLayer:
         """Pre-activations, gates and cell of steps [start, end); the spans before it are recorded."""
         h = self.weights[1].shape[1]
         pre = self.x_part.result()[start:end]  # a view: the pre-activations are built in place
-        pre.addmm_(self.h_prev[start:end], self.weights[1].T)  # (T, 4H) packed i, f, g, o
-        torch.sigmoid(pre, out=self.gates[start:end])
-        torch.tanh(pre[:, 2 * h : 3 * h], out=self.candidate[start:end])
-        gates = self.gates[start:end].numpy()
-        cell = self.cell[start:end]
-        np.multiply(gates[:, :h], self.candidate[start:end].numpy(), out=cell)  # i_t * g_t
-        c = self.c0 if start == 0 else self.cell[start - 1]
-        self.c_prev[start] = c
-        for f_t, c_t in zip(gates[:, h : 2 * h], cell, strict=True):  # the only sequential part
-            c_t += f_t * c  # c_t = f_t * c_{t-1} + i_t * g_t
-            c = c_t
-        self.c_prev[start + 1 : end] = cell[:-1]
+        pre.addmm_(self.hs[start:end], self.weights[1].T)  # (T, 4H) packed i, f, g, o
+        acts = self.acts[start:end]
+        torch.sigmoid(pre, out=acts)
+        torch.tanh(pre[:, 2 * h : 3 * h], out=acts[:, 2 * h : 3 * h])
+        gates = acts.numpy()
+        cell = self.cs[start + 1 : end + 1]
+        np.multiply(gates[:, :h], gates[:, 2 * h : 3 * h], out=cell)  # i_t * g_t
+        for f_t, c_t, c_prev in zip(gates[:, h : 2 * h], cell, self.cs[start:end], strict=True):  # sequential
+            c_t += f_t * c_prev  # c_t = f_t * c_{t-1} + i_t * g_t
 
     def result(self) -> LayerTrace:
         h = self.weights[1].shape[1]
-        gates = self.gates.numpy()
+        gates, hs = self.acts.numpy(), self.hs.numpy()
         return LayerTrace(
             input=self.x.numpy(),
-            h_prev=self.h_prev.numpy(),
+            h_prev=hs[:-1],
             preactivation=self.x_part.result().numpy(),
-            hidden=self.hidden.numpy(),  # the fused kernel's h_t; o_t * tanh(C_t) agrees to float rounding
-            c_prev=self.c_prev,
+            hidden=hs[1:],  # the fused kernel's h_t; o_t * tanh(C_t) agrees to float rounding
+            c_prev=self.cs[:-1],
             input_gate=gates[:, :h],
             forget_gate=gates[:, h : 2 * h],
-            candidate=self.candidate.numpy(),
+            candidate=gates[:, 2 * h : 3 * h],
             output_gate=gates[:, 3 * h :],
-            cell=self.cell,
+            cell=self.cs[1:],
         )
 
 
@@ -238,8 +249,8 @@ def trace(
     # span of steps while this thread runs the fused kernel over the next span.
     steps = len(ids)
     span = max(_PARALLEL_MIN_STEPS, -(-steps // _SPANS)) if parallel else steps
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lstm-viz-trace") if parallel else None
-    with pool or nullcontext():
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lstm-viz-trace") if parallel else _Later()
+    with pool:
         layers, records = [], []
         for k in range(cfg.num_layers):
             weights = [params[f"rnn.{n}_l{k}"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
@@ -250,16 +261,16 @@ def trace(
                 continue
             c = torch.zeros(cfg.hidden_size) if state is None else torch.as_tensor(state[k][1]).float()
             table = (embedding, ids) if k == 0 else (None, None)
-            layer = _LstmLayer(x, weights, _run(pool, _input_part, x, weights, *table), c)
+            layer = _LstmLayer(x, weights, pool.submit(_input_part, x, weights, *table), h, c)
             for start in range(0, steps, span):
                 h, c = layer.fused(start, min(start + span, steps), h, c)
-                records.append(_run(pool, layer.record, start, min(start + span, steps)))
+                records.append(pool.submit(layer.record, start, min(start + span, steps)))
             layers.append(layer)
             x = layer.hidden
         logits = torch.addmm(params["head.bias"], x, params["head.weight"].T)  # (T, V)
         probs = torch.softmax(logits, dim=-1)
-        for record in records:
-            record.result()  # re-raises an error of the worker here
+    for record in records:
+        record.result()  # re-raises an error of the worker here
     layer_traces = [layer.result() if isinstance(layer, _LstmLayer) else layer for layer in layers]
     return Trace(
         tokens=list(tokens) if tokens is not None else [str(i) for i in ids.tolist()],

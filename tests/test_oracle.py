@@ -203,21 +203,30 @@ def test_parallel_trace_matches_nn_lstm_and_the_sequential_trace(layers, length)
 
 
 def test_the_app_setting_takes_the_parallel_path(monkeypatch):
-    """One torch thread and a spare core: a long trace uses the worker, a short one does not."""
+    """One torch thread and a spare core: a long trace records on the worker, a short one here."""
+    import threading
+
     import lstm_viz.trace as trace_module
 
-    used = []
+    threads = []
+    real_record = trace_module._LstmLayer.record
+
+    def record(self, start, end):
+        threads.append(threading.current_thread().name)
+        return real_record(self, start, end)
+
+    monkeypatch.setattr(trace_module._LstmLayer, "record", record)
     monkeypatch.setattr(trace_module, "_spare_core", lambda: True)
-    real_run = trace_module._run
-    monkeypatch.setattr(
-        trace_module, "_run", lambda pool, fn, *a: used.append(pool is not None) or real_run(pool, fn, *a)
-    )
     model = make_model(layers=2, seed=2)
     trace(model, np.zeros(200, dtype=np.int64))
-    assert used and all(used)
-    used.clear()
+    assert len(threads) == 2 * 4 and all(name.startswith("lstm-viz-trace") for name in threads)  # 4 spans a layer
+    threads.clear()
     trace(model, np.zeros(20, dtype=np.int64))
-    assert used and not any(used)
+    assert threads == [threading.current_thread().name] * 2
+    threads.clear()
+    monkeypatch.setattr(trace_module, "_spare_core", lambda: False)
+    trace(model, np.zeros(200, dtype=np.int64))
+    assert threads == [threading.current_thread().name] * 2
 
 
 def test_cell_py_lstm_step_agrees_with_trace_at_every_step():
