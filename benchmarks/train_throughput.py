@@ -103,11 +103,18 @@ def bare(data, preset, device: str, steps: int) -> float:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=40, help="steps per timed run (the first 10 are not timed)")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=40,
+        help=f"steps per timed run, at least {SKIP + 10} (the first {SKIP} are not timed)",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="alternating ours/bare rounds per device")
     parser.add_argument("--device", default="all", choices=["all", "cpu", "cuda"])
     parser.add_argument("--preset", default="shakespeare-char")
     args = parser.parse_args(argv)
+    if args.steps < SKIP + 10:  # the training loop reports its clock every 10 steps
+        parser.error(f"--steps must be at least {SKIP + 10}, got {args.steps}")
     preset = presets.get(args.preset)
     base = preset.make_data()
     data = QuickEvalCorpus.__new__(QuickEvalCorpus)

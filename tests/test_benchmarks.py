@@ -1,0 +1,56 @@
+"""Smoke tests: each benchmark runs end to end on the shipped models and prints its ratio.
+
+They check that the commands in the README work and print well-formed figures, not how fast
+anything is (speed is measured by running the benchmarks, never asserted in tests).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bench(*args: str, timeout: float = 300) -> str:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def test_trace_cost_prints_a_ratio_per_thread_count():
+    out = bench("benchmarks.trace_cost", "--repeats", "1", "--threads", "1", "2")
+    assert "shipped shakespeare-char" in out
+    rows = re.findall(r"^\s+(50|200|1000)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", out, re.M)
+    assert [r[0] for r in rows] == ["50", "200", "1000"] * 2
+    for _, forward, traced, ratio in rows:
+        assert float(ratio) == pytest.approx(float(traced) / float(forward), abs=0.011)
+    assert re.search(r"with 1 thread\(s\): [\d.]+ \((meets|MISSES)", out)
+    assert re.search(r"with 2 thread\(s\): [\d.]+ \((meets|MISSES)", out)
+
+
+def test_generate_benchmark_prints_its_time():
+    out = bench("benchmarks.generate", "--repeats", "1", "--length", "30")
+    assert re.search(r"generate 30 characters .*: [\d.]+ s \(goal <= 1 s: (met|MISSED)\)", out), out
+
+
+def test_train_throughput_prints_a_cpu_ratio():
+    out = bench("benchmarks.train_throughput", "--steps", "20", "--rounds", "1", "--device", "cpu")
+    assert re.search(r"cpu: ratio ours / bare = [\d.]+ \((meets|MISSES) the goal >= 0.9\)", out), out
+
+
+def test_train_throughput_refuses_too_few_steps():
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.train_throughput", "--steps", "12"],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2 and "--steps must be at least 20, got 12" in result.stderr
