@@ -12,9 +12,9 @@ in one process:
     change would cost if it recomputed the model, and the per-step pure work of the page's
     fragment (token strip, gate strip, next-character bars, cell diagram) timed directly;
 (c) in headless Chromium against ``streamlit run app.py``: the median time from pressing
-    "Next" to the updated page (the step caption, the gate-strip heading and the Plotly
-    chart of the new step drawn, Streamlit idle), measured inside the page with
-    ``performance.now()`` (goal <= 300 ms). Only the page's ``st.fragment`` reruns.
+    "Next" to the updated page (the step caption and the gate-strip heading of the new step,
+    the strip of all units and the next-character bars drawn, Streamlit idle), measured inside
+    the page with ``performance.now()`` (goal <= 300 ms). Only the page's ``st.fragment`` reruns.
 
 The CPU load average is printed: on a busy machine every number grows.
 """
@@ -87,8 +87,8 @@ def figure_work(trace, steps: int) -> float:
         step = 1 + k % (len(trace) - 2)
         start = time.perf_counter()
         widgets.token_strip_html(trace.tokens, step, quantities["forget_gate"][:, 3], window=400)
-        plots.gate_strip({q: v[step] for q, v in quantities.items()}, unit=3).to_json()
-        plots.next_token_bars(trace.probs[step], trace.output_labels, trace.tokens[step + 1]).to_json()
+        plots.gate_strip_html({q: v[step] for q, v in quantities.items()}, unit=3)
+        plots.next_token_bars_html(trace.probs[step], trace.output_labels, trace.tokens[step + 1])
         update = analysis.cell_update(layer, step, 3)
         plots.annotated_cell_svg(svg, widgets.diagram_values(update, layer, step, 3, trace.tokens[step]))
         if k:
@@ -109,11 +109,14 @@ CLICK_AND_WAIT = """async (target) => {
     const heading = `at step ${target}`;
     return await new Promise((resolve, reject) => {
         const check = () => {
+            // Cheap tests first, so that waiting does not slow the page down: the whole page's
+            // text is read only once Streamlit is idle with the strip and bars on the page.
             const app = document.querySelector('[data-testid="stApp"]');
             const idle = app && app.getAttribute('data-test-script-state') === 'notRunning';
-            const text = document.body.innerText;
-            const drawn = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg')].length >= 2;
-            if (idle && text.includes(`step ${target} of`) && text.includes(heading) && drawn) {
+            const drawn = idle && document.querySelectorAll('.gate-strip .gs-row').length >= 6
+                && document.querySelector('.next-bars') !== null;
+            const text = drawn ? document.body.innerText : '';
+            if (drawn && text.includes(`step ${target} of`) && text.includes(heading)) {
                 resolve(performance.now() - t0);
             } else if (performance.now() - t0 > 20000) {
                 reject(new Error('no update within 20 s'));

@@ -1,4 +1,4 @@
-"""Pure Plotly figure builders: numpy in, ``go.Figure`` out. No streamlit, no torch.
+"""Pure figure builders: numpy in, a ``go.Figure`` or an HTML/SVG string out. No streamlit, no torch.
 
 Every chart in the app is built here, so pages stay thin and each builder is tested without a
 server. Sections are grouped by the page that uses them; shared helpers sit at the top.
@@ -6,9 +6,11 @@ server. Sections are grouped by the page that uses them; shared helpers sit at t
 
 from __future__ import annotations
 
+import functools
 import html
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 
 # --- shared helpers -------------------------------------------------------------------------
@@ -57,57 +59,65 @@ def value_range(name: str, values: np.ndarray) -> tuple[float, float, str]:
     return -max(m, 1e-6), max(m, 1e-6), SIGNED_SCALE
 
 
-def gate_strip(values: dict[str, np.ndarray], order: np.ndarray | None = None, unit: int | None = None) -> go.Figure:
+def scale_colours(x: np.ndarray, scale: str = SIGNED_SCALE) -> list[str]:
+    """Hex colours of values ``x`` in -1..1 on a Plotly colour scale (linear between its stops),
+    so HTML and SVG figures match the Plotly charts' colours."""
+    stops = plotly.colors.get_colorscale(scale)
+    where = np.array([p for p, _ in stops], dtype=np.float64)
+    rgb = np.array(
+        [plotly.colors.unlabel_rgb(plotly.colors.convert_colors_to_same_type(c, "rgb")[0][0]) for _, c in stops]
+    )
+    t = (np.clip(np.asarray(x, dtype=np.float64).ravel(), -1, 1) + 1) / 2
+    channels = np.stack([np.interp(t, where, rgb[:, k]) for k in range(3)], axis=1).round().astype(int)
+    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in channels.tolist()]
+
+
+STRIP_SHADES = 33  # colour steps of the gate strip across -1..1 (an odd number keeps white at 0)
+
+
+@functools.cache
+def _strip_palette() -> tuple[str, ...]:
+    return tuple(scale_colours(np.linspace(-1, 1, STRIP_SHADES)))
+
+
+def gate_strip_html(values: dict[str, np.ndarray], order: np.ndarray | None = None, unit: int | None = None) -> str:
     """One row per quantity (f, i, g, o, c, h, or h and pre-activation), one column per unit, at one step.
 
     ``values`` maps quantity name -> (H,); ``order`` lists units left to right; ``unit`` is
-    outlined. One heatmap with one blue-white-red scale: gates map 0..1, g and h map -1..1,
-    and c (and a pre-activation) is scaled by its largest magnitude at this step. Hover shows
-    the quantity, the unit index and the exact value. Built as a single trace so that a step
-    change redraws quickly.
+    outlined. One blue-white-red scale (Plotly's ``SIGNED_SCALE`` in STRIP_SHADES steps): gates
+    map 0..1, g and h map -1..1, and c (and a pre-activation) is scaled by its largest magnitude
+    at this step. Hovering a cell shows the quantity, the unit index and the exact value.
+    HTML (a CSS grid of cells, coloured by class) rather than a Plotly chart: Streamlit re-creates
+    a Plotly chart whenever its data change, which made every step change cost a full chart
+    build in the browser.
     """
     names = list(values)
     n_units = len(next(iter(values.values())))
     order = np.arange(n_units) if order is None else np.asarray(order)
-    raw = np.stack([np.asarray(values[n], dtype=np.float64)[order] for n in names])  # (Q, H)
-    z = np.empty_like(raw)
-    for r, name in enumerate(names):
-        lo, hi, _ = value_range(name, raw[r])
-        z[r] = (raw[r] - lo) / (hi - lo) * 2 - 1  # -1..1 on the shared scale
-    rows = [QUANTITY_LABELS.get(n, n) for n in names]
-    shapes = []
-    if unit is not None and unit in order:
-        col = int(np.flatnonzero(order == unit)[0])
-        shapes.append(dict(type="rect", x0=col - 0.5, x1=col + 0.5, y0=-0.5, y1=len(names) - 0.5,
-                           line=dict(color="black", width=3)))  # fmt: skip
-    font = dict(size=FONT_SIZE)
-    return go.Figure(
-        data=[
-            go.Heatmap(
-                z=z,
-                x=np.arange(n_units),
-                y=rows,
-                zmin=-1,
-                zmax=1,
-                colorscale=SIGNED_SCALE,
-                showscale=False,
-                customdata=np.dstack([raw, np.broadcast_to(order, raw.shape)]),
-                hovertemplate="%{y}<br>unit %{customdata[1]}<br>value %{customdata[0]:.4f}<extra></extra>",
-                ygap=3,
-            )
-        ],
-        layout=dict(
-            height=46 * len(names) + 90,
-            margin=dict(l=10, r=10, t=10, b=10),
-            font=font,
-            hoverlabel=dict(font_size=FONT_SIZE),
-            shapes=shapes,
-            xaxis=dict(
-                title=dict(text="unit, in the order chosen (the outlined column is the chosen unit)", font=font),
-                showticklabels=False,
-            ),
-            yaxis=dict(autorange="reversed", tickfont=font, automargin=True),
-        ),
+    rows, used = [], set()
+    for name in names:
+        raw = np.asarray(values[name], dtype=np.float64)[order]
+        lo, hi, _ = value_range(name, raw)
+        x = np.clip((raw - lo) / (hi - lo) * 2 - 1, -1, 1)
+        shade = np.rint((x + 1) / 2 * (STRIP_SHADES - 1)).astype(int).tolist()
+        used.update(shade)
+        short = html.escape(QUANTITY_LABELS.get(name, name).split("  ")[0])
+        cells = "".join(
+            f'<i class="k{k}{" on" if u == unit else ""}" title="unit {u}: {short} = {v:.4f}"></i>'
+            for u, v, k in zip(order.tolist(), raw.tolist(), shade, strict=True)
+        )
+        label = html.escape(QUANTITY_LABELS.get(name, name))
+        rows.append(f'<div class="gs-label">{label}</div><div class="gs-row">{cells}</div>')
+    palette = _strip_palette()
+    shades = " ".join(f".gs-row .k{k}{{background:{palette[k]}}}" for k in sorted(used))
+    return (
+        f"<style>.gate-strip{{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px;align-items:center;"
+        f"font-size:{FONT_SIZE}px}} .gs-label{{font-family:ui-monospace,Menlo,Consolas,monospace;white-space:pre}}"
+        f" .gs-row{{display:grid;grid-template-columns:repeat({n_units},1fr);height:36px}}"
+        f" .gs-row i{{display:block}} .gs-row i.on{{outline:3px solid #000;z-index:1}} {shades}"
+        f" .gs-axis{{grid-column:2;color:#555;text-align:center}}</style>"
+        f'<div class="gate-strip">{"".join(rows)}'
+        f'<div class="gs-axis">unit, in the order chosen (the outlined column is the chosen unit)</div></div>'
     )
 
 
@@ -200,41 +210,39 @@ def cell_lines(cell: np.ndarray, tokens: list[str], units, step: int | None = No
     return _layout(fig, 360, title="Cell state of the chosen units")
 
 
-def next_token_bars(probs: np.ndarray, labels: list[str], actual: str | None = None, k: int = 10) -> go.Figure:
-    """Top-``k`` next-token probabilities, largest on top; the actual next token in orange."""
+def next_token_bars_html(probs: np.ndarray, labels: list[str], actual: str | None = None, k: int = 10) -> str:
+    """Top-``k`` next-token probabilities as HTML bars, largest on top; the actual next token in orange.
+
+    HTML rather than a Plotly chart for the same reason as :func:`gate_strip_html`: it redraws
+    at every step. Hovering a bar shows the exact probability.
+    """
     probs = np.asarray(probs, dtype=np.float64)
-    top = np.argsort(-probs, kind="stable")[:k][::-1]
-    title = "Next character, top 10"
+    top = np.argsort(-probs, kind="stable")[:k]
+    note = ""
     if actual is not None:
         rank = int((probs > probs[labels.index(actual)]).sum()) + 1 if actual in labels else None
-        ranked = f", rank {rank}" if rank else ""
-        title += f"<br><sup>orange: the actual next {_visible(actual)!r}{ranked}</sup>"
-    font = dict(size=FONT_SIZE)
-    return go.Figure(
-        data=[
-            go.Bar(
-                x=probs[top],
-                y=[f" {_visible(labels[i])} " for i in top],
-                orientation="h",
-                marker_color=["#ff7f0e" if labels[i] == actual else "#1f77b4" for i in top],
-                text=[f"{p:.1%}" for p in probs[top]],
-                textposition="outside",
-                hovertemplate="next %{y}<br>p = %{x:.4f}<extra></extra>",
-            )
-        ],
-        layout=dict(
-            height=440,
-            margin=dict(l=10, r=10, t=70, b=10),
-            font=font,
-            title=dict(text=title, font=dict(size=FONT_SIZE + 4)),
-            hoverlabel=dict(font_size=FONT_SIZE),
-            xaxis=dict(
-                title=dict(text="probability", font=font),
-                tickfont=font,
-                range=[0, min(1.0, float(probs[top].max()) * 1.25 + 0.02)],
-            ),
-            yaxis=dict(type="category", tickfont=dict(size=FONT_SIZE + 2, family="monospace")),
-        ),
+        ranked = f", rank {rank}" if rank else " (not in the vocabulary)"
+        note = f'<div class="nb-note">orange: the actual next {html.escape(repr(_visible(actual)))}{ranked}</div>'
+    scale = max(float(probs[top[0]]), 1e-9) * 1.1
+    rows = []
+    for i in top.tolist():
+        colour = "#ff7f0e" if labels[i] == actual else "#1f77b4"
+        shown = html.escape(_visible(labels[i]))
+        rows.append(
+            f'<div class="nb-tok">{shown}</div>'
+            f'<div class="nb-track" title="next {html.escape(repr(_visible(labels[i])))}: p = {probs[i]:.4f}">'
+            f'<div style="width:{probs[i] / scale * 100:.2f}%;background:{colour}"></div></div>'
+            f'<div class="nb-p">{probs[i]:.1%}</div>'
+        )
+    return (
+        f"<style>.next-bars{{font-size:{FONT_SIZE}px}} .nb-title{{font-size:{FONT_SIZE + 4}px;font-weight:600}}"
+        f" .nb-note{{color:#555;margin-bottom:6px}} .nb-grid{{display:grid;grid-template-columns:3em 1fr 4.5em;"
+        f"gap:5px 10px;align-items:center}} .nb-tok{{font-family:ui-monospace,Menlo,Consolas,monospace;"
+        f"font-size:{FONT_SIZE + 4}px;text-align:center;border:1px solid #ccc;border-radius:4px;white-space:pre}}"
+        f" .nb-track{{height:26px}} .nb-track div{{height:100%;border-radius:3px}} .nb-p{{text-align:right}}</style>"
+        f'<div class="next-bars"><div class="nb-title">Next character, top {len(top)}</div>{note}'
+        f'<div class="nb-grid">{"".join(rows)}</div>'
+        f'<div class="nb-note" style="margin-top:6px">bar length: probability, relative to the most likely</div></div>'
     )
 
 

@@ -180,14 +180,13 @@ def _expected_view(trace) -> None:
     )
     left, right = st.columns(2, gap="large")
     with left:
-        fig = plots.next_token_bars(trace.probs[step], trace.output_labels, actual=cand.actual)
-        st.plotly_chart(fig, key="gen_exp_top")
+        st.html(plots.next_token_bars_html(trace.probs[step], trace.output_labels, actual=cand.actual))
     with right:
         layer_index = st.selectbox(
             "Layer", range(trace.num_layers), key="gen_exp_layer", format_func=lambda k: f"layer {k + 1}"
         )
         quantities = analysis.layer_quantities(trace.layers[layer_index])
-        st.plotly_chart(plots.gate_strip({q: v[step] for q, v in quantities.items()}), key="gen_exp_gates")
+        st.html(plots.gate_strip_html({q: v[step] for q, v in quantities.items()}))
         st.caption(widgets.STRIP_LEGEND)
     _open_buttons("".join(trace.tokens), "gen_exp")
 

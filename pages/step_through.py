@@ -70,8 +70,7 @@ def view() -> None:
         st.subheader("Model output")
         widgets.model_output(trace, step)
     st.subheader(f"All {n_units} units of layer {sel.layer + 1} at step {step}")
-    fig = plots.gate_strip({q: v[step] for q, v in quantities.items()}, order=order, unit=unit)
-    st.plotly_chart(fig, key="st_strip", config={"displayModeBar": False})
+    st.html(plots.gate_strip_html({q: v[step] for q, v in quantities.items()}, order=order, unit=unit))
     st.caption(widgets.STRIP_LEGEND)
     state.sync_query_params()
 

@@ -46,13 +46,17 @@ def get_trace(name: str, text: str, max_tokens: int = MAX_TOKENS) -> Trace:
     return _trace(name, _version(name), text, max_tokens)
 
 
-@st.cache_data(show_spinner=False, ttl=60)
-def _list_models() -> list[zoo.ModelInfo]:
-    return zoo.list()
+@st.cache_resource(show_spinner=False, ttl=60)
+def _list_models() -> tuple[zoo.ModelInfo, ...]:
+    return tuple(zoo.list())
 
 
-def list_models() -> list[zoo.ModelInfo]:
-    """Every loadable model (shipped first), as ``zoo.list()``; cached, refreshed every minute."""
+def list_models() -> tuple[zoo.ModelInfo, ...]:
+    """Every loadable model (shipped first), as ``zoo.list()``; cached, refreshed every minute.
+
+    One shared copy (``st.cache_resource``): a page reads it many times a run (every picker
+    label), so it is not unpickled each time. Read-only, like the models.
+    """
     return _list_models()
 
 

@@ -132,14 +132,33 @@ def _display(piece: str) -> str:
     return "".join(_VISIBLE.get(c, c) for c in piece)
 
 
-def _colour(value: float, lo: float, hi: float) -> str:
-    """Blue (low) to white to red (high) for ``value`` in ``lo..hi``; symmetric when lo = -hi."""
+_SHADES = 17  # colour steps per side (blue, red): alpha 0, 0.053, ..., 0.85
+
+
+def _shade_classes(values: np.ndarray, lo: float, hi: float) -> list[str]:
+    """A colour class per value in ``lo..hi``: "b<k>" (blue, low) to "r<k>" (red, high), k = 0
+    (white) .. _SHADES - 1; symmetric when lo = -hi. Classes, not inline styles: the strip is
+    redrawn at every step and a browser styles 200 classed boxes faster than 200 style attributes."""
     if hi <= lo:
-        return "rgba(0,0,0,0)"
-    x = (value - lo) / (hi - lo) * 2 - 1  # -1..1
-    x = float(np.clip(x, -1, 1))
-    alpha = abs(x) * 0.85
-    return f"rgba(214,39,40,{alpha:.2f})" if x > 0 else f"rgba(31,119,180,{alpha:.2f})"
+        return [""] * len(values)
+    x = np.clip((np.asarray(values, dtype=np.float64) - lo) / (hi - lo) * 2 - 1, -1, 1)  # -1..1
+    level = np.rint(np.abs(x) * (_SHADES - 1)).astype(int)
+    return [("r" if v > 0 else "b") + str(k) for v, k in zip(x.tolist(), level.tolist(), strict=True)]
+
+
+def _shade_css(font_px: int) -> str:
+    shades = " ".join(
+        f".tok.b{k}{{background:rgba(31,119,180,{k / (_SHADES - 1) * 0.85:.3f})}}"
+        f" .tok.r{k}{{background:rgba(214,39,40,{k / (_SHADES - 1) * 0.85:.3f})}}"
+        for k in range(1, _SHADES)
+    )
+    return (
+        f".tok{{display:inline-block;padding:2px 3px;margin:2px 1px;border-radius:4px;"
+        f"font-family:ui-monospace,Menlo,Consolas,monospace;font-size:{font_px}px;line-height:1.5;"
+        f"border:1px solid #ccc;white-space:pre}} .tok-more{{color:#777;font-size:{font_px - 4}px;margin:0 6px}}"
+        f" .tok.cur{{outline:3px solid #111;outline-offset:1px;font-weight:700}}"
+        f" .tok.unk{{text-decoration:underline wavy #d62728 2px}} {shades}"
+    )
 
 
 def token_strip_html(
@@ -154,8 +173,9 @@ def token_strip_html(
     """The text as a strip of token boxes: the current one outlined, each coloured by ``values``.
 
     ``values`` (T,) colours token backgrounds over ``value_range`` (default: symmetric around 0
-    for signed values, 0..1 otherwise); tokens in ``unknown`` are underlined in red. ``window``
-    keeps only that many tokens around ``current`` (long texts). Pure: returns an HTML string.
+    for signed values, 0..1 otherwise), blue low to white to red high; tokens in ``unknown`` are
+    underlined in red. ``window`` keeps only that many tokens around ``current`` (long texts).
+    Hovering a token shows its step and exact value. Pure: returns an HTML string.
     """
     n = len(tokens)
     lo_i, hi_i = 0, n
@@ -168,31 +188,29 @@ def token_strip_html(
     parts = []
     if lo_i > 0:
         parts.append(f'<span class="tok-more">… {lo_i} earlier</span>')
+    if values is not None:
+        shown = np.asarray(values)[lo_i:hi_i]
+        shades, numbers = _shade_classes(shown, *value_range), [f"{v:.4f}" for v in shown.tolist()]
     for t in range(lo_i, hi_i):
-        style = []
+        classes = ["tok"]
         title = f"step {t}: {tokens[t]!r}"
         if values is not None:
-            style.append(f"background:{_colour(float(values[t]), *value_range)}")
-            title += f" = {float(values[t]):.4f}"
+            classes.append(shades[t - lo_i])
+            title += f" = {numbers[t - lo_i]}"
         if t == current:
-            style.append("outline:3px solid #111;outline-offset:1px;font-weight:700")
+            classes.append("cur")
         if t in unknown:
-            style.append("text-decoration:underline wavy #d62728 2px")
+            classes.append("unk")
             title += " (unknown to the model)"
         parts.append(
-            f'<span class="tok" title="{html.escape(title)}" style="{";".join(style)}">'
+            f'<span class="{" ".join(c for c in classes if c)}" title="{html.escape(title)}">'
             f"{html.escape(_display(tokens[t]))}</span>"
         )
         if tokens[t] == "\n":
             parts.append("<br>")
     if hi_i < n:
         parts.append(f'<span class="tok-more">{n - hi_i} later …</span>')
-    return (
-        f"<style>.tok{{display:inline-block;padding:2px 3px;margin:2px 1px;border-radius:4px;"
-        f"font-family:ui-monospace,Menlo,Consolas,monospace;font-size:{font_px}px;line-height:1.5;"
-        f"border:1px solid #ccc;white-space:pre}} .tok-more{{color:#777;font-size:{font_px - 4}px;margin:0 6px}}"
-        f'</style><div class="token-strip">{"".join(parts)}</div>'
-    )
+    return f'<style>{_shade_css(font_px)}</style><div class="token-strip">{"".join(parts)}</div>'
 
 
 # --- cell diagram and model cards -----------------------------------------------------------
@@ -326,13 +344,13 @@ def model_output(trace: Trace, step: int) -> None:
     """What the model outputs at ``step``: next-token bars (charlm) or class probabilities."""
     if trace.task == "charlm":
         actual = trace.tokens[step + 1] if step + 1 < len(trace) else None
-        fig = plots.next_token_bars(trace.probs[step], trace.output_labels, actual=actual)
+        st.html(plots.next_token_bars_html(trace.probs[step], trace.output_labels, actual=actual))
         if actual is None:
             st.caption("This is the last token of the text, so there is no actual next character to mark.")
     else:
         title = f"Prediction after step {step} ({_display(trace.tokens[step])!r})"
         fig = plots.output_bars(trace.probs[step], trace.output_labels, title)
-    st.plotly_chart(fig, key=f"output_{trace.task}", config={"displayModeBar": False})
+        st.plotly_chart(fig, key=f"output_{trace.task}", config={"displayModeBar": False})
     if trace.task == "classify" and len(trace) > 1:
         fig = plots.class_prob_lines(trace.probs, trace.output_labels, trace.tokens, step)
         st.plotly_chart(fig, key="output_running", config={"displayModeBar": False})
