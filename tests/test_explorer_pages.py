@@ -269,3 +269,19 @@ def test_query_params_follow_the_view():
     at.slider(key="step").set_value(5).run()
     assert at.query_params["step"] == ["5"] or at.query_params["step"] == "5"
     assert np.array_equal(np.array([at.query_params["model"]]).ravel(), np.array([CHAR]))
+
+
+def test_project_streamlit_config_is_read_from_the_project_root():
+    """.streamlit/config.toml: no post-run gc.collect (it delayed every step change by ~100 ms),
+    no magic, no usage statistics. Read in a fresh process, as `streamlit run app.py` does."""
+    import subprocess
+    import sys
+
+    code = (
+        "from streamlit import config; config.get_config_options(force_reparse=True); "
+        "print([config.get_option(o) for o in ('runner.postScriptGC', 'runner.magicEnabled', "
+        "'browser.gatherUsageStats')])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[False, False, False]"
