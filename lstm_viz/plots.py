@@ -93,7 +93,10 @@ def gate_strip_html(values: dict[str, np.ndarray], order: np.ndarray | None = No
     """
     names = list(values)
     n_units = len(next(iter(values.values())))
+    axis = "unit index, left to right" if order is None else "unit, in the order chosen"
     order = np.arange(n_units) if order is None else np.asarray(order)
+    if unit is not None and unit in order:
+        axis += " (the outlined column is the chosen unit)"
     rows, used = [], set()
     for name in names:
         raw = np.asarray(values[name], dtype=np.float64)[order]
@@ -117,7 +120,7 @@ def gate_strip_html(values: dict[str, np.ndarray], order: np.ndarray | None = No
         f" .gs-row i{{display:block}} .gs-row i.on{{outline:3px solid #000;z-index:1}} {shades}"
         f" .gs-axis{{grid-column:2;color:#555;text-align:center}}</style>"
         f'<div class="gate-strip">{"".join(rows)}'
-        f'<div class="gs-axis">unit, in the order chosen (the outlined column is the chosen unit)</div></div>'
+        f'<div class="gs-axis">{axis}</div></div>'
     )
 
 

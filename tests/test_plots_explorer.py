@@ -43,6 +43,8 @@ def test_gate_strip_rows_follow_the_order():
     (cell,) = strip_cells(plots.gate_strip_html({"cell": np.array([-4.0, 2.0, 0.0])}))
     assert [c[0] for c in cell] == [shades[0], shades[24], shades[16]]  # c: scaled by its largest magnitude
     assert not any(c[4] for c in cell)  # no unit chosen, no outline
+    assert '<div class="gs-axis">unit index, left to right</div>' in plots.gate_strip_html({"cell": np.ones(2)})
+    assert "the outlined column is the chosen unit" in out
 
 
 def test_scale_colours_match_plotly_scale_stops():
