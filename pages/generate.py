@@ -49,12 +49,13 @@ def _show_coloured(gen, colour_by: str, legend: bool = True) -> None:
     st.html(plots.coloured_text_html(gen.trace.tokens, values))
 
 
-def _open_buttons(text: str, prefix: str) -> None:
+def _open_buttons(text: str, prefix: str, step: int) -> None:
+    """Buttons that open ``text`` at ``step`` in Step Through and the Gate Heatmaps."""
     left, right, _ = st.columns([1, 1, 3])
     if left.button("Step through this", key=f"{prefix}_open_step", icon=":material/footprint:", type="primary"):
-        state.open_in("pages/step_through.py", name, text)
+        state.open_in("pages/step_through.py", name, text, step)
     if right.button("Gate heatmaps", key=f"{prefix}_open_heatmaps", icon=":material/grid_on:"):
-        state.open_in("pages/heatmaps.py", name, text)
+        state.open_in("pages/heatmaps.py", name, text, step)
 
 
 write_tab, compare_tab, expect_tab = st.tabs(["Write", "Compare temperatures", "What the model expected"])
@@ -113,7 +114,7 @@ with write_tab:
             "Colour each written character by", list(COLOUR_BY), format_func=COLOUR_BY.get, key="gen_colour_by"
         )
         _show_coloured(gen, colour_by)
-        _open_buttons(gen.text, "gen")
+        _open_buttons(gen.text, "gen", step=gen.prime_length)  # at the first character it wrote
         st.download_button("Download the text", gen.text, file_name=f"{name}-generated.txt", key="gen_download")
 
 with compare_tab:
@@ -188,7 +189,7 @@ def _expected_view(trace) -> None:
         quantities = analysis.layer_quantities(trace.layers[layer_index])
         st.html(plots.gate_strip_html({q: v[step] for q, v in quantities.items()}))
         st.caption(widgets.STRIP_LEGEND)
-    _open_buttons("".join(trace.tokens), "gen_exp")
+    _open_buttons("".join(trace.tokens), "gen_exp", step=step)
 
 
 with expect_tab:

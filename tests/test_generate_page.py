@@ -81,7 +81,8 @@ def test_generate_shows_the_models_text_coloured_and_steps_through_it(model):
     assert not at.exception, at.exception
     assert at.title[0].value == "Step Through"
     assert at.session_state["text"] == want.text and at.session_state["model"] == CHAR
-    assert at.session_state["step"] == 0
+    assert at.session_state["step"] == len("ROMEO:") == want.prime_length  # the first character it wrote
+    assert f"step **{len('ROMEO:')}** of {len(want.text)}" in " ".join(m.value for m in at.markdown)
 
 
 def test_colour_by_model_probability_and_heatmaps_link(model):
@@ -154,5 +155,13 @@ def test_what_the_model_expected_for_typed_text(model):
     assert re.search(rf"rank {rank} of 65", sentence)
     surprise = next(b for b in html_bodies(at) if 'class="gen-text"' in b)
     assert f"{exp.surprise[4]:.2f} nats" in surprise and "outline" in surprise
+    # the gate strip and top-10 bars of that step are there; the heatmaps open at that step
+    assert any('class="gate-strip"' in b for b in html_bodies(at))
+    bars = next(b for b in html_bodies(at) if 'class="next-bars"' in b)
+    assert f"next &#x27;,&#x27;: p = {p:.4f}" in bars
+    at.button(key="gen_exp_open_heatmaps").click().run()
+    assert not at.exception and at.title[0].value == "Gate Heatmaps"
+    assert at.session_state["text"] == text and at.session_state["step"] == 4
+    at.switch_page("pages/generate.py").run()
     at.text_area(key="gen_exp_text").set_value("T").run()
     assert not at.exception and any("at least two characters" in i.value for i in at.info)

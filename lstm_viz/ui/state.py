@@ -152,11 +152,11 @@ def sync_query_params() -> None:
         st.query_params.from_dict(wanted)
 
 
-def open_in(page_path: str, model: str, text: str) -> None:
-    """Show ``text`` through ``model`` on another page (e.g. "Step through this" buttons).
+def open_in(page_path: str, model: str, text: str, step: int = 0) -> None:
+    """Show ``text`` through ``model`` on another page (e.g. "Step through this" buttons), at ``step``.
 
     The values are applied at the top of the next run, before any widget exists, so this can
     be called after the page's own model picker was drawn.
     """
-    st.session_state[_PENDING] = {"model": model, "text": text, "step": 0, "unit": 0, "layer": 0}
+    st.session_state[_PENDING] = {"model": model, "text": text, "step": int(step), "unit": 0, "layer": 0}
     st.switch_page(page_path)
