@@ -7,7 +7,6 @@ and a model trained elsewhere can be uploaded (:mod:`lstm_viz.usermodels`).
 """
 
 from functools import partial
-from uuid import uuid4
 
 import streamlit as st
 
@@ -24,8 +23,9 @@ st.caption(
     f"Device: **{jobs.device_label()}** · at most {jobs.max_jobs()} training runs at once on this server. "
     "The run goes on in the background if you open another page."
 )
-session_id = st.session_state.setdefault("train_session", uuid4().hex)
 manager = jobs.manager()
+session_id = state.training_run_id(lambda run_id: manager.get(run_id) is not None)  # ?run=… survives a reload
+state.show_notices()
 
 
 def corpus_panel() -> tuple[str, str] | None:
@@ -156,6 +156,7 @@ def job_panel() -> None:
         st.success(f"**{snap.name}** {what}. It is now in the model picker of every page.", icon="✅")
     if st.button("Train another model", key="train_again"):
         manager.forget(session_id)
+        state.show_run_in_url(None)
         st.rerun()
 
 
@@ -213,6 +214,7 @@ def upload_model() -> None:
 
 
 current = manager.get(session_id)
+state.show_run_in_url(None if current is None else session_id)
 if current is None:
     setup_form()
 else:

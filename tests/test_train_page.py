@@ -204,3 +204,48 @@ def test_a_good_model_upload_joins_the_picker(home, tmp_path):
     assert "**brought** · charlm · uploaded" in " ".join(texts(at.markdown))
     at.switch_page("pages/step_through.py").run()
     assert "brought · character language model" in at.selectbox(key="model").options
+
+
+def test_a_reload_finds_the_run_again_through_the_url(home):
+    """The run's id is in the URL (?run=…): a reload (a new session with the same URL) shows it again."""
+    at = open_page()
+    at.selectbox(key="train_source").set_value("Your own text").run()
+    at.file_uploader(key="train_corpus").set_value(("reload.txt", corpus_text().encode(), "text/plain")).run()
+    at.select_slider(key="train_hidden").set_value(32)
+    at.radio(key="train_budget").set_value("minutes").run()
+    at.number_input(key="train_minutes").set_value(1.0)
+    at.button(key="train_start").click().run()
+    run_id = at.session_state["train_session"]
+    assert at.query_params["run"] == run_id
+
+    reloaded = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    reloaded.query_params["run"] = run_id
+    reloaded.switch_page(PAGE)
+    reloaded.run()
+    assert not reloaded.exception
+    assert reloaded.session_state["train_session"] == run_id
+    poll(reloaded, lambda r: len(r.get("progress")) > 0 and "reload-char" in r.get("progress")[0].proto.text)
+    reloaded.button(key="train_stop").click().run()  # the reloaded tab controls the run
+    poll(reloaded, lambda r: len(r.success) > 0)
+    assert jobs.manager().get(run_id).snapshot().status == "stopped"
+    reloaded.button(key="train_again").click().run()
+    assert "run" not in reloaded.query_params and reloaded.button(key="train_start") is not None
+
+
+@pytest.mark.parametrize(
+    ("run", "message"),
+    [
+        ("0" * 32, "not on this server any more"),
+        ("<script>", "is not valid; it was ignored"),
+        ("../" * 30, "is not valid; it was ignored"),
+    ],
+    ids=["unknown", "markup", "long"],
+)
+def test_a_link_to_a_missing_or_bad_run_says_so(home, run, message):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["run"] = run
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    assert any(message in w.value for w in at.warning)
+    assert at.session_state["train_session"] != run and at.button(key="train_start") is not None

@@ -21,6 +21,12 @@ def test_start_watch_and_stop_a_run(page, app_url):
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
     screenshot(page, "train-running")
 
+    # A reload is a new session: the run's id in the URL brings the running job back into view.
+    assert re.search(r"[?&]run=[0-9a-f]{32}", page.url), page.url
+    page.reload()
+    wait_for_render(page)
+    expect(page.get_by_text(re.compile(r"my-shakespeare-char · Training · step \d+"))).to_be_visible(timeout=60_000)
+
     page.get_by_role("button", name="Stop").click()
     expect(page.get_by_text("was stopped; the weights so far were saved")).to_be_visible(timeout=120_000)
     wait_for_render(page)
