@@ -213,6 +213,33 @@ def cell_lines(cell: np.ndarray, tokens: list[str], units, step: int | None = No
     return _layout(fig, 360, title="Cell state of the chosen units")
 
 
+def _bars_html(rows: list[tuple[str, float, bool, str]], scale: float, title: str, notes: list[str], wide: bool) -> str:
+    """Horizontal HTML bars: ``rows`` of (label, probability, highlighted, hover text).
+
+    Bar length is probability / ``scale``; highlighted bars are orange, the rest blue. ``wide``
+    gives the label column room for words (class names) instead of one character.
+    """
+    cells = []
+    for label, p, highlighted, hover in rows:
+        cells.append(
+            f'<div class="nb-tok">{html.escape(label)}</div>'
+            f'<div class="nb-track" title="{html.escape(hover)}"><div style="width:{p / scale * 100:.2f}%;'
+            f'background:{"#ff7f0e" if highlighted else "#1f77b4"}"></div></div><div class="nb-p">{p:.1%}</div>'
+        )
+    label_col = "max-content" if wide else "3em"
+    notes_html = "".join(f'<div class="nb-note">{note}</div>' for note in notes[:-1])
+    return (
+        f"<style>.next-bars{{font-size:{FONT_SIZE}px}} .nb-title{{font-size:{FONT_SIZE + 4}px;font-weight:600}}"
+        f" .nb-note{{color:#555;margin:3px 0}} .nb-grid{{display:grid;grid-template-columns:{label_col} 1fr 4.5em;"
+        f"gap:5px 10px;align-items:center}} .nb-tok{{font-family:ui-monospace,Menlo,Consolas,monospace;"
+        f"font-size:{FONT_SIZE + 4}px;text-align:center;border:1px solid #ccc;border-radius:4px;white-space:pre;"
+        f"padding:0 6px}} .nb-track{{height:26px}} .nb-track div{{height:100%;border-radius:3px}}"
+        f" .nb-p{{text-align:right}}</style>"
+        f'<div class="next-bars"><div class="nb-title">{html.escape(title)}</div>{notes_html}'
+        f'<div class="nb-grid">{"".join(cells)}</div><div class="nb-note">{notes[-1]}</div></div>'
+    )
+
+
 def next_token_bars_html(probs: np.ndarray, labels: list[str], actual: str | None = None, k: int = 10) -> str:
     """Top-``k`` next-token probabilities as HTML bars, largest on top; the actual next token in orange.
 
@@ -221,73 +248,69 @@ def next_token_bars_html(probs: np.ndarray, labels: list[str], actual: str | Non
     """
     probs = np.asarray(probs, dtype=np.float64)
     top = np.argsort(-probs, kind="stable")[:k]
-    note = ""
+    notes = []
     if actual is not None:
         rank = int((probs > probs[labels.index(actual)]).sum()) + 1 if actual in labels else None
         ranked = f", rank {rank}" if rank else " (not in the vocabulary)"
-        note = f'<div class="nb-note">orange: the actual next {html.escape(repr(_visible(actual)))}{ranked}</div>'
-    scale = max(float(probs[top[0]]), 1e-9) * 1.1
-    rows = []
-    for i in top.tolist():
-        colour = "#ff7f0e" if labels[i] == actual else "#1f77b4"
-        shown = html.escape(_visible(labels[i]))
-        rows.append(
-            f'<div class="nb-tok">{shown}</div>'
-            f'<div class="nb-track" title="next {html.escape(repr(_visible(labels[i])))}: p = {probs[i]:.4f}">'
-            f'<div style="width:{probs[i] / scale * 100:.2f}%;background:{colour}"></div></div>'
-            f'<div class="nb-p">{probs[i]:.1%}</div>'
-        )
-    return (
-        f"<style>.next-bars{{font-size:{FONT_SIZE}px}} .nb-title{{font-size:{FONT_SIZE + 4}px;font-weight:600}}"
-        f" .nb-note{{color:#555;margin-bottom:6px}} .nb-grid{{display:grid;grid-template-columns:3em 1fr 4.5em;"
-        f"gap:5px 10px;align-items:center}} .nb-tok{{font-family:ui-monospace,Menlo,Consolas,monospace;"
-        f"font-size:{FONT_SIZE + 4}px;text-align:center;border:1px solid #ccc;border-radius:4px;white-space:pre}}"
-        f" .nb-track{{height:26px}} .nb-track div{{height:100%;border-radius:3px}} .nb-p{{text-align:right}}</style>"
-        f'<div class="next-bars"><div class="nb-title">Next character, top {len(top)}</div>{note}'
-        f'<div class="nb-grid">{"".join(rows)}</div>'
-        f'<div class="nb-note" style="margin-top:6px">bar length: probability, relative to the most likely</div></div>'
-    )
+        notes.append(f"orange: the actual next {html.escape(repr(_visible(actual)))}{ranked}")
+    notes.append("bar length: probability, relative to the most likely")
+    rows = [
+        (_visible(labels[i]), float(probs[i]), labels[i] == actual, f"next {_visible(labels[i])!r}: p = {probs[i]:.4f}")
+        for i in top.tolist()
+    ]
+    return _bars_html(rows, max(float(probs[top[0]]), 1e-9) * 1.1, f"Next character, top {len(top)}", notes, wide=False)
 
 
-def class_prob_lines(probs: np.ndarray, labels: list[str], tokens: list[str], step: int | None = None) -> go.Figure:
-    """Running class probabilities after each token, with the current step marked."""
-    probs = np.asarray(probs)
-    x = [f"{t}:{_visible(tok)}" for t, tok in enumerate(tokens)]
-    fig = go.Figure()
-    for c, label in enumerate(labels):
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=probs[:, c],
-                name=label,
-                mode="lines+markers",
-                hovertemplate=f"{label}<br>%{{x}}<br>p = %{{y:.4f}}<extra></extra>",
-            )
-        )
-    if step is not None and 0 <= step < len(x):
-        fig.add_vline(x=x[step], line=dict(color="black", width=2))
-    fig.update_xaxes(type="category", title="step:token")
-    fig.update_yaxes(title="probability", range=[0, 1])
-    fig.update_layout(legend=dict(orientation="h", y=1.15))
-    return _layout(fig, 380, title="Running prediction after each token")
-
-
-def output_bars(probs: np.ndarray, labels: list[str], title: str) -> go.Figure:
-    """Probabilities of each class at one step (classifiers and sequence tasks)."""
+def output_bars_html(probs: np.ndarray, labels: list[str], title: str) -> str:
+    """Probabilities of each class at one step (classifiers and sequence tasks), in label order;
+    the predicted class (the most likely) in orange. HTML, redrawn at every step."""
     probs = np.asarray(probs, dtype=np.float64)
-    fig = go.Figure(
-        go.Bar(
-            x=probs,
-            y=[str(label) for label in labels],
-            orientation="h",
-            text=[f"{p:.1%}" for p in probs],
-            textposition="outside",
-            hovertemplate="%{y}<br>p = %{x:.4f}<extra></extra>",
+    best = int(np.argmax(probs))
+    rows = [
+        (str(label), float(p), c == best, f"{label}: p = {p:.4f}")
+        for c, (label, p) in enumerate(zip(labels, probs, strict=True))
+    ]
+    notes = ["orange: the class the model predicts now", "bar length: probability (the full width is 1)"]
+    return _bars_html(rows, 1.0, title, notes, wide=True)
+
+
+def class_prob_columns_html(probs: np.ndarray, labels: list[str], tokens: list[str], step: int | None = None) -> str:
+    """Running class probabilities as one stacked column per token (first class at the bottom),
+    the current step outlined; hovering a column gives its step, token and every probability.
+
+    HTML, like the other per-step views: it redraws at every step. Class colours follow
+    Plotly's default sequence, as in the Classify page's charts.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    colours = plotly.colors.qualitative.Plotly
+    columns = []
+    for t, row in enumerate(probs.tolist()):
+        hover = f"step {t} {_visible(tokens[t])!r}: " + " · ".join(
+            f"{label} {p:.1%}" for label, p in zip(labels, row, strict=True)
         )
+        segments = "".join(
+            f'<i style="height:{p * 100:.2f}%;background:{colours[c % len(colours)]}"></i>' for c, p in enumerate(row)
+        )
+        columns.append(
+            f'<div class="cp-col{" cur" if t == step else ""}" title="{html.escape(hover)}">{segments}</div>'
+        )
+    legend = " ".join(
+        f'<span class="cp-key"><b style="background:{colours[c % len(colours)]}"></b>{html.escape(str(label))}</span>'
+        for c, label in enumerate(labels)
     )
-    fig.update_xaxes(title="probability", range=[0, 1.15])
-    fig.update_yaxes(type="category", autorange="reversed")
-    return _layout(fig, max(220, 60 * len(labels) + 120), title=title)
+    return (
+        f"<style>.class-cols{{font-size:{FONT_SIZE}px}} .cp-title{{font-size:{FONT_SIZE + 4}px;font-weight:600}}"
+        f" .cp-key{{margin-right:14px;white-space:nowrap}} .cp-key b{{display:inline-block;width:14px;height:14px;"
+        f"margin-right:5px;vertical-align:-2px;border-radius:2px}} .cp-plot{{display:flex;height:130px;gap:1px;"
+        f"margin:6px 0;border-bottom:1px solid #999}} .cp-col{{flex:1 1 0;min-width:0;display:flex;"
+        f"flex-direction:column-reverse}} .cp-col i{{display:block}} .cp-col.cur{{outline:3px solid #111;z-index:1}}"
+        f" .cp-note{{color:#555}}</style>"
+        f'<div class="class-cols"><div class="cp-title">Running prediction after each token</div>'
+        f'<div>{legend}</div><div class="cp-plot">{"".join(columns)}</div>'
+        f'<div class="cp-note">one column per token, from the first (left) to the last; the height of each colour '
+        f"is that class's probability; the outlined column is the current step. Hover a column for its numbers.</div>"
+        f"</div>"
+    )
 
 
 def annotated_cell_svg(svg: str, values: dict[str, float] | None = None) -> str:

@@ -95,9 +95,19 @@ def test_cell_lines_and_class_probs():
     fig = plots.cell_lines(cell, list("hello"), [1, 3], step=2)
     assert [t.name for t in fig.data] == ["unit 1", "unit 3"]
     assert np.allclose(fig.data[1].y, cell[:, 3])
-    probs = RNG.dirichlet([1, 1], size=5)
-    fig = plots.class_prob_lines(probs, ["neg", "pos"], list("abcde"), 1)
-    assert np.allclose(fig.data[1].y, probs[:, 1])
+
+
+def test_class_prob_columns_stack_each_tokens_probabilities():
+    probs = RNG.dirichlet([1, 1, 1], size=5)
+    out = plots.class_prob_columns_html(probs, ["neg", "mid", "pos"], list("ab<de"), step=1)
+    columns = re.findall(r'<div class="cp-col( cur)?" title="(.*?)">(.*?)</div>', out)
+    assert len(columns) == 5 and [bool(c[0]) for c in columns] == [False, True, False, False, False]
+    for t, (_, hover, segments) in enumerate(columns):
+        heights = [float(h) for h in re.findall(r"height:([\d.]+)%", segments)]
+        assert np.allclose(heights, probs[t] * 100, atol=0.006)  # first class at the bottom
+        assert hover.startswith(f"step {t} ") and f"pos {probs[t, 2]:.1%}" in hover
+    assert "&#x27;&lt;&#x27;" in columns[2][1]  # the token is escaped in the hover text
+    assert out.count('class="cp-key"') == 3
 
 
 def test_annotated_cell_svg_fills_slots():
@@ -143,3 +153,17 @@ def test_huge_heatmaps_skip_click_markers_but_keep_hover():
     values = RNG.random((500, 48))  # 24,000 cells
     fig = plots.quantity_heatmap(values, ["x"] * 500, "cell")
     assert len(fig.data) == 1 and "%{z:.4f}" in fig.data[0].hovertemplate
+
+
+def test_output_bars_keep_label_order_and_mark_the_prediction():
+    out = plots.output_bars_html(np.array([0.2, 0.7, 0.1]), ["negative", "positive", "<odd>"], "After step 3")
+    rows = re.findall(
+        r'<div class="nb-tok">(.*?)</div><div class="nb-track" title="(.*?)"><div style="width:([\d.]+)%;'
+        r'background:(#[0-9a-f]{6})"></div></div><div class="nb-p">(.*?)</div>',
+        out,
+    )
+    assert [r[0] for r in rows] == ["negative", "positive", "&lt;odd&gt;"]  # label order, escaped
+    assert [float(r[2]) for r in rows] == [20.0, 70.0, 10.0]  # absolute: the full width is p = 1
+    assert [r[3] for r in rows] == ["#1f77b4", "#ff7f0e", "#1f77b4"]  # the predicted class in orange
+    assert rows[1][1] == "positive: p = 0.7000" and rows[1][4] == "70.0%"
+    assert '<div class="nb-title">After step 3</div>' in out

@@ -349,11 +349,9 @@ def model_output(trace: Trace, step: int) -> None:
             st.caption("This is the last token of the text, so there is no actual next character to mark.")
     else:
         title = f"Prediction after step {step} ({_display(trace.tokens[step])!r})"
-        fig = plots.output_bars(trace.probs[step], trace.output_labels, title)
-        st.plotly_chart(fig, key=f"output_{trace.task}", config={"displayModeBar": False})
+        st.html(plots.output_bars_html(trace.probs[step], trace.output_labels, title))
     if trace.task == "classify" and len(trace) > 1:
-        fig = plots.class_prob_lines(trace.probs, trace.output_labels, trace.tokens, step)
-        st.plotly_chart(fig, key="output_running", config={"displayModeBar": False})
+        st.html(plots.class_prob_columns_html(trace.probs, trace.output_labels, trace.tokens, step))
 
 
 def unit_metrics(quantities: dict[str, np.ndarray], step: int, unit: int) -> None:
