@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lstm_viz import analysis, plots
-from lstm_viz.ui import state, widgets
+from lstm_viz.ui import cache, state, widgets
 
 sel = widgets.explorer_page("Gate Heatmaps")
 trace, layer = sel.trace, sel.layer_trace
@@ -35,7 +35,7 @@ names = list(quantities)
 for row in range(0, len(names), 2):
     for col, name in zip(st.columns(2), names[row : row + 2], strict=False):
         key = f"hm_chart_{name}"
-        fig = plots.quantity_heatmap(quantities[name], trace.tokens, name, units=shown, step=step, unit=unit)
+        fig = cache.heatmap(sel.model, sel.text, sel.layer, name, shown)
         col.plotly_chart(fig, key=key, on_select=lambda k=key: widgets.select_from_chart(k), selection_mode="points")
 st.caption(widgets.HEATMAP_LEGEND)
 

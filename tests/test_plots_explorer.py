@@ -59,8 +59,11 @@ def test_scale_colours_match_plotly_scale_stops():
 
 def test_quantity_heatmap_symmetric_cell_scale_and_subset():
     cell = RNG.normal(size=(4, 7)) * 3
-    fig = plots.quantity_heatmap(cell, list("abcd"), "cell", units=np.array([6, 2]), step=1, unit=2)
+    fig = plots.quantity_heatmap(cell, list("abcd"), "cell", units=np.array([6, 2]))
     hm = fig.data[0]
+    assert not fig.layout.shapes  # nothing that depends on a step or unit unless asked
+    marked = plots.quantity_heatmap(cell, list("abcd"), "cell", units=np.array([6, 2]), step=1, unit=2)
+    assert [(s.x0, s.y0) for s in marked.layout.shapes] == [("1:b", 0), (0, "u2")]
     assert np.allclose(np.asarray(hm.z), cell[:, [6, 2]].T)
     assert hm.zmin == -hm.zmax == -np.abs(cell[:, [6, 2]]).max()
     assert list(hm.x) == ["0:a", "1:b", "2:c", "3:d"] and list(hm.y) == ["u6", "u2"]
@@ -143,6 +146,7 @@ def test_quantity_heatmap_cells_are_clickable_points():
     fig = plots.quantity_heatmap(values, list("abc"), "input_gate", units=np.array([4, 1]))
     points = fig.data[1]  # invisible markers: heatmaps cannot report clicks to Streamlit
     assert points.type == "scatter" and points.marker.opacity == 0
+    assert points.selected.marker.opacity == 1 and points.unselected.marker.opacity == 0  # a clicked cell shows
     assert len(points.x) == 3 * 2
     for x, y, v in zip(points.x, points.y, points.customdata, strict=True):
         step, unit = widgets.parse_heatmap_point({"x": x, "y": y})

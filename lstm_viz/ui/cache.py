@@ -10,9 +10,10 @@ retrained under the same name is reloaded instead of served stale.
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
-from lstm_viz import checkpoint, zoo
+from lstm_viz import analysis, checkpoint, plots, zoo
 from lstm_viz.trace import Trace
 
 MAX_TOKENS = 2000  # longer texts are cut to their first MAX_TOKENS tokens, with a notice
@@ -44,6 +45,22 @@ def _trace(name: str, version: float, text: str, max_tokens: int) -> Trace:
 def get_trace(name: str, text: str, max_tokens: int = MAX_TOKENS) -> Trace:
     """Trace of the first ``max_tokens`` tokens of ``text``; empty text raises ValueError."""
     return _trace(name, _version(name), text, max_tokens)
+
+
+@st.cache_resource(show_spinner=False, max_entries=48)
+def _heatmap(
+    name: str, version: float, text: str, max_tokens: int, layer: int, quantity: str, units: tuple
+) -> go.Figure:
+    trace = _trace(name, version, text, max_tokens)
+    values = analysis.layer_quantities(trace.layers[layer])[quantity]
+    return plots.quantity_heatmap(values, trace.tokens, quantity, units=list(units))
+
+
+def heatmap(name: str, text: str, layer: int, quantity: str, units, max_tokens: int = MAX_TOKENS) -> go.Figure:
+    """The Gate Heatmaps figure of one quantity, built once per (model, text, layer, units) and
+    shared read-only: a step change or a click reruns the page but builds nothing."""
+    units = tuple(int(u) for u in units)
+    return _heatmap(name, _version(name), text, max_tokens, layer, quantity, units)
 
 
 @st.cache_resource(show_spinner=False, ttl=60)

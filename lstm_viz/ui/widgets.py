@@ -384,8 +384,8 @@ def diagram_values(update, layer, step: int, unit: int, token: str) -> dict:
 
 HEATMAP_LEGEND = (
     "Gates f, i, o: dark purple 0 (shut) to yellow 1 (open). g, c, h: blue negative, white 0, red positive "
-    "(c on a scale symmetric around 0). Black lines mark the selected step and unit; hover a cell for its token, "
-    "step, unit and value; click it to select that step and unit."
+    "(c on a scale symmetric around 0). Hover a cell for its token, step, unit and value; click it to select that "
+    "step and unit (it is outlined, and the values above and the line chart below follow)."
 )
 STRIP_LEGEND = (
     "Blue is low and red is high in every row: gates f, i, o from 0 (shut) to 1 (open); g and h from −1 to 1; "
