@@ -135,11 +135,13 @@ def quantity_heatmap(
     step: int | None = None,
     unit: int | None = None,
     height: int = 420,
+    clickable: bool = True,
 ) -> go.Figure:
     """Tokens (x, in reading order) by units (y, in ``units`` order) for one quantity (T, H).
 
     The cell state uses a symmetric colour scale around 0; gates 0..1. Hover: token, step, unit,
-    value. A clicked cell is outlined by Plotly's own selection style. ``step`` and ``unit``,
+    value. A clicked cell is outlined by Plotly's own selection style (``clickable=False`` leaves
+    out the click markers, for charts whose page does not read clicks). ``step`` and ``unit``,
     when given, are marked by two lines. The Gate Heatmaps page leaves them out: Streamlit
     re-creates a Plotly chart in the browser whenever its figure changes, and redrawing six
     heatmaps with a clickable marker on every cell took 4 to 15 seconds per step change.
@@ -166,7 +168,7 @@ def quantity_heatmap(
     # and carries the hover text (step:token, unit, exact value). Very large grids skip them
     # (the page's step and unit pickers still work) to keep the chart light.
     hover = "step:token %{x}<br>unit %{y}<br>" + label.split("  ")[-1]
-    if z.size > MAX_CLICK_CELLS:
+    if z.size > MAX_CLICK_CELLS or not clickable:
         fig.data[0].update(hoverinfo=None, hovertemplate=hover + " %{z:.4f}<extra></extra>")
     else:
         grid_x, grid_y = np.meshgrid(np.arange(len(labels)), np.arange(len(units)))

@@ -165,34 +165,49 @@ with right:
 
 # --- 3. step through both ------------------------------------------------------------------------
 st.header("3 · The same string through both models")
-if st.session_state.get("rvl_step", 0) > len(text) - 1:  # a shorter string than before
-    st.session_state["rvl_step"] = len(text) - 1
-step = st.slider("Step", 0, len(text) - 1, key="rvl_step")
-st.caption(f"Step {step}: {text[step]!r}")
-left, right = st.columns(2)
-with left:
-    st.subheader("LSTM")
-    st.plotly_chart(
-        plots.quantity_heatmap(lstm_trace.layers[0].hidden, lstm_trace.tokens, "hidden", step=step, height=360),
-        key="rvl_lstm_hidden",
-    )
-    gate = st.selectbox(
-        "LSTM quantity",
-        ["forget_gate", "input_gate", "output_gate", "candidate", "cell"],
-        key="rvl_gate",
-        format_func=lambda n: plots.QUANTITY_LABELS[n],
-    )
-    st.plotly_chart(
-        plots.quantity_heatmap(lstm_trace.layers[0].quantity(gate), lstm_trace.tokens, gate, step=step, height=360),
-        key="rvl_lstm_gate",
-    )
-with right:
-    st.subheader("Vanilla RNN")
-    st.plotly_chart(
-        plots.quantity_heatmap(rnn_trace.layers[0].hidden, rnn_trace.tokens, "hidden", step=step, height=360),
-        key="rvl_rnn_hidden",
-    )
-    st.caption("A vanilla RNN has no gates: all it has is h, rewritten at every step.")
+
+
+@st.fragment
+def both_models_side_by_side() -> None:
+    """The step slider and the three heatmaps; moving the step reruns only this part of the page."""
+    if st.session_state.get("rvl_step", 0) > len(text) - 1:  # a shorter string than before
+        st.session_state["rvl_step"] = len(text) - 1
+    step = st.slider("Step", 0, len(text) - 1, key="rvl_step")
+    st.caption(f"Step {step}: {text[step]!r}")
+    left, right = st.columns(2)
+    with left:
+        st.subheader("LSTM")
+        st.plotly_chart(
+            plots.quantity_heatmap(
+                lstm_trace.layers[0].hidden, lstm_trace.tokens, "hidden", step=step, height=360, clickable=False
+            ),
+            key="rvl_lstm_hidden",
+        )
+        gate = st.selectbox(
+            "LSTM quantity",
+            ["forget_gate", "input_gate", "output_gate", "candidate", "cell"],
+            key="rvl_gate",
+            format_func=lambda n: plots.QUANTITY_LABELS[n],
+        )
+        st.plotly_chart(
+            plots.quantity_heatmap(
+                lstm_trace.layers[0].quantity(gate), lstm_trace.tokens, gate, step=step, height=360, clickable=False
+            ),
+            key="rvl_lstm_gate",
+        )
+    with right:
+        st.subheader("Vanilla RNN")
+        st.plotly_chart(
+            plots.quantity_heatmap(
+                rnn_trace.layers[0].hidden, rnn_trace.tokens, "hidden", step=step, height=360, clickable=False
+            ),
+            key="rvl_rnn_hidden",
+        )
+        st.caption("A vanilla RNN has no gates: all it has is h, rewritten at every step.")
+
+
+both_models_side_by_side()
+
 
 # --- 4. brackets ---------------------------------------------------------------------------------
 st.header("4 · A counting cell: bracket depth")
