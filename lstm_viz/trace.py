@@ -228,8 +228,8 @@ def trace(
     """Run ``model`` (a SequenceModel) over 1-D ``ids`` and record every step.
 
     ``state`` optionally gives each layer's initial ``(h0, c0)`` (c0 None for an RNN);
-    zeros otherwise. ``parallel`` records each LSTM layer on a worker thread while the next
-    layer's fused kernel runs (the same numbers, sooner); the default does so only when torch
+    zeros otherwise. ``parallel`` records each span of steps on a worker thread while the fused
+    kernel runs the next span (the same numbers, sooner); the default does so only when torch
     uses one thread and the machine has another core, so the two never fight for a core.
     """
     ids = torch.as_tensor(np.asarray(ids), dtype=torch.long)
@@ -263,8 +263,9 @@ def trace(
             table = (embedding, ids) if k == 0 else (None, None)
             layer = _LstmLayer(x, weights, pool.submit(_input_part, x, weights, *table), h, c)
             for start in range(0, steps, span):
-                h, c = layer.fused(start, min(start + span, steps), h, c)
-                records.append(pool.submit(layer.record, start, min(start + span, steps)))
+                end = min(start + span, steps)
+                h, c = layer.fused(start, end, h, c)
+                records.append(pool.submit(layer.record, start, end))
             layers.append(layer)
             x = layer.hidden
         logits = torch.addmm(params["head.bias"], x, params["head.weight"].T)  # (T, V)

@@ -167,6 +167,14 @@ with right:
 st.header("3 · The same string through both models")
 
 
+def _stepped_heatmap(trace, quantity: str, step: int, key: str) -> None:
+    """One model's ``quantity`` over the string with ``step`` marked (no click markers: the page reads no clicks)."""
+    values = trace.layers[0].quantity(quantity)
+    st.plotly_chart(
+        plots.quantity_heatmap(values, trace.tokens, quantity, step=step, height=360, clickable=False), key=key
+    )
+
+
 @st.fragment
 def both_models_side_by_side() -> None:
     """The step slider and the three heatmaps; moving the step reruns only this part of the page."""
@@ -177,32 +185,17 @@ def both_models_side_by_side() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("LSTM")
-        st.plotly_chart(
-            plots.quantity_heatmap(
-                lstm_trace.layers[0].hidden, lstm_trace.tokens, "hidden", step=step, height=360, clickable=False
-            ),
-            key="rvl_lstm_hidden",
-        )
+        _stepped_heatmap(lstm_trace, "hidden", step, "rvl_lstm_hidden")
         gate = st.selectbox(
             "LSTM quantity",
             ["forget_gate", "input_gate", "output_gate", "candidate", "cell"],
             key="rvl_gate",
             format_func=lambda n: plots.QUANTITY_LABELS[n],
         )
-        st.plotly_chart(
-            plots.quantity_heatmap(
-                lstm_trace.layers[0].quantity(gate), lstm_trace.tokens, gate, step=step, height=360, clickable=False
-            ),
-            key="rvl_lstm_gate",
-        )
+        _stepped_heatmap(lstm_trace, gate, step, "rvl_lstm_gate")
     with right:
         st.subheader("Vanilla RNN")
-        st.plotly_chart(
-            plots.quantity_heatmap(
-                rnn_trace.layers[0].hidden, rnn_trace.tokens, "hidden", step=step, height=360, clickable=False
-            ),
-            key="rvl_rnn_hidden",
-        )
+        _stepped_heatmap(rnn_trace, "hidden", step, "rvl_rnn_hidden")
         st.caption("A vanilla RNN has no gates: all it has is h, rewritten at every step.")
 
 

@@ -156,8 +156,7 @@ def job_panel() -> None:
         st.success(f"**{snap.name}** {what}. It is now in the model picker of every page.", icon="✅")
     if st.button("Train another model", key="train_again"):
         manager.forget(session_id)
-        state.show_run_in_url(None)
-        st.rerun()
+        st.rerun()  # the page's next run takes the run id out of the URL
 
 
 def your_models() -> None:

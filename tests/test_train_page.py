@@ -49,6 +49,16 @@ def poll(at: AppTest, done, timeout: float = 90.0) -> None:
     raise AssertionError("the page never showed what was expected")
 
 
+def start_own_text_run(at: AppTest, file_name: str, budget: str, amount: float) -> None:
+    """Upload ``corpus_text()`` as ``file_name`` and start a hidden-32 run of ``amount`` steps or minutes."""
+    at.selectbox(key="train_source").set_value("Your own text").run()
+    at.file_uploader(key="train_corpus").set_value((file_name, corpus_text().encode(), "text/plain")).run()
+    at.select_slider(key="train_hidden").set_value(32)
+    at.radio(key="train_budget").set_value(budget).run()
+    at.number_input(key=f"train_{budget}").set_value(amount)
+    at.button(key="train_start").click().run()
+
+
 def texts(elements) -> list[str]:
     return [e.value for e in elements]
 
@@ -111,12 +121,7 @@ def test_upload_train_watch_stop_and_explore(home):
 
 def test_delete_and_train_another(home):
     at = open_page()
-    at.selectbox(key="train_source").set_value("Your own text").run()
-    at.file_uploader(key="train_corpus").set_value(("tiny.txt", corpus_text().encode(), "text/plain")).run()
-    at.select_slider(key="train_hidden").set_value(32)
-    at.radio(key="train_budget").set_value("steps").run()
-    at.number_input(key="train_steps").set_value(20)
-    at.button(key="train_start").click().run()
+    start_own_text_run(at, "tiny.txt", "steps", 20)
     poll(at, lambda at: len(at.success) > 0)
     assert "**tiny-char** finished" in at.success[0].value
     at.button(key="train_again").click().run()
@@ -209,12 +214,7 @@ def test_a_good_model_upload_joins_the_picker(home, tmp_path):
 def test_a_reload_finds_the_run_again_through_the_url(home):
     """The run's id is in the URL (?run=…): a reload (a new session with the same URL) shows it again."""
     at = open_page()
-    at.selectbox(key="train_source").set_value("Your own text").run()
-    at.file_uploader(key="train_corpus").set_value(("reload.txt", corpus_text().encode(), "text/plain")).run()
-    at.select_slider(key="train_hidden").set_value(32)
-    at.radio(key="train_budget").set_value("minutes").run()
-    at.number_input(key="train_minutes").set_value(1.0)
-    at.button(key="train_start").click().run()
+    start_own_text_run(at, "reload.txt", "minutes", 1.0)
     run_id = at.session_state["train_session"]
     assert at.query_params["run"] == run_id
 
