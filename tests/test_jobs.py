@@ -196,18 +196,24 @@ def test_training_never_touches_a_cached_shipped_model(home):
         jobs.manager().wait("s0", 60)
         cached = zoo.load("stand-in")
     before = {k: v.clone() for k, v in cached.module.state_dict().items()}
-    seen_training = []
+    seen = []  # (shared model in training mode?, any of its parameters asking for gradients?)
+    real_on_event = jobs.Job._on_event
 
-    def watch():  # sample the shared model's mode while the job runs
-        while job.thread.is_alive():
-            seen_training.append(cached.module.training)
+    def on_event(job_self, event, info):  # runs in the job thread at every progress event
+        seen.append((event, cached.module.training, any(p.requires_grad for p in cached.module.parameters())))
+        real_on_event(job_self, event, info)
 
-    job = jobs.manager().start("s1", request("other", steps=40, eval_every=10))
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    assert jobs.manager().wait("s1", 120).status == "done"
-    watcher.join()
-    assert seen_training and not any(seen_training)
+    # Sample the shared model from inside the training loop's own callback: at the start, every
+    # 10 steps and at every evaluation, while the job's model is in training mode. (A watcher
+    # thread spinning on is_alive() held the GIL against the job and made it time out.)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(jobs.Job, "_on_event", on_event)
+        jobs.manager().start("s1", request("other", steps=40, eval_every=10))
+        assert jobs.manager().wait("s1", 300).status == "done"
+    events = [e for e, _, _ in seen]
+    assert events.count("step") == 5 and events.count("eval") == 5 and events[0] == "start", events
+    assert not any(training for _, training, _ in seen)
+    assert not any(grad for _, _, grad in seen)
     assert cached.module.training is False
     assert all(not p.requires_grad for p in cached.module.parameters())
     for key, value in cached.module.state_dict().items():
