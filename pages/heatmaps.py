@@ -20,7 +20,7 @@ by_quantity = controls[1].selectbox(
 count = controls[2].slider("Units shown (first in that order)", 1, n_units, min(48, n_units), key="hm_count")
 unit = widgets.unit_picker(n_units, where=controls[3])
 if n_steps > 1:
-    step = st.slider("Step (token index)", 0, n_steps - 1, key="step")
+    step = st.slider("Step (token index)", 0, n_steps - 1, key="step", persist_state="session")
 else:
     step = 0
 state.show_notices()

@@ -45,8 +45,9 @@ def init() -> None:
     if torch.get_num_threads() != 1:
         torch.set_num_threads(1)
     ss = st.session_state
-    for key in SHARED:
-        ss[key] = ss[key] if key in ss else _DEFAULTS[key]
+    for key in SHARED:  # the widgets that edit them keep their values themselves (persist_state="session")
+        if key not in ss:
+            ss[key] = _DEFAULTS[key]
     ss.setdefault(_NOTICES, [])
     ss.setdefault(_FROM_URL, set())
     if not ss.get(_URL_READ):

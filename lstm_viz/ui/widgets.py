@@ -44,7 +44,7 @@ def model_picker(tasks=None, key: str = "model", label: str = "Model", where=st)
     if key != "model" and st.session_state.get(key) not in names:
         st.session_state[key] = default
     state.check_model(names, default, key=key)
-    return where.selectbox(label, names, key=key, format_func=_title)
+    return where.selectbox(label, names, key=key, format_func=_title, persist_state="session")
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,13 @@ def explorer_sidebar() -> Selection | None:
         name = model_picker()
         if name is None:
             return None
-        st.text_area("Text", key="text", height=140, help="Type any sentence; the model reads it token by token.")
+        st.text_area(
+            "Text",
+            key="text",
+            height=140,
+            persist_state="session",
+            help="Type any sentence; the model reads it token by token.",
+        )
     state.show_notices()
     text = st.session_state.get("text") or ""
     if not text.strip():
@@ -84,7 +90,9 @@ def explorer_sidebar() -> Selection | None:
     layers = trace.num_layers
     state.clamp("layer", layers, f"this model has {layers} layer{'s' * (layers != 1)}")
     if layers > 1:
-        st.sidebar.selectbox("Layer", list(range(layers)), key="layer", format_func=lambda k: f"layer {k + 1}")
+        st.sidebar.selectbox(
+            "Layer", list(range(layers)), key="layer", format_func=lambda k: f"layer {k + 1}", persist_state="session"
+        )
     n_tokens = len(cache.load_model(name).encode(text))
     if n_tokens > cache.MAX_TOKENS:
         st.warning(
@@ -320,14 +328,14 @@ def step_controls(trace: Trace, prefix: str) -> int:
             width="stretch",
             help=f"keyboard: {key}",
         )
-    step = st.slider("Step (token index)", 0, n - 1, key="step")
+    step = st.slider("Step (token index)", 0, n - 1, key="step", persist_state="session")
     return int(step)
 
 
 def unit_picker(hidden_size: int, where=st, label: str = "Unit") -> int:
     """The shared unit (0..H-1) as a number input with key ``unit``."""
     state.clamp("unit", hidden_size, f"this layer has {hidden_size} units")
-    return int(where.number_input(label, 0, hidden_size - 1, step=1, key="unit"))
+    return int(where.number_input(label, 0, hidden_size - 1, step=1, key="unit", persist_state="session"))
 
 
 def step_caption(trace: Trace, step: int) -> str:
