@@ -12,16 +12,16 @@ st.set_page_config(layout="wide", page_title="lstm-viz", page_icon="🧠")
 
 PAGES = {
     "Explore": [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("pages/step_through.py", title="Step Through", icon=":material/footprint:"),
-        st.Page("pages/heatmaps.py", title="Gate Heatmaps", icon=":material/grid_on:"),
-        st.Page("pages/equations.py", title="Equations", icon=":material/function:"),
+        st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("app_pages/step_through.py", title="Step Through", icon=":material/footprint:"),
+        st.Page("app_pages/heatmaps.py", title="Gate Heatmaps", icon=":material/grid_on:"),
+        st.Page("app_pages/equations.py", title="Equations", icon=":material/function:"),
     ],
     "Models": [
-        st.Page("pages/generate.py", title="Generate", icon=":material/edit_note:"),
-        st.Page("pages/classify.py", title="Classify", icon=":material/label:"),
-        st.Page("pages/rnn_vs_lstm.py", title="RNN vs LSTM", icon=":material/compare_arrows:"),
-        st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+        st.Page("app_pages/generate.py", title="Generate", icon=":material/edit_note:"),
+        st.Page("app_pages/classify.py", title="Classify", icon=":material/label:"),
+        st.Page("app_pages/rnn_vs_lstm.py", title="RNN vs LSTM", icon=":material/compare_arrows:"),
+        st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
     ],
 }
 

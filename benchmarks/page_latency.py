@@ -53,7 +53,7 @@ def server_side(steps: int) -> tuple[float, float]:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["model"] = MODEL
     at.session_state["text"] = TEXT
-    at.switch_page("pages/step_through.py")
+    at.switch_page("app_pages/step_through.py")
     at.run()
     assert not at.exception, at.exception
     assert len(at.metric) == 6, "Step Through did not render its values"
@@ -76,11 +76,12 @@ def server_side(steps: int) -> tuple[float, float]:
 
 def figure_work(trace, steps: int) -> float:
     """Median time of what the Step Through fragment builds for one step (no Streamlit)."""
-    from lstm_viz import analysis, plots
+    from lstm_viz import plots
+    from lstm_viz.analysis import equations
     from lstm_viz.ui import widgets
 
     layer = trace.layers[0]
-    quantities = analysis.layer_quantities(layer)
+    quantities = layer.quantities()
     svg = widgets.CELL_SVG.read_text(encoding="utf-8")
     times = []
     for k in range(steps + 1):
@@ -89,7 +90,7 @@ def figure_work(trace, steps: int) -> float:
         widgets.token_strip_html(trace.tokens, step, quantities["forget_gate"][:, 3], window=400)
         plots.gate_strip_html({q: v[step] for q, v in quantities.items()}, unit=3)
         plots.next_token_bars_html(trace.probs[step], trace.output_labels, trace.tokens[step + 1])
-        update = analysis.cell_update(layer, step, 3)
+        update = equations.cell_update(layer, step, 3)
         plots.annotated_cell_svg(svg, widgets.diagram_values(update, layer, step, 3, trace.tokens[step]))
         if k:
             times.append(time.perf_counter() - start)

@@ -1,45 +1,108 @@
-r"""One LSTM step, written as the textbook equations, on PyTorch's packed weights.
+r"""The recurrent cells, written as their equations, and every name the app uses for them.
 
-This is the reference a student reads. :mod:`lstm_viz.trace` computes the same values
-vectorised over time, and the oracle test checks both against ``torch.nn.LSTM``.
+This module is the one source of the LSTM's facts: the gate order in PyTorch's packed weights,
+the quantity names, their symbols and labels, the weight names of the checkpoint format, and the
+step itself. Everything else (the trace, the Equations page, the cell diagram, the command line,
+the gradient analysis) imports them from here.
+
+The notation is PyTorch's (``torch.nn.LSTM``), so each term names the tensor that stores it:
 
 .. math::
 
-    f_t &= \sigma(W_f \cdot [h_{t-1}, x_t] + b_f)          \quad\text{forget gate}\\
-    i_t &= \sigma(W_i \cdot [h_{t-1}, x_t] + b_i)          \quad\text{input gate}\\
-    g_t &= \tanh(W_g \cdot [h_{t-1}, x_t] + b_g)           \quad\text{candidate } \tilde C_t\\
-    C_t &= f_t \odot C_{t-1} + i_t \odot g_t               \quad\text{cell state}\\
-    o_t &= \sigma(W_o \cdot [h_{t-1}, x_t] + b_o)          \quad\text{output gate}\\
-    h_t &= o_t \odot \tanh(C_t)                            \quad\text{hidden state}
+    i_t &= \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi})   \quad\text{input gate}\\
+    f_t &= \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf})   \quad\text{forget gate}\\
+    g_t &= \tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg})    \quad\text{candidate}\\
+    o_t &= \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho})   \quad\text{output gate}\\
+    c_t &= f_t \odot c_{t-1} + i_t \odot g_t                       \quad\text{cell state}\\
+    h_t &= o_t \odot \tanh(c_t)                                    \quad\text{hidden state}
 
 Symbols: ``x_t`` the input at step t (an embedding vector, or the hidden state of the layer
-below), ``h_{t-1}`` and ``C_{t-1}`` the previous hidden and cell state, ``σ`` the logistic
-sigmoid, ``⊙`` elementwise product. Shapes: ``x_t`` is (D,), every other vector is (H,).
+below), ``h_{t-1}`` and ``c_{t-1}`` the previous hidden and cell state, ``σ`` the logistic
+sigmoid, ``⊙`` the elementwise product. Shapes: ``x_t`` is (D,), every other vector is (H,).
 
-How ``W_f · [h_{t-1}, x_t] + b_f`` maps onto PyTorch's parameters: ``torch.nn.LSTM`` keeps the
-four gates stacked row-wise in the order **i, f, g, o** and splits the concatenated input in
-two matrices, so with ``H`` the hidden size::
+Packed layout: ``weight_ih_l{k}`` is ``W_ii|W_if|W_ig|W_io`` stacked row-wise, (4H, D);
+``weight_hh_l{k}`` is ``W_hi|W_hf|W_hg|W_ho``, (4H, H); the biases likewise, (4H,)::
 
-    gate  rows of weight_ih / weight_hh / bias_*
+    gate  rows of weight_ih / weight_hh / bias_ih / bias_hh
     i     [0H, 1H)
     f     [1H, 2H)
     g     [2H, 3H)
     o     [3H, 4H)
 
-    W_f · [h_{t-1}, x_t] + b_f
-        = weight_hh[H:2H] @ h_{t-1} + weight_ih[H:2H] @ x_t + (bias_ih[H:2H] + bias_hh[H:2H])
-
-``weight_ih`` is (4H, D) and ``weight_hh`` is (4H, H); PyTorch carries two bias vectors
-whose sum is the single ``b`` of the equations.
+The vanilla (Elman) RNN is the same with one "gate": ``h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import torch
 
-GATE_ORDER = ("input_gate", "forget_gate", "candidate", "output_gate")  # packed row order
+GATES = ("input_gate", "forget_gate", "candidate", "output_gate")  # packed row order: i, f, g, o
+QUANTITIES = ("forget_gate", "input_gate", "candidate", "output_gate", "cell", "hidden")  # as shown
+RNN_QUANTITIES = ("hidden", "preactivation")  # what a vanilla RNN layer has to show
+WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # torch's names, per layer
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """How the app names and draws one quantity of a layer."""
+
+    name: str  # the Trace attribute, e.g. "forget_gate"
+    symbol: str  # one letter, as in PyTorch's docstring: "f"
+    label: str  # plain words: "forget gate"
+    latex: str  # at step t: r"f_t"
+    kind: str  # "gate" (σ, 0..1), "tanh" (-1..1) or "unbounded" (the cell state, a pre-activation)
+    meaning: str  # one sentence for a student
+
+    @property
+    def title(self) -> str:
+        """ "f  forget gate": the symbol, two spaces, the label (legends, selectboxes)."""
+        return f"{self.symbol}  {self.label}"
+
+
+QUANTITY = {
+    q.name: q
+    for q in (
+        Quantity("input_gate", "i", "input gate", "i_t", "gate", "how much of the candidate to write (0 none, 1 all)"),
+        Quantity("forget_gate", "f", "forget gate", "f_t", "gate", "how much of the old cell to keep (0 none, 1 all)"),
+        Quantity("candidate", "g", "candidate", "g_t", "tanh", "the new content on offer, from -1 to 1"),
+        Quantity("output_gate", "o", "output gate", "o_t", "gate", "how much of tanh(c) to expose (0 none, 1 all)"),
+        Quantity("cell", "c", "cell state", "c_t", "unbounded", "the memory carried to the next step"),
+        Quantity("hidden", "h", "hidden state", "h_t", "tanh", "what the layer outputs and passes on"),
+        Quantity("preactivation", "pre", "pre-activation", r"W x_t + b + W h_{t-1}", "unbounded", "before tanh"),
+    )
+}
+GATE_SUFFIX = {"input_gate": "i", "forget_gate": "f", "candidate": "g", "output_gate": "o"}  # W_i?, W_h?
+
+
+def symbol(name: str) -> str:
+    """The one-letter symbol of a quantity ("f" for "forget_gate"); the name itself if unknown."""
+    return QUANTITY[name].symbol if name in QUANTITY else name
+
+
+def title(name: str) -> str:
+    """ "f  forget gate" for "forget_gate"; the name itself if unknown."""
+    return QUANTITY[name].title if name in QUANTITY else name
+
+
+def weight_key(kind: str, layer: int) -> str:
+    """The state_dict key of one layer's weight: ``rnn.weight_ih_l0`` (the public checkpoint format)."""
+    if kind not in WEIGHTS:
+        raise ValueError(f"weight kind must be one of {WEIGHTS}, got {kind!r}")
+    return f"rnn.{kind}_l{layer}"
+
+
+def layer_weights(params: dict, layer: int) -> list:
+    """``[weight_ih, weight_hh, bias_ih, bias_hh]`` of one layer from a name -> tensor mapping."""
+    return [params[weight_key(kind, layer)] for kind in WEIGHTS]
+
+
+def gate_rows(gate: str, hidden_size: int) -> slice:
+    """The rows of gate ``gate`` in the packed (4H, ...) weights and (..., 4H) pre-activations."""
+    k = GATES.index(gate)
+    return slice(k * hidden_size, (k + 1) * hidden_size)
 
 
 class LSTMStep(NamedTuple):
@@ -60,34 +123,19 @@ def split_gates(preactivation: torch.Tensor) -> tuple[torch.Tensor, ...]:
     return tuple(preactivation.chunk(4, dim=-1))
 
 
-def lstm_step(
-    x: torch.Tensor,
-    h_prev: torch.Tensor,
-    c_prev: torch.Tensor,
-    weight_ih: torch.Tensor,
-    weight_hh: torch.Tensor,
-    bias_ih: torch.Tensor,
-    bias_hh: torch.Tensor,
-) -> LSTMStep:
+def lstm_step(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh) -> LSTMStep:
     """One step of the equations above. ``x`` is (D,) or (B, D); states are (H,) or (B, H)."""
     preactivation = x @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh  # (.., 4H)
     pre_i, pre_f, pre_g, pre_o = split_gates(preactivation)
-    forget_gate = torch.sigmoid(pre_f)  # how much of the old cell to keep
     input_gate = torch.sigmoid(pre_i)  # how much of the candidate to write
+    forget_gate = torch.sigmoid(pre_f)  # how much of the old cell to keep
     candidate = torch.tanh(pre_g)  # the new content on offer
-    cell = forget_gate * c_prev + input_gate * candidate
     output_gate = torch.sigmoid(pre_o)  # how much of the cell to expose
+    cell = forget_gate * c_prev + input_gate * candidate
     hidden = output_gate * torch.tanh(cell)
     return LSTMStep(input_gate, forget_gate, candidate, output_gate, cell, hidden)
 
 
-def rnn_step(
-    x: torch.Tensor,
-    h_prev: torch.Tensor,
-    weight_ih: torch.Tensor,
-    weight_hh: torch.Tensor,
-    bias_ih: torch.Tensor,
-    bias_hh: torch.Tensor,
-) -> torch.Tensor:
-    """One step of a vanilla (Elman) RNN: ``h_t = tanh(W x_t + V h_{t-1} + b)``."""
+def rnn_step(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh) -> torch.Tensor:
+    """One step of a vanilla (Elman) RNN: ``h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``."""
     return torch.tanh(x @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh)

@@ -1,6 +1,6 @@
 """Save and load models as ``model.safetensors`` + ``card.json``, validating every field.
 
-The format is public (DESIGN.md): a plain state_dict in safetensors with exactly the keys of
+The format is public (docs/architecture.md): a plain state_dict in safetensors with exactly the keys of
 :class:`~lstm_viz.model.SequenceModel`, and a JSON card describing it. Nothing is ever
 unpickled. Every fault raises ``ValueError`` with a message that names the problem, because
 the app shows it to whoever uploaded the file.
@@ -19,6 +19,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
+from lstm_viz import cell
 from lstm_viz.model import CELLS, TASKS, ModelConfig, SequenceModel
 from lstm_viz.tokenizers import tokenizer_from_dict
 
@@ -44,10 +45,8 @@ def expected_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
     shapes = {"embedding.weight": (config.vocab_size, config.embed_dim)}
     for k in range(config.num_layers):
         d = config.embed_dim if k == 0 else h
-        shapes[f"rnn.weight_ih_l{k}"] = (gates * h, d)
-        shapes[f"rnn.weight_hh_l{k}"] = (gates * h, h)
-        shapes[f"rnn.bias_ih_l{k}"] = (gates * h,)
-        shapes[f"rnn.bias_hh_l{k}"] = (gates * h,)
+        for kind, shape in zip(cell.WEIGHTS, ((gates * h, d), (gates * h, h), (gates * h,), (gates * h,)), strict=True):
+            shapes[cell.weight_key(kind, k)] = shape
     shapes["head.weight"] = (config.num_outputs, h)
     shapes["head.bias"] = (config.num_outputs,)
     return shapes

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from lstm_viz import cell
 from lstm_viz.tokenizers import UnknownPiece
 from lstm_viz.trace import Trace
 
@@ -101,10 +102,7 @@ class _Stepper:
         cfg = module.config
         self.lstm = cfg.cell == "lstm"
         self.embedding = params["embedding.weight"]  # (V, E)
-        self.layers = [
-            [params[f"rnn.{n}_l{k}"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-            for k in range(cfg.num_layers)
-        ]
+        self.layers = [cell.layer_weights(params, k) for k in range(cfg.num_layers)]
         self.head_weight_t = params["head.weight"].T  # (H, V)
         self.head_bias = params["head.bias"]
         self.module = module

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from lstm_viz import cell
 from lstm_viz.tokenizers import UnknownPiece
 
 _PARALLEL_MIN_STEPS = 64  # below this a trace takes a few ms and a thread hand-off is not worth it
@@ -61,9 +62,6 @@ class _Later:
             future.set_result(fn(*args))
 
 
-QUANTITIES = ("forget_gate", "input_gate", "candidate", "output_gate", "cell", "hidden")
-
-
 @dataclass(frozen=True)
 class LayerTrace:
     input: np.ndarray  # (T, D) x_t fed to this layer
@@ -86,9 +84,9 @@ class LayerTrace:
         return self.forget_gate is not None
 
     def quantity(self, name: str) -> np.ndarray:
-        """One of QUANTITIES by name, (T, H); a clear error for gates of an RNN."""
-        if name not in QUANTITIES:
-            raise ValueError(f"unknown quantity {name!r}; expected one of {QUANTITIES}")
+        """One of ``cell.QUANTITIES`` by name, (T, H); a clear error for gates of an RNN."""
+        if name not in cell.QUANTITIES:
+            raise ValueError(f"unknown quantity {name!r}; expected one of {cell.QUANTITIES}")
         value = getattr(self, name)
         if value is None:
             raise ValueError(f"a vanilla RNN has no {name.replace('_', ' ')}")
@@ -96,11 +94,14 @@ class LayerTrace:
 
     def gate_preactivation(self, name: str) -> np.ndarray:
         """Pre-activation (T, H) of one gate: 'input_gate', 'forget_gate', 'candidate', ..."""
-        order = ("input_gate", "forget_gate", "candidate", "output_gate")
         if not self.has_gates:
             return self.preactivation
-        k, h = order.index(name), self.hidden_size
-        return self.preactivation[:, k * h : (k + 1) * h]
+        return self.preactivation[:, cell.gate_rows(name, self.hidden_size)]
+
+    def quantities(self) -> dict[str, np.ndarray]:
+        """What this layer shows, each (T, H): f, i, g, o, c, h (LSTM) or h and its pre-activation (RNN)."""
+        names = cell.QUANTITIES if self.has_gates else cell.RNN_QUANTITIES
+        return {name: getattr(self, name) for name in names}
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,7 @@ def trace(
     with pool:
         layers, records = [], []
         for k in range(cfg.num_layers):
-            weights = [params[f"rnn.{n}_l{k}"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            weights = cell.layer_weights(params, k)
             h = torch.zeros(cfg.hidden_size) if state is None else torch.as_tensor(state[k][0]).float()
             if cfg.cell == "rnn":
                 layers.append(_trace_rnn_layer(x, weights, h))

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_viz import analysis, plots, presets, zoo
+from lstm_viz import plots, presets, zoo
+from lstm_viz.analysis import contributions
 from lstm_viz.data import authors, sentiment
 from lstm_viz.data.labelled import accuracy_table, examples_for, pad_batch
 
@@ -172,26 +173,26 @@ def test_unit_contributions_add_up_to_the_logit(name):
     model = shipped(name)
     text = next(iter(examples_for(model.card).values()))
     trace = model.trace(text)
-    weight, bias = analysis.head_parameters(model.module)
+    weight, bias = contributions.head_parameters(model.module)
     with torch.no_grad():  # an independent forward pass through nn.LSTM
         logits, _ = model.module(torch.as_tensor(trace.token_ids)[None])
     for c in range(len(model.labels)):
-        contrib = analysis.logit_contributions(trace, weight, bias, class_index=c)
+        contrib = contributions.logit_contributions(trace, weight, bias, class_index=c)
         assert contrib.bias + contrib.contributions.sum() == pytest.approx(contrib.logit, abs=1e-5)
         assert contrib.logit == pytest.approx(float(logits[0, -1, c]), abs=1e-4)
-    top = analysis.logit_contributions(trace, weight, bias).top_units(5)
-    shares = np.abs(analysis.logit_contributions(trace, weight, bias).contributions)
+    top = contributions.logit_contributions(trace, weight, bias).top_units(5)
+    shares = np.abs(contributions.logit_contributions(trace, weight, bias).contributions)
     assert shares[top[0]] == shares.max() and list(shares[top]) == sorted(shares[top], reverse=True)
 
 
 def test_token_influence_telescopes_to_the_whole_change():
     model = shipped("reviews-sentiment")
     trace = model.trace(sentiment.EXAMPLES["Praise, then a complaint"])
-    _, bias = analysis.head_parameters(model.module)
-    prior = analysis.prior_probabilities(bias)
+    _, bias = contributions.head_parameters(model.module)
+    prior = contributions.prior_probabilities(bias)
     with torch.no_grad():
         assert prior == pytest.approx(torch.softmax(model.module.head.bias, 0).numpy(), abs=1e-6)
-    moved = analysis.token_influence(trace.probs, 1, prior)
+    moved = contributions.token_influence(trace.probs, 1, prior)
     assert moved.sum() == pytest.approx(trace.probs[-1, 1] - prior[1], abs=1e-6)
     assert moved[0] == pytest.approx(trace.probs[0, 1] - prior[1], abs=1e-7)
 

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lstm_viz import analysis, zoo
+from lstm_viz import zoo
+from lstm_viz.analysis import contributions
 from lstm_viz.data.labelled import examples_for
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = "pages/classify.py"
+PAGE = "app_pages/classify.py"
 CLASSIFIERS = ("reviews-sentiment", "authors")
 
 
@@ -33,8 +34,8 @@ def expected(model, text: str) -> tuple[str, str, str]:
     """Prediction, confidence and the top unit, computed without the page."""
     trace = model.trace(text)
     best = int(np.argmax(trace.probs[-1]))
-    weight, bias = analysis.head_parameters(model.module)
-    top = int(analysis.logit_contributions(trace, weight, bias, best).top_units(1)[0])
+    weight, bias = contributions.head_parameters(model.module)
+    top = int(contributions.logit_contributions(trace, weight, bias, best).top_units(1)[0])
     return model.labels[best], f"{trace.probs[-1, best]:.1%}", f"unit {top}"
 
 
@@ -93,7 +94,7 @@ def test_very_long_text_is_cut_with_a_notice():
 def test_step_through_this_opens_the_explorer_with_the_same_text():
     at = open_page("reviews-sentiment")
     at.text_area(key="classify_text").set_value("The soup was cold but the bread was lovely.").run()
-    at.button(key="classify_open_pages/step_through.py").click().run()
+    at.button(key="classify_open_app_pages/step_through.py").click().run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Step Through"]
     assert at.session_state["text"] == "The soup was cold but the bread was lovely."

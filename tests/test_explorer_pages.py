@@ -24,7 +24,7 @@ from lstm_viz.ui import cache
 ROOT = Path(__file__).resolve().parents[1]
 CHAR = "shakespeare-char"
 TEXT = "To be, or not to be"
-PAGES = ["pages/home.py", "pages/step_through.py", "pages/heatmaps.py", "pages/equations.py"]
+PAGES = ["app_pages/home.py", "app_pages/step_through.py", "app_pages/heatmaps.py", "app_pages/equations.py"]
 
 
 def _write_model(home: Path, name: str, task: str, cell: str, tokenizer, labels=None) -> None:
@@ -108,7 +108,7 @@ def test_page_runs_clean(page):
 
 
 def test_home_lists_model_cards_and_opens_one():
-    at = open_page("pages/home.py")
+    at = open_page("app_pages/home.py")
     text = " ".join(m.value for m in at.markdown)
     assert "Shakespeare (characters)" in text and "held-out loss" in text
     at.button(key="home_open_tiny-words").click().run()
@@ -119,7 +119,7 @@ def test_home_lists_model_cards_and_opens_one():
 
 
 def test_step_change_changes_values_to_the_traces():
-    at = open_page("pages/step_through.py", model=CHAR, text=TEXT, unit=7)
+    at = open_page("app_pages/step_through.py", model=CHAR, text=TEXT, unit=7)
     assert metrics(at) == expected(CHAR, TEXT, 0, 0, 7)
     at.slider(key="step").set_value(9).run()
     assert not at.exception
@@ -135,9 +135,9 @@ def test_step_change_changes_values_to_the_traces():
 
 
 def test_step_survives_a_page_change():
-    at = open_page("pages/step_through.py", model=CHAR, text=TEXT, unit=3)
+    at = open_page("app_pages/step_through.py", model=CHAR, text=TEXT, unit=3)
     at.slider(key="step").set_value(6).run()
-    at.switch_page("pages/heatmaps.py").run()
+    at.switch_page("app_pages/heatmaps.py").run()
     assert not at.exception
     assert at.slider(key="step").value == 6
     assert metrics(at) == expected(CHAR, TEXT, 0, 6, 3)
@@ -145,7 +145,7 @@ def test_step_survives_a_page_change():
 
 def test_deep_link_is_applied():
     params = {"model": CHAR, "text": "Now is the winter", "step": "4", "unit": "11", "layer": "1"}
-    at = open_page("pages/step_through.py", params)
+    at = open_page("app_pages/step_through.py", params)
     assert not at.exception and not at.warning
     assert at.slider(key="step").value == 4
     assert at.number_input(key="unit").value == 11
@@ -155,7 +155,7 @@ def test_deep_link_is_applied():
 
 def test_bad_deep_link_is_clamped_with_notices():
     params = {"model": "no-such-model", "text": "abc", "step": "999", "unit": "-4", "layer": "7"}
-    at = open_page("pages/step_through.py", params)
+    at = open_page("app_pages/step_through.py", params)
     assert not at.exception
     text = warnings(at)
     assert "no model called 'no-such-model'" in text
@@ -167,7 +167,7 @@ def test_bad_deep_link_is_clamped_with_notices():
 
 
 def test_non_numeric_deep_link_is_ignored_with_notice():
-    at = open_page("pages/equations.py", {"text": "hello", "step": "abc", "unit": "1e9"})
+    at = open_page("app_pages/equations.py", {"text": "hello", "step": "abc", "unit": "1e9"})
     assert not at.exception
     assert "'abc' is not a whole number" in warnings(at)
     assert "'1e9' is not a whole number" in warnings(at)
@@ -184,7 +184,7 @@ def test_empty_text_prompts(page, text):
 
 def test_long_text_is_cut_with_notice():
     text = "ab " * 900  # 2,700 characters
-    at = open_page("pages/step_through.py", model=CHAR, text=text)
+    at = open_page("app_pages/step_through.py", model=CHAR, text=text)
     assert not at.exception
     assert "2,700 tokens; only the first 2,000" in warnings(at)
     at.button(key="st_end").click().run()
@@ -192,7 +192,7 @@ def test_long_text_is_cut_with_notice():
 
 
 def test_unknown_characters_are_noted():
-    at = open_page("pages/step_through.py", model=CHAR, text="Café 😀 ok")
+    at = open_page("app_pages/step_through.py", model=CHAR, text="Café 😀 ok")
     assert not at.exception
     note = " ".join(i.value for i in at.info)
     assert "does not know 2 pieces" in note
@@ -200,7 +200,7 @@ def test_unknown_characters_are_noted():
 
 
 def test_unknown_words_are_noted_for_a_word_model():
-    at = open_page("pages/step_through.py", model="tiny-words", text="The soup was great.")
+    at = open_page("app_pages/step_through.py", model="tiny-words", text="The soup was great.")
     assert not at.exception
     note = " ".join(i.value for i in at.info)
     assert "`'soup'` → `'<unk>'`" in note
@@ -211,7 +211,7 @@ def test_rnn_model_says_it_has_no_gates(page):
     at = open_page(page, model="tiny-rnn", text="hello world", step=3, unit=2, layer=1)
     assert not at.exception
     assert any("vanilla RNN" in i.value for i in at.info)
-    if page != "pages/equations.py":
+    if page != "app_pages/equations.py":
         assert metrics(at) == expected("tiny-rnn", "hello world", 1, 3, 2)
     else:
         lt = zoo.load("tiny-rnn").trace("hello world").layers[1]
@@ -224,7 +224,7 @@ def test_sequence_and_classifier_models_render(page):
     for model, text in (("tiny-seq", "(ab)(a"), ("tiny-words", "the food was bad .")):
         at = open_page(page, model=model, text=text, step=2, unit=5)
         assert not at.exception, (model, at.exception)
-        if page == "pages/equations.py":
+        if page == "app_pages/equations.py":
             lt = zoo.load(model).trace(text).layers[0]
             assert f"= {lt.cell[2, 5]:.4f}" in " ".join(x.value for x in at.latex)
         else:
@@ -232,7 +232,7 @@ def test_sequence_and_classifier_models_render(page):
 
 
 def test_heatmaps_values_and_unit_picker():
-    at = open_page("pages/heatmaps.py", model=CHAR, text=TEXT, step=4)
+    at = open_page("app_pages/heatmaps.py", model=CHAR, text=TEXT, step=4)
     at.number_input(key="unit").set_value(42).run()
     assert not at.exception
     assert metrics(at) == expected(CHAR, TEXT, 0, 4, 42)
@@ -248,7 +248,7 @@ def test_heatmap_click_selects_step_and_unit():
 
 
 def test_equations_numbers_equal_the_trace():
-    at = open_page("pages/equations.py", model=CHAR, text=TEXT, step=6, unit=9, layer=1)
+    at = open_page("app_pages/equations.py", model=CHAR, text=TEXT, step=6, unit=9, layer=1)
     assert not at.exception
     lt = zoo.load(CHAR).trace(TEXT).layers[1]
     shown = " ".join(x.value for x in at.latex)
@@ -265,7 +265,7 @@ def test_equations_numbers_equal_the_trace():
 
 
 def test_query_params_follow_the_view():
-    at = open_page("pages/step_through.py", model=CHAR, text=TEXT, unit=2)
+    at = open_page("app_pages/step_through.py", model=CHAR, text=TEXT, unit=2)
     at.slider(key="step").set_value(5).run()
     assert at.query_params["step"] == ["5"] or at.query_params["step"] == "5"
     assert np.array_equal(np.array([at.query_params["model"]]).ravel(), np.array([CHAR]))

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_viz import analysis, plots, zoo
+from lstm_viz import plots, zoo
 from lstm_viz.__main__ import main
+from lstm_viz.analysis import expectation
 from lstm_viz.generate import MAX_GENERATE, MAX_PRIME, GenerationStream, check_settings, distribution, generate
 
 
@@ -153,7 +154,7 @@ def test_unknown_characters_in_the_prime_are_reported_not_dropped(model):
 
 def test_teacher_forced_probabilities_equal_trace_lookups(model):
     g = model.generate("To be, or not to be", 100, temperature=1.0, seed=5)
-    exp = analysis.expectation(g.trace)
+    exp = expectation.expectation(g.trace)
     ids = g.trace.token_ids
     assert len(exp.probs) == len(ids) - 1
     np.testing.assert_allclose(exp.probs, g.trace.probs[np.arange(len(ids) - 1), ids[1:]])
@@ -163,29 +164,29 @@ def test_teacher_forced_probabilities_equal_trace_lookups(model):
     assert exp.mean_nats == pytest.approx(float(np.mean(-np.log(exp.probs))))
     assert exp.bits_per_char == pytest.approx(exp.mean_nats / np.log(2))
     assert np.isnan(exp.per_token[0]) and np.array_equal(exp.per_token[1:], exp.surprise)
-    assert analysis.nats_per_char(exp.probs) == pytest.approx(exp.mean_nats)
-    aligned = analysis.generated_probs_per_token(g)
+    assert expectation.nats_per_char(exp.probs) == pytest.approx(exp.mean_nats)
+    aligned = expectation.generated_probs_per_token(g)
     assert np.isnan(aligned[: g.prime_length]).all() and np.array_equal(aligned[g.prime_length :], g.chosen_probs)
     # at temperature 1 without top-k, what a character was drawn from is what the model expects
-    np.testing.assert_allclose(analysis.generated_probs(g), analysis.generated_probs(g, sampled=False), atol=2e-5)
+    np.testing.assert_allclose(expectation.generated_probs(g), expectation.generated_probs(g, sampled=False), atol=2e-5)
     np.testing.assert_allclose(g.distributions, g.trace.probs[g.prime_length - 1 : -1], atol=2e-5)
 
 
 def test_top_candidates_at_a_step(model):
     tr = model.trace("To be, or not to be, that is the question")
     step = tr.tokens.index("q") - 1  # predicting the "q"
-    c = analysis.top_candidates(tr, step, k=10)
+    c = expectation.top_candidates(tr, step, k=10)
     order = np.argsort(-tr.probs[step])
     assert c.labels == [tr.output_labels[i] for i in order[:10]]
     assert list(c.probs) == sorted(c.probs, reverse=True)
     assert c.actual == "q" and c.actual_prob == pytest.approx(float(tr.probs[step, tr.token_ids[step + 1]]))
     assert c.actual_rank == int(np.where(order == tr.token_ids[step + 1])[0][0]) + 1
-    last = analysis.top_candidates(tr, len(tr) - 1)
+    last = expectation.top_candidates(tr, len(tr) - 1)
     assert last.actual is None and last.actual_rank is None
     with pytest.raises(ValueError, match="step must be"):
-        analysis.top_candidates(tr, len(tr))
+        expectation.top_candidates(tr, len(tr))
     with pytest.raises(ValueError, match="at least two characters"):
-        analysis.expectation(model.trace("T"))
+        expectation.expectation(model.trace("T"))
 
 
 def test_stream_yields_the_text_as_it_is_written(model):
@@ -219,7 +220,7 @@ def test_cli_prints_the_same_text_as_the_api(model, capsys):
 
 def test_coloured_text_builder(model):
     g = model.generate("<b>&", 30, seed=4)
-    values = np.concatenate([np.full(g.prime_length, np.nan), analysis.generated_probs(g)])
+    values = np.concatenate([np.full(g.prime_length, np.nan), expectation.generated_probs(g)])
     out = plots.coloured_text_html(g.trace.tokens, values)
     assert "<b>" not in out and ">&lt;<" in out and ">&amp;<" in out  # escaped, never injected
     assert out.count("<span") == len(g.trace.tokens)
@@ -230,7 +231,7 @@ def test_coloured_text_builder(model):
     with pytest.raises(ValueError, match="one value per piece"):
         plots.coloured_text_html(["a", "b"], np.zeros(1))
     assert "surprise" in plots.colour_legend_html("surprise") and "%" in plots.colour_legend_html()
-    exp = analysis.expectation(g.trace)
+    exp = expectation.expectation(g.trace)
     fig = plots.surprise_bars(exp.tokens, exp.surprise, step=3)
     np.testing.assert_allclose(fig.data[0].y, exp.surprise)
     assert fig.data[0].marker.color[3] == "#ff7f0e"

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lstm_viz import analysis, zoo
+from lstm_viz import zoo
+from lstm_viz.analysis import expectation
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAR = "shakespeare-char"
@@ -28,7 +29,7 @@ def open_generate(**session) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     for key, value in session.items():
         at.session_state[key] = value
-    at.switch_page("pages/generate.py")
+    at.switch_page("app_pages/generate.py")
     return at.run()
 
 
@@ -67,7 +68,7 @@ def test_generate_shows_the_models_text_coloured_and_steps_through_it(model):
     assert got.text == want.text
     assert metric(at, "Characters written") == "120"
     assert metric(at, "Mean probability") == f"{float(np.mean(want.chosen_probs)):.1%}"
-    loss = float(np.mean(-np.log(analysis.generated_probs(want, sampled=False))))
+    loss = float(np.mean(-np.log(expectation.generated_probs(want, sampled=False))))
     assert metric(at, "Model's loss") == f"{loss:.3f} nats/char"
     coloured = next(b for b in html_bodies(at) if 'class="gen-text"' in b)
     assert coloured.count("<span") == len(want.text)
@@ -75,7 +76,7 @@ def test_generate_shows_the_models_text_coloured_and_steps_through_it(model):
     assert any("probability the model gave the character" in b for b in html_bodies(at))
     # the expected view switches to the text just written and scores it
     assert at.radio(key="gen_exp_source").value == "the generated text"
-    assert metric(at, "Mean loss") == f"{analysis.expectation(want.trace).mean_nats:.3f} nats/char"
+    assert metric(at, "Mean loss") == f"{expectation.expectation(want.trace).mean_nats:.3f} nats/char"
 
     at.button(key="gen_open_step").click().run()
     assert not at.exception, at.exception
@@ -90,7 +91,7 @@ def test_colour_by_model_probability_and_heatmaps_link(model):
     want = model.generate("JULIET:\n", 60, temperature=1.5, seed=9)
     at.radio(key="gen_colour_by").set_value("model").run()
     coloured = next(b for b in html_bodies(at) if 'class="gen-text"' in b)
-    first = float(analysis.generated_probs(want, sampled=False)[0])
+    first = float(expectation.generated_probs(want, sampled=False)[0])
     assert f"p = {first:.4f}" in coloured and f"p = {want.chosen_probs[0]:.4f}" not in coloured
     at.button(key="gen_open_heatmaps").click().run()
     assert not at.exception, at.exception
@@ -144,7 +145,7 @@ def test_what_the_model_expected_for_typed_text(model):
     at.text_area(key="gen_exp_text").set_value(text).run()
     assert not at.exception, at.exception
     tr = model.trace(text)
-    exp = analysis.expectation(tr)
+    exp = expectation.expectation(tr)
     assert metric(at, "Mean loss") == f"{exp.mean_nats:.3f} nats/char"
     assert metric(at, "Bits per character") == f"{exp.bits_per_char:.3f}"
     at.slider(key="gen_exp_step").set_value(4).run()  # read "To be", predict the ","
@@ -162,6 +163,6 @@ def test_what_the_model_expected_for_typed_text(model):
     at.button(key="gen_exp_open_heatmaps").click().run()
     assert not at.exception and at.title[0].value == "Gate Heatmaps"
     assert at.session_state["text"] == text and at.session_state["step"] == 4
-    at.switch_page("pages/generate.py").run()
+    at.switch_page("app_pages/generate.py").run()
     at.text_area(key="gen_exp_text").set_value("T").run()
     assert not at.exception and any("at least two characters" in i.value for i in at.info)

@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lstm_viz import analysis
+from lstm_viz.analysis import gradients, units
 from lstm_viz.model import ModelConfig, SequenceModel
 from lstm_viz.trace import trace
 
@@ -55,7 +55,7 @@ def test_gradient_norms_match_finite_differences(cell):
     ids = np.array([1, 4, 2, 2, 5, 0, 3, 1, 2])
     targets = np.full(len(ids), -100)
     targets[-1] = 2
-    flow = analysis.gradient_flow(model, ids, targets)
+    flow = gradients.gradient_flow(model, ids, targets)
     output_gate = trace(model, ids).layers[0].output_gate if cell == "lstm" else None
     eps = 1e-6
     for t in range(len(ids)):
@@ -90,7 +90,7 @@ def test_gradient_norms_match_finite_differences(cell):
 def test_shared_module_is_left_untouched():
     model = tiny("lstm")
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    analysis.gradient_flow(model, np.array([1, 2, 3]), np.array([-100, -100, 1]))
+    gradients.gradient_flow(model, np.array([1, 2, 3]), np.array([-100, -100, 1]))
     assert not model.training
     assert all(not p.requires_grad and p.grad is None for p in model.parameters())
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
@@ -98,7 +98,7 @@ def test_shared_module_is_left_untouched():
 
 def test_no_target_is_a_clear_error():
     with pytest.raises(ValueError, match="no step has a target"):
-        analysis.gradient_flow(tiny("rnn"), np.array([1, 2]), np.array([-100, -100]))
+        gradients.gradient_flow(tiny("rnn"), np.array([1, 2]), np.array([-100, -100]))
 
 
 def test_rnn_product_equals_autograd_jacobian():
@@ -107,7 +107,7 @@ def test_rnn_product_equals_autograd_jacobian():
     ids = np.array([0, 3, 1, 5, 2, 2, 4, 1])
     tr = trace(model, ids)
     end = len(ids) - 1
-    products = analysis.rnn_jacobian_products(tr.layers[0].hidden, model.rnn.weight_hh_l0.numpy())
+    products = gradients.rnn_jacobian_products(tr.layers[0].hidden, model.rnn.weight_hh_l0.numpy())
     for t in range(end):
         h_t = state_after(model64, ids, t)
 
@@ -126,24 +126,24 @@ def test_product_formula_reproduces_autograd_norms():
     ids = np.array([2, 1, 0, 4, 4, 3, 5, 1, 0, 2, 3, 3])
     targets = np.full(len(ids), -100)
     targets[-1] = 1
-    flow = analysis.gradient_flow(model, ids, targets)
+    flow = gradients.gradient_flow(model, ids, targets)
     tr = trace(model, ids)
-    products = analysis.rnn_jacobian_products(tr.layers[0].hidden, model.rnn.weight_hh_l0.numpy())
-    formula = analysis.propagated_error_norms(products, flow.hidden_grad[-1])
+    products = gradients.rnn_jacobian_products(tr.layers[0].hidden, model.rnn.weight_hh_l0.numpy())
+    formula = gradients.propagated_error_norms(products, flow.hidden_grad[-1])
     np.testing.assert_allclose(formula, flow.hidden_norm, rtol=1e-4)
-    assert analysis.gradient_ratio(flow.hidden_norm) == pytest.approx(flow.hidden_norm[0] / flow.hidden_norm[-1])
+    assert gradients.gradient_ratio(flow.hidden_norm) == pytest.approx(flow.hidden_norm[0] / flow.hidden_norm[-1])
 
 
 def test_spectral_radius():
     rotation = np.array([[0.0, -2.0], [2.0, 0.0]])  # eigenvalues ±2i
-    assert analysis.spectral_radius(rotation) == pytest.approx(2.0)
-    assert analysis.spectral_radius(np.diag([0.5, -0.9, 0.1])) == pytest.approx(0.9)
+    assert gradients.spectral_radius(rotation) == pytest.approx(2.0)
+    assert gradients.spectral_radius(np.diag([0.5, -0.9, 0.1])) == pytest.approx(0.9)
 
 
 def test_forget_products_equal_loop_and_cell_path_derivative():
     rng = np.random.default_rng(0)
     f = rng.uniform(0.2, 1.0, size=(7, 3))
-    products = analysis.forget_products(f)
+    products = gradients.forget_products(f)
     for t in range(7):
         np.testing.assert_allclose(products[t], np.prod(f[t + 1 :], axis=0))
     # with input and output paths cut, ∂c_end/∂c_t is exactly this product
@@ -153,7 +153,7 @@ def test_forget_products_equal_loop_and_cell_path_derivative():
         c = torch.as_tensor(f[k]) * c + 0.3
     c.sum().backward()
     np.testing.assert_allclose(c0.grad.numpy(), products[0])
-    assert list(analysis.top_memory_units(f, k=2)) == list(np.argsort(-products[0])[:2])
+    assert list(gradients.top_memory_units(f, k=2)) == list(np.argsort(-products[0])[:2])
 
 
 def test_counting_unit_finds_the_planted_counter():
@@ -161,8 +161,8 @@ def test_counting_unit_finds_the_planted_counter():
     depth = np.cumsum(rng.choice([-1, 0, 1], size=200)).clip(0)
     cell = rng.normal(size=(200, 6))
     cell[:, 4] = -0.7 * depth + rng.normal(scale=0.1, size=200)
-    unit, r = analysis.counting_unit(cell, depth)
+    unit, r = units.counting_unit(cell, depth)
     assert unit == 4 and r == pytest.approx(np.corrcoef(cell[:, 4], depth)[0, 1])
     assert r < -0.95
     with pytest.raises(ValueError):
-        analysis.counting_unit(cell[:, :2], np.zeros(200))
+        units.counting_unit(cell[:, :2], np.zeros(200))

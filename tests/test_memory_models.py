@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_viz import analysis, zoo
+from lstm_viz import zoo
+from lstm_viz.analysis import equations, gradients, units
 from lstm_viz.data import tasks
 
 
@@ -57,25 +58,25 @@ def test_gradient_reaches_the_first_step_in_the_lstm_only(memory):
             ids = np.asarray(model.encode(text).ids)
             targets = np.full(len(ids), -100)
             targets[-1] = model.labels.index(answer)
-            flow = analysis.gradient_flow(model.module, ids, targets)
-            ratios[name].append(analysis.gradient_ratio(flow.hidden_norm))
+            flow = gradients.gradient_flow(model.module, ids, targets)
+            ratios[name].append(gradients.gradient_ratio(flow.hidden_norm))
     assert np.median(ratios["rnn"]) < 1e-20
     assert np.median(ratios["lstm"]) / np.median(ratios["rnn"]) > 1e15
     # the RNN's V shrinks what passes through it: spectral radius below one
-    assert analysis.spectral_radius(analysis.layer_weights(rnn.module, 0).w_hh) < 1.0
+    assert gradients.spectral_radius(equations.layer_weights(rnn.module, 0).w_hh) < 1.0
 
 
 def test_lstm_keeps_a_memory_unit_open(memory):
     lstm, _, data = memory
     text, _ = data.example(100, seed=0)
     forget = lstm.trace(text).layers[0].forget_gate
-    top = analysis.top_memory_units(forget, k=1)[0]
-    assert analysis.forget_products(forget)[0, top] > 0.5  # most of c_0 of that unit survives 101 steps
+    top = gradients.top_memory_units(forget, k=1)[0]
+    assert gradients.forget_products(forget)[0, top] > 0.5  # most of c_0 of that unit survives 101 steps
 
 
 def test_brackets_model_has_a_counting_unit():
     model = zoo.load("brackets-lstm")
-    unit, r = tasks.find_counting_unit(model)
+    unit, r = units.find_counting_unit(model)
     assert abs(r) > 0.9 and 0 <= unit < model.card["hidden_size"]
     metrics = tasks.BracketsTask(tokenizer=model.tokenizer).evaluate(model.module, torch.device("cpu"), full=False)
     assert metrics["val_accuracy"] > 0.95

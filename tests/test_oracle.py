@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from lstm_viz.cell import lstm_step, rnn_step
+from lstm_viz.cell import QUANTITIES, lstm_step, rnn_step
 from lstm_viz.model import ModelConfig, SequenceModel
-from lstm_viz.trace import QUANTITIES, trace
+from lstm_viz.trace import trace
 
 ATOL = 1e-5
 

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lstm_viz import analysis, zoo
+from lstm_viz import zoo
+from lstm_viz.analysis import gradients, units
 from lstm_viz.data import tasks
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = "pages/rnn_vs_lstm.py"
+PAGE = "app_pages/rnn_vs_lstm.py"
 SEED = 1234
 
 
@@ -55,7 +56,7 @@ def test_gradient_numbers_match_the_analysis(at, models):
         ids = np.asarray(model.encode(text).ids)
         targets = np.full(len(ids), -100)
         targets[-1] = model.labels.index(answer)
-        ratios[name] = analysis.gradient_ratio(analysis.gradient_flow(model.module, ids, targets).hidden_norm)
+        ratios[name] = gradients.gradient_ratio(gradients.gradient_flow(model.module, ids, targets).hidden_norm)
     assert metric(at, "LSTM ‖∂L/∂h₀‖ / ‖∂L/∂h_101‖") == f"{ratios['memory-lstm']:.2e}"
     assert metric(at, "RNN ‖∂L/∂h₀‖ / ‖∂L/∂h_101‖") == f"{ratios['memory-rnn']:.2e}"
     v = models["memory-rnn"].module.rnn.weight_hh_l0.detach().numpy()
@@ -88,7 +89,7 @@ def test_step_slider_survives_a_shorter_string(at):
 
 
 def test_counting_unit_and_odd_bracket_input(at):
-    unit, r = tasks.find_counting_unit(zoo.load("brackets-lstm"))
+    unit, r = units.find_counting_unit(zoo.load("brackets-lstm"))
     assert metric(at, "Counting unit (found automatically)") == f"unit {unit}"
     assert metric(at, "Correlation with depth (20 strings)") == f"{r:+.3f}"
     at.text_input(key="rvl_bracket_text").input("((a[b]))🙂(((((((((x)))))))))").run()

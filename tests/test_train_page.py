@@ -18,7 +18,7 @@ from lstm_viz.ui import cache
 from tests.test_jobs import corpus_text
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = "pages/train.py"
+PAGE = "app_pages/train.py"
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def test_upload_train_watch_stop_and_explore(home):
     assert at.button(key="train_delete_lyrics-char") is not None
 
     # Another page's model picker offers it at once, and it loads and traces there.
-    at.switch_page("pages/step_through.py").run()
+    at.switch_page("app_pages/step_through.py").run()
     assert not at.exception
     picker = at.selectbox(key="model")
     assert "lyrics-char · character language model" in picker.options
@@ -207,7 +207,7 @@ def test_a_good_model_upload_joins_the_picker(home, tmp_path):
     assert "Added **brought**" in at.success[0].value
     at.run()
     assert "**brought** · charlm · uploaded" in " ".join(texts(at.markdown))
-    at.switch_page("pages/step_through.py").run()
+    at.switch_page("app_pages/step_through.py").run()
     assert "brought · character language model" in at.selectbox(key="model").options
 
 

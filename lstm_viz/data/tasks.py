@@ -256,17 +256,6 @@ class BracketsTask:
         }
 
 
-def find_counting_unit(model, n: int = 20, seed: int = 0, layer: int = 0) -> tuple[int, float]:
-    """The unit of a trained brackets model whose cell state correlates best with the true depth,
-    measured over ``n`` fixed-seed strings read one after another (see ``analysis.counting_unit``)."""
-    from lstm_viz.analysis import counting_unit
-
-    data = BracketsTask(tokenizer=model.tokenizer)
-    ids, depths = data.sample(n, np.random.default_rng(seed))
-    cells = [model.trace(data.tokenizer.decode(row.tolist())).layers[layer].cell for row in ids]
-    return counting_unit(np.concatenate(cells), depths.flatten().numpy())
-
-
 # --- "train both now": the RNN versus LSTM race, small enough for a classroom CPU ------------
 
 

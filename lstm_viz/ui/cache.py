@@ -13,7 +13,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from lstm_viz import analysis, checkpoint, plots, zoo
+from lstm_viz import checkpoint, plots, zoo
 from lstm_viz.trace import Trace
 
 MAX_TOKENS = 2000  # longer texts are cut to their first MAX_TOKENS tokens, with a notice
@@ -52,7 +52,7 @@ def _heatmap(
     name: str, version: float, text: str, max_tokens: int, layer: int, quantity: str, units: tuple
 ) -> go.Figure:
     trace = _trace(name, version, text, max_tokens)
-    values = analysis.layer_quantities(trace.layers[layer])[quantity]
+    values = trace.layers[layer].quantities()[quantity]
     return plots.quantity_heatmap(values, trace.tokens, quantity, units=list(units))
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from lstm_viz import plots
+from lstm_viz import cell, plots
 from lstm_viz.trace import Trace
 from lstm_viz.ui import cache, state
 
@@ -69,7 +69,6 @@ def explorer_sidebar() -> Selection | None:
     ``cache.MAX_TOKENS`` tokens (a notice), pieces the model does not know (a note of what it
     sees instead). Returns None when there is nothing to show.
     """
-    state.init()  # idempotent; a page may run without app.py (AppTest, first deep-link visit)
     with st.sidebar:
         name = model_picker()
         if name is None:
@@ -364,12 +363,9 @@ def model_output(trace: Trace, step: int) -> None:
 
 def unit_metrics(quantities: dict[str, np.ndarray], step: int, unit: int) -> None:
     """The chosen unit's values at ``step`` as a row of st.metric (exact Trace values, 4 decimals)."""
-    from lstm_viz.analysis import SYMBOLS
-
     cols = st.columns(len(quantities))
     for col, (name, values) in zip(cols, quantities.items(), strict=True):
-        symbol = SYMBOLS.get(name, "pre")
-        col.metric(f"{symbol} · {name.replace('_', ' ')}", f"{float(values[step, unit]):.4f}")
+        col.metric(f"{cell.symbol(name)} · {name.replace('_', ' ')}", f"{float(values[step, unit]):.4f}")
 
 
 def diagram_values(update, layer, step: int, unit: int, token: str) -> dict:

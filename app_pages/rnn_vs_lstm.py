@@ -13,7 +13,8 @@ import tempfile
 import numpy as np
 import streamlit as st
 
-from lstm_viz import analysis, plots
+from lstm_viz import plots
+from lstm_viz.analysis import equations, gradients, units
 from lstm_viz.data import tasks
 from lstm_viz.ui import cache, widgets
 
@@ -46,17 +47,17 @@ def accuracy(name: str, seed: int, per_gap: int) -> dict[int, float]:
 
 
 @st.cache_data(show_spinner="Backpropagating through every step…", max_entries=32)
-def flow(name: str, text: str) -> analysis.GradientFlow:
+def flow(name: str, text: str) -> gradients.GradientFlow:
     model = cache.load_model(name)
     ids = np.asarray(model.encode(text).ids)
     targets = np.full(len(ids), -100)
     targets[-1] = model.labels.index(text[0])
-    return analysis.gradient_flow(model.module, ids, targets)
+    return gradients.gradient_flow(model.module, ids, targets)
 
 
 @st.cache_data(show_spinner="Looking for the counting unit…")
 def counting_unit(name: str) -> tuple[int, float]:
-    return tasks.find_counting_unit(cache.load_model(name))
+    return units.find_counting_unit(cache.load_model(name))
 
 
 # --- 1. accuracy against the gap ---------------------------------------------------------------
@@ -116,8 +117,8 @@ cols = st.columns(4)
 cols[0].metric("Answer", answer)
 cols[1].metric("LSTM says", lstm_guess, f"{lstm_trace.probs[-1].max():.0%} sure", delta_color="off")
 cols[2].metric("RNN says", rnn_guess, f"{rnn_trace.probs[-1].max():.0%} sure", delta_color="off")
-v = analysis.layer_weights(rnn.module, 0).w_hh
-cols[3].metric("Spectral radius of the RNN's V", f"{analysis.spectral_radius(v):.3f}")
+v = equations.layer_weights(rnn.module, 0).w_hh
+cols[3].metric("Spectral radius of the RNN's V", f"{gradients.spectral_radius(v):.3f}")
 
 st.plotly_chart(
     plots.gradient_vs_distance(
@@ -129,7 +130,7 @@ st.plotly_chart(
     ),
     key="rvl_gradient_chart",
 )
-lstm_ratio, rnn_ratio = analysis.gradient_ratio(lstm_flow.hidden_norm), analysis.gradient_ratio(rnn_flow.hidden_norm)
+lstm_ratio, rnn_ratio = gradients.gradient_ratio(lstm_flow.hidden_norm), gradients.gradient_ratio(rnn_flow.hidden_norm)
 cols = st.columns(3)
 cols[0].metric(f"LSTM ‖∂L/∂h₀‖ / ‖∂L/∂h_{len(text) - 1}‖", f"{lstm_ratio:.2e}")
 cols[1].metric(f"RNN ‖∂L/∂h₀‖ / ‖∂L/∂h_{len(text) - 1}‖", f"{rnn_ratio:.2e}")
@@ -141,8 +142,8 @@ st.caption(
 
 left, right = st.columns(2)
 with left:
-    products = analysis.rnn_jacobian_products(rnn_trace.layers[0].hidden, v)
-    formula = analysis.propagated_error_norms(products, rnn_flow.hidden_grad[-1])
+    products = gradients.rnn_jacobian_products(rnn_trace.layers[0].hidden, v)
+    formula = gradients.propagated_error_norms(products, rnn_flow.hidden_grad[-1])
     st.plotly_chart(plots.formula_vs_measured(formula, rnn_flow.hidden_norm), key="rvl_formula_chart")
     rows = [d for d in (1, 5, 10, 20, 50, 100, 150) if d < len(text)]
     st.dataframe(
@@ -155,8 +156,8 @@ with left:
         key="rvl_formula_table",
     )
 with right:
-    survival = analysis.forget_products(lstm_trace.layers[0].forget_gate)
-    top = analysis.top_memory_units(lstm_trace.layers[0].forget_gate, k=5)
+    survival = gradients.forget_products(lstm_trace.layers[0].forget_gate)
+    top = gradients.top_memory_units(lstm_trace.layers[0].forget_gate, k=5)
     st.plotly_chart(plots.forget_product_lines(survival, top, lstm_trace.tokens), key="rvl_forget_chart")
     st.caption(
         "Units whose forget gate stays near 1 carry c₀ to the query almost untouched: "

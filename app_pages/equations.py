@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from lstm_viz import analysis
+from lstm_viz.analysis import equations
 from lstm_viz.ui import cache, state, widgets
 
 sel = widgets.explorer_page("Equations")
 trace, layer = sel.trace, sel.layer_trace
 n_steps, n_units = len(trace), layer.hidden_size
-weights = analysis.layer_weights(cache.load_model(sel.model).module, sel.layer)
+weights = equations.layer_weights(cache.load_model(sel.model).module, sel.layer)
 
 unit = widgets.unit_picker(n_units, where=st.columns([1, 4])[0])
 step = widgets.step_controls(trace, "eq")
@@ -19,7 +19,7 @@ st.markdown(widgets.step_caption(trace, step) + f" · unit **{unit}** of layer {
 if not layer.has_gates:
     st.info("A **vanilla RNN** has no gates and no cell state: one equation makes the whole step.")
     st.latex(widgets.RNN_EQUATION_LATEX)
-    terms = analysis.gate_terms(layer, weights, step, unit, "hidden")
+    terms = equations.gate_terms(layer, weights, step, unit, "hidden")
     st.latex(widgets.gate_latex(terms, unit))
     for line in widgets.term_lines(terms, sel.layer, token):
         st.markdown(f"- {line}")
@@ -31,15 +31,15 @@ st.caption("σ squashes to 0..1 (a gate: 0 shut, 1 open); tanh squashes to −1.
 
 st.subheader(f"With the numbers: unit {unit}, step {step}")
 for gate in ("forget_gate", "input_gate", "candidate", "output_gate"):
-    terms = analysis.gate_terms(layer, weights, step, unit, gate)
+    terms = equations.gate_terms(layer, weights, step, unit, gate)
     st.latex(widgets.gate_latex(terms, unit))
     with st.expander(f"Largest terms of the {gate.replace('_', ' ')}'s dot products"):
         for line in widgets.term_lines(terms, sel.layer, token):
             st.markdown(f"- {line}")
-update = analysis.cell_update(layer, step, unit)
+update = equations.cell_update(layer, step, unit)
 st.latex(widgets.cell_latex(update, unit))
 
 st.subheader("In plain words")
-for sentence in analysis.plain_words(update):
+for sentence in equations.plain_words(update):
     st.markdown(f"- {sentence}")
 state.sync_query_params()

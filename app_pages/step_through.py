@@ -4,12 +4,13 @@ import time
 
 import streamlit as st
 
-from lstm_viz import analysis, plots
+from lstm_viz import plots
+from lstm_viz.analysis import equations, units
 from lstm_viz.ui import state, widgets
 
 sel = widgets.explorer_page("Step Through")
 trace, layer = sel.trace, sel.layer_trace
-quantities = analysis.layer_quantities(layer)
+quantities = layer.quantities()
 n_steps, n_units = len(trace), layer.hidden_size
 if not layer.has_gates:
     st.info(
@@ -22,10 +23,10 @@ unit = widgets.unit_picker(n_units, where=opts[0])
 colour_by = opts[1].selectbox(
     "Colour tokens by", list(quantities), key="st_colour", format_func=lambda q: plots.QUANTITY_LABELS.get(q, q)
 )
-order_by = opts[2].selectbox("Order units by", analysis.ORDERINGS, key="st_order")
+order_by = opts[2].selectbox("Order units by", units.ORDERINGS, key="st_order")
 speed = opts[3].slider("Play speed (tokens/s)", 1, 10, 3, key="st_speed")
 playing = opts[4].toggle("Play", key="st_play", disabled=n_steps < 2)
-order = analysis.unit_order(quantities["cell" if "cell" in quantities else "hidden"], order_by)
+order = units.unit_order(quantities["cell" if "cell" in quantities else "hidden"], order_by)
 state.show_notices()
 
 
@@ -60,9 +61,9 @@ def view() -> None:
     with left:
         st.subheader(f"Unit {unit} inside the cell at step {step}")
         if layer.has_gates:
-            update = analysis.cell_update(layer, step, unit)
+            update = equations.cell_update(layer, step, unit)
             widgets.cell_diagram(widgets.diagram_values(update, layer, step, unit, trace.tokens[step]))
-            for sentence in analysis.plain_words(update):
+            for sentence in equations.plain_words(update):
                 st.markdown(f"- {sentence}")
         else:
             st.latex(rf"h_t = \tanh({layer.preactivation[step, unit]:.4f}) = {layer.hidden[step, unit]:.4f}")

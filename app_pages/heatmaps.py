@@ -2,18 +2,19 @@
 
 import streamlit as st
 
-from lstm_viz import analysis, plots
+from lstm_viz import plots
+from lstm_viz.analysis import export, units
 from lstm_viz.ui import cache, state, widgets
 
 sel = widgets.explorer_page("Gate Heatmaps")
 trace, layer = sel.trace, sel.layer_trace
-quantities = analysis.layer_quantities(layer)
+quantities = layer.quantities()
 n_steps, n_units = len(trace), layer.hidden_size
 if not layer.has_gates:
     st.info("This is a **vanilla RNN**: it has no gates and no cell state; shown are h and its pre-activation.")
 
 controls = st.columns([2, 2, 3, 1], vertical_alignment="bottom")
-order_by = controls[0].selectbox("Order units by", analysis.ORDERINGS, key="hm_order")
+order_by = controls[0].selectbox("Order units by", units.ORDERINGS, key="hm_order")
 by_quantity = controls[1].selectbox(
     "…of", list(quantities), key="hm_order_of", format_func=lambda q: plots.QUANTITY_LABELS.get(q, q)
 )
@@ -24,7 +25,7 @@ if n_steps > 1:
 else:
     step = 0
 state.show_notices()
-order = analysis.unit_order(quantities[by_quantity], order_by, bounded01=by_quantity.endswith("gate"))
+order = units.unit_order(quantities[by_quantity], order_by, bounded01=by_quantity.endswith("gate"))
 shown = order[:count]
 clickable = n_steps * len(shown) <= plots.MAX_CLICK_CELLS
 hint = "click any heatmap cell to select it" if clickable else "pick the step and unit above (too many cells to click)"
@@ -51,7 +52,7 @@ st.subheader("Download the whole trace")
 dl = st.columns(2)
 dl[0].download_button(
     "CSV (one row per layer, step, unit)",
-    data=lambda: analysis.trace_csv(trace),
+    data=lambda: export.trace_csv(trace),
     file_name=f"{sel.model}-trace.csv",
     mime="text/csv",
     key="hm_csv",
@@ -59,7 +60,7 @@ dl[0].download_button(
 )
 dl[1].download_button(
     "JSON (every array of every layer)",
-    data=lambda: analysis.trace_json(trace, sel.model),
+    data=lambda: export.trace_json(trace, sel.model),
     file_name=f"{sel.model}-trace.json",
     mime="application/json",
     key="hm_json",

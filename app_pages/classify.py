@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from lstm_viz import analysis, plots
+from lstm_viz import plots
+from lstm_viz.analysis import contributions
 from lstm_viz.data.labelled import accuracy_table, examples_for
 from lstm_viz.ui import cache, state, widgets
 
@@ -67,8 +68,8 @@ else:
 labels = trace.output_labels
 final = trace.probs[-1]
 best = int(final.argmax())
-head_weight, head_bias = analysis.head_parameters(model.module)
-influence = analysis.token_influence(trace.probs, best, analysis.prior_probabilities(head_bias))
+head_weight, head_bias = contributions.head_parameters(model.module)
+influence = contributions.token_influence(trace.probs, best, contributions.prior_probabilities(head_bias))
 
 col1, col2, col3 = st.columns(3)
 col1.metric("Prediction", labels[best])
@@ -90,7 +91,7 @@ st.html(
 )
 
 st.subheader("Which units carried the decision")
-contrib = analysis.logit_contributions(trace, head_weight, head_bias, best)
+contrib = contributions.logit_contributions(trace, head_weight, head_bias, best)
 top = contrib.top_units(TOP_UNITS)
 st.plotly_chart(
     plots.contribution_bars(contrib.contributions, top, contrib.bias, contrib.logit, labels[best]),
@@ -123,9 +124,9 @@ cols = st.columns(3)
 for col, (title, path, icon) in zip(
     cols,
     (
-        ("Step Through", "pages/step_through.py", ":material/footprint:"),
-        ("Gate Heatmaps", "pages/heatmaps.py", ":material/grid_on:"),
-        ("Equations", "pages/equations.py", ":material/function:"),
+        ("Step Through", "app_pages/step_through.py", ":material/footprint:"),
+        ("Gate Heatmaps", "app_pages/heatmaps.py", ":material/grid_on:"),
+        ("Equations", "app_pages/equations.py", ":material/function:"),
     ),
     strict=True,
 ):

@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from lstm_viz.ui import cache, state, widgets
+from lstm_viz.ui import cache, widgets
 
-state.init()
 st.title("lstm-viz: watch an LSTM read")
 left, right = st.columns([2, 3], gap="large")
 with left:
@@ -22,9 +21,9 @@ from one token to the next. At every step each unit of the memory does three thi
 Every number you see here is computed by a really trained model on the text you type.
 """
     )
-    st.page_link("pages/step_through.py", label="Step through a sentence, token by token", icon=":material/footprint:")
-    st.page_link("pages/heatmaps.py", label="See every gate of every unit as heatmaps", icon=":material/grid_on:")
-    st.page_link("pages/equations.py", label="Open the equations with the numbers in", icon=":material/function:")
+    st.page_link("app_pages/step_through.py", label="Step through a sentence, token by token", icon=":material/footprint:")
+    st.page_link("app_pages/heatmaps.py", label="See every gate of every unit as heatmaps", icon=":material/grid_on:")
+    st.page_link("app_pages/equations.py", label="Open the equations with the numbers in", icon=":material/function:")
 with right:
     widgets.cell_diagram()
     st.caption("One step of one LSTM layer: c flows along the top, h along the bottom; f, i, g, o are the gates.")
@@ -36,4 +35,4 @@ if not models:
 for row_start in range(0, len(models), 3):
     for col, info in zip(st.columns(3), models[row_start : row_start + 3], strict=False):
         with col:
-            widgets.model_card(info, "pages/step_through.py")
+            widgets.model_card(info, "app_pages/step_through.py")

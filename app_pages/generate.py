@@ -6,7 +6,8 @@ import time
 import numpy as np
 import streamlit as st
 
-from lstm_viz import analysis, plots
+from lstm_viz import plots
+from lstm_viz.analysis import expectation
 from lstm_viz.generate import MAX_GENERATE, MAX_PRIME, GenerationStream
 from lstm_viz.ui import cache, state, widgets
 
@@ -43,7 +44,7 @@ def _written(stream: GenerationStream, progress):
 
 
 def _show_coloured(gen, colour_by: str, legend: bool = True) -> None:
-    values = analysis.generated_probs_per_token(gen, sampled=colour_by == "sampled")
+    values = expectation.generated_probs_per_token(gen, sampled=colour_by == "sampled")
     if legend:
         st.html(plots.colour_legend_html("probability"))
     st.html(plots.coloured_text_html(gen.trace.tokens, values))
@@ -53,9 +54,9 @@ def _open_buttons(text: str, prefix: str, step: int) -> None:
     """Buttons that open ``text`` at ``step`` in Step Through and the Gate Heatmaps."""
     left, right, _ = st.columns([1, 1, 3])
     if left.button("Step through this", key=f"{prefix}_open_step", icon=":material/footprint:", type="primary"):
-        state.open_in("pages/step_through.py", name, text, step)
+        state.open_in("app_pages/step_through.py", name, text, step)
     if right.button("Gate heatmaps", key=f"{prefix}_open_heatmaps", icon=":material/grid_on:"):
-        state.open_in("pages/heatmaps.py", name, text, step)
+        state.open_in("app_pages/heatmaps.py", name, text, step)
 
 
 write_tab, compare_tab, expect_tab = st.tabs(["Write", "Compare temperatures", "What the model expected"])
@@ -107,7 +108,7 @@ with write_tab:
         m[1].metric("Mean probability of the chosen character", f"{float(np.mean(gen.chosen_probs)):.1%}")
         m[2].metric(
             "Model's loss on what it wrote",
-            f"{analysis.nats_per_char(analysis.generated_probs(gen, sampled=False)):.3f} nats/char",
+            f"{expectation.nats_per_char(expectation.generated_probs(gen, sampled=False)):.3f} nats/char",
         )
         st.caption(f"Written with {settings}" + (f", top-{gen.top_k}" if gen.top_k else "") + ".")
         colour_by = st.radio(
@@ -146,7 +147,7 @@ with compare_tab:
         for col, result in zip(st.columns(len(stored[1])), stored[1], strict=True):
             with col:
                 st.subheader(f"Temperature {result.temperature:g}")
-                loss = analysis.nats_per_char(analysis.generated_probs(result, sampled=False))
+                loss = expectation.nats_per_char(expectation.generated_probs(result, sampled=False))
                 st.caption(
                     f"mean probability of the chosen character {np.mean(result.chosen_probs):.1%}; "
                     f"model's loss on it {loss:.3f} nats/char"
@@ -156,7 +157,7 @@ with compare_tab:
 
 def _expected_view(trace) -> None:
     """Surprise colouring, mean loss, and the top-10 and gates at a chosen step of ``trace``."""
-    exp = analysis.expectation(trace)
+    exp = expectation.expectation(trace)
     worst = int(np.argmax(exp.surprise))
     m = st.columns(4)
     m[0].metric("Mean loss", f"{exp.mean_nats:.3f} nats/char")
@@ -173,7 +174,7 @@ def _expected_view(trace) -> None:
     st.html(plots.colour_legend_html("surprise"))
     st.html(plots.coloured_text_html(trace.tokens, exp.per_token, "surprise", step + 1))
     st.plotly_chart(plots.surprise_bars(trace.tokens, exp.surprise, step), key="gen_exp_bars")
-    cand = analysis.top_candidates(trace, step, k=10)
+    cand = expectation.top_candidates(trace, step, k=10)
     st.markdown(
         plots.candidates_sentence(
             trace.tokens, step, cand.actual, cand.actual_prob, cand.actual_rank, len(trace.output_labels)
@@ -186,7 +187,7 @@ def _expected_view(trace) -> None:
         layer_index = st.selectbox(
             "Layer", range(trace.num_layers), key="gen_exp_layer", format_func=lambda k: f"layer {k + 1}"
         )
-        quantities = analysis.layer_quantities(trace.layers[layer_index])
+        quantities = trace.layers[layer_index].quantities()
         st.html(plots.gate_strip_html({q: v[step] for q, v in quantities.items()}))
         st.caption(widgets.STRIP_LEGEND)
     _open_buttons("".join(trace.tokens), "gen_exp", step=step)

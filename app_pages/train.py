@@ -182,7 +182,7 @@ def your_models() -> None:
             on_click="ignore",
         )
         if cols[2].button("Step through", key=f"train_open_{info.name}"):
-            state.open_in("pages/step_through.py", info.name, state.DEFAULT_TEXT)
+            state.open_in("app_pages/step_through.py", info.name, state.DEFAULT_TEXT)
         if cols[3].button("Delete", key=f"train_delete_{info.name}", disabled=info.name in busy):
             try:
                 usermodels.delete(info.name)
