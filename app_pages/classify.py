@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from lstm_viz import plots
+from lstm_viz import examples
 from lstm_viz.analysis import contributions
-from lstm_viz.data.labelled import accuracy_table, examples_for
-from lstm_viz.ui import cache, state, widgets
+from lstm_viz.plots import classify, strips
+from lstm_viz.ui import cache, cards, pages, state, widgets
 
 OWN_TEXT = "(your own text)"
 TOP_UNITS = 8
@@ -20,28 +20,33 @@ name = widgets.model_picker(tasks=["classify"], key="classify_model", label="Cla
 if name is None:
     st.stop()
 model = cache.load_model(name)
-examples = examples_for(model.card)
+samples = examples.for_classifier(model.card)
 
 # A new classifier starts from its first example (an old text rarely suits the new model).
+# (A text that came with a link is kept.)
 if st.session_state.get("classify_text_for") != name:
     st.session_state["classify_text_for"] = name
-    st.session_state["classify_example"] = next(iter(examples), OWN_TEXT)
-    st.session_state["classify_text"] = next(iter(examples.values()), "")
+    linked = state.from_link("classify_text")
+    if not linked or st.session_state.get("classify_text") is None:
+        st.session_state["classify_text"] = next(iter(samples.values()), "")
+    text_now = st.session_state["classify_text"]
+    st.session_state["classify_example"] = next((t for t, x in samples.items() if x == text_now), OWN_TEXT)
 
 
 def _use_example() -> None:
     choice = st.session_state["classify_example"]
-    if choice in examples:
-        st.session_state["classify_text"] = examples[choice]
+    if choice in samples:
+        st.session_state["classify_text"] = samples[choice]
 
 
 def _own_text() -> None:
-    if examples.get(st.session_state.get("classify_example")) != st.session_state.get("classify_text"):
+    if samples.get(st.session_state.get("classify_example")) != st.session_state.get("classify_text"):
         st.session_state["classify_example"] = OWN_TEXT
 
 
-st.selectbox("Example", [*examples, OWN_TEXT], key="classify_example", on_change=_use_example)
-st.text_area("Text to classify", key="classify_text", height=110, on_change=_own_text)
+st.selectbox("Example", [*samples, OWN_TEXT], key="classify_example", on_change=_use_example, **widgets.KEEP)
+st.text_area("Text to classify", key="classify_text", height=110, on_change=_own_text, **widgets.KEEP)
+widgets.share_box("classify")
 text = st.session_state.get("classify_text") or ""
 
 if not text.strip():
@@ -76,13 +81,13 @@ col1.metric("Prediction", labels[best])
 col2.metric("Confidence", f"{final[best]:.1%}")
 col3.metric("Tokens read", f"{len(trace):,}")
 
-st.plotly_chart(plots.running_probabilities(trace.probs, trace.tokens, labels), key="classify_probs")
+st.plotly_chart(classify.running_probabilities(trace.probs, trace.tokens, labels), key="classify_probs")
 st.markdown(
     f"**Each token coloured by how much reading it moved P({labels[best]})**: red raised it, blue lowered "
     "it (hover a token for the exact change)."
 )
 st.html(
-    widgets.token_strip_html(
+    strips.token_strip_html(
         trace.tokens,
         values=influence,
         unknown={u.position for u in trace.unknown},
@@ -94,7 +99,7 @@ st.subheader("Which units carried the decision")
 contrib = contributions.logit_contributions(trace, head_weight, head_bias, best)
 top = contrib.top_units(TOP_UNITS)
 st.plotly_chart(
-    plots.contribution_bars(contrib.contributions, top, contrib.bias, contrib.logit, labels[best]),
+    classify.contribution_bars(contrib.contributions, top, contrib.bias, contrib.logit, labels[best]),
     key="classify_contrib",
 )
 st.caption(
@@ -104,29 +109,29 @@ st.caption(
     f"{contrib.logit:+.4f}, the model's logit."
 )
 st.plotly_chart(
-    plots.unit_cell_traces(trace.layers[-1].cell, top[:5], trace.tokens, contrib.contributions),
+    classify.unit_cell_traces(trace.layers[-1].cell, top[:5], trace.tokens, contrib.contributions),
     key="classify_cells",
 )
 
 st.subheader("How good is this classifier?")
 metrics = model.card.get("metrics", {})
-rows = accuracy_table(metrics)
+rows = cards.accuracy_table(metrics)
 if rows:
     st.dataframe(rows, hide_index=True, column_config={"accuracy": st.column_config.NumberColumn(format="%.3f")})
     st.caption(f"Held-out figures from the model card: {metrics.get('split', 'held-out split')}.")
 else:
     st.info("This model's card has no held-out accuracy.")
 if metrics.get("confusion_matrix"):
-    st.plotly_chart(plots.confusion_heatmap(metrics["confusion_matrix"], labels), key="classify_confusion")
+    st.plotly_chart(classify.confusion_heatmap(metrics["confusion_matrix"], labels), key="classify_confusion")
 
 st.subheader("Step through this")
 cols = st.columns(3)
 for col, (title, path, icon) in zip(
     cols,
     (
-        ("Step Through", "app_pages/step_through.py", ":material/footprint:"),
-        ("Gate Heatmaps", "app_pages/heatmaps.py", ":material/grid_on:"),
-        ("Equations", "app_pages/equations.py", ":material/function:"),
+        ("Step Through", pages.STEP_THROUGH, ":material/footprint:"),
+        ("Gate Heatmaps", pages.HEATMAPS, ":material/grid_on:"),
+        ("Equations", pages.EQUATIONS, ":material/function:"),
     ),
     strict=True,
 ):

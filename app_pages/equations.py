@@ -1,9 +1,10 @@
-"""Equations: the six LSTM equations, then the same with one unit's numbers at one step."""
+"""Equations: the six LSTM equations in PyTorch's notation, then the same with one unit's numbers at one step."""
 
 import streamlit as st
 
+from lstm_viz import cell
 from lstm_viz.analysis import equations
-from lstm_viz.ui import cache, state, widgets
+from lstm_viz.ui import cache, latex, state, widgets
 
 sel = widgets.explorer_page("Equations")
 trace, layer = sel.trace, sel.layer_trace
@@ -18,28 +19,32 @@ st.markdown(widgets.step_caption(trace, step) + f" · unit **{unit}** of layer {
 
 if not layer.has_gates:
     st.info("A **vanilla RNN** has no gates and no cell state: one equation makes the whole step.")
-    st.latex(widgets.RNN_EQUATION_LATEX)
+    st.latex(cell.RNN_EQUATION_LATEX)
     terms = equations.gate_terms(layer, weights, step, unit, "hidden")
-    st.latex(widgets.gate_latex(terms, unit))
-    for line in widgets.term_lines(terms, sel.layer, token):
+    st.latex(latex.gate_latex(terms, unit))
+    for line in latex.term_lines(terms, sel.layer, token):
         st.markdown(f"- {line}")
-    state.sync_query_params()
+    widgets.share_box("equations")
     st.stop()
 
-st.latex(widgets.EQUATIONS_LATEX)
-st.caption("σ squashes to 0..1 (a gate: 0 shut, 1 open); tanh squashes to −1..1. ⊙ multiplies unit by unit.")
+st.latex(latex.equations_latex())
+st.caption(
+    "The names are PyTorch's: W_if is the slice of weight_ih that feeds the forget gate from the input x_t, W_hf the "
+    "slice of weight_hh that feeds it from h_{t-1}, and each gate has two biases (b_if in bias_ih, b_hf in bias_hh). "
+    "σ squashes to 0..1 (a gate: 0 shut, 1 open); tanh squashes to −1..1; ⊙ multiplies unit by unit."
+)
 
 st.subheader(f"With the numbers: unit {unit}, step {step}")
-for gate in ("forget_gate", "input_gate", "candidate", "output_gate"):
+for gate in cell.GATES:
     terms = equations.gate_terms(layer, weights, step, unit, gate)
-    st.latex(widgets.gate_latex(terms, unit))
-    with st.expander(f"Largest terms of the {gate.replace('_', ' ')}'s dot products"):
-        for line in widgets.term_lines(terms, sel.layer, token):
+    st.latex(latex.gate_latex(terms, unit))
+    with st.expander(f"Largest terms of the {cell.QUANTITY[gate].label}'s dot products"):
+        for line in latex.term_lines(terms, sel.layer, token):
             st.markdown(f"- {line}")
 update = equations.cell_update(layer, step, unit)
-st.latex(widgets.cell_latex(update, unit))
+st.latex(latex.cell_latex(update, unit))
 
 st.subheader("In plain words")
 for sentence in equations.plain_words(update):
     st.markdown(f"- {sentence}")
-state.sync_query_params()
+widgets.share_box("equations")

@@ -6,10 +6,11 @@ import time
 import numpy as np
 import streamlit as st
 
-from lstm_viz import plots
 from lstm_viz.analysis import expectation
 from lstm_viz.generate import MAX_GENERATE, MAX_PRIME, GenerationStream
-from lstm_viz.ui import cache, state, widgets
+from lstm_viz.plots import generation, strips
+from lstm_viz.plots.html import visible
+from lstm_viz.ui import cache, pages, state, widgets
 
 COMPARE_TEMPERATURES = [0.2, 0.5, 0.8, 1.0, 1.2, 1.5, 2.0]
 COLOUR_BY = {
@@ -27,6 +28,7 @@ name = widgets.model_picker(tasks=["charlm"], key="gen_model", label="Character 
 if name is None:
     st.stop()
 model = cache.load_model(name)
+state.clamp("gen_top_k", len(model.labels) + 1, f"this model knows {len(model.labels)} tokens")
 state.show_notices()
 
 
@@ -46,40 +48,48 @@ def _written(stream: GenerationStream, progress):
 def _show_coloured(gen, colour_by: str, legend: bool = True) -> None:
     values = expectation.generated_probs_per_token(gen, sampled=colour_by == "sampled")
     if legend:
-        st.html(plots.colour_legend_html("probability"))
-    st.html(plots.coloured_text_html(gen.trace.tokens, values))
+        st.html(generation.colour_legend_html("probability"))
+    st.html(generation.coloured_text_html(gen.trace.tokens, values))
 
 
 def _open_buttons(text: str, prefix: str, step: int) -> None:
     """Buttons that open ``text`` at ``step`` in Step Through and the Gate Heatmaps."""
     left, right, _ = st.columns([1, 1, 3])
     if left.button("Step through this", key=f"{prefix}_open_step", icon=":material/footprint:", type="primary"):
-        state.open_in("app_pages/step_through.py", name, text, step)
+        state.open_in(pages.STEP_THROUGH, name, text, step)
     if right.button("Gate heatmaps", key=f"{prefix}_open_heatmaps", icon=":material/grid_on:"):
-        state.open_in("app_pages/heatmaps.py", name, text, step)
+        state.open_in(pages.HEATMAPS, name, text, step)
 
 
+widgets.share_box("generate")
 write_tab, compare_tab, expect_tab = st.tabs(["Write", "Compare temperatures", "What the model expected"])
 
 with write_tab:
-    prime = st.text_area("Prime: the text the model reads first", "ROMEO:", key="gen_prime", max_chars=MAX_PRIME)
+    prime = st.text_area("Prime: the text the model reads first", key="gen_prime", max_chars=MAX_PRIME, **widgets.KEEP)
     cols = st.columns([2, 3, 2, 2, 2], vertical_alignment="bottom")
-    length = cols[0].number_input("Length (characters)", 1, MAX_GENERATE, 300, step=50, key="gen_length")
+    length = cols[0].number_input("Length (characters)", 1, MAX_GENERATE, step=50, key="gen_length", **widgets.KEEP)
     greedy = cols[3].toggle("Greedy (argmax)", key="gen_greedy", help="Always take the most likely character.")
     temperature = cols[1].slider(
         "Temperature",
         0.1,
         2.0,
-        0.8,
-        0.05,
+        step=0.05,
         key="gen_temperature",
         disabled=greedy,
         help="Divides the model's scores before the softmax: below 1 safer and more repetitive, above 1 wilder.",
+        **widgets.KEEP,
     )
     top_k = cols[2].number_input(
-        "Top-k (0 = all)", 0, len(model.labels), 0, key="gen_top_k", help="Sample only among the k most likely."
+        "Top-k (0 = all)",
+        0,
+        len(model.labels),
+        key="gen_top_k",
+        help="Sample only among the k most likely.",
+        **widgets.KEEP,
     )
-    seed = cols[4].number_input("Seed", 0, 2**31 - 1, 1, key="gen_seed", disabled=greedy, help="Same seed, same text.")
+    seed = cols[4].number_input(
+        "Seed", 0, 2**31 - 1, key="gen_seed", disabled=greedy, help="Same seed, same text.", **widgets.KEEP
+    )
     if st.button("Generate", key="gen_go", type="primary", icon=":material/edit_note:"):
         try:
             t = 1.0 if greedy else temperature  # greedy: report the model's own probabilities
@@ -143,7 +153,7 @@ with compare_tab:
         st.info("Pick two or three temperatures to compare.", icon=":material/tune:")
     stored = st.session_state.get("gen_compare")
     if stored and stored[0] == name:
-        st.html(plots.colour_legend_html("probability"))
+        st.html(generation.colour_legend_html("probability"))
         for col, result in zip(st.columns(len(stored[1])), stored[1], strict=True):
             with col:
                 st.subheader(f"Temperature {result.temperature:g}")
@@ -163,7 +173,7 @@ def _expected_view(trace) -> None:
     m[0].metric("Mean loss", f"{exp.mean_nats:.3f} nats/char")
     m[1].metric("Bits per character", f"{exp.bits_per_char:.3f}")
     m[2].metric("Perplexity", f"{exp.perplexity:.2f}", help="e^loss: as unsure as a fair choice among this many")
-    m[3].metric("Most surprising", f"{plots.shown(trace.tokens[worst + 1])} at step {worst + 1}")
+    m[3].metric("Most surprising", f"{visible(trace.tokens[worst + 1])} at step {worst + 1}")
     step = st.slider(
         "Step: the model has read the text up to here and predicts the next character",
         0,
@@ -171,25 +181,25 @@ def _expected_view(trace) -> None:
         min(worst, len(trace) - 2),
         key="gen_exp_step",
     )
-    st.html(plots.colour_legend_html("surprise"))
-    st.html(plots.coloured_text_html(trace.tokens, exp.per_token, "surprise", step + 1))
-    st.plotly_chart(plots.surprise_bars(trace.tokens, exp.surprise, step), key="gen_exp_bars")
+    st.html(generation.colour_legend_html("surprise"))
+    st.html(generation.coloured_text_html(trace.tokens, exp.per_token, "surprise", step + 1))
+    st.plotly_chart(generation.surprise_bars(trace.tokens, exp.surprise, step), key="gen_exp_bars")
     cand = expectation.top_candidates(trace, step, k=10)
     st.markdown(
-        plots.candidates_sentence(
+        generation.candidates_sentence(
             trace.tokens, step, cand.actual, cand.actual_prob, cand.actual_rank, len(trace.output_labels)
         )
     )
     left, right = st.columns(2, gap="large")
     with left:
-        st.html(plots.next_token_bars_html(trace.probs[step], trace.output_labels, actual=cand.actual))
+        st.html(strips.next_token_bars_html(trace.probs[step], trace.output_labels, actual=cand.actual))
     with right:
         layer_index = st.selectbox(
             "Layer", range(trace.num_layers), key="gen_exp_layer", format_func=lambda k: f"layer {k + 1}"
         )
         quantities = trace.layers[layer_index].quantities()
-        st.html(plots.gate_strip_html({q: v[step] for q, v in quantities.items()}))
-        st.caption(widgets.STRIP_LEGEND)
+        st.html(strips.gate_strip_html({q: v[step] for q, v in quantities.items()}))
+        st.html(strips.strip_legend_html())
     _open_buttons("".join(trace.tokens), "gen_exp", step=step)
 
 
@@ -204,7 +214,8 @@ with expect_tab:
     if source == "the generated text" and gen is not None:
         _expected_view(gen.trace)
     else:
-        text = st.text_area("Your text", state.DEFAULT_TEXT, key="gen_exp_text", height=120)
+        st.session_state.setdefault("gen_exp_text", state.DEFAULT_TEXT)
+        text = st.text_area("Your text", key="gen_exp_text", height=120, **widgets.KEEP)
         if len(model.encode(text)) < 2:
             st.info("Type at least two characters: one to read and one to predict.", icon=":material/edit:")
         else:

@@ -1,9 +1,10 @@
-"""Gate Heatmaps: every quantity of one layer over tokens x units; click a cell to select it."""
+"""Gate Heatmaps: one quantity of one layer over tokens x units; click a cell to select its step and unit."""
 
 import streamlit as st
 
-from lstm_viz import plots
+from lstm_viz import cell
 from lstm_viz.analysis import export, units
+from lstm_viz.plots import heatmaps, strips
 from lstm_viz.ui import cache, state, widgets
 
 sel = widgets.explorer_page("Gate Heatmaps")
@@ -12,33 +13,41 @@ quantities = layer.quantities()
 n_steps, n_units = len(trace), layer.hidden_size
 if not layer.has_gates:
     st.info("This is a **vanilla RNN**: it has no gates and no cell state; shown are h and its pre-activation.")
+for key in ("quantity", "order_of"):
+    if st.session_state.get(key) not in quantities:
+        st.session_state[key] = "cell" if "cell" in quantities and key == "order_of" else next(iter(quantities))
+state.clamp("count", n_units + 1, f"this layer has {n_units} units", lo=1)
 
-controls = st.columns([2, 2, 3, 1], vertical_alignment="bottom")
-order_by = controls[0].selectbox("Order units by", units.ORDERINGS, key="hm_order")
-by_quantity = controls[1].selectbox(
-    "…of", list(quantities), key="hm_order_of", format_func=lambda q: plots.QUANTITY_LABELS.get(q, q)
+controls = st.columns([2, 2, 2, 3, 1], vertical_alignment="bottom")
+quantity = controls[0].selectbox("Heatmap of", list(quantities), key="quantity", format_func=cell.title, **widgets.KEEP)
+order_by = controls[1].selectbox(
+    "Order units by", units.ORDERINGS, key="order", help="Over every step of this text.", **widgets.KEEP
 )
-count = controls[2].slider("Units shown (first in that order)", 1, n_units, min(48, n_units), key="hm_count")
-unit = widgets.unit_picker(n_units, where=controls[3])
+by_quantity = controls[2].selectbox("…of", list(quantities), key="order_of", format_func=cell.title, **widgets.KEEP)
+count = controls[3].slider("Units shown (first in that order)", 1, n_units, key="count", **widgets.KEEP)
+unit = widgets.unit_picker(n_units, where=controls[4])
 if n_steps > 1:
-    step = st.slider("Step (token index)", 0, n_steps - 1, key="step", persist_state="session")
+    step = st.slider("Step (token index)", 0, n_steps - 1, key="step", **widgets.KEEP)
 else:
     step = 0
 state.show_notices()
-order = units.unit_order(quantities[by_quantity], order_by, bounded01=by_quantity.endswith("gate"))
-shown = order[:count]
-clickable = n_steps * len(shown) <= plots.MAX_CLICK_CELLS
-hint = "click any heatmap cell to select it" if clickable else "pick the step and unit above (too many cells to click)"
+shown = units.unit_order(quantities[by_quantity], order_by, bounded01=by_quantity.endswith("gate"))[:count]
+clickable = n_steps * len(shown) <= heatmaps.MAX_CLICK_CELLS
+hint = (
+    "click a cell to select its step and unit"
+    if clickable
+    else "pick the step and unit above (too many cells to click)"
+)
 st.markdown(widgets.step_caption(trace, step) + f" · unit **{unit}** · {hint}")
 widgets.unit_metrics(quantities, step, unit)
 
-names = list(quantities)
-for row in range(0, len(names), 2):
-    for col, name in zip(st.columns(2), names[row : row + 2], strict=False):
-        key = f"hm_chart_{name}"
-        fig = cache.heatmap(sel.model, sel.text, sel.layer, name, shown)
-        col.plotly_chart(fig, key=key, on_select=lambda k=key: widgets.select_from_chart(k), selection_mode="points")
-st.caption(widgets.HEATMAP_LEGEND)
+fig = cache.heatmap(sel.model, sel.text, sel.layer, quantity, shown, step=step, unit=unit)
+st.plotly_chart(fig, key="hm_chart", on_select=lambda: widgets.select_from_chart("hm_chart"), selection_mode="points")
+st.html(strips.strip_legend_html())
+st.caption(
+    "The black lines mark the current step and unit. Hover a cell for its token, step, unit and exact value."
+    + (" Click a cell to make its step and unit the current ones on every page." if clickable else "")
+)
 
 st.subheader("Cell state of chosen units along the text" if layer.has_gates else "Hidden state along the text")
 line_units = st.multiselect(
@@ -46,10 +55,10 @@ line_units = st.multiselect(
 )
 if line_units:
     values = layer.cell if layer.has_gates else layer.hidden
-    st.plotly_chart(plots.cell_lines(values, trace.tokens, line_units, step=step), key="hm_lines_chart")
+    st.plotly_chart(heatmaps.cell_lines(values, trace.tokens, line_units, step=step), key="hm_lines_chart")
 
 st.subheader("Download the whole trace")
-dl = st.columns(2)
+dl = st.columns(3)
 dl[0].download_button(
     "CSV (one row per layer, step, unit)",
     data=lambda: export.trace_csv(trace),
@@ -66,4 +75,4 @@ dl[1].download_button(
     key="hm_json",
     icon=":material/download:",
 )
-state.sync_query_params()
+widgets.share_box("heatmaps", where=dl[2])

@@ -1,8 +1,8 @@
-"""Home: what an LSTM is, the cell diagram, the models you can explore, and where to go next."""
+"""Home: what an LSTM is, the cell diagram, where to start, and the models you can explore."""
 
 import streamlit as st
 
-from lstm_viz.ui import cache, widgets
+from lstm_viz.ui import cache, cards, pages, widgets
 
 st.title("lstm-viz: watch an LSTM read")
 left, right = st.columns([2, 3], gap="large")
@@ -21,18 +21,19 @@ from one token to the next. At every step each unit of the memory does three thi
 Every number you see here is computed by a really trained model on the text you type.
 """
     )
-    st.page_link("app_pages/step_through.py", label="Step through a sentence, token by token", icon=":material/footprint:")
-    st.page_link("app_pages/heatmaps.py", label="See every gate of every unit as heatmaps", icon=":material/grid_on:")
-    st.page_link("app_pages/equations.py", label="Open the equations with the numbers in", icon=":material/function:")
+    st.markdown("**Where to start:** step through a line of Shakespeare and watch one unit decide what to keep.")
+    st.page_link(pages.STEP_THROUGH, label="Step through a sentence, token by token", icon=":material/footprint:")
+    st.page_link(pages.HEATMAPS, label="See every unit over the whole text as a heatmap", icon=":material/grid_on:")
+    st.page_link(pages.EQUATIONS, label="Open the equations with the numbers in", icon=":material/function:")
 with right:
     widgets.cell_diagram()
     st.caption("One step of one LSTM layer: c flows along the top, h along the bottom; f, i, g, o are the gates.")
 
 st.header("Models")
-models = cache.list_models()
+models = cards.sort_models(cache.list_models())
 if not models:
     st.info("No models found: the shipped ones live in assets/models; train one with `python -m lstm_viz train`.")
 for row_start in range(0, len(models), 3):
     for col, info in zip(st.columns(3), models[row_start : row_start + 3], strict=False):
         with col:
-            widgets.model_card(info, "app_pages/step_through.py")
+            cards.model_card(info, pages.STEP_THROUGH)

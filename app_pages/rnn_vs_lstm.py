@@ -2,7 +2,8 @@
 
 Two models of the same size trained the same way on the memory task (remember the first
 letter across N digits), measured on fresh strings; the gradient of the loss at the query with
-respect to every earlier hidden state (autograd), seed 002's product formula beside it; the
+respect to every earlier hidden state (autograd), with the product formula of "Applying LSTM to
+Text Generation" beside it; the
 LSTM's forget-gate products; both models stepped through side by side; the brackets model's
 counting unit; and a race that trains both again on this machine.
 """
@@ -13,9 +14,10 @@ import tempfile
 import numpy as np
 import streamlit as st
 
-from lstm_viz import plots
+from lstm_viz import cell
 from lstm_viz.analysis import equations, gradients, units
 from lstm_viz.data import tasks
+from lstm_viz.plots import comparison, heatmaps, strips
 from lstm_viz.ui import cache, widgets
 
 LSTM, RNN, BRACKETS = "memory-lstm", "memory-rnn", "brackets-lstm"
@@ -71,7 +73,7 @@ with right:
     st.caption(f"{per_gap} fresh strings at each gap, drawn with seed {seed}; chance is {chance:.0%}.")
 measured = {"LSTM": accuracy(LSTM, seed, per_gap), "RNN": accuracy(RNN, seed, per_gap)}
 with left:
-    st.plotly_chart(plots.accuracy_vs_gap(measured, chance=chance), key="rvl_accuracy_chart")
+    st.plotly_chart(comparison.accuracy_vs_gap(measured, chance=chance), key="rvl_accuracy_chart")
 longest = max(tasks.EVAL_GAPS)
 cols = st.columns(4)
 cols[0].metric(f"LSTM at N = {longest}", f"{measured['LSTM'][longest]:.0%}")
@@ -82,7 +84,8 @@ cols[3].metric("RNN at N = 5", f"{measured['RNN'][5]:.0%}")
 # --- 2. one input, both models -------------------------------------------------------------------
 st.header("2 · Why: the error signal on its way back")
 st.markdown(
-    "Seed 002: in a vanilla RNN, $h_k = \\tanh(W x_k + V h_{k-1} + b)$, so the error at the query "
+    "In a vanilla RNN (Leroux, Laliberté and Frédéric Boileau, *Applying LSTM to Text Generation*), "
+    "$h_k = \\tanh(W x_k + V h_{k-1} + b)$, so the error at the query "
     "reaches step $t$ multiplied by δ = T−t factors:"
 )
 st.latex(
@@ -108,7 +111,7 @@ if typed.strip():
     else:
         text = typed.strip()
 answer = task.answer(text)
-st.html(widgets.token_strip_html(list(text), current=0, font_px=18))
+st.html(strips.token_strip_html(list(text), current=0, font_px=18))
 lstm_trace, rnn_trace = cache.get_trace(LSTM, text), cache.get_trace(RNN, text)
 lstm_flow, rnn_flow = flow(LSTM, text), flow(RNN, text)
 lstm_guess = lstm.labels[int(np.argmax(lstm_trace.probs[-1]))]
@@ -121,7 +124,7 @@ v = equations.layer_weights(rnn.module, 0).w_hh
 cols[3].metric("Spectral radius of the RNN's V", f"{gradients.spectral_radius(v):.3f}")
 
 st.plotly_chart(
-    plots.gradient_vs_distance(
+    comparison.gradient_vs_distance(
         {
             "LSTM ‖∂L/∂h_t‖": lstm_flow.hidden_norm,
             "LSTM ‖∂L/∂c_t‖": lstm_flow.cell_norm,
@@ -144,7 +147,7 @@ left, right = st.columns(2)
 with left:
     products = gradients.rnn_jacobian_products(rnn_trace.layers[0].hidden, v)
     formula = gradients.propagated_error_norms(products, rnn_flow.hidden_grad[-1])
-    st.plotly_chart(plots.formula_vs_measured(formula, rnn_flow.hidden_norm), key="rvl_formula_chart")
+    st.plotly_chart(comparison.formula_vs_measured(formula, rnn_flow.hidden_norm), key="rvl_formula_chart")
     rows = [d for d in (1, 5, 10, 20, 50, 100, 150) if d < len(text)]
     st.dataframe(
         {
@@ -158,7 +161,7 @@ with left:
 with right:
     survival = gradients.forget_products(lstm_trace.layers[0].forget_gate)
     top = gradients.top_memory_units(lstm_trace.layers[0].forget_gate, k=5)
-    st.plotly_chart(plots.forget_product_lines(survival, top, lstm_trace.tokens), key="rvl_forget_chart")
+    st.plotly_chart(comparison.forget_product_lines(survival, top, lstm_trace.tokens), key="rvl_forget_chart")
     st.caption(
         "Units whose forget gate stays near 1 carry c₀ to the query almost untouched: "
         + ", ".join(f"unit {u}: {survival[0, u]:.3f}" for u in top)
@@ -172,7 +175,7 @@ def _stepped_heatmap(trace, quantity: str, step: int, key: str) -> None:
     """One model's ``quantity`` over the string with ``step`` marked (no click markers: the page reads no clicks)."""
     values = trace.layers[0].quantity(quantity)
     st.plotly_chart(
-        plots.quantity_heatmap(values, trace.tokens, quantity, step=step, height=360, clickable=False), key=key
+        heatmaps.quantity_heatmap(values, trace.tokens, quantity, step=step, height=360, clickable=False), key=key
     )
 
 
@@ -191,7 +194,7 @@ def both_models_side_by_side() -> None:
             "LSTM quantity",
             ["forget_gate", "input_gate", "output_gate", "candidate", "cell"],
             key="rvl_gate",
-            format_func=lambda n: plots.QUANTITY_LABELS[n],
+            format_func=lambda n: cell.title(n),
         )
         _stepped_heatmap(lstm_trace, gate, step, "rvl_lstm_gate")
     with right:
@@ -229,7 +232,7 @@ else:
     cols[1].metric("Correlation with depth (20 strings)", f"{r:+.3f}")
     cols[2].metric("Depth right on this string", f"{np.mean(predicted == depth):.0%}")
     st.plotly_chart(
-        plots.counter_vs_depth(b_trace.layers[0].cell[:, unit], depth, b_trace.tokens, unit, r),
+        comparison.counter_vs_depth(b_trace.layers[0].cell[:, unit], depth, b_trace.tokens, unit, r),
         key="rvl_counter_chart",
     )
 
@@ -268,6 +271,6 @@ if race:
         f"RNN in {race['seconds']['rnn']:.0f} s."
     )
     left, right = st.columns(2)
-    left.plotly_chart(plots.accuracy_vs_gap(race["accuracy"], chance=chance), key="rvl_race_accuracy")
+    left.plotly_chart(comparison.accuracy_vs_gap(race["accuracy"], chance=chance), key="rvl_race_accuracy")
     left.caption("Accuracy from each run's final evaluation: 100 fixed-seed strings at each gap.")
-    right.plotly_chart(plots.loss_race(race["loss"], chance_loss=float(-np.log(chance))), key="rvl_race_loss")
+    right.plotly_chart(comparison.loss_race(race["loss"], chance_loss=float(-np.log(chance))), key="rvl_race_loss")

@@ -4,8 +4,9 @@ import time
 
 import streamlit as st
 
-from lstm_viz import plots
+from lstm_viz import cell
 from lstm_viz.analysis import equations, units
+from lstm_viz.plots import colours, strips
 from lstm_viz.ui import state, widgets
 
 sel = widgets.explorer_page("Step Through")
@@ -15,18 +16,28 @@ n_steps, n_units = len(trace), layer.hidden_size
 if not layer.has_gates:
     st.info(
         "This is a **vanilla RNN**: it has no gates and no cell state, only "
-        "h_t = tanh(W_x·x_t + W_h·h_{t-1} + b). Shown: the hidden state and its pre-activation."
+        "h_t = tanh(W_ih·x_t + b_ih + W_hh·h_{t-1} + b_hh). Shown: the hidden state and its pre-activation."
     )
+if st.session_state.get("colour") not in quantities:
+    st.session_state["colour"] = next(iter(quantities))
 
-opts = st.columns([1, 2, 2, 2, 2], vertical_alignment="bottom")
+opts = st.columns([1, 2, 2, 2, 1], vertical_alignment="bottom")
 unit = widgets.unit_picker(n_units, where=opts[0])
 colour_by = opts[1].selectbox(
-    "Colour tokens by", list(quantities), key="st_colour", format_func=lambda q: plots.QUANTITY_LABELS.get(q, q)
+    "Colour tokens by", list(quantities), key="colour", format_func=cell.title, **widgets.KEEP
 )
-order_by = opts[2].selectbox("Order units by", units.ORDERINGS, key="st_order")
-speed = opts[3].slider("Play speed (tokens/s)", 1, 10, 3, key="st_speed")
+ranked = "cell" if "cell" in quantities else "hidden"
+order_by = opts[2].selectbox(
+    f"Order units by (their {cell.QUANTITY[ranked].label} over the whole text)",
+    units.ORDERINGS,
+    key="order",
+    help="The gate strip's columns, left to right: by unit index, or by the variance, mean or saturation of each "
+    "unit's values over every step of this text (not only the current step).",
+    **widgets.KEEP,
+)
+speed = opts[3].slider("Play speed (tokens/s)", 1, 10, 3, key="st_speed", **widgets.KEEP)
 playing = opts[4].toggle("Play", key="st_play", disabled=n_steps < 2)
-order = units.unit_order(quantities["cell" if "cell" in quantities else "hidden"], order_by)
+order = units.unit_order(quantities[ranked], order_by)
 state.show_notices()
 
 
@@ -43,18 +54,22 @@ def view() -> None:
             st.session_state["step"] += 1
     step = widgets.step_controls(trace, "st")
     st.markdown(widgets.step_caption(trace, step))
+    scale = colours.for_quantity(colour_by)
+    values = quantities[colour_by][:, unit]
     st.html(
-        widgets.token_strip_html(
+        strips.token_strip_html(
             trace.tokens,
             current=step,
-            values=quantities[colour_by][:, unit],
+            values=values,
+            scale=scale,
+            value_range=colours.quantity_range(colour_by, values),
             unknown={u.position for u in trace.unknown},
-            window=400,
+            window=widgets.STRIP_WINDOW,
         )
     )
     st.caption(
-        f"Tokens coloured by unit {unit}'s {plots.QUANTITY_LABELS.get(colour_by, colour_by).split('  ')[-1]} "
-        "(blue low, red high); the outlined token is the current step. Hover a token for its value."
+        f"Tokens coloured by unit {unit}'s {cell.QUANTITY[colour_by].label}; the outlined token is the current step. "
+        "Hover a token for its value."
     )
     widgets.unit_metrics(quantities, step, unit)
     left, right = st.columns([5, 4], gap="large")
@@ -71,9 +86,10 @@ def view() -> None:
         st.subheader("Model output")
         widgets.model_output(trace, step)
     st.subheader(f"All {n_units} units of layer {sel.layer + 1} at step {step}")
-    st.html(plots.gate_strip_html({q: v[step] for q, v in quantities.items()}, order=order, unit=unit))
-    st.caption(widgets.STRIP_LEGEND)
-    state.sync_query_params()
+    shown_order = None if order_by == "index" else order
+    st.html(strips.gate_strip_html({q: v[step] for q, v in quantities.items()}, order=shown_order, unit=unit))
+    st.html(strips.strip_legend_html())
+    widgets.share_box("step_through")
 
 
 view()

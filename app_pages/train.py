@@ -10,9 +10,10 @@ from functools import partial
 
 import streamlit as st
 
-from lstm_viz import jobs, plots, presets, usermodels
+from lstm_viz import examples, jobs, presets, usermodels
 from lstm_viz.data.upload import decode_corpus, vocabulary
-from lstm_viz.ui import cache, state
+from lstm_viz.plots import training
+from lstm_viz.ui import cache, pages, state
 
 OWN_TEXT = "Your own text"
 HIDDEN_SIZES = [32, 64, 128, 256, 512]
@@ -45,8 +46,8 @@ def corpus_panel() -> tuple[str, str] | None:
         st.warning(notice, icon="✂️")
     chars, counts = vocabulary(text)
     st.markdown(f"**{len(text):,} characters; the model's vocabulary has {len(chars)} characters:**")
-    st.code(plots.vocabulary_text(chars), language=None, wrap_lines=True)
-    st.plotly_chart(plots.vocabulary_bars(chars, counts), key="train_vocab_chart")
+    st.code(training.vocabulary_text(chars), language=None, wrap_lines=True)
+    st.plotly_chart(training.vocabulary_bars(chars, counts), key="train_vocab_chart")
     return text, upload.name
 
 
@@ -126,7 +127,7 @@ def progress_panel(snap: jobs.Snapshot) -> None:
         st.caption(f"{snap.device} · {snap.num_parameters:,} parameters · {snap.description}")
     if snap.losses or snap.evals:
         unit = snap.metrics.get("val_loss_unit", "nats per token")
-        st.plotly_chart(plots.training_curves(*snap.curves(), unit=unit), key="train_curves")
+        st.plotly_chart(training.training_curves(*snap.curves(), unit=unit), key="train_curves")
     if snap.sample is not None:
         st.markdown(f"**Sample written by the model at step {snap.sample_step:,}:**")
         st.code(snap.sample, language=None, wrap_lines=True)
@@ -182,7 +183,7 @@ def your_models() -> None:
             on_click="ignore",
         )
         if cols[2].button("Step through", key=f"train_open_{info.name}"):
-            state.open_in("app_pages/step_through.py", info.name, state.DEFAULT_TEXT)
+            state.open_in(pages.STEP_THROUGH, info.name, examples.first_text(info.card))
         if cols[3].button("Delete", key=f"train_delete_{info.name}", disabled=info.name in busy):
             try:
                 usermodels.delete(info.name)

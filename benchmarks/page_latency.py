@@ -76,8 +76,8 @@ def server_side(steps: int) -> tuple[float, float]:
 
 def figure_work(trace, steps: int) -> float:
     """Median time of what the Step Through fragment builds for one step (no Streamlit)."""
-    from lstm_viz import plots
     from lstm_viz.analysis import equations
+    from lstm_viz.plots import diagram, strips
     from lstm_viz.ui import widgets
 
     layer = trace.layers[0]
@@ -87,11 +87,11 @@ def figure_work(trace, steps: int) -> float:
     for k in range(steps + 1):
         step = 1 + k % (len(trace) - 2)
         start = time.perf_counter()
-        widgets.token_strip_html(trace.tokens, step, quantities["forget_gate"][:, 3], window=400)
-        plots.gate_strip_html({q: v[step] for q, v in quantities.items()}, unit=3)
-        plots.next_token_bars_html(trace.probs[step], trace.output_labels, trace.tokens[step + 1])
+        strips.token_strip_html(trace.tokens, step, quantities["forget_gate"][:, 3], window=400)
+        strips.gate_strip_html({q: v[step] for q, v in quantities.items()}, unit=3)
+        strips.next_token_bars_html(trace.probs[step], trace.output_labels, trace.tokens[step + 1])
         update = equations.cell_update(layer, step, 3)
-        plots.annotated_cell_svg(svg, widgets.diagram_values(update, layer, step, 3, trace.tokens[step]))
+        diagram.annotated_cell_svg(svg, widgets.diagram_values(update, layer, step, 3, trace.tokens[step]))
         if k:
             times.append(time.perf_counter() - start)
     return statistics.median(times)

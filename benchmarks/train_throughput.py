@@ -11,7 +11,7 @@ dropout 0.1) on batches of 32 x 128 characters with AdamW and global-norm clippi
 - bare: ``nn.Embedding -> nn.LSTM -> nn.Linear`` with nanoGPT-style random windows, a fixed
   learning rate and nothing else (bf16 autocast on CUDA as well, so both use the same kernels).
 
-Rounds alternate ours / bare and the medians are compared. Goal (issue 2): ratio >= 0.9, on
+Rounds alternate ours / bare and the medians are compared. Goal: ratio >= 0.9, on
 the CPU and, where present, on CUDA.
 """
 

@@ -75,6 +75,8 @@ QUANTITY = {
     )
 }
 GATE_SUFFIX = {"input_gate": "i", "forget_gate": "f", "candidate": "g", "output_gate": "o"}  # W_i?, W_h?
+ACTIVATION = {"gate": "σ", "tanh": "tanh"}  # the squashing function of a gate kind
+ACTIVATION_LATEX = {"σ": r"\sigma", "tanh": r"\tanh"}
 
 
 def symbol(name: str) -> str:
@@ -85,6 +87,27 @@ def symbol(name: str) -> str:
 def title(name: str) -> str:
     """ "f  forget gate" for "forget_gate"; the name itself if unknown."""
     return QUANTITY[name].title if name in QUANTITY else name
+
+
+def activation(name: str) -> str:
+    """ "σ" for the gates, "tanh" for the candidate (and a vanilla RNN's hidden state)."""
+    return ACTIVATION["tanh" if name in ("candidate", "hidden") else "gate"]
+
+
+def equation_latex(name: str) -> str:
+    r"""One line of the equations in PyTorch's notation, e.g. ``f_t = \sigma(W_{if} x_t + b_{if} + ...)``."""
+    if name in GATE_SUFFIX:
+        s = GATE_SUFFIX[name]
+        act = ACTIVATION_LATEX[activation(name)]
+        return rf"{QUANTITY[name].latex} = {act}(W_{{i{s}}}\,x_t + b_{{i{s}}} + W_{{h{s}}}\,h_{{t-1}} + b_{{h{s}}})"
+    if name == "cell":
+        return r"c_t = f_t \odot c_{t-1} + i_t \odot g_t"
+    if name == "hidden":
+        return r"h_t = o_t \odot \tanh(c_t)"
+    raise ValueError(f"no equation for {name!r}")
+
+
+RNN_EQUATION_LATEX = r"h_t = \tanh(W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh})"
 
 
 def weight_key(kind: str, layer: int) -> str:

@@ -1,6 +1,6 @@
 """SequenceModel: token embedding -> nn.LSTM (or nn.RNN) -> linear head. Forward only.
 
-The state_dict keys are the public checkpoint format of DESIGN.md: ``embedding.weight``,
+The state_dict keys are the public checkpoint format (docs/architecture.md): ``embedding.weight``,
 ``rnn.weight_ih_l{k}``, ``rnn.weight_hh_l{k}``, ``rnn.bias_ih_l{k}``, ``rnn.bias_hh_l{k}``,
 ``head.weight``, ``head.bias``. The model never picks a device and never does I/O.
 

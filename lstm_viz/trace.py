@@ -124,6 +124,30 @@ class Trace:
     def num_layers(self) -> int:
         return len(self.layers)
 
+    def arrays(self) -> list[np.ndarray]:
+        """Every array of the trace (its layers' too)."""
+        found = [self.token_ids, self.logits, self.probs]
+        for layer in self.layers:
+            found += [v for v in vars(layer).values() if isinstance(v, np.ndarray)]
+        return found
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the trace's arrays (views of one buffer counted once)."""
+        seen, total = set(), 0
+        for array in self.arrays():
+            base = array.base if isinstance(array.base, np.ndarray) else array
+            if id(base) not in seen:
+                seen.add(id(base))
+                total += base.nbytes
+        return total
+
+    def freeze(self) -> Trace:
+        """Make every array read-only (a trace may be shared by many sessions); returns the trace."""
+        for array in self.arrays():
+            array.setflags(write=False)
+        return self
+
 
 class _LstmLayer:
     """One LSTM layer's arrays, filled span by span (a span is a run of consecutive steps).
@@ -285,4 +309,4 @@ def trace(
         cell_type=cfg.cell,
         unknown=list(unknown or []),
         spans=list(spans or []),
-    )
+    ).freeze()

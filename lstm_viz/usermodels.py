@@ -1,7 +1,7 @@
 """The user's own models: install an uploaded one, export one as a zip, delete one.
 
 User models live in ``zoo.user_dir()`` (``$LSTM_VIZ_HOME``, default ``runs/``), one folder
-per model holding ``model.safetensors`` + ``card.json`` (the public format of DESIGN.md).
+per model holding ``model.safetensors`` + ``card.json`` (the public format, docs/architecture.md).
 
 An upload is either a ``.zip`` holding those two files (at its top or in one folder) or the
 two files themselves. Everything is checked in memory first (size limits, zip entry names

@@ -36,7 +36,7 @@ def test_gate_terms_add_up_and_match_torch(shipped):
         rnn = model.module.rnn
         w_ih, w_hh = getattr(rnn, f"weight_ih_l{layer}"), getattr(rnn, f"weight_hh_l{layer}")
         b = getattr(rnn, f"bias_ih_l{layer}") + getattr(rnn, f"bias_hh_l{layer}")
-        x, h = torch.from_numpy(lt.input[step]), torch.from_numpy(lt.h_prev[step])
+        x, h = torch.tensor(lt.input[step]), torch.tensor(lt.h_prev[step])
         pre_all = (w_ih @ x + w_hh @ h + b).double()  # (4H,), packed i, f, g, o
         H = lt.hidden_size
         for k, gate in enumerate(("input_gate", "forget_gate", "candidate", "output_gate")):  # torch packs i, f, g, o

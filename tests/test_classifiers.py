@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_viz import plots, presets, zoo
+from lstm_viz import examples, presets, zoo
 from lstm_viz.analysis import contributions
 from lstm_viz.data import authors, sentiment
-from lstm_viz.data.labelled import accuracy_table, examples_for, pad_batch
+from lstm_viz.data.labelled import pad_batch
+from lstm_viz.plots import classify
+from lstm_viz.ui.cards import accuracy_table
 
 SHIPPED = ("reviews-sentiment", "authors")
 
@@ -171,11 +173,11 @@ def test_goals_are_met_by_the_shipped_cards():
 @pytest.mark.parametrize("name", SHIPPED)
 def test_unit_contributions_add_up_to_the_logit(name):
     model = shipped(name)
-    text = next(iter(examples_for(model.card).values()))
+    text = next(iter(examples.for_classifier(model.card).values()))
     trace = model.trace(text)
     weight, bias = contributions.head_parameters(model.module)
     with torch.no_grad():  # an independent forward pass through nn.LSTM
-        logits, _ = model.module(torch.as_tensor(trace.token_ids)[None])
+        logits, _ = model.module(torch.tensor(trace.token_ids)[None])
     for c in range(len(model.labels)):
         contrib = contributions.logit_contributions(trace, weight, bias, class_index=c)
         assert contrib.bias + contrib.contributions.sum() == pytest.approx(contrib.logit, abs=1e-5)
@@ -187,7 +189,7 @@ def test_unit_contributions_add_up_to_the_logit(name):
 
 def test_token_influence_telescopes_to_the_whole_change():
     model = shipped("reviews-sentiment")
-    trace = model.trace(sentiment.EXAMPLES["Praise, then a complaint"])
+    trace = model.trace(examples.SENTIMENT["Praise, then a complaint"])
     _, bias = contributions.head_parameters(model.module)
     prior = contributions.prior_probabilities(bias)
     with torch.no_grad():
@@ -200,9 +202,9 @@ def test_token_influence_telescopes_to_the_whole_change():
 def test_reviews_that_turn_end_on_the_complaint():
     model = shipped("reviews-sentiment")
     for title, label in (("Plainly positive", "positive"), ("Plainly negative", "negative")):
-        probs = model.trace(sentiment.EXAMPLES[title]).probs[-1]
+        probs = model.trace(examples.SENTIMENT[title]).probs[-1]
         assert model.labels[int(probs.argmax())] == label, title
-    trace = model.trace(sentiment.EXAMPLES["Praise, then a complaint"])
+    trace = model.trace(examples.SENTIMENT["Praise, then a complaint"])
     but = trace.tokens.index("but")
     positive = model.labels.index("positive")
     assert trace.probs[but - 1, positive] > 0.5 > trace.probs[-1, positive]
@@ -210,12 +212,12 @@ def test_reviews_that_turn_end_on_the_complaint():
 
 def test_classification_figures():
     probs = np.array([[0.4, 0.6], [0.7, 0.3]])
-    fig = plots.running_probabilities(probs, ["good", "bad"], ["negative", "positive"])
+    fig = classify.running_probabilities(probs, ["good", "bad"], ["negative", "positive"])
     assert [t.name for t in fig.data] == ["negative", "positive"] and fig.data[0].stackgroup is None
     assert list(fig.data[1].y) == [0.6, 0.3]
-    many = plots.running_probabilities(np.full((3, 7), 1 / 7), list("abc"), authors.LABELS)
+    many = classify.running_probabilities(np.full((3, 7), 1 / 7), list("abc"), authors.LABELS)
     assert len(many.data) == 7 and all(t.stackgroup == "classes" for t in many.data)
-    bars = plots.contribution_bars(np.array([0.5, -2.0, 0.25, 1.0]), np.array([1, 3]), 0.1, -0.15, "positive")
+    bars = classify.contribution_bars(np.array([0.5, -2.0, 0.25, 1.0]), np.array([1, 3]), 0.1, -0.15, "positive")
     assert list(bars.data[0].x) == [0.1, 0.75, 1.0, -2.0]  # bias, the rest, then the top units reversed
-    heat = plots.confusion_heatmap([[3, 1], [0, 4]], ["a", "b"])
+    heat = classify.confusion_heatmap([[3, 1], [0, 4]], ["a", "b"])
     assert heat.data[0].z.tolist() == [[0.75, 0.25], [0.0, 1.0]]

@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lstm_viz import zoo
+from lstm_viz import examples, zoo
 from lstm_viz.analysis import contributions
-from lstm_viz.data.labelled import examples_for
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "app_pages/classify.py"
@@ -42,11 +41,11 @@ def expected(model, text: str) -> tuple[str, str, str]:
 @pytest.mark.parametrize("name", CLASSIFIERS)
 def test_every_example_shows_the_models_own_prediction(name):
     model = zoo.load(name)
-    examples = examples_for(model.card)
-    assert len(examples) >= (6 if name == "reviews-sentiment" else 7)
+    samples = examples.for_classifier(model.card)
+    assert len(samples) >= (6 if name == "reviews-sentiment" else 7)
     at = open_page(name)
-    assert at.text_area(key="classify_text").value == next(iter(examples.values()))
-    for title, text in examples.items():
+    assert at.text_area(key="classify_text").value == next(iter(samples.values()))
+    for title, text in samples.items():
         at.selectbox(key="classify_example").set_value(title).run()
         assert not at.exception, (title, at.exception)
         assert at.text_area(key="classify_text").value == text

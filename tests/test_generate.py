@@ -5,15 +5,17 @@ the module (``nn.LSTM``), and the per-step probabilities against the Trace and a
 """
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
 import torch
 
-from lstm_viz import plots, zoo
+from lstm_viz import zoo
 from lstm_viz.__main__ import main
 from lstm_viz.analysis import expectation
 from lstm_viz.generate import MAX_GENERATE, MAX_PRIME, GenerationStream, check_settings, distribution, generate
+from lstm_viz.plots import colours, generation
 
 
 @pytest.fixture(scope="module")
@@ -221,17 +223,19 @@ def test_cli_prints_the_same_text_as_the_api(model, capsys):
 def test_coloured_text_builder(model):
     g = model.generate("<b>&", 30, seed=4)
     values = np.concatenate([np.full(g.prime_length, np.nan), expectation.generated_probs(g)])
-    out = plots.coloured_text_html(g.trace.tokens, values)
+    out = generation.coloured_text_html(g.trace.tokens, values)
     assert "<b>" not in out and ">&lt;<" in out and ">&amp;<" in out  # escaped, never injected
     assert out.count("<span") == len(g.trace.tokens)
-    assert out.count("color:#6b6b6b") == g.prime_length  # the prime is grey
+    assert out.count('class="given"') == g.prime_length  # the prime is grey: given, not predicted
     assert f"p = {g.chosen_probs[0]:.4f}" in out
-    assert plots.text_colour(0.0) == "rgb(239,118,98)" and plots.text_colour(1.0) == "rgb(166,206,232)"
-    assert plots.text_colour(0.0, "surprise") == "rgb(255,255,255)"
+    shades = colours.PROBABILITY.shade(values[g.prime_length :]).tolist()
+    assert re.findall(r'class="lv-probability-(\d+)', out) == [str(k) for k in shades]  # the one probability scale
     with pytest.raises(ValueError, match="one value per piece"):
-        plots.coloured_text_html(["a", "b"], np.zeros(1))
-    assert "surprise" in plots.colour_legend_html("surprise") and "%" in plots.colour_legend_html()
+        generation.coloured_text_html(["a", "b"], np.zeros(1))
+    assert "surprise" in generation.colour_legend_html("surprise") and "%" in generation.colour_legend_html()
     exp = expectation.expectation(g.trace)
-    fig = plots.surprise_bars(exp.tokens, exp.surprise, step=3)
+    fig = generation.surprise_bars(exp.tokens, exp.surprise, step=3)
     np.testing.assert_allclose(fig.data[0].y, exp.surprise)
-    assert fig.data[0].marker.color[3] == "#ff7f0e"
+    assert fig.data[0].marker.line.width[3] == 3 and fig.data[0].marker.color[3] == colours.SURPRISE.colour(
+        exp.surprise[3]
+    )

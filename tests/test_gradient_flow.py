@@ -1,5 +1,6 @@
 """Gradient flow (lstm_viz.analysis): autograd norms against finite differences through
-``torch.nn.LSTM`` / ``nn.RNN`` themselves, and seed 002's product against autograd's Jacobian."""
+``torch.nn.LSTM`` / ``nn.RNN`` themselves, and the product of "Applying LSTM to Text Generation"
+against autograd's Jacobian."""
 
 from __future__ import annotations
 
@@ -121,7 +122,7 @@ def test_rnn_product_equals_autograd_jacobian():
 
 
 def test_product_formula_reproduces_autograd_norms():
-    """Seed 002: ‖∂L/∂h_t‖ = ‖(∏ V^T diag(1 - h_k²)) ∂L/∂h_end‖ when only the last step is scored."""
+    """The product formula: ‖∂L/∂h_t‖ = ‖(∏ V^T diag(1 - h_k²)) ∂L/∂h_end‖ when only the last step is scored."""
     model = tiny("rnn", seed=11, hidden=8)
     ids = np.array([2, 1, 0, 4, 4, 3, 5, 1, 0, 2, 3, 3])
     targets = np.full(len(ids), -100)

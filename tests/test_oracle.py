@@ -4,7 +4,7 @@ The reference is computed independently of lstm_viz.trace: each layer is stepped
 ``torch.nn.LSTMCell`` (which exposes c at every step, unlike the fused nn.LSTM) fed with the
 reference hidden states of the layer below, and the top layer and final state are also checked
 against one plain ``nn.LSTM`` forward. Tolerance: max |diff| of h and c <= 1e-5 in float32
-(DESIGN.md).
+(docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ def test_gradient_numbers_match_the_analysis(at, models):
     table = at.dataframe[0].value
     formula = table["formula ‖∏ Vᵀ diag(1−h²) e‖"].astype(float).to_numpy()
     measured = table["autograd ‖∂L/∂h_t‖"].astype(float).to_numpy()
-    np.testing.assert_allclose(formula, measured, rtol=1e-3)  # seed 002's product is the gradient
+    np.testing.assert_allclose(formula, measured, rtol=1e-3)  # the product formula is the gradient
 
 
 def test_typed_strings(at, models):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstm_viz import plots
+from lstm_viz.plots import comparison
 
 
 def test_accuracy_vs_gap_draws_each_model_in_gap_order():
-    fig = plots.accuracy_vs_gap({"LSTM": {50: 1.0, 5: 0.9}, "RNN": {5: 0.8, 50: 0.25}}, chance=0.25)
+    fig = comparison.accuracy_vs_gap({"LSTM": {50: 1.0, 5: 0.9}, "RNN": {5: 0.8, 50: 0.25}}, chance=0.25)
     lstm, rnn = fig.data
     assert list(lstm.x) == [5, 50] and list(lstm.y) == [0.9, 1.0]
     assert list(rnn.y) == [0.8, 0.25]
@@ -18,7 +18,7 @@ def test_accuracy_vs_gap_draws_each_model_in_gap_order():
 
 def test_gradient_vs_distance_runs_back_from_the_query_on_a_log_axis():
     norms = np.array([1e-30, 1e-10, 0.0, 1.0])
-    fig = plots.gradient_vs_distance({"RNN ‖∂L/∂h_t‖": norms, "LSTM ‖∂L/∂c_t‖": norms})
+    fig = comparison.gradient_vs_distance({"RNN ‖∂L/∂h_t‖": norms, "LSTM ‖∂L/∂c_t‖": norms})
     line, cell = fig.data
     assert line.name == "RNN ‖∂L/∂h_t‖" and cell.line.dash == "dot" and line.line.dash == "solid"
     assert list(line.x) == [3, 2, 1, 0]  # step 0 is farthest from the query
@@ -27,19 +27,23 @@ def test_gradient_vs_distance_runs_back_from_the_query_on_a_log_axis():
 
 
 def test_formula_vs_measured_and_forget_products():
-    fig = plots.formula_vs_measured(np.array([1e-3, 1e-2, 1.0]), np.array([1e-3, 1e-2, 1.0]))
+    fig = comparison.formula_vs_measured(np.array([1e-3, 1e-2, 1.0]), np.array([1e-3, 1e-2, 1.0]))
     assert [t.name for t in fig.data] == ["measured (autograd)", "formula ∏ Vᵀ diag(1 − h²) · e"]
     products = np.array([[0.5, 0.1], [0.9, 0.5], [1.0, 1.0]])
-    fig = plots.forget_product_lines(products, [1], ["A", "3", "?"])
+    fig = comparison.forget_product_lines(products, [1], ["A", "3", "?"])
     assert list(fig.data[0].y) == [0.1, 0.5, 1.0] and fig.data[0].name == "unit 1"
 
 
 def test_counter_vs_depth_and_loss_race():
     depth = np.array([0, 1, 2, 1, 0])
-    fig = plots.counter_vs_depth(-depth * 0.5, depth, list("((a))"), unit=3, r=-0.99)
+    fig = comparison.counter_vs_depth(-depth * 0.5, depth, list("((a))"), unit=3, r=-0.99)
     assert list(fig.data[0].y) == list(depth) and fig.data[0].yaxis == "y2"
     assert "unit 3" in fig.layout.title.text and "-0.990" in fig.layout.title.text
     assert fig.layout.yaxis2.autorange == "reversed"  # a downward counter overlays the depth
-    assert plots.counter_vs_depth(depth * 0.5, depth, list("((a))"), unit=3, r=0.99).layout.yaxis2.autorange is True
-    fig = plots.loss_race({"new LSTM": ([10, 20], [1.3, 0.2]), "new RNN": ([10, 20], [1.4, 1.39])}, chance_loss=1.386)
+    assert (
+        comparison.counter_vs_depth(depth * 0.5, depth, list("((a))"), unit=3, r=0.99).layout.yaxis2.autorange is True
+    )
+    fig = comparison.loss_race(
+        {"new LSTM": ([10, 20], [1.3, 0.2]), "new RNN": ([10, 20], [1.4, 1.39])}, chance_loss=1.386
+    )
     assert [t.name for t in fig.data] == ["new LSTM", "new RNN"]

@@ -2,12 +2,12 @@
 
 import numpy as np
 
-from lstm_viz import plots
 from lstm_viz.data.upload import vocabulary
+from lstm_viz.plots import training
 
 
 def test_training_curves_carry_both_losses():
-    fig = plots.training_curves([1, 10, 20], [4.2, 3.1, 2.5], [10, 20], [3.3, 2.7], unit="nats per character")
+    fig = training.training_curves([1, 10, 20], [4.2, 3.1, 2.5], [10, 20], [3.3, 2.7], unit="nats per character")
     train, held_out = fig.data
     assert list(train.x) == [1, 10, 20] and np.allclose(train.y, [4.2, 3.1, 2.5])
     assert list(held_out.x) == [10, 20] and np.allclose(held_out.y, [3.3, 2.7])
@@ -17,9 +17,9 @@ def test_training_curves_carry_both_losses():
 
 def test_vocabulary_bars_most_frequent_first_with_visible_whitespace():
     chars, counts = vocabulary("aaa bb\n\nc")
-    fig = plots.vocabulary_bars(chars, counts)
+    fig = training.vocabulary_bars(chars, counts)
     (bars,) = fig.data
     assert list(bars.y) == [3, 2, 2, 1, 1]
     assert list(bars.customdata) == ["a", "↵", "b", "␣", "c"]
-    assert plots.vocabulary_text(chars) == "↵␣abc"
-    assert len(plots.vocabulary_bars(chars, counts, top=2).data[0].y) == 2
+    assert training.vocabulary_text(chars) == "↵␣abc"
+    assert len(training.vocabulary_bars(chars, counts, top=2).data[0].y) == 2

@@ -80,4 +80,3 @@ def token_influence(probs: np.ndarray, class_index: int, prior: np.ndarray) -> n
     column = np.asarray(probs, dtype=np.float64)[:, class_index]
     before = np.concatenate([[float(prior[class_index])], column[:-1]])
     return column - before
-

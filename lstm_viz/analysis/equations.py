@@ -125,5 +125,3 @@ def plain_words(update: CellUpdate) -> list[str]:
         f"Output gate {o:.2f}: it shows {o:.0%} of tanh(c) = {update.tanh_cell:+.3f}, "
         f"so the hidden state is {update.hidden:+.3f}.",
     ]
-
-

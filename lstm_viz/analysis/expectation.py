@@ -95,4 +95,3 @@ def generated_probs(generation, sampled: bool = True) -> np.ndarray:
         return np.asarray(generation.chosen_probs, dtype=np.float64)
     start = generation.prime_length - 1  # the step that predicted the first generated character
     return expectation(generation.trace).probs[start:]
-

@@ -60,4 +60,3 @@ def trace_json(trace, model_name: str = "") -> str:
         "layers": layers,
     }
     return json.dumps(doc)
-

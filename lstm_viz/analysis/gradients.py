@@ -142,4 +142,3 @@ def top_memory_units(forget_gate: np.ndarray, k: int = 5) -> np.ndarray:
 def gradient_ratio(norms: np.ndarray) -> float:
     """‖∂L/∂h_0‖ / ‖∂L/∂h_end‖: how much of the error at the end reaches the first step."""
     return float(norms[0] / max(float(norms[-1]), 1e-300))
-

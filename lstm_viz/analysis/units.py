@@ -35,7 +35,6 @@ def unit_order(values: np.ndarray, by: str = "index", bounded01: bool = False) -
     return np.argsort(-score, kind="stable")
 
 
-
 def counting_unit(cell: np.ndarray, depth: np.ndarray) -> tuple[int, float]:
     """The unit whose cell state correlates best (|Pearson r|) with the true nesting depth."""
     cell = np.asarray(cell, dtype=np.float64)

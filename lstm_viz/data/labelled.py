@@ -59,32 +59,3 @@ def confusion_matrix(predicted, actual, num_classes: int) -> list[list[int]]:
     matrix = np.zeros((num_classes, num_classes), dtype=int)
     np.add.at(matrix, (np.asarray(actual), np.asarray(predicted)), 1)
     return matrix.tolist()
-
-
-def examples_for(card: dict) -> dict[str, str]:
-    """Example texts for a shipped classifier's card (title -> text); empty for other models."""
-    preset = (card.get("training") or {}).get("preset") or card.get("name")
-    if preset == "reviews-sentiment":
-        from lstm_viz.data.sentiment import EXAMPLES
-
-        return dict(EXAMPLES)
-    if preset == "authors":
-        from lstm_viz.data.authors import example_passages
-
-        return {f"{label} (held-out passage)": passages[0] for label, passages in example_passages().items()}
-    return {}
-
-
-def accuracy_table(metrics: dict) -> list[dict]:
-    """Rows {"measured on", "accuracy"} for every ``val_accuracy*`` number of a card's metrics."""
-    rows = []
-    keys = sorted(metrics, key=lambda k: k != "val_accuracy")  # the overall figure first
-    for key in keys:
-        value = metrics[key]
-        if not key.startswith("val_accuracy") or not isinstance(value, int | float):
-            continue
-        what = key.removeprefix("val_accuracy").lstrip("_") or "all held-out texts"
-        if what.isdigit():
-            what = f"first {what} characters"
-        rows.append({"measured on": what, "accuracy": float(value)})
-    return rows

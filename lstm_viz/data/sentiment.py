@@ -32,20 +32,8 @@ LABELS = ["negative", "positive"]
 SOURCES = ("yelp", "amazon", "rt-polarity")
 SPLIT_SEED = 20261121
 
+
 # Hand-written reviews for the Classify page; several turn halfway, the way real ones do.
-EXAMPLES = {
-    "Praise, then a complaint": "The pasta was delicious and the staff were friendly, but the wait was "
-    "over an hour and our table was filthy.",
-    "A complaint, then praise": "The first week the battery died twice and I almost sent it back, but "
-    "since the update it works perfectly and I love it.",
-    "Plainly positive": "Great phone, excellent sound quality and the case fits perfectly.",
-    "Plainly negative": "Terrible service, cold food and I will never go back.",
-    "A film that disappoints": "a beautifully shot film with a strong cast , but the story is dull "
-    "and the ending is a mess .",
-    "Not bad at all": "I expected to hate it , but it was not bad at all .",
-}
-
-
 @dataclass(frozen=True)
 class Example:
     text: str

@@ -3,7 +3,8 @@
 Both follow the task-data interface of :mod:`lstm_viz.data` (task "sequence": a class label at
 some steps, -100 elsewhere) and read as plain strings, so the app's token strip shows them:
 
-- **memory** (seed 002's long-time-lag problem): one symbol to remember, a gap of N
+- **memory** (the long-time-lag problem of Hochreiter and Schmidhuber, "Long Short-Term Memory",
+  1997): one symbol to remember, a gap of N
   distractor digits, then a query ``?``; the label at the query is the first symbol.
   Example with N = 6: ``C482910?`` -> ``C``. Training draws N uniformly from ``gap_range``;
   evaluation reports accuracy at fixed gaps (:data:`EVAL_GAPS`) on a fixed-seed set.

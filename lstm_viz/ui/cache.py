@@ -1,22 +1,31 @@
-"""Caching for pages: one loaded model per name, one Trace per (model, text).
+"""Caching for pages: one loaded model per name, one Trace per (model, text), shared read-only.
 
-Models are cached with ``st.cache_resource``: one object shared by every session, so treat
-it as read-only (never ``.train()`` it, never change its weights). Traces are cached with
-``st.cache_data``: stepping through a sentence only redraws, it never recomputes the model.
+Models are cached with ``st.cache_resource``: one object shared by every session, so treat it as
+read-only (never ``.train()`` it, never change its weights). Traces live in :class:`TraceCache`,
+one copy shared by every session (their arrays are read-only, see :mod:`lstm_viz.trace`): a step
+change reruns the page without copying or unpickling anything, so it costs the same at 200 tokens
+as at 2,000. The cache is bounded by bytes (``LSTM_VIZ_TRACE_CACHE_MB``, default 512), not by entry
+counts, so thirty students with long texts cannot grow the server without limit.
 
-The weights file's modification time is part of both cache keys, so a user model that was
-retrained under the same name is reloaded instead of served stale.
+The weights file's modification time is part of every key, so a user model that was retrained
+under the same name is reloaded instead of served stale.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+from collections import OrderedDict
+
 import plotly.graph_objects as go
 import streamlit as st
 
-from lstm_viz import checkpoint, plots, zoo
+from lstm_viz import checkpoint, zoo
+from lstm_viz.plots import heatmaps
 from lstm_viz.trace import Trace
 
 MAX_TOKENS = 2000  # longer texts are cut to their first MAX_TOKENS tokens, with a notice
+DEFAULT_TRACE_CACHE_MB = 512
 
 
 def _version(name: str) -> float:
@@ -37,30 +46,91 @@ def load_model(name: str) -> zoo.LoadedModel:
     return _load_model(name, _version(name))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _trace(name: str, version: float, text: str, max_tokens: int) -> Trace:
-    return _load_model(name, version).trace(text, max_tokens=max_tokens)
+class TraceCache:
+    """Least-recently-used Traces, at most ``budget`` bytes of arrays in all; thread-safe.
+
+    A trace larger than the whole budget is computed and returned but not kept.
+    """
+
+    def __init__(self, budget: int):
+        self.budget = budget
+        self._items: OrderedDict[tuple, tuple[Trace, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self._building: dict[tuple, threading.Lock] = {}
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: tuple, build) -> Trace:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key][0]
+            gate = self._building.setdefault(key, threading.Lock())
+        with gate:  # one session builds a trace; the others asking for it at the same time wait for it
+            with self._lock:
+                if key in self._items:
+                    return self._items[key][0]
+            try:
+                trace = build()
+            finally:
+                with self._lock:
+                    self._building.pop(key, None)
+            size = trace.nbytes
+            with self._lock:
+                if size <= self.budget and key not in self._items:
+                    self._items[key] = (trace, size)
+                    self._bytes += size
+                    while self._bytes > self.budget:
+                        _, (_, dropped) = self._items.popitem(last=False)
+                        self._bytes -= dropped
+            return trace
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+
+def _budget_bytes() -> int:
+    try:
+        return max(1, int(float(os.environ.get("LSTM_VIZ_TRACE_CACHE_MB", DEFAULT_TRACE_CACHE_MB)) * 2**20))
+    except ValueError:
+        return DEFAULT_TRACE_CACHE_MB * 2**20
+
+
+@st.cache_resource(show_spinner=False)
+def traces() -> TraceCache:
+    """The server's one trace cache (shared by every session)."""
+    return TraceCache(_budget_bytes())
 
 
 def get_trace(name: str, text: str, max_tokens: int = MAX_TOKENS) -> Trace:
-    """Trace of the first ``max_tokens`` tokens of ``text``; empty text raises ValueError."""
-    return _trace(name, _version(name), text, max_tokens)
+    """Trace of the first ``max_tokens`` tokens of ``text`` (shared, read-only); empty text raises ValueError."""
+    version = _version(name)
+    return traces().get((name, version, text, max_tokens), lambda: _load_model(name, version).trace(text, max_tokens))
 
 
 @st.cache_resource(show_spinner=False, max_entries=48)
 def _heatmap(
-    name: str, version: float, text: str, max_tokens: int, layer: int, quantity: str, units: tuple
+    name: str, version: float, text: str, max_tokens: int, layer: int, quantity: str, units: tuple, step, unit
 ) -> go.Figure:
-    trace = _trace(name, version, text, max_tokens)
+    trace = get_trace(name, text, max_tokens)
     values = trace.layers[layer].quantities()[quantity]
-    return plots.quantity_heatmap(values, trace.tokens, quantity, units=list(units))
+    return heatmaps.quantity_heatmap(values, trace.tokens, quantity, units=list(units), step=step, unit=unit)
 
 
-def heatmap(name: str, text: str, layer: int, quantity: str, units, max_tokens: int = MAX_TOKENS) -> go.Figure:
-    """The Gate Heatmaps figure of one quantity, built once per (model, text, layer, units) and
-    shared read-only: a step change or a click reruns the page but builds nothing."""
+def heatmap(
+    name: str, text: str, layer: int, quantity: str, units, step=None, unit=None, max_tokens: int = MAX_TOKENS
+) -> go.Figure:
+    """The Gate Heatmaps figure of one quantity, built once per view and shared read-only."""
     units = tuple(int(u) for u in units)
-    return _heatmap(name, _version(name), text, max_tokens, layer, quantity, units)
+    return _heatmap(name, _version(name), text, max_tokens, layer, quantity, units, step, unit)
 
 
 @st.cache_resource(show_spinner=False, ttl=60)

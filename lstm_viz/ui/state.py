@@ -1,42 +1,108 @@
-"""Session state shared by the pages, and deep links, in one place.
+"""Session state and links, in one place: every choice a user makes lives here and travels in the URL.
 
-Shared keys (create-if-missing, kept alive across pages):
-``model`` (name), ``text``, ``layer``, ``step`` and ``unit`` (0-based indices into the Trace).
-Widgets that edit them use these keys directly (the Step Through slider has key ``step``).
-Streamlit forgets a widget's value when a page that does not draw the widget runs; ``init()``
-re-assigns every shared key at the top of each run so the value survives page changes.
+Each page declares its view as :class:`Param` s (``LINKS``): the URL name, the session-state key
+of the widget that edits it, its type and its fixed range. ``init(page)`` creates missing keys,
+and on the first run of a session reads the page's parameters from the URL, type- and
+range-checks them, and queues a notice for every value it had to replace (never an exception).
+Ranges that depend on the model or text (step, unit, layer) are checked by ``clamp`` once the
+page knows the Trace. ``sync_query_params(page)`` writes the current view back, so the address bar
+is always a link to what is on screen; a text too long for a link stays out of it, and the
+share box (:func:`share_link`) says so.
 
-Deep links: the URL carries ``model``, ``text``, ``step``, ``unit`` and ``layer``. They are read
-once per session (``init``), type-checked here, range-checked by ``clamp`` once the page knows
-the Trace, and every value that had to be replaced is reported with ``st.warning`` by
-``show_notices``, never an exception. Explorer pages write the current view back to the URL
-with ``sync_query_params`` so the address bar is always a shareable link.
+Widgets that edit these keys keep their values across page changes themselves
+(``persist_state="session"``; see :mod:`.widgets`).
 """
 
 from __future__ import annotations
 
+import math
 import re
+import urllib.parse
 import uuid
+from dataclasses import dataclass
 
 import streamlit as st
 import torch
 
-SHARED = ("model", "text", "layer", "step", "unit")
-DEFAULT_TEXT = "To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer"
-MAX_URL_TEXT = 20_000  # characters of text accepted from a URL; the page cuts by tokens later
+from lstm_viz import examples
+from lstm_viz.analysis import units
 
-_DEFAULTS = {"model": None, "text": DEFAULT_TEXT, "layer": 0, "step": 0, "unit": 0}
+DEFAULT_TEXT = examples.DEFAULT_TEXT
+MAX_LINK_CHARS = 6_000  # the longest query a link may carry: browsers, proxies and servers agree below 8 KB
+MAX_URL_TEXT = 20_000  # characters of text accepted from a URL at all; the page cuts by tokens later
+
 _PENDING = "_lstm_viz_pending"  # values to apply at the top of the next run (see open_in)
-_NOTICES = "_lstm_viz_notices"  # messages about replaced deep-link values, shown once
-_FROM_URL = "_lstm_viz_from_url"  # shared keys whose value came from the URL, until clamped
+_NOTICES = "_lstm_viz_notices"  # messages about replaced values, shown once
+_CHECK = "_lstm_viz_check"  # keys whose value must be explained if a range check changes it
 _URL_READ = "_lstm_viz_url_read"
+_LAST_MODEL = "_lstm_viz_last_model"
+_FROM_LINK = "_lstm_viz_from_link"  # keys whose value the link set, until the page has read it
 
 
-def init() -> None:
+@dataclass(frozen=True)
+class Param:
+    """One piece of a page's view: URL name, session key, type, default and fixed range."""
+
+    name: str  # in the URL
+    key: str  # in st.session_state (the widget's key)
+    kind: type  # int, float or str
+    default: object
+    choices: tuple | None = None  # allowed values (selects)
+    lo: float | None = None
+    hi: float | None = None
+    max_chars: int | None = None
+
+
+QUANTITY_NAMES = ("forget_gate", "input_gate", "candidate", "output_gate", "cell", "hidden", "preactivation")
+EXPLORER = (
+    Param("model", "model", str, None),
+    Param("text", "text", str, DEFAULT_TEXT, max_chars=MAX_URL_TEXT),
+    Param("layer", "layer", int, 0),
+    Param("step", "step", int, 0),
+    Param("unit", "unit", int, 0),
+)
+LINKS: dict[str, tuple[Param, ...]] = {
+    "home": (),
+    "step_through": (
+        *EXPLORER,
+        Param("colour", "colour", str, "forget_gate", choices=QUANTITY_NAMES),
+        Param("order", "order", str, "index", choices=units.ORDERINGS),
+    ),
+    "heatmaps": (
+        *EXPLORER,
+        Param("quantity", "quantity", str, "forget_gate", choices=QUANTITY_NAMES),
+        Param("order", "order", str, "index", choices=units.ORDERINGS),
+        Param("order_of", "order_of", str, "cell", choices=QUANTITY_NAMES),
+        Param("count", "count", int, 48, lo=1, hi=4096),
+    ),
+    "equations": EXPLORER,
+    "generate": (
+        Param("model", "gen_model", str, None),
+        Param("prime", "gen_prime", str, "ROMEO:", max_chars=2_000),
+        Param("length", "gen_length", int, 300, lo=1, hi=2_000),
+        Param("temperature", "gen_temperature", float, 0.8, lo=0.1, hi=2.0),
+        Param("top_k", "gen_top_k", int, 0, lo=0, hi=100_000),
+        Param("seed", "gen_seed", int, 1, lo=0, hi=2**31 - 1),
+    ),
+    "classify": (
+        Param("model", "classify_model", str, None),
+        Param("text", "classify_text", str, None, max_chars=MAX_URL_TEXT),
+    ),
+}
+SHARED = tuple(dict.fromkeys(p.key for p in LINKS["step_through"] + LINKS["heatmaps"]))  # the explorer's keys
+
+
+def short(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (every message built from user data is bounded)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def init(page: str | None = None) -> None:
     """Create missing shared keys, apply pending values, read the URL once per session.
 
-    Call at the top of every full run (app.py does, and the explorer pages again, so they also
-    work when run on their own), before any widget is drawn. Calling it twice is harmless.
+    app.py calls it at the top of every run with the page about to run (``st.navigation``'s
+    url path), before any widget is drawn.
     """
     # One torch thread per script run: these models are too small to gain from intra-op
     # threads, and on a small shared server the threads of concurrent sessions fight (a 2,000
@@ -45,14 +111,15 @@ def init() -> None:
     if torch.get_num_threads() != 1:
         torch.set_num_threads(1)
     ss = st.session_state
-    for key in SHARED:  # the widgets that edit them keep their values themselves (persist_state="session")
-        if key not in ss:
-            ss[key] = _DEFAULTS[key]
+    for params in LINKS.values():
+        for param in params:
+            if param.key not in ss and param.default is not None:
+                ss[param.key] = param.default
     ss.setdefault(_NOTICES, [])
-    ss.setdefault(_FROM_URL, set())
+    ss.setdefault(_CHECK, set())
     if not ss.get(_URL_READ):
         ss[_URL_READ] = True
-        apply_query_params(dict(st.query_params))
+        apply_query_params(dict(st.query_params), page or "step_through")
     apply_pending()
 
 
@@ -63,11 +130,10 @@ def apply_pending() -> None:
         st.session_state[key] = value
 
 
-def _from_url() -> set:
-    """Shared keys whose value came from the URL and was not range-checked yet."""
-    if _FROM_URL not in st.session_state:
-        st.session_state[_FROM_URL] = set()
-    return st.session_state[_FROM_URL]
+def _checks() -> set:
+    if _CHECK not in st.session_state:
+        st.session_state[_CHECK] = set()
+    return st.session_state[_CHECK]
 
 
 def notice(message: str) -> None:
@@ -82,36 +148,64 @@ def show_notices() -> None:
     st.session_state[_NOTICES] = []
 
 
-def _parse_int(key: str, raw: str) -> int | None:
+def _parse(param: Param, raw: str):
+    """The value of one URL parameter, or None (with a notice) when it cannot be used."""
+    raw = str(raw)
+    shown = short(raw, 40)
+    if param.kind is str:
+        if param.max_chars is not None and len(raw) > param.max_chars:
+            notice(
+                f"The link's {param.name} has {len(raw):,} characters; only the first {param.max_chars:,} were kept."
+            )
+            raw = raw[: param.max_chars]
+        if param.choices is not None and raw not in param.choices:
+            notice(f"The link's {param.name} {shown!r} is not one of {', '.join(param.choices)}; it was ignored.")
+            return None
+        return raw
     try:
-        return int(str(raw).strip())
+        value = int(raw.strip()) if param.kind is int else float(raw.strip())
     except ValueError:
-        notice(f"The link's {key} {str(raw)[:40]!r} is not a whole number; it was ignored.")
+        notice(
+            f"The link's {param.name} {shown!r} is not a {'whole ' if param.kind is int else ''}number; it was ignored."
+        )
         return None
+    if param.kind is float and not math.isfinite(value):
+        notice(f"The link's {param.name} {shown!r} is not a finite number; it was ignored.")
+        return None
+    lo, hi = param.lo, param.hi
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        fixed = min(max(value, lo if lo is not None else value), hi if hi is not None else value)
+        notice(f"The link asked for {param.name} {shown}, outside {lo:g} to {hi:g}; showing {fixed:g}.")
+        value = fixed
+    return value
 
 
-def apply_query_params(params: dict[str, str]) -> None:
-    """Type-check deep-link parameters into session state; ranges are checked by ``clamp``.
+def apply_query_params(params: dict[str, str], page: str) -> None:
+    """Type- and range-check a page's URL parameters into session state.
 
-    The model name is checked later against the model list (``check_model``), so this module
-    needs no model registry.
+    The model name is checked against the model list by ``check_model``, and the step, unit and
+    layer against the Trace by ``clamp``; both then explain what they changed.
     """
     ss = st.session_state
-    if "model" in params and str(params["model"]).strip():
-        ss["model"] = str(params["model"]).strip()
-        _from_url().add("model")
-    if "text" in params:
-        text = str(params["text"])
-        if len(text) > MAX_URL_TEXT:
-            notice(f"The link's text has {len(text):,} characters; only the first {MAX_URL_TEXT:,} were kept.")
-            text = text[:MAX_URL_TEXT]
-        ss["text"] = text
-    for key in ("layer", "step", "unit"):
-        if key in params:
-            value = _parse_int(key, params[key])
-            if value is not None:
-                ss[key] = value
-                _from_url().add(key)
+    for param in LINKS.get(page, ()):
+        if param.name not in params or (
+            param.kind is str and not str(params[param.name]).strip() and param.name == "model"
+        ):
+            continue
+        value = _parse(param, params[param.name])
+        if value is not None:
+            ss[param.key] = value.strip() if param.name == "model" else value
+            _checks().add(param.key)
+            ss.setdefault(_FROM_LINK, set()).add(param.key)
+
+
+def from_link(key: str) -> bool:
+    """True once if the link set ``key`` (a page that would otherwise reset the value keeps it)."""
+    found = st.session_state.get(_FROM_LINK, set())
+    if key in found:
+        found.discard(key)
+        return True
+    return False
 
 
 def check_model(names: list[str], default: str | None, key: str = "model") -> str | None:
@@ -119,41 +213,75 @@ def check_model(names: list[str], default: str | None, key: str = "model") -> st
     ss = st.session_state
     current = ss.get(key)
     if current not in names:
-        if current is not None and key == "model" and "model" in _from_url():
-            notice(f"There is no model called {str(current)[:64]!r}; showing {default!r} instead.")
+        if current is not None and key in _checks():
+            notice(f"There is no model called {short(current, 64)!r}; showing {default!r} instead.")
         ss[key] = default
-    if key == "model":
-        _from_url().discard("model")
+    _checks().discard(key)
     return ss[key]
 
 
-def clamp(key: str, upper: int, what: str) -> int:
-    """Keep ``st.session_state[key]`` within ``0..upper-1`` (upper >= 1) before its widget is drawn.
+def remember_model_fit(name: str) -> None:
+    """When the explorer's model changes, the next range checks of step, unit and layer explain what they change."""
+    ss = st.session_state
+    if ss.get(_LAST_MODEL) not in (None, name):
+        _checks().update(("step", "unit", "layer"))
+    ss[_LAST_MODEL] = name
 
-    ``what`` names the range for the notice, e.g. "this text has 42 steps". Values that came
-    from a deep link get a visible notice when replaced; others are clamped silently (for
-    example the step after the text was shortened).
+
+def clamp(key: str, upper: int, what: str, lo: int = 0) -> int:
+    """Keep ``st.session_state[key]`` within ``lo..upper-1`` (upper > lo) before its widget is drawn.
+
+    ``what`` names the range for the notice, e.g. "this text has 42 steps". A value that came
+    from a link, or that no longer fits after a change of model, gets a visible notice when
+    replaced; others are clamped silently (for example the step after the text was shortened).
     """
     ss = st.session_state
-    value = ss.get(key, 0)
+    value = ss.get(key, lo)
     if not isinstance(value, int) or isinstance(value, bool):
-        value = 0
-    fixed = min(max(value, 0), max(upper, 1) - 1)
-    if fixed != ss.get(key) and key in _from_url():
-        notice(f"The link asked for {key} {value}, but {what} (0 to {max(upper, 1) - 1}); showing {key} {fixed}.")
-    _from_url().discard(key)
+        value = lo
+    fixed = min(max(value, lo), max(upper, lo + 1) - 1)
+    if fixed != ss.get(key) and key in _checks():
+        notice(f"There is no {key} {value} here: {what} ({lo} to {max(upper, lo + 1) - 1}); showing {key} {fixed}.")
+    _checks().discard(key)
     ss[key] = fixed
     return fixed
 
 
-def sync_query_params() -> None:
-    """Write the current view into the URL so the address bar is a shareable deep link."""
+def view_params(page: str) -> dict[str, str]:
+    """The current view of ``page`` as URL parameters, every one of them (a link says all it shows)."""
     ss = st.session_state
-    wanted = {k: str(ss[k]) for k in SHARED if ss.get(k) is not None}
-    if len(wanted.get("text", "")) > MAX_URL_TEXT:
-        wanted["text"] = wanted["text"][:MAX_URL_TEXT]
+    out = {}
+    for param in LINKS.get(page, ()):
+        value = ss.get(param.key)
+        if value is not None:
+            out[param.name] = format(value, "g") if isinstance(value, float) else str(value)
+    return out
+
+
+def link_query(params: dict[str, str]) -> tuple[str, bool]:
+    """The encoded query for ``params`` and whether it fits a link (a long text is left out when not)."""
+    query = urllib.parse.urlencode(params)
+    if len(query) <= MAX_LINK_CHARS:
+        return query, True
+    kept = {k: v for k, v in params.items() if k not in ("text", "prime")}
+    return urllib.parse.urlencode(kept), False
+
+
+def sync_query_params(page: str) -> bool:
+    """Write the current view of ``page`` into the URL; False when its text is too long to be in it."""
+    params = view_params(page)
+    query, fits = link_query(params)
+    wanted = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
+    return fits
+
+
+def share_link(page: str) -> tuple[str, bool]:
+    """(an absolute link to this view, whether all of it fits in the link)."""
+    query, fits = link_query(view_params(page))
+    base = (st.context.url or "").rstrip("/")
+    return f"{base}/{page}" + (f"?{query}" if query else ""), fits
 
 
 RUN_PARAM = "run"  # the Train page's URL parameter: the id of this tab's training run
@@ -178,7 +306,7 @@ def training_run_id(is_known) -> str:
                 "The link's training run is not on this server any more (a finished run's model is under "
                 "Your models); you can start a new one."
                 if _RUN_ID.fullmatch(linked)
-                else f"The link's run id {linked[:40]!r} is not valid; it was ignored."
+                else f"The link's run id {short(linked, 40)!r} is not valid; it was ignored."
             )
         ss.setdefault("train_session", uuid.uuid4().hex)
     return ss["train_session"]

@@ -84,7 +84,7 @@ def test_generate_see_text_appear_then_step_through(page, app_url):
     assert coloured.inner_text().replace("↵\n", "\n") == expected.text
     first = spans.nth(len(PRIME))
     assert first.get_attribute("title").endswith(f"p = {expected.chosen_probs[0]:.4f}")
-    assert page.locator(".gen-legend").count() >= 1
+    assert page.locator(".legend").count() >= 1
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "generate-written")
 

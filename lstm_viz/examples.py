@@ -1,0 +1,52 @@
+"""Texts to start from: the example a model opens with, and the sample texts of the shipped classifiers.
+
+Kept apart from the data modules, which only load and split corpora for training.
+"""
+
+from __future__ import annotations
+
+DEFAULT_TEXT = "To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer"
+REVIEW = "The food was wonderful, but the service was painfully slow."
+
+# Reviews whose opinion turns on "but", and plain ones (the reviews-sentiment classifier).
+SENTIMENT = {
+    "Praise, then a complaint": "The pasta was delicious and the staff were friendly, but the wait was "
+    "over an hour and our table was filthy.",
+    "A complaint, then praise": "The first week the battery died twice and I almost sent it back, but "
+    "since the update it works perfectly and I love it.",
+    "Plainly positive": "Great phone, excellent sound quality and the case fits perfectly.",
+    "Plainly negative": "Terrible service, cold food and I will never go back.",
+    "A film that disappoints": "a beautifully shot film with a strong cast , but the story is dull "
+    "and the ending is a mess .",
+    "Not bad at all": "I expected to hate it , but it was not bad at all .",
+}
+_BY_TASK = {"charlm": DEFAULT_TEXT, "classify": REVIEW}
+
+
+def preset_of(card: dict) -> str | None:
+    """The preset a model was trained from (its card's record), or its name."""
+    return (card.get("training") or {}).get("preset") or card.get("name")
+
+
+def for_classifier(card: dict) -> dict[str, str]:
+    """Sample texts (title -> text) of a shipped classifier; empty for other models."""
+    preset = preset_of(card)
+    if preset == "reviews-sentiment":
+        return dict(SENTIMENT)
+    if preset == "authors":
+        from lstm_viz.data.authors import example_passages
+
+        return {f"{label} (held-out passage)": passages[0] for label, passages in example_passages().items()}
+    return {}
+
+
+def first_text(card: dict) -> str:
+    """A text to start with: the card's own example, a sample of its training text, else one for its task."""
+    for key in ("examples", "sample_texts"):
+        found = card.get(key)
+        if isinstance(found, list) and found and isinstance(found[0], str) and found[0].strip():
+            return found[0][:2000]
+    if card.get("task") in _BY_TASK:
+        return _BY_TASK[card["task"]]
+    vocab = [t for t in (card.get("tokenizer") or {}).get("vocab", []) if isinstance(t, str) and t.strip()]
+    return "".join(vocab[i % len(vocab)] for i in range(24)) if vocab else DEFAULT_TEXT

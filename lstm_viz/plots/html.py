@@ -1,0 +1,49 @@
+"""HTML for the views that redraw at every step: one template engine (Jinja2, autoescaped), one stylesheet.
+
+Builders in :mod:`.strips` and :mod:`.generation` turn numbers into plain values and render a
+template from ``templates/``; anything typed by a user reaches the page only as escaped text.
+The one stylesheet (``templates/style.css`` plus the colour classes of :mod:`.colours`) is put
+on the page once per run by the app (:func:`lstm_viz.ui.widgets.stylesheet`).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import jinja2
+
+from lstm_viz.plots import colours
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+VISIBLE = {"\n": "↵", " ": "␣", "\t": "⇥"}  # whitespace made visible wherever a token is shown
+
+
+def visible(piece: str) -> str:
+    """A token as the app prints it: ↵ for a newline, ␣ for a space, ⇥ for a tab."""
+    return "".join(VISIBLE.get(c, c) for c in piece)
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["visible"] = visible
+    return env
+
+
+def render(template: str, **context) -> str:
+    """Render ``templates/<template>`` with ``context`` (every value escaped unless marked safe)."""
+    return environment().get_template(template).render(**context)
+
+
+@functools.cache
+def stylesheet() -> str:
+    """The app's one stylesheet: layout rules and one class per shade of every colour scale."""
+    shades = {name: colours.palette(name) for name in colours.SCALES}
+    return (TEMPLATES / "style.css").read_text(encoding="utf-8") + render("palette.css.j2", shades=shades)

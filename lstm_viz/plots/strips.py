@@ -1,0 +1,176 @@
+"""HTML views of one step: the token strip, the gate strip of all units, probability bars, legends.
+
+These redraw at every step change, so they are HTML (rendered from ``templates/``), not Plotly
+charts: Streamlit re-creates a Plotly chart whenever its data change, which cost a full chart
+build in the browser per step. Every colour comes from :mod:`.colours`; every cell and bar has
+its exact number on hover. Pure functions: numbers in, an HTML string out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstm_viz import cell
+from lstm_viz.plots import colours
+from lstm_viz.plots.html import render, visible
+
+
+def _window(n: int, current: int | None, window: int | None) -> tuple[int, int]:
+    """The [lo, hi) range of a ``window`` of tokens around ``current`` (all of them when short)."""
+    if window is None or n <= window or current is None:
+        return 0, n
+    lo = max(0, min(current - window // 2, n - window))
+    return lo, lo + window
+
+
+def token_strip_html(
+    tokens: list[str],
+    current: int | None = None,
+    values: np.ndarray | None = None,
+    scale: colours.Scale = colours.SIGNED,
+    value_range: tuple[float, float] | None = None,
+    unknown: set[int] | frozenset[int] = frozenset(),
+    window: int | None = None,
+    font_px: int = 22,
+) -> str:
+    """The text as a strip of token boxes: the current one outlined, each coloured by ``values`` (T,).
+
+    ``scale`` colours the backgrounds over ``value_range`` (default: the scale's own range, ±max
+    for a signed scale); tokens in ``unknown`` are underlined. ``window`` keeps only that many
+    tokens around ``current``, so a long text does not push what follows off the screen. Hovering
+    a token shows its step and exact value.
+    """
+    lo, hi = _window(len(tokens), current, window)
+    shades = numbers = None
+    if values is not None:
+        values = np.asarray(values, dtype=np.float64)
+        value_range = value_range or scale.value_range(values)
+        shades = scale.shade(values[lo:hi], value_range).tolist()
+        numbers = [f"{v:.4f}" for v in values[lo:hi].tolist()]
+    items = []
+    for t in range(lo, hi):
+        classes, title = ["tok"], f"step {t}: {tokens[t]!r}"
+        if shades is not None:
+            classes.append(f"lv-{scale.name}-{shades[t - lo]}")
+            title += f" = {numbers[t - lo]}"
+        if t == current:
+            classes.append("cur")
+        if t in unknown:
+            classes.append("unk")
+            title += " (unknown to the model)"
+        items.append(
+            {
+                "step": t,
+                "classes": " ".join(classes),
+                "title": title,
+                "text": visible(tokens[t]),
+                "newline": tokens[t] == "\n",
+            }
+        )
+    return render("token_strip.html.j2", tokens=items, earlier=lo, later=len(tokens) - hi, font_px=font_px)
+
+
+def gate_strip_html(values: dict[str, np.ndarray], order: np.ndarray | None = None, unit: int | None = None) -> str:
+    """One row per quantity (f, i, g, o, c, h, or h and the pre-activation), one column per unit, at one step.
+
+    ``values`` maps quantity name -> (H,); ``order`` lists units left to right; ``unit`` is
+    outlined. Gates use the gate scale (0..1); g and h the signed scale over −1..1; c (and a
+    pre-activation) the signed scale over ±its largest magnitude at this step.
+    """
+    n_units = len(next(iter(values.values())))
+    axis = "unit index, left to right" if order is None else "units, in the order chosen"
+    order = np.arange(n_units) if order is None else np.asarray(order)
+    if unit is not None and unit in order:
+        axis += " (the outlined column is the chosen unit)"
+    rows = []
+    for name, raw in values.items():
+        raw = np.asarray(raw, dtype=np.float64)[order]
+        scale = colours.for_quantity(name)
+        shades = scale.shade(raw, colours.quantity_range(name, raw)).tolist()
+        cells = [
+            {"unit": u, "value": f"{v:.4f}", "shade": k, "on": u == unit}
+            for u, v, k in zip(order.tolist(), raw.tolist(), shades, strict=True)
+        ]
+        rows.append({"label": cell.title(name), "symbol": cell.symbol(name), "scale": scale.name, "cells": cells})
+    return render("gate_strip.html.j2", rows=rows, n_units=n_units, axis=axis)
+
+
+def _gradient(scale: colours.Scale) -> str:
+    return ",".join(f"{c} {p * 100:.0f}%" for p, c in scale.plotly())
+
+
+def legend_html(scale: colours.Scale, lo: str, hi: str, label: str, note: str = "") -> str:
+    """A colour bar for ``scale`` with its two ends labelled (``lo``, ``hi``), after ``label``."""
+    return render("legend.html.j2", label=label, gradient=_gradient(scale), lo=lo, hi=hi, swatches=[], note=note)
+
+
+def strip_legend_html() -> str:
+    """The legend of the gate strip and the heatmaps: the gate scale and the signed scale."""
+    return legend_html(colours.GATE, "0 shut", "1 open", "gates f, i, o:") + legend_html(
+        colours.SIGNED,
+        "negative",
+        "positive",
+        "g, h (−1 to 1) and c (± its largest magnitude):",
+        note="hover a cell for the unit and its exact value",
+    )
+
+
+def _bars_html(rows, scale: float, title: str, notes: list[str], label_col: str) -> str:
+    """Horizontal bars: ``rows`` of (label, probability, colour, hover); length is probability / ``scale``."""
+    bars = [
+        {"label": label, "width": f"{p / scale * 100:.2f}", "colour": colour, "hover": hover, "percent": f"{p:.1%}"}
+        for label, p, colour, hover in rows
+    ]
+    return render("bars.html.j2", title=title, notes=notes, bars=bars, label_col=label_col)
+
+
+def next_token_bars_html(probs: np.ndarray, labels: list[str], actual: str | None = None, k: int = 10) -> str:
+    """Top-``k`` next-token probabilities as bars, largest on top; the actual next token highlighted."""
+    probs = np.asarray(probs, dtype=np.float64)
+    top = np.argsort(-probs, kind="stable")[:k]
+    notes = []
+    if actual is not None:
+        rank = int((probs > probs[labels.index(actual)]).sum()) + 1 if actual in labels else None
+        ranked = f", rank {rank}" if rank else " (not in the vocabulary)"
+        notes.append(f"orange: the actual next {visible(actual)!r}{ranked}")
+    notes.append("bar length: probability, relative to the most likely")
+    rows = [
+        (
+            visible(labels[i]),
+            float(probs[i]),
+            colours.HIGHLIGHT if labels[i] == actual else colours.NEUTRAL,
+            f"next {visible(labels[i])!r}: p = {probs[i]:.4f}",
+        )
+        for i in top.tolist()
+    ]
+    word_level = any(len(label) > 2 for label in labels)
+    what = "word" if word_level else "character"
+    scale = max(float(probs[top[0]]), 1e-9) * 1.1
+    return _bars_html(rows, scale, f"Next {what}, top {len(top)}", notes, "max-content" if word_level else "3em")
+
+
+def output_bars_html(probs: np.ndarray, labels: list[str], title: str) -> str:
+    """Probabilities of each class at one step, in label order, each in its class colour; the predicted one bold."""
+    probs = np.asarray(probs, dtype=np.float64)
+    best = int(np.argmax(probs))
+    rows = [
+        (f"{label} ◀" if c == best else str(label), float(p), colours.class_colour(c), f"{label}: p = {p:.4f}")
+        for c, (label, p) in enumerate(zip(labels, probs, strict=True))
+    ]
+    notes = ["◀ the class the model predicts now", "bar length: probability (the full width is 1)"]
+    return _bars_html(rows, 1.0, title, notes, "max-content")
+
+
+def class_prob_columns_html(probs: np.ndarray, labels: list[str], tokens: list[str], step: int | None = None) -> str:
+    """Running class probabilities as one stacked column per token (first class at the bottom),
+    the current step outlined; hovering a column gives its step, token and every probability."""
+    probs = np.asarray(probs, dtype=np.float64)
+    columns = []
+    for t, row in enumerate(probs.tolist()):
+        hover = f"step {t} {visible(tokens[t])!r}: " + " · ".join(
+            f"{label} {p:.1%}" for label, p in zip(labels, row, strict=True)
+        )
+        segments = [{"height": f"{p * 100:.2f}", "colour": colours.class_colour(c)} for c, p in enumerate(row)]
+        columns.append({"hover": hover, "segments": segments, "current": t == step})
+    legend = [{"colour": colours.class_colour(c), "label": str(label)} for c, label in enumerate(labels)]
+    return render("class_columns.html.j2", columns=columns, legend=legend)

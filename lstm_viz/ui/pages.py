@@ -1,0 +1,32 @@
+"""The app's pages: file, title, icon and section, in navigation order (app.py builds ``st.navigation`` from it).
+
+Other code names a page by these paths (``st.switch_page``, ``st.page_link``, ``state.open_in``).
+"""
+
+from __future__ import annotations
+
+HOME = "app_pages/home.py"
+STEP_THROUGH = "app_pages/step_through.py"
+HEATMAPS = "app_pages/heatmaps.py"
+EQUATIONS = "app_pages/equations.py"
+GENERATE = "app_pages/generate.py"
+CLASSIFY = "app_pages/classify.py"
+RNN_VS_LSTM = "app_pages/rnn_vs_lstm.py"
+TRAIN = "app_pages/train.py"
+
+# (section, path, title, icon)
+PAGES = (
+    ("Explore", HOME, "Home", ":material/home:"),
+    ("Explore", STEP_THROUGH, "Step Through", ":material/footprint:"),
+    ("Explore", HEATMAPS, "Gate Heatmaps", ":material/grid_on:"),
+    ("Explore", EQUATIONS, "Equations", ":material/function:"),
+    ("Models", GENERATE, "Generate", ":material/edit_note:"),
+    ("Models", CLASSIFY, "Classify", ":material/label:"),
+    ("Models", RNN_VS_LSTM, "RNN vs LSTM", ":material/compare_arrows:"),
+    ("Models", TRAIN, "Train", ":material/model_training:"),
+)
+
+
+def url_path(path: str) -> str:
+    """The page's address: ``app_pages/step_through.py`` -> ``step_through`` (the home page is "")."""
+    return "" if path == HOME else path.rsplit("/", 1)[-1].removesuffix(".py")
