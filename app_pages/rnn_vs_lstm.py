@@ -1,11 +1,10 @@
-"""RNN versus LSTM: the vanilla RNN forgets, the LSTM remembers, and the gradient says why.
+"""RNN versus LSTM, told with measurements: long gaps are hard to learn, and the gradient at the start says why.
 
-Two models of the same size trained the same way on the memory task (remember the first
-letter across N digits), measured on fresh strings; the gradient of the loss at the query with
-respect to every earlier hidden state (autograd), with the product formula of "Applying LSTM to
-Text Generation" beside it; the
-LSTM's forget-gate products; both models stepped through side by side; the brackets model's
-counting unit; and a race that trains both again on this machine.
+Six shipped models (LSTM, vanilla RNN and GRU, each trained on mostly long and on many short gaps,
+same size, optimiser and budget) measured on fresh strings; their training curves; the gradient of
+the untrained models against distance (the product formula of "Applying LSTM to Text Generation"
+next to autograd, the LSTM's cell path); one string through two models; the brackets model's
+counting unit; and a live race that trains them again on this server (through the job manager).
 """
 
 import secrets
@@ -14,47 +13,47 @@ import tempfile
 import numpy as np
 import streamlit as st
 
-from lstm_viz import cell
-from lstm_viz.analysis import equations, gradients, units
+from lstm_viz import cell, jobs
+from lstm_viz.analysis import gradients, memory, units
 from lstm_viz.data import tasks
 from lstm_viz.plots import comparison, heatmaps, strips
-from lstm_viz.ui import cache, widgets
+from lstm_viz.ui import cache, state, widgets
 
-LSTM, RNN, BRACKETS = "memory-lstm", "memory-rnn", "brackets-lstm"
+BRACKETS = "brackets-lstm"
 MAX_TEXT = 400  # characters of a typed memory string; longer strings are refused with a message
+POLL_SECONDS = 1.0
 
 st.title("RNN versus LSTM")
 st.markdown(
-    "Both models read a letter (**A**-**D**), then **N** random digits, then **?**, and must answer "
-    "the first letter. Same size, same data, same number of training steps: only the cell differs."
+    "Each model reads a letter (**A**-**D**), then **N** random digits, then **?**, and must answer the first "
+    "letter. All six models have the same size (48 units), optimiser and number of training steps; they differ "
+    "in the cell (LSTM, vanilla RNN, GRU) and in how long the gaps they were trained on were."
 )
-
 available = cache.model_names(("sequence",))
-missing = [name for name in (LSTM, RNN) if name not in available]
+missing = [name for regime in memory.REGIMES for name in regime.models.values() if name not in available]
 if missing:
-    st.error(
-        f"The shipped model(s) {', '.join(missing)} are missing. Train them with "
-        f"`python -m lstm_viz train --preset NAME --out assets/models/NAME`."
-    )
+    st.error(f"Shipped models missing: {', '.join(missing)}. Train each with `python -m lstm_viz train --preset NAME`.")
     st.stop()
-lstm, rnn = cache.load_model(LSTM), cache.load_model(RNN)
-chance = 1 / len(lstm.labels)  # guessing among the possible first letters
-task = tasks.MemoryTask(tokenizer=lstm.tokenizer)
+loaded = {name: cache.load_model(name) for regime in memory.REGIMES for name in regime.models.values()}
+first = loaded[memory.REGIMES[0].models["lstm"]]
+chance = 1 / len(first.labels)  # guessing among the possible first letters
+task = tasks.MemoryTask(tokenizer=first.tokenizer)
 
 
 @st.cache_data(show_spinner="Measuring accuracy on fresh strings…", max_entries=32)
 def accuracy(name: str, seed: int, per_gap: int) -> dict[int, float]:
     model = cache.load_model(name)
-    return tasks.accuracy_by_gap(model.module, tasks.MemoryTask(tokenizer=model.tokenizer), per_gap=per_gap, seed=seed)
+    return tasks.accuracy_by_gap(model.module, task, gaps=memory.PAGE_GAPS, per_gap=per_gap, seed=seed)
 
 
-@st.cache_data(show_spinner="Backpropagating through every step…", max_entries=32)
-def flow(name: str, text: str) -> gradients.GradientFlow:
-    model = cache.load_model(name)
-    ids = np.asarray(model.encode(text).ids)
-    targets = np.full(len(ids), -100)
-    targets[-1] = model.labels.index(text[0])
-    return gradients.gradient_flow(model.module, ids, targets)
+@st.cache_data(show_spinner="Backpropagating through every step…", max_entries=64)
+def start_gradient(name: str, text: str, trained: bool) -> memory.StartGradient:
+    return memory.start_gradient(cache.load_model(name), text, trained=trained)
+
+
+@st.cache_data(show_spinner="Checking the product formula against autograd…", max_entries=32)
+def formula_check(name: str, text: str, trained: bool) -> tuple[np.ndarray, np.ndarray]:
+    return memory.rnn_formula_check(cache.load_model(name), text, trained)
 
 
 @st.cache_data(show_spinner="Looking for the counting unit…")
@@ -62,126 +61,142 @@ def counting_unit(name: str) -> tuple[int, float]:
     return units.find_counting_unit(cache.load_model(name))
 
 
-# --- 1. accuracy against the gap ---------------------------------------------------------------
-st.header("1 · Who still knows the first letter?")
+# --- 1. who learns the task -----------------------------------------------------------------
+st.header("1 · Who learns to remember the first letter?")
 seed = st.session_state.setdefault("rvl_seed", secrets.randbelow(2**31))
-left, right = st.columns([3, 1])
-with right:
-    per_gap = st.select_slider("Strings per gap", [50, 100, 200, 500], value=200, key="rvl_per_gap")
-    if st.button("New strings", key="rvl_resample", icon=":material/casino:"):
-        st.session_state["rvl_seed"] = seed = secrets.randbelow(2**31)
-    st.caption(f"{per_gap} fresh strings at each gap, drawn with seed {seed}; chance is {chance:.0%}.")
-measured = {"LSTM": accuracy(LSTM, seed, per_gap), "RNN": accuracy(RNN, seed, per_gap)}
-with left:
-    st.plotly_chart(comparison.accuracy_vs_gap(measured, chance=chance), key="rvl_accuracy_chart")
-longest = max(tasks.EVAL_GAPS)
+controls = st.columns([2, 1, 3], vertical_alignment="bottom")
+per_gap = controls[0].select_slider("Strings per gap", [50, 100, 200, 500], value=200, key="rvl_per_gap")
+if controls[1].button("New strings", key="rvl_resample", icon=":material/casino:"):
+    st.session_state["rvl_seed"] = seed = secrets.randbelow(2**31)
+controls[2].caption(f"{per_gap} fresh strings at each gap, drawn with seed {seed}, the same for every model.")
+measured = {}
+for column, regime in zip(st.columns(2), memory.REGIMES, strict=True):
+    by_model = {memory.SHORT[c]: accuracy(name, seed, per_gap) for c, name in regime.models.items()}
+    measured[regime.key] = by_model
+    with column:
+        st.subheader(regime.title.capitalize())
+        st.plotly_chart(comparison.accuracy_vs_gap(by_model, chance=chance), key=f"rvl_accuracy_{regime.key}")
+        for c in regime.models:
+            st.markdown("- " + memory.describe(c, by_model[memory.SHORT[c]], chance, regime))
 cols = st.columns(4)
-cols[0].metric(f"LSTM at N = {longest}", f"{measured['LSTM'][longest]:.0%}")
-cols[1].metric(f"RNN at N = {longest}", f"{measured['RNN'][longest]:.0%}")
-cols[2].metric("LSTM at N = 5", f"{measured['LSTM'][5]:.0%}")
-cols[3].metric("RNN at N = 5", f"{measured['RNN'][5]:.0%}")
+cols[0].metric("LSTM at N = 100 (mostly long)", f"{measured['long']['LSTM'][100]:.0%}")
+cols[1].metric("RNN at N = 5 (mostly long)", f"{measured['long']['RNN'][5]:.0%}")
+cols[2].metric("RNN at N = 5 (many short)", f"{measured['short']['RNN'][5]:.0%}")
+cols[3].metric("RNN at N = 100 (many short)", f"{measured['short']['RNN'][100]:.0%}")
+found = memory.lesson(measured, chance)
+if found:
+    st.info(found, icon=":material/lightbulb:")
 
-# --- 2. one input, both models -------------------------------------------------------------------
-st.header("2 · Why: the error signal on its way back")
+st.subheader("How training went")
+for column, regime in zip(st.columns(2), memory.REGIMES, strict=True):
+    curves = {memory.SHORT[c]: memory.training_curve(loaded[name].card) for c, name in regime.models.items()}
+    with column:
+        st.caption(
+            regime.title.capitalize() + ": held-out accuracy at each evaluation of the training run (from the cards)"
+        )
+        st.plotly_chart(comparison.training_progress(curves, chance=chance), key=f"rvl_curves_{regime.key}")
+        started = {n: memory.first_learned(s, a, chance) for n, (s, a) in curves.items()}
+        st.markdown(
+            " · ".join(
+                f"{n}: " + (f"well above chance from step {v:,}" if v else "never well above chance")
+                for n, v in started.items()
+            )
+        )
+
+# --- 2. why: the gradient at the start of training --------------------------------------------
+st.header("2 · Why: the error signal at the start of training")
 st.markdown(
-    "In a vanilla RNN (Leroux, Laliberté and Frédéric Boileau, *Applying LSTM to Text Generation*), "
-    "$h_k = \\tanh(W x_k + V h_{k-1} + b)$, so the error at the query "
-    "reaches step $t$ multiplied by δ = T−t factors:"
+    "To learn the task, the error at the query must reach the first letter. In a vanilla RNN, "
+    "$h_k = \\tanh(W x_k + V h_{k-1} + b)$, so it arrives multiplied by one factor per step in between "
+    "(Leroux, Laliberté and Frédéric Boileau, *Applying LSTM to Text Generation*):"
 )
 st.latex(
     r"\frac{\partial L}{\partial h_t} = \Big(\prod_{k=t+1}^{T} V^\top \operatorname{diag}(1-h_k^2)\Big)"
     r"\frac{\partial L}{\partial h_T}"
     r"\qquad\text{LSTM cell path:}\quad \frac{\partial c_T}{\partial c_t} = \prod_{k=t+1}^{T} f_k"
 )
-c1, c2, c3 = st.columns([1, 1, 2])
-gap = c1.slider("Gap N", 1, 150, longest, key="rvl_gap")
+c1, c2, c3, c4 = st.columns([1, 1, 2, 1])
+gap = c1.slider("Gap N", 1, 150, 100, key="rvl_gap")
 example_seed = c2.number_input("String number", 0, 10_000, 0, key="rvl_example")
 generated, _ = task.example(int(gap), seed=int(example_seed))
 typed = c3.text_input(
     "…or type your own (a letter A-D, digits, then ?)", key="rvl_text", max_chars=MAX_TEXT, placeholder=generated
 )
+trained = c4.toggle("After training", key="rvl_trained", help="Off: the models as they were before training.")
 text = generated
 if typed.strip():
     if task.answer(typed.strip()) is None:
         st.warning(
-            f"{typed.strip()[:60]!r} is not a memory string: it must start with one of A, B, C, D, continue with "
-            "digits 0-9 only and end with '?'. Showing the generated string instead.",
+            f"{state.short(typed.strip(), 60)!r} is not a memory string: it must start with one of A, B, C, D, "
+            "continue with digits 0-9 only and end with '?'. Showing the generated string instead.",
             icon="✍️",
         )
     else:
         text = typed.strip()
 answer = task.answer(text)
 st.html(strips.token_strip_html(list(text), current=0, font_px=18))
-lstm_trace, rnn_trace = cache.get_trace(LSTM, text), cache.get_trace(RNN, text)
-lstm_flow, rnn_flow = flow(LSTM, text), flow(RNN, text)
-lstm_guess = lstm.labels[int(np.argmax(lstm_trace.probs[-1]))]
-rnn_guess = rnn.labels[int(np.argmax(rnn_trace.probs[-1]))]
+long_models = memory.REGIMES[0].models
+flows = {c: start_gradient(long_models[c], text, trained) for c in memory.CELLS}
+when = "after training" if trained else "before training (the weights the run started from)"
+norms = {
+    "LSTM ‖∂L/∂h_t‖": flows["lstm"].hidden,
+    "LSTM ‖∂L/∂c_t‖": flows["lstm"].cell_state,
+    "GRU ‖∂L/∂h_t‖": flows["gru"].hidden,
+    "RNN ‖∂L/∂h_t‖": flows["rnn"].hidden,
+}
+st.plotly_chart(comparison.gradient_vs_distance(norms), key="rvl_gradient_chart")
 cols = st.columns(4)
 cols[0].metric("Answer", answer)
-cols[1].metric("LSTM says", lstm_guess, f"{lstm_trace.probs[-1].max():.0%} sure", delta_color="off")
-cols[2].metric("RNN says", rnn_guess, f"{rnn_trace.probs[-1].max():.0%} sure", delta_color="off")
-v = equations.layer_weights(rnn.module, 0).w_hh
-cols[3].metric("Spectral radius of the RNN's V", f"{gradients.spectral_radius(v):.3f}")
-
-st.plotly_chart(
-    comparison.gradient_vs_distance(
-        {
-            "LSTM ‖∂L/∂h_t‖": lstm_flow.hidden_norm,
-            "LSTM ‖∂L/∂c_t‖": lstm_flow.cell_norm,
-            "RNN ‖∂L/∂h_t‖": rnn_flow.hidden_norm,
-        }
-    ),
-    key="rvl_gradient_chart",
+for col, c in zip(cols[1:], memory.CELLS, strict=True):
+    col.metric(f"{memory.SHORT[c]}: ‖∂L/∂h₀‖ / ‖∂L/∂h_{len(text) - 1}‖", f"{flows[c].reach():.1e}")
+lstm_flow = flows["lstm"]
+st.markdown(
+    f"Measured {when}, on this string of {len(text)} characters: the share of the error at the query that reaches "
+    f"the first letter's hidden state is **{flows['rnn'].reach():.1e}** for the RNN, **{lstm_flow.reach():.1e}** "
+    f"for the LSTM's h and **{gradients.gradient_ratio(lstm_flow.cell_state):.1e}** for the LSTM's cell state; "
+    f"the LSTM's best cell path keeps **{lstm_flow.forget_product[0]:.1e}** of c₀ (∏ f)."
 )
-lstm_ratio, rnn_ratio = gradients.gradient_ratio(lstm_flow.hidden_norm), gradients.gradient_ratio(rnn_flow.hidden_norm)
-cols = st.columns(3)
-cols[0].metric(f"LSTM ‖∂L/∂h₀‖ / ‖∂L/∂h_{len(text) - 1}‖", f"{lstm_ratio:.2e}")
-cols[1].metric(f"RNN ‖∂L/∂h₀‖ / ‖∂L/∂h_{len(text) - 1}‖", f"{rnn_ratio:.2e}")
-cols[2].metric("LSTM / RNN", f"{lstm_ratio / max(rnn_ratio, 1e-300):.2e}")
-st.caption(
-    "Autograd through a private float64 copy of each model's weights; the loss is the cross-entropy of the "
-    "true answer at the query. δ = 0 is the query itself."
+st.markdown(
+    "Why the LSTM's **h** gradient is tiny too: the letter is written into the cell c by the input gate, and it "
+    "is c, not h, that carries it to the query. h₀ only nudges later gates, so little error flows back to it; the "
+    "error that matters travels along c, multiplied only by the forget gates. Before training those sit near "
+    "0.5, so that path fades as well; the LSTM first learns from the short gaps in its mix, its forget gates rise "
+    "towards 1 as it does, and the long gaps become learnable. (Switch on *After training* to see the path open.)"
 )
-
 left, right = st.columns(2)
 with left:
-    products = gradients.rnn_jacobian_products(rnn_trace.layers[0].hidden, v)
-    formula = gradients.propagated_error_norms(products, rnn_flow.hidden_grad[-1])
-    st.plotly_chart(comparison.formula_vs_measured(formula, rnn_flow.hidden_norm), key="rvl_formula_chart")
+    formula, measured_norms = formula_check(long_models["rnn"], text, trained)
+    st.plotly_chart(comparison.formula_vs_measured(formula, measured_norms), key="rvl_formula_chart")
     rows = [d for d in (1, 5, 10, 20, 50, 100, 150) if d < len(text)]
     st.dataframe(
         {
             "δ": rows,
             "formula ‖∏ Vᵀ diag(1−h²) e‖": [f"{formula[-1 - d]:.4e}" for d in rows],
-            "autograd ‖∂L/∂h_t‖": [f"{rnn_flow.hidden_norm[-1 - d]:.4e}" for d in rows],
+            "autograd ‖∂L/∂h_t‖": [f"{measured_norms[-1 - d]:.4e}" for d in rows],
         },
         hide_index=True,
         key="rvl_formula_table",
     )
 with right:
-    survival = gradients.forget_products(lstm_trace.layers[0].forget_gate)
-    top = gradients.top_memory_units(lstm_trace.layers[0].forget_gate, k=5)
-    st.plotly_chart(comparison.forget_product_lines(survival, top, lstm_trace.tokens), key="rvl_forget_chart")
+    survival, top, tokens = memory.forget_survival(loaded[long_models["lstm"]], text, trained)
+    st.plotly_chart(comparison.forget_product_lines(survival, top, tokens), key="rvl_forget_chart")
     st.caption(
-        "Units whose forget gate stays near 1 carry c₀ to the query almost untouched: "
-        + ", ".join(f"unit {u}: {survival[0, u]:.3f}" for u in top)
+        "The LSTM units whose forget gates keep most of c₀ to the query: "
+        + ", ".join(f"unit {u}: {survival[0, u]:.2e}" for u in top)
     )
 
 # --- 3. step through both ------------------------------------------------------------------------
-st.header("3 · The same string through both models")
-
-
-def _stepped_heatmap(trace, quantity: str, step: int, key: str) -> None:
-    """One model's ``quantity`` over the string with ``step`` marked (no click markers: the page reads no clicks)."""
-    values = trace.layers[0].quantity(quantity)
-    st.plotly_chart(
-        heatmaps.quantity_heatmap(values, trace.tokens, quantity, step=step, height=360, clickable=False), key=key
-    )
+st.header("3 · The same string through the trained LSTM and RNN")
+lstm_trained, rnn_trained = cache.get_trace(long_models["lstm"], text), cache.get_trace(long_models["rnn"], text)
+cols = st.columns(2)
+for col, (name, tr) in zip(cols, (("LSTM", lstm_trained), ("RNN", rnn_trained)), strict=True):
+    guess = tr.output_labels[int(np.argmax(tr.probs[-1]))]
+    col.metric(f"{name} says", guess, f"{tr.probs[-1].max():.0%} sure", delta_color="off")
 
 
 @st.fragment
 def both_models_side_by_side() -> None:
-    """The step slider and the three heatmaps; moving the step reruns only this part of the page."""
+    """The step slider and the heatmaps; moving the step reruns only this part of the page."""
     if st.session_state.get("rvl_step", 0) > len(text) - 1:  # a shorter string than before
         st.session_state["rvl_step"] = len(text) - 1
     step = st.slider("Step", 0, len(text) - 1, key="rvl_step")
@@ -189,22 +204,19 @@ def both_models_side_by_side() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("LSTM")
-        _stepped_heatmap(lstm_trace, "hidden", step, "rvl_lstm_hidden")
-        gate = st.selectbox(
-            "LSTM quantity",
-            ["forget_gate", "input_gate", "output_gate", "candidate", "cell"],
-            key="rvl_gate",
-            format_func=lambda n: cell.title(n),
-        )
-        _stepped_heatmap(lstm_trace, gate, step, "rvl_lstm_gate")
+        gate = st.selectbox("LSTM quantity", cell.QUANTITIES, key="rvl_gate", format_func=cell.title)
+        values = lstm_trained.layers[0].quantity(gate)
+        fig = heatmaps.quantity_heatmap(values, lstm_trained.tokens, gate, step=step, height=360, clickable=False)
+        st.plotly_chart(fig, key="rvl_lstm_gate")
     with right:
         st.subheader("Vanilla RNN")
-        _stepped_heatmap(rnn_trace, "hidden", step, "rvl_rnn_hidden")
-        st.caption("A vanilla RNN has no gates: all it has is h, rewritten at every step.")
+        values = rnn_trained.layers[0].hidden
+        fig = heatmaps.quantity_heatmap(values, rnn_trained.tokens, "hidden", step=step, height=360, clickable=False)
+        st.plotly_chart(fig, key="rvl_rnn_hidden")
+        st.caption("A vanilla RNN has no gates and no cell: all it has is h, rewritten at every step.")
 
 
 both_models_side_by_side()
-
 
 # --- 4. brackets ---------------------------------------------------------------------------------
 st.header("4 · A counting cell: bracket depth")
@@ -235,42 +247,70 @@ else:
         comparison.counter_vs_depth(b_trace.layers[0].cell[:, unit], depth, b_trace.tokens, unit, r),
         key="rvl_counter_chart",
     )
+    if r < 0:
+        st.caption(
+            f"Unit {unit}'s cell state falls as the depth rises, so it is drawn as −c: the two lines rise together."
+        )
 
 # --- 5. race -------------------------------------------------------------------------------------
-st.header("5 · Train both now")
+st.header("5 · Train them now")
 st.markdown(
-    "Train a fresh LSTM and a fresh vanilla RNN of the same size, on the same strings (gaps 1 to 50), for the "
-    "same number of steps, here on this machine; then test both up to N = 100. The shipped models stay as they are."
+    "Train fresh models of the same size on this server, on the gaps you choose, for the same number of steps; "
+    "then test them at every gap. The shipped models stay as they are."
 )
-race_steps = st.number_input("Training steps for each model", 10, 3000, 1000, step=50, key="rvl_race_steps")
-if st.button("Train both now", type="primary", key="rvl_race", icon=":material/sprint:"):
-    bar = st.progress(0.0, text="Starting…")
+manager = jobs.manager()
+race_id = st.session_state.setdefault("rvl_race_session", "race-" + secrets.token_hex(16))
+cols = st.columns([2, 2, 3], vertical_alignment="bottom")
+race_steps = cols[0].number_input("Training steps for each model", 10, 3000, 1000, step=50, key="rvl_race_steps")
+gaps_kind = cols[1].radio("Training gaps", ["mostly long", "many short"], key="rvl_race_gaps", horizontal=True)
+race_cells = cols[2].multiselect(
+    "Cells", list(memory.CELLS), default=["lstm", "rnn"], format_func=memory.CELLS.get, key="rvl_race_cells"
+)
+job = manager.get(race_id)
+busy = job is not None and job.snapshot().active
+if st.button(
+    "Train them now", type="primary", key="rvl_race", icon=":material/sprint:", disabled=busy or not race_cells
+):
+    root = tempfile.mkdtemp(prefix="lstm-viz-race-")
+    runs = memory.race_runs(race_cells, gaps_kind == "many short", int(race_steps), root)
+    try:
+        manager.start(race_id, runs[0][0], out_dir=runs[0][1], then=runs[1:], discard=True)
+        st.session_state["rvl_race_settings"] = (int(race_steps), gaps_kind)
+    except jobs.BusyError as err:
+        st.warning(f"Busy, try again: {err}.", icon="⏳")
+    except ValueError as err:
+        st.error(str(err), icon="🚫")
+    st.rerun()
 
-    def on_event(cell: str, event: str, info: dict) -> None:
-        if event == "step":
-            bar.progress(
-                min(info["overall"], 1.0), text=f"{cell.upper()}: step {info['step']} · loss {info['loss']:.3f}"
-            )
 
-    with tempfile.TemporaryDirectory(prefix="lstm-viz-race-") as out:  # only the cards are kept
-        results = tasks.train_memory_pair(out, steps=int(race_steps), callback=on_event)
-    bar.progress(1.0, text="Done.")
-    st.session_state["rvl_race_result"] = {
-        "steps": int(race_steps),
-        "accuracy": {
-            f"new {cell.upper()}": {int(g): a for g, a in res["card"]["metrics"]["accuracy_by_gap"].items()}
-            for cell, res in results.items()
-        },
-        "loss": {f"new {cell.upper()}": (res["steps"], res["loss"]) for cell, res in results.items()},
-        "seconds": {cell: res["card"]["training"]["seconds"] for cell, res in results.items()},
-    }
-race = st.session_state.get("rvl_race_result")
-if race:
-    st.success(
-        f"Trained for {race['steps']} steps each: LSTM in {race['seconds']['lstm']:.0f} s, "
-        f"RNN in {race['seconds']['rnn']:.0f} s."
-    )
+def race_panel() -> None:
+    """The race's progress while it runs, then each new model's accuracy by gap and its loss curve."""
+    race = manager.get(race_id)
+    if race is None:
+        return
+    snap = race.snapshot()
+    steps, kind = st.session_state.get("rvl_race_settings", (0, ""))
+    if snap.active:
+        where = f"step {snap.step:,} of {snap.total_steps or 0:,}"
+        st.progress(min(snap.progress, 1.0), text=f"Training {snap.name.removeprefix('race-').upper()} · {where}")
+        return
+    if st.session_state.get("rvl_race_seen") != id(race):
+        st.session_state["rvl_race_seen"] = id(race)
+        st.rerun()  # one full run: the finished charts, no more polling
+    if snap.status == "failed":
+        st.error(f"The race failed: {snap.error}", icon="💥")
+        return
+    done = {run["name"].removeprefix("race-").upper(): run for run in snap.finished}
+    seconds = ", ".join(f"{name} in {run['card']['training']['seconds']:.0f} s" for name, run in done.items())
+    st.success(f"Trained for {steps} steps each on {kind} gaps: {seconds}.")
     left, right = st.columns(2)
-    left.plotly_chart(comparison.accuracy_vs_gap(race["accuracy"], chance=chance), key="rvl_race_accuracy")
-    left.caption("Accuracy from each run's final evaluation: 100 fixed-seed strings at each gap.")
-    right.plotly_chart(comparison.loss_race(race["loss"], chance_loss=float(-np.log(chance))), key="rvl_race_loss")
+    acc = {
+        name: {int(g): a for g, a in run["card"]["metrics"]["accuracy_by_gap"].items()} for name, run in done.items()
+    }
+    left.plotly_chart(comparison.accuracy_vs_gap(acc, chance=chance), key="rvl_race_accuracy")
+    left.caption("Accuracy from each run's final test: 100 fixed-seed strings at each gap.")
+    losses = {name: ([s for s, _ in run["losses"]], [v for _, v in run["losses"]]) for name, run in done.items()}
+    right.plotly_chart(comparison.loss_race(losses, chance_loss=float(-np.log(chance))), key="rvl_race_loss")
+
+
+st.fragment(race_panel, run_every=POLL_SECONDS if busy else None)()

@@ -1,23 +1,27 @@
 """Train page: train a model from a preset or your own text, watch it learn, keep it.
 
-The run is a background job (:mod:`lstm_viz.jobs`); this page starts it, polls its snapshot
-from a fragment that reruns every second, and stops it. Finished models join the model list
-of every page (``cache.refresh_models``). Your models can be downloaded as a zip or deleted,
-and a model trained elsewhere can be uploaded (:mod:`lstm_viz.usermodels`).
+The run is a background job (:mod:`lstm_viz.jobs`) built from a :class:`~lstm_viz.runspec.RunSpec`,
+the same specification the command line uses; this page starts it, polls its snapshot from a
+fragment that reruns every second, and stops it. Finished models join the model list of every
+page. Your models can be downloaded as a zip or deleted, and a model trained elsewhere can be
+uploaded (:mod:`lstm_viz.usermodels`).
 """
 
 from functools import partial
 
 import streamlit as st
 
-from lstm_viz import examples, jobs, presets, usermodels
+from lstm_viz import examples, jobs, presets, runspec, usermodels
 from lstm_viz.data.upload import decode_corpus, vocabulary
 from lstm_viz.plots import training
+from lstm_viz.runspec import RunSpec
 from lstm_viz.ui import cache, pages, state
 
 OWN_TEXT = "Your own text"
 HIDDEN_SIZES = [32, 64, 128, 256, 512]
 POLL_SECONDS = 1.0
+SMALL_TEXT = 2_000  # below this, a character model learns little beyond the commonest letters: say so
+SMALL_SEQ_LEN = 64  # training windows for a small text (the default 128 needs at least 258 characters)
 
 st.title("Train a model")
 st.caption(
@@ -29,49 +33,91 @@ session_id = state.training_run_id(lambda run_id: manager.get(run_id) is not Non
 state.show_notices()
 
 
-def corpus_panel() -> tuple[str, str] | None:
-    """The uploaded text, decoded, with its notices and vocabulary; None until it is usable."""
-    upload = st.file_uploader(
-        "A plain-text file (song lyrics, code, a novel…)", key="train_corpus", help="UTF-8, UTF-16 or Windows-1252"
-    )
-    if upload is None:
-        st.info("Upload a text file to train a character model on it.", icon="📄")
-        return None
+def _read(raw: bytes, source: str) -> str | None:
+    """Decoded text of an upload or a paste, with its notices on the page; None (with the reason) if unusable."""
     try:
-        text, notices = decode_corpus(upload.getvalue())
+        text, notices = decode_corpus(raw)
     except ValueError as err:
-        st.error(f"{upload.name}: {err}", icon="🚫")
+        st.error(f"{source}: {err}", icon="🚫")
         return None
     for notice in notices:
         st.warning(notice, icon="✂️")
+    return text
+
+
+def corpus_panel() -> tuple[str, str] | None:
+    """The text to train on (uploaded or pasted), decoded, with its notices and vocabulary; None until usable."""
+    upload_tab, paste_tab = st.tabs(["Upload a file", "Paste text"])
+    with upload_tab:
+        upload = st.file_uploader(
+            "A plain-text file (song lyrics, code, a novel…)",
+            key="train_corpus",
+            help="UTF-8, UTF-16 or Windows-1252",
+        )
+    with paste_tab:
+        pasted = st.text_area("Your text", key="train_paste", height=180, placeholder="Paste a text to learn from")
+    if upload is not None:
+        text, name = _read(upload.getvalue(), upload.name), upload.name
+    elif pasted.strip():
+        text, name = _read(pasted.encode("utf-8"), "The pasted text"), "pasted.txt"
+    else:
+        st.info("Upload a text file or paste a text to train a character model on it.", icon="📄")
+        return None
+    if text is None:
+        return None
+    if len(text) < SMALL_TEXT:
+        st.warning(
+            f"This text is short ({len(text):,} characters). A model of it can learn which letters are common and a "
+            "few frequent pairs, and will mostly repeat bits of the text; from a few thousand characters on it starts "
+            "to learn words.",
+            icon="🔎",
+        )
     chars, counts = vocabulary(text)
     st.markdown(f"**{len(text):,} characters; the model's vocabulary has {len(chars)} characters:**")
     st.code(training.vocabulary_text(chars), language=None, wrap_lines=True)
     st.plotly_chart(training.vocabulary_bars(chars, counts), key="train_vocab_chart")
-    return text, upload.name
+    return text, name
+
+
+def suggest_name(base: str) -> str:
+    """``base``, or ``base-2``, ``base-3``… : the first name no model has yet."""
+    for n in range(1, 1000):
+        name = base if n == 1 else f"{base}-{n}"
+        try:
+            return runspec.check_new_name(name)
+        except ValueError:
+            continue
+    return base
 
 
 def setup_form() -> None:
     """Choose what and how long to train, then Start."""
-    options = [*presets.PRESETS, OWN_TEXT]
     choice = st.selectbox(
         "Train on",
-        options,
+        [*presets.names(), OWN_TEXT],
         key="train_source",
-        format_func=lambda n: n if n == OWN_TEXT else presets.PRESETS[n].title,
+        format_func=lambda n: n if n == OWN_TEXT else presets.get(n).title,
     )
     corpus = None
     if choice == OWN_TEXT:
         corpus = corpus_panel()
-        default_name = f"{corpus[1].rsplit('.', 1)[0]}-char" if corpus else "my-text-char"
+        stem = corpus[1].rsplit(".", 1)[0] if corpus else "my-text"
+        default_name = f"{''.join(c if c.isalnum() or c in '-_' else '-' for c in stem)[:50] or 'my-text'}-char"
     else:
-        st.caption(presets.PRESETS[choice].description)
+        st.caption(presets.get(choice).description)
         default_name = f"my-{choice}"
     left, right = st.columns(2)
     with left:
-        if st.session_state.get("train_name_for") != default_name:  # new source: suggest a new name
-            st.session_state["train_name_for"] = st.session_state["train_name"] = default_name
-        name = st.text_input("Name of the new model", key="train_name", max_chars=64)
+        if st.session_state.get("train_name_for") != default_name:  # a new source: suggest a free name
+            st.session_state["train_name_for"] = default_name
+            st.session_state["train_name"] = suggest_name(default_name)
+        name = st.text_input("Name of the new model", key="train_name", max_chars=64).strip()
+        try:
+            runspec.check_new_name(name)
+            clash = None
+        except ValueError as err:
+            clash = str(err)
+            st.error(clash, icon="🚫")
         layers = st.number_input("Layers", min_value=1, max_value=3, value=1, key="train_layers")
         hidden = st.select_slider("Hidden size (units per layer)", HIDDEN_SIZES, value=128, key="train_hidden")
     with right:
@@ -82,21 +128,24 @@ def setup_form() -> None:
         else:
             steps = st.number_input("Steps", 10, 20000, 300, step=10, key="train_steps")
             minutes = None
-    if not st.button("Start training", type="primary", key="train_start", disabled=choice == OWN_TEXT and not corpus):
+    blocked = (choice == OWN_TEXT and not corpus) or clash is not None
+    if not st.button("Start training", type="primary", key="train_start", disabled=blocked):
         return
-    request = jobs.TrainRequest(
-        name=name.strip(),
-        preset=None if choice == OWN_TEXT else choice,
-        corpus_text=corpus[0] if corpus else None,
-        corpus_name=corpus[1] if corpus else "corpus.txt",
-        num_layers=int(layers),
-        hidden_size=int(hidden),
-        steps=int(steps) if steps else None,
-        minutes=float(minutes) if minutes else None,
-        eval_every=jobs.eval_interval(int(steps) if steps else None, jobs.device_label().startswith("GPU")),
-    )
+    overrides = {
+        "num_layers": int(layers),
+        "hidden_size": int(hidden),
+        "steps": int(steps) if steps else None,
+        "minutes": float(minutes) if minutes else None,
+        "eval_every": jobs.eval_interval(int(steps) if steps else None, jobs.device_label().startswith("GPU")),
+    }
+    if corpus and len(corpus[0]) < SMALL_TEXT:
+        overrides["seq_len"] = SMALL_SEQ_LEN
     try:
-        manager.start(session_id, request)
+        if corpus:
+            spec = RunSpec(name, corpus_text=corpus[0], corpus_name=corpus[1], overrides=overrides)
+        else:
+            spec = RunSpec(name, preset=choice, overrides=overrides)
+        manager.start(session_id, spec)
     except jobs.BusyError as err:
         st.warning(f"Busy, try again: {err}.", icon="⏳")
         return
@@ -110,8 +159,10 @@ def progress_panel(snap: jobs.Snapshot) -> None:
     """Progress bar, numbers, loss curves and the latest sample of one job."""
     steps_text = f"step {snap.step:,}" + (f" of {snap.total_steps:,}" if snap.total_steps else "")
     status = {
-        "preparing": "Preparing the data…",
-        "running": "Training" if snap.progress < 1 else "Final evaluation on the held-out text…",
+        "preparing": f"Preparing: {snap.phase} ({jobs.format_duration(snap.elapsed)})",
+        "running": "Training"
+        if 0 < snap.progress < 1
+        else ("Running the first steps…" if snap.step == 0 else "Final evaluation on the held-out text…"),
         "stopping": "Stopping: saving the weights…",
         "done": "Finished",
         "stopped": "Stopped",

@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lstm_viz import data as data_kinds
 from lstm_viz import presets
 from lstm_viz.data.corpus import CharCorpus
 from lstm_viz.model import ModelConfig
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.steps < SKIP + 10:  # the training loop reports its clock every 10 steps
         parser.error(f"--steps must be at least {SKIP + 10}, got {args.steps}")
     preset = presets.get(args.preset)
-    base = preset.make_data()
+    base = data_kinds.build(preset.data)
     data = QuickEvalCorpus.__new__(QuickEvalCorpus)
     data.__dict__.update(base.__dict__)
     devices = ["cpu", "cuda"] if args.device == "all" else [args.device]

@@ -30,6 +30,15 @@ Packed layout: ``weight_ih_l{k}`` is ``W_ii|W_if|W_ig|W_io`` stacked row-wise, (
     o     [3H, 4H)
 
 The vanilla (Elman) RNN is the same with one "gate": ``h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``.
+
+The GRU (``torch.nn.GRU``, packed ``W_ir|W_iz|W_in``) has no cell state:
+
+.. math::
+
+    r_t &= \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr})             \quad\text{reset gate}\\
+    z_t &= \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz})             \quad\text{update gate}\\
+    n_t &= \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))   \quad\text{candidate}\\
+    h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}                          \quad\text{hidden state}
 """
 
 from __future__ import annotations
@@ -42,6 +51,10 @@ import torch
 GATES = ("input_gate", "forget_gate", "candidate", "output_gate")  # packed row order: i, f, g, o
 QUANTITIES = ("forget_gate", "input_gate", "candidate", "output_gate", "cell", "hidden")  # as shown
 RNN_QUANTITIES = ("hidden", "preactivation")  # what a vanilla RNN layer has to show
+GRU_GATES = ("reset_gate", "update_gate", "candidate")  # packed row order of torch.nn.GRU: r, z, n
+GRU_QUANTITIES = ("reset_gate", "update_gate", "candidate", "hidden")  # as shown
+CELLS = ("lstm", "rnn", "gru")  # the kinds of layer a model can have
+PACKED = {"lstm": 4, "rnn": 1, "gru": 3}  # blocks of H rows in weight_ih / weight_hh of each kind
 WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # torch's names, per layer
 
 
@@ -72,6 +85,8 @@ QUANTITY = {
         Quantity("cell", "c", "cell state", "c_t", "unbounded", "the memory carried to the next step"),
         Quantity("hidden", "h", "hidden state", "h_t", "tanh", "what the layer outputs and passes on"),
         Quantity("preactivation", "pre", "pre-activation", r"W x_t + b + W h_{t-1}", "unbounded", "before tanh"),
+        Quantity("reset_gate", "r", "reset gate", "r_t", "gate", "how much of h_{t-1} the candidate sees (GRU)"),
+        Quantity("update_gate", "z", "update gate", "z_t", "gate", "how much of h_{t-1} to keep (GRU)"),
     )
 }
 GATE_SUFFIX = {"input_gate": "i", "forget_gate": "f", "candidate": "g", "output_gate": "o"}  # W_i?, W_h?
@@ -162,3 +177,23 @@ def lstm_step(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh) -> LSTM
 def rnn_step(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh) -> torch.Tensor:
     """One step of a vanilla (Elman) RNN: ``h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``."""
     return torch.tanh(x @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh)
+
+
+class GRUStep(NamedTuple):
+    """Everything one GRU step computes; each field is (H,) or (B, H)."""
+
+    reset_gate: torch.Tensor
+    update_gate: torch.Tensor
+    candidate: torch.Tensor
+    hidden: torch.Tensor
+
+
+def gru_step(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh) -> GRUStep:
+    """One step of the GRU equations above (torch's packing r, z, n)."""
+    in_r, in_z, in_n = (x @ weight_ih.T + bias_ih).chunk(3, dim=-1)
+    h_r, h_z, h_n = (h_prev @ weight_hh.T + bias_hh).chunk(3, dim=-1)
+    reset_gate = torch.sigmoid(in_r + h_r)  # how much of the old state the candidate may use
+    update_gate = torch.sigmoid(in_z + h_z)  # how much of the old state to keep
+    candidate = torch.tanh(in_n + reset_gate * h_n)
+    hidden = (1 - update_gate) * candidate + update_gate * h_prev
+    return GRUStep(reset_gate, update_gate, candidate, hidden)

@@ -101,6 +101,7 @@ class _Stepper:
         params = {name: p.detach() for name, p in module.named_parameters()}
         cfg = module.config
         self.lstm = cfg.cell == "lstm"
+        self.cell_op = {"lstm": torch.lstm_cell, "rnn": torch.rnn_tanh_cell, "gru": torch.gru_cell}[cfg.cell]
         self.embedding = params["embedding.weight"]  # (V, E)
         self.layers = [cell.layer_weights(params, k) for k in range(cfg.num_layers)]
         self.head_weight_t = params["head.weight"].T  # (H, V)
@@ -122,10 +123,10 @@ class _Stepper:
         new_state = []
         for (w_ih, w_hh, b_ih, b_hh), layer_state in zip(self.layers, state, strict=True):
             if self.lstm:
-                hidden, cell = torch.lstm_cell(x, layer_state, w_ih, w_hh, b_ih, b_hh)
-                new_state.append((hidden, cell))
-            else:
-                hidden = torch.rnn_tanh_cell(x, layer_state, w_ih, w_hh, b_ih, b_hh)
+                hidden, cell_state = self.cell_op(x, layer_state, w_ih, w_hh, b_ih, b_hh)
+                new_state.append((hidden, cell_state))
+            else:  # the RNN's and GRU's state is h alone
+                hidden = self.cell_op(x, layer_state, w_ih, w_hh, b_ih, b_hh)
                 new_state.append(hidden)
             x = hidden  # (1, H)
         return torch.addmm(self.head_bias, x, self.head_weight_t)[0], new_state

@@ -2,7 +2,8 @@
 
 A page script must return quickly, so a training run lives in a thread owned by the
 process-wide :class:`JobManager` (``manager()``), not in the page. The page starts a job from
-a :class:`TrainRequest`, then polls ``job.snapshot()`` (a copy taken under a lock) from an
+a :class:`~lstm_viz.runspec.RunSpec` (the same specification the command line builds), then
+polls ``job.snapshot()`` (a copy taken under a lock) from an
 ``st.fragment(run_every=...)``; navigating away or closing the tab leaves the thread running,
 and the model lands in the user model folder (``zoo.user_dir()/name``) either way.
 
@@ -27,25 +28,29 @@ also lowers its own scheduling priority (``LSTM_VIZ_TRAIN_NICE``, default 10; Li
 values are per thread and inherited by the OpenMP workers it starts), so the threads that
 draw other users' pages win the CPU when both want it.
 
-Command-line parity: :func:`build_run` turns a request into exactly what
-``python -m lstm_viz train`` would build from :func:`TrainRequest.command`, which the card
-records, so every page run can be repeated from the shell.
+Command-line parity: a job trains ``spec.build()``, exactly what ``python -m lstm_viz train``
+builds from ``spec.command()``, which the card records, so every page run can be repeated from
+the shell.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import shlex
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lstm_viz import presets, zoo
+from lstm_viz import runspec, zoo
+from lstm_viz.runspec import RunSpec
 
 DEFAULT_MAX_JOBS = 2
 MAX_HISTORY = 2000  # loss points kept for the curves (steps are logged every 10 updates)
+
+
+check_name = runspec.check_new_name  # the name check of a new user model (uploads use it too)
 
 
 class BusyError(RuntimeError):
@@ -95,97 +100,6 @@ def format_duration(seconds: float | None) -> str:
 
 
 @dataclass(frozen=True)
-class TrainRequest:
-    """What to train: a preset, or a character model of ``corpus_text``; None keeps the default."""
-
-    name: str  # the user model's folder name (zoo.NAME_RE)
-    preset: str | None = None  # a name in presets.PRESETS; None with corpus_text
-    corpus_text: str | None = None  # already decoded by lstm_viz.data.upload.decode_corpus
-    corpus_name: str = "corpus.txt"  # the uploaded file's name, for the card and the command
-    num_layers: int | None = None
-    hidden_size: int | None = None
-    steps: int | None = None
-    minutes: float | None = None
-    eval_every: int | None = None
-    batch_size: int | None = None
-    seed: int | None = None
-    device: str = "auto"
-
-    def command(self) -> str:
-        """The equivalent command line (the card records it)."""
-        source = ["--preset", self.preset] if self.preset else ["--corpus", self.corpus_name]
-        args = ["python", "-m", "lstm_viz", "train", *source, "--name", self.name]
-        for flag, value in (
-            ("--num-layers", self.num_layers),
-            ("--hidden-size", self.hidden_size),
-            ("--steps", self.steps),
-            ("--minutes", self.minutes),
-            ("--eval-every", self.eval_every),
-            ("--batch-size", self.batch_size),
-            ("--seed", self.seed),
-        ):
-            if value is not None:
-                args += [flag, str(value)]
-        if self.device != "auto":
-            args += ["--device", self.device]
-        return " ".join(shlex.quote(a) for a in args)
-
-
-def check_name(name: str) -> str:
-    """A new user model's name: valid characters, not taken by a shipped or user model."""
-    if not isinstance(name, str) or not zoo.NAME_RE.match(name):
-        raise ValueError(
-            f"invalid model name {str(name)[:80]!r}: use 1 to 64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
-        )
-    if (zoo.SHIPPED_DIR / name).exists():
-        raise ValueError(f"{name!r} is the name of a shipped model; choose another name")
-    if (zoo.user_dir() / name).exists():
-        raise ValueError(f"a model called {name!r} already exists; choose another name or delete it first")
-    return name
-
-
-def build_run(request: TrainRequest):
-    """(data, ModelConfig, TrainConfig, card_extra), exactly as the command line builds them."""
-    from lstm_viz.model import ModelConfig
-    from lstm_viz.train import TrainConfig
-
-    if request.preset:
-        preset = presets.get(request.preset)
-        data = preset.make_data()
-        model_fields, train_fields = dict(preset.model), dict(preset.train)
-        title, description = preset.title, preset.description
-    elif request.corpus_text is not None:
-        from lstm_viz.data.corpus import CharCorpus
-
-        data = CharCorpus(request.corpus_text, seq_len=presets.CORPUS_SEQ_LEN, name=request.corpus_name)
-        model_fields, train_fields = dict(presets.CORPUS_MODEL), dict(presets.CORPUS_TRAIN)
-        title, description = request.name, f"Character model of {request.corpus_name}"
-    else:
-        raise ValueError("choose a preset or upload a text to train on")
-    for key in ("num_layers", "hidden_size"):
-        if getattr(request, key) is not None:
-            model_fields[key] = int(getattr(request, key))
-    if request.steps is not None or request.minutes is not None:
-        train_fields["steps"], train_fields["minutes"] = request.steps, request.minutes
-    for key in ("eval_every", "batch_size", "seed"):
-        if getattr(request, key) is not None:
-            train_fields[key] = getattr(request, key)
-    train_fields["device"] = request.device
-    train_fields["threads"] = threads_per_job()
-    model_config = ModelConfig(
-        vocab_size=len(data.tokenizer), num_outputs=data.num_outputs, task=data.task, **model_fields
-    )
-    extra = {
-        "title": title,
-        "description": description,
-        "preset": request.preset,
-        "command": request.command(),
-    }
-    return data, model_config, TrainConfig(**train_fields), extra
-
-
-@dataclass(frozen=True)
 class Snapshot:
     """A consistent copy of a job's progress, safe to read from any thread."""
 
@@ -208,6 +122,8 @@ class Snapshot:
     metrics: dict = field(default_factory=dict)  # the latest evaluation's metrics
     error: str | None = None
     saved: bool = False  # a checkpoint exists in the user model folder
+    finished: tuple = ()  # runs done so far: {"name", "card", "losses"} each (a race has several)
+    phase: str = "starting"  # what a preparing job is doing ("reading the data", "building the model", ...)
 
     def curves(self) -> tuple[list[int], list[float], list[int], list[float]]:
         """(training steps, training losses, evaluation steps, held-out losses) for the plot."""
@@ -226,19 +142,24 @@ class Snapshot:
 class Job:
     """One training run in its own thread; the page reads it only through :meth:`snapshot`."""
 
-    def __init__(self, session_id: str, request: TrainRequest):
+    def __init__(self, session_id: str, spec: RunSpec, out_dir: Path | None = None, then=(), discard: bool = False):
         self.session_id = session_id
-        self.request = request
-        self.out_dir = zoo.user_dir() / request.name
+        self.spec = spec
+        self.out_dir = out_dir or zoo.user_dir() / spec.name
+        self.runs = [(spec, self.out_dir), *then]  # one run, or several one after another (a race)
+        self.discard = discard  # remove the runs' folders at the end (their cards stay in the snapshot)
         self.stop_event = threading.Event()
         self._lock = threading.Lock()
-        self._state = Snapshot(name=request.name, status="preparing", total_steps=request.steps)
-        self.thread = threading.Thread(target=self._run, name=f"train-{request.name}", daemon=True)
+        self._run_index = 0
+        self._started = time.monotonic()
+        self._state = Snapshot(name=spec.name, status="preparing", total_steps=spec.overrides.get("steps"))
+        self.thread = threading.Thread(target=self._run, name=f"train-{spec.name}", daemon=True)
 
     def snapshot(self) -> Snapshot:
         with self._lock:
             s = self._state
-            return replace(s, losses=list(s.losses), evals=list(s.evals), metrics=dict(s.metrics))
+            elapsed = time.monotonic() - self._started if s.status == "preparing" else s.elapsed
+            return replace(s, losses=list(s.losses), evals=list(s.evals), metrics=dict(s.metrics), elapsed=elapsed)
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -263,7 +184,7 @@ class Job:
                 }
             )
         elif event == "step":
-            p, elapsed = info["progress"], info["elapsed"]
+            p, elapsed = (self._run_index + info["progress"]) / len(self.runs), info["elapsed"]
             left = elapsed * (1 - p) / p if p > 0 else None
 
             def step_fields(s: Snapshot) -> dict:
@@ -296,28 +217,48 @@ class Job:
         from lstm_viz.train import train
 
         _lower_priority()
-        try:
-            data, model_config, train_config, extra = build_run(self.request)
-            self._update(lambda s: {"total_steps": train_config.steps})
-            train(
-                data,
-                model_config,
-                train_config,
-                self.out_dir,
-                name=self.request.name,
-                callback=self._on_event,
-                stop=self.stop_event,
-                card_extra=extra,
-                log=lambda message: None,
-            )
-        except Exception as err:  # the page shows the message; the thread must not die silently
-            message = f"{type(err).__name__}: {err}" if not isinstance(err, ValueError) else str(err)
-            self._update(lambda s: {"status": "failed", "error": message, "saved": _has_checkpoint(self.out_dir)})
-            return
+        for index, (spec, out_dir) in enumerate(self.runs):
+            self._run_index = index
+            if index:  # the next run of a race starts from empty curves
+                self._update(
+                    lambda s, spec=spec: {"name": spec.name, "step": 0, "losses": [], "evals": [], "sample": None}
+                )
+            try:
+                self._update(lambda s: {"phase": "reading the data and building the vocabulary"})
+                data, model_config, train_config, extra = spec.build()
+                phase = f"building a {model_config.num_layers}x{model_config.hidden_size} model and its first batch"
+                self._update(lambda s, c=train_config, p=phase: {"total_steps": c.steps, "phase": p})
+                card = train(
+                    data,
+                    model_config,
+                    train_config,
+                    out_dir,
+                    name=spec.name,
+                    callback=self._on_event,
+                    stop=self.stop_event,
+                    card_extra=extra,
+                    log=lambda message: None,
+                )
+            except Exception as err:  # the page shows the message; the thread must not die silently
+                message = f"{type(err).__name__}: {err}" if not isinstance(err, ValueError) else str(err)
+                self._update(
+                    lambda s, d=out_dir, m=message: {"status": "failed", "error": m, "saved": _has_checkpoint(d)}
+                )
+                self._clean_up()
+                return
+            self._update(lambda s, c=card: {"finished": (*s.finished, {"name": s.name, "card": c, "losses": s.losses})})
+            if self.stop_event.is_set():
+                break
         final = "stopped" if self.stop_event.is_set() else "done"
         self._update(
             lambda s: {"status": final, "progress": 1.0 if final == "done" else s.progress, "seconds_left": 0.0}
         )
+        self._clean_up()
+
+    def _clean_up(self) -> None:
+        if self.discard:
+            for _, out_dir in self.runs:
+                shutil.rmtree(out_dir, ignore_errors=True)
 
 
 def _has_checkpoint(path: Path) -> bool:
@@ -351,29 +292,37 @@ class JobManager:
 
     def training_names(self) -> set[str]:
         """Names of models being written by a running job (they cannot be deleted meanwhile)."""
-        return {j.request.name for j in self.running()}
+        return {j.spec.name for j in self.running()}
 
     def get(self, session_id: str) -> Job | None:
         with self._lock:
             return self._jobs.get(session_id)
 
-    def start(self, session_id: str, request: TrainRequest) -> Job:
-        """Start a job for this session; ValueError for a bad request, BusyError when full."""
+    def start(self, session_id: str, spec: RunSpec, out_dir: Path | None = None, then=(), discard=False) -> Job:
+        """Start a job for this session; ValueError for a bad request, BusyError when full.
+
+        ``out_dir`` (default: the user model folder ``zoo.user_dir()/name``, whose name must be
+        new) lets a page train somewhere else, such as a temporary folder for a classroom race;
+        ``then`` lists more (spec, out_dir) runs to train after it, in the same job.
+        """
         limit = self.limit or max_jobs()
         with self._lock:
             current = self._jobs.get(session_id)
             if current is not None and current.thread.is_alive():
-                raise ValueError(f"you are already training {current.request.name!r}: stop it first")
+                raise ValueError(f"you are already training {current.spec.name!r}: stop it first")
             alive = [j for j in self._jobs.values() if j.thread.is_alive()]
             if len(alive) >= limit:
                 raise BusyError(
                     f"the server is busy: {len(alive)} training job{'s' if len(alive) != 1 else ''} "
                     f"already running (the limit is {limit}); try again in a few minutes"
                 )
-            check_name(request.name)
-            if request.name in {j.request.name for j in alive}:
-                raise ValueError(f"a model called {request.name!r} is being trained right now; choose another name")
-            job = Job(session_id, request)
+            if out_dir is None:
+                runspec.check_new_name(spec.name)
+            if spec.name in {j.spec.name for j in alive}:
+                raise ValueError(f"a model called {spec.name!r} is being trained right now; choose another name")
+            if not spec.overrides.get("threads"):  # the job's share of the cores (see threads_per_job)
+                spec = replace(spec, overrides={**spec.overrides, "threads": threads_per_job()})
+            job = Job(session_id, spec, out_dir, then, discard)
             self._jobs[session_id] = job
             job.thread.start()
         return job

@@ -1,4 +1,4 @@
-"""SequenceModel: token embedding -> nn.LSTM (or nn.RNN) -> linear head. Forward only.
+"""SequenceModel: token embedding -> nn.LSTM (or nn.RNN, nn.GRU) -> linear head. Forward only.
 
 The state_dict keys are the public checkpoint format (docs/architecture.md): ``embedding.weight``,
 ``rnn.weight_ih_l{k}``, ``rnn.weight_hh_l{k}``, ``rnn.bias_ih_l{k}``, ``rnn.bias_hh_l{k}``,
@@ -18,8 +18,10 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from lstm_viz.cell import CELLS
+
 TASKS = ("charlm", "classify", "sequence")
-CELLS = ("lstm", "rnn")
+LAYERS = {"lstm": nn.LSTM, "rnn": nn.RNN, "gru": nn.GRU}
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class ModelConfig:
     vocab_size: int  # rows of the embedding
     num_outputs: int  # head size: vocab size (charlm) or number of classes
     task: str = "charlm"  # one of TASKS
-    cell: str = "lstm"  # "lstm" or "rnn" (tanh Elman RNN)
+    cell: str = "lstm"  # "lstm", "rnn" (tanh Elman RNN) or "gru"
     embed_dim: int = 64  # small: characters carry little information each
     hidden_size: int = 256  # H, units per layer
     num_layers: int = 2
@@ -52,8 +54,7 @@ class SequenceModel(nn.Module):
         super().__init__()
         self.config = config
         self.embedding = nn.Embedding(config.vocab_size, config.embed_dim)
-        rnn_class = nn.LSTM if config.cell == "lstm" else nn.RNN
-        self.rnn = rnn_class(
+        self.rnn = LAYERS[config.cell](
             config.embed_dim,
             config.hidden_size,
             num_layers=config.num_layers,
@@ -65,7 +66,7 @@ class SequenceModel(nn.Module):
     def forward(self, ids: torch.Tensor, state=None):
         """ids (B, T) long -> logits (B, T, num_outputs) and the final state.
 
-        ``state`` is ``(h, c)`` each (L, B, H) for an LSTM, ``h`` for an RNN, or None for zeros.
+        ``state`` is ``(h, c)`` each (L, B, H) for an LSTM, ``h`` for an RNN or GRU, or None for zeros.
         """
         if ids.dim() != 2:
             raise ValueError(f"expected token ids of shape (B, T), got {tuple(ids.shape)}")

@@ -1,15 +1,35 @@
-"""Named recipes for every shipped model: which data, which model, how long to train.
+"""Named training recipes, as plain data (``presets.toml``), and the one way to override them.
 
-``python -m lstm_viz train --preset NAME`` and the Train page both read this table, so a
-shipped model's card names a preset that anyone can re-run. ``make_data(tokenizer=None)``
-builds the task data object (see :mod:`lstm_viz.data`); passing a model's own tokenizer
-rebuilds the exact evaluation data for ``python -m lstm_viz eval``.
+A preset is a table of three parts: ``data`` (a data kind and its options, see
+:func:`lstm_viz.data.build`), ``model`` (the :class:`~lstm_viz.model.ModelConfig` fields besides
+the vocabulary and output sizes) and ``train`` (:class:`~lstm_viz.train.TrainConfig` defaults).
+The command line and the Train page read the same file and override it the same way, with
+:func:`merge`: a flat mapping of field names (``hidden_size=64``, ``steps=300``, ``seq_len=64``),
+each sent to the part it belongs to, unknown names refused. A shipped model's card names its
+preset, so anyone can train it again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+import functools
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from lstm_viz import data as data_kinds
+from lstm_viz.model import ModelConfig
+from lstm_viz.train import TrainConfig
+
+FILE = Path(__file__).resolve().parent / "presets.toml"
+CORPUS = "corpus"  # the table for a character model of your own text
+MODEL_FIELDS = tuple(
+    f.name for f in dataclasses.fields(ModelConfig) if f.name not in ("vocab_size", "num_outputs", "task")
+)
+BUDGET = ("steps", "minutes")  # giving one of them replaces both: a step count alone means no time limit
+
+
+TRAIN_FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig))
 
 
 @dataclass(frozen=True)
@@ -17,54 +37,66 @@ class Preset:
     name: str
     title: str
     description: str
-    make_data: Callable  # (tokenizer=None) -> task data object
+    data: dict  # {"kind": ..., options}
     model: dict  # ModelConfig fields except vocab_size / num_outputs / task
-    train: dict  # TrainConfig defaults; the command line may override
-    tags: list[str] = field(default_factory=list)
+    train: dict = field(default_factory=dict)  # TrainConfig fields
 
 
-def _shakespeare(tokenizer=None):
-    from lstm_viz.data.corpus import CharCorpus
+def _check(name: str, table: dict) -> Preset:
+    for part in ("title", "description", "data", "model"):
+        if part not in table:
+            raise ValueError(f"preset {name!r} in {FILE.name} has no {part!r}")
+    unknown = set(table["model"]) - set(MODEL_FIELDS)
+    if unknown:
+        raise ValueError(f"preset {name!r}: unknown model fields {sorted(unknown)}")
+    if table["data"].get("kind") not in data_kinds.KINDS:
+        raise ValueError(f"preset {name!r}: unknown data kind {table['data'].get('kind')!r}")
+    return Preset(
+        name,
+        table["title"],
+        table["description"],
+        dict(table["data"]),
+        dict(table["model"]),
+        dict(table.get("train", {})),
+    )
 
-    return CharCorpus.shakespeare(seq_len=128, tokenizer=tokenizer)
+
+@functools.cache
+def _all() -> dict[str, Preset]:
+    tables = tomllib.loads(FILE.read_text(encoding="utf-8"))
+    return {name: _check(name, table) for name, table in tables.items()}
 
 
-PRESETS: dict[str, Preset] = {}
-
-
-def register(preset: Preset) -> Preset:
-    PRESETS[preset.name] = preset
-    return preset
-
-
-register(Preset(
-    name="shakespeare-char",
-    title="Shakespeare (characters)",
-    description="Character-level language model of tiny shakespeare: reads a character, predicts the next.",
-    make_data=_shakespeare,
-    model={"cell": "lstm", "embed_dim": 64, "hidden_size": 256, "num_layers": 2, "dropout": 0.1},
-    train={"steps": 3500, "batch_size": 32, "lr": 3e-3, "warmup_steps": 100, "eval_every": 500},
-))  # fmt: skip
-register(Preset(
-    name="shakespeare-char-large",
-    title="Shakespeare (characters, large)",
-    description="The 2x512 character model; train it where a GPU is available.",
-    make_data=_shakespeare,
-    model={"cell": "lstm", "embed_dim": 64, "hidden_size": 512, "num_layers": 2, "dropout": 0.2},
-    train={"steps": 6000, "batch_size": 64, "lr": 2e-3, "warmup_steps": 200, "eval_every": 500},
-))  # fmt: skip
-
-# Your own text (``--corpus FILE`` and the Train page's upload): a character model with these
-# defaults; the command line and the page both read them, so the two train the same thing.
-CORPUS_MODEL = {"cell": "lstm", "embed_dim": 64, "hidden_size": 256, "num_layers": 2, "dropout": 0.1}
-CORPUS_TRAIN = {"minutes": 5.0, "batch_size": 32, "eval_every": 200}
-CORPUS_SEQ_LEN = 128
-
-# Presets of the other shipped models register themselves here (one import each).
-from lstm_viz.data import presets_extra  # noqa: E402,F401
+def names() -> list[str]:
+    """Every preset a user can pick (not the table for your own text)."""
+    return [name for name in _all() if name != CORPUS]
 
 
 def get(name: str) -> Preset:
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(sorted(PRESETS))}")
-    return PRESETS[name]
+    if name not in _all():
+        raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(sorted(names()))}")
+    return _all()[name]
+
+
+def merge(preset: Preset, overrides: dict) -> Preset:
+    """``preset`` with each override sent to its part (data option, model field or training field).
+
+    ``None`` values are ignored; unknown names raise ValueError listing what can be set.
+    """
+    data, model, train = dict(preset.data), dict(preset.model), dict(preset.train)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if any(k in given for k in BUDGET):
+        train.update({k: given.get(k) for k in BUDGET})
+    for key, value in given.items():
+        if key in BUDGET:
+            continue
+        if key in MODEL_FIELDS:
+            model[key] = value
+        elif key in TRAIN_FIELDS:
+            train[key] = value
+        elif key in data_kinds.KINDS[data["kind"]]:
+            data[key] = value
+        else:
+            allowed = sorted({*MODEL_FIELDS, *TRAIN_FIELDS, *data_kinds.KINDS[data["kind"]]})
+            raise ValueError(f"{key!r} cannot be set for preset {preset.name!r}; these can: {', '.join(allowed)}")
+    return dataclasses.replace(preset, data=data, model=model, train=train)

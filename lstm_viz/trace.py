@@ -74,6 +74,8 @@ class LayerTrace:
     candidate: np.ndarray | None = None  # (T, H) g_t, the candidate C~_t
     output_gate: np.ndarray | None = None  # (T, H) o_t
     cell: np.ndarray | None = None  # (T, H) C_t
+    reset_gate: np.ndarray | None = None  # (T, H) r_t (GRU only; its candidate n_t is ``candidate``)
+    update_gate: np.ndarray | None = None  # (T, H) z_t (GRU only)
 
     @property
     def hidden_size(self) -> int:
@@ -81,15 +83,24 @@ class LayerTrace:
 
     @property
     def has_gates(self) -> bool:
+        """True for an LSTM layer (gates and a cell state)."""
         return self.forget_gate is not None
 
+    @property
+    def kind(self) -> str:
+        """ "lstm", "gru" or "rnn"."""
+        return "lstm" if self.has_gates else ("gru" if self.update_gate is not None else "rnn")
+
     def quantity(self, name: str) -> np.ndarray:
-        """One of ``cell.QUANTITIES`` by name, (T, H); a clear error for gates of an RNN."""
-        if name not in cell.QUANTITIES:
-            raise ValueError(f"unknown quantity {name!r}; expected one of {cell.QUANTITIES}")
+        """One quantity by name (``cell.QUANTITIES``, or a GRU's gates), (T, H); a clear error if the layer has none."""
+        names = (*cell.QUANTITIES, *cell.GRU_GATES)
+        if name not in names:
+            raise ValueError(f"unknown quantity {name!r}; expected one of {names}")
         value = getattr(self, name)
         if value is None:
-            raise ValueError(f"a vanilla RNN has no {name.replace('_', ' ')}")
+            raise ValueError(
+                f"a {'vanilla RNN' if self.kind == 'rnn' else self.kind.upper()} has no {name.replace('_', ' ')}"
+            )
         return value
 
     def gate_preactivation(self, name: str) -> np.ndarray:
@@ -100,7 +111,7 @@ class LayerTrace:
 
     def quantities(self) -> dict[str, np.ndarray]:
         """What this layer shows, each (T, H): f, i, g, o, c, h (LSTM) or h and its pre-activation (RNN)."""
-        names = cell.QUANTITIES if self.has_gates else cell.RNN_QUANTITIES
+        names = {"lstm": cell.QUANTITIES, "gru": cell.GRU_QUANTITIES, "rnn": cell.RNN_QUANTITIES}[self.kind]
         return {name: getattr(self, name) for name in names}
 
 
@@ -113,7 +124,7 @@ class Trace:
     probs: np.ndarray  # (T, V) next-token probabilities or (T, C) running class probs
     output_labels: list[str]  # names of the columns of probs (characters or class labels)
     task: str
-    cell_type: str  # "lstm" or "rnn"
+    cell_type: str  # "lstm", "rnn" or "gru"
     unknown: list[UnknownPiece] = field(default_factory=list)
     spans: list[tuple[int, int]] = field(default_factory=list)
 
@@ -226,6 +237,27 @@ def _input_part(x: torch.Tensor, weights, embedding: torch.Tensor | None, ids: t
     return torch.addmm(b_ih + b_hh, x, w_ih.T)
 
 
+def _trace_gru_layer(x: torch.Tensor, weights, h0: torch.Tensor) -> LayerTrace:
+    """A GRU layer: h_t from the fused kernel (as nn.GRU), then the gates of all steps at once."""
+    w_ih, w_hh, b_ih, b_hh = weights
+    out, _ = torch.gru(x[None], h0[None, None], weights, True, 1, 0.0, False, False, True)
+    h_prev = torch.cat([h0[None], out[0, :-1]])
+    in_r, in_z, in_n = torch.addmm(b_ih, x, w_ih.T).chunk(3, dim=1)
+    h_r, h_z, h_n = torch.addmm(b_hh, h_prev, w_hh.T).chunk(3, dim=1)
+    pre_r, pre_z = in_r + h_r, in_z + h_z
+    reset_gate, update_gate = torch.sigmoid(pre_r), torch.sigmoid(pre_z)
+    pre_n = in_n + reset_gate * h_n  # n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))
+    return LayerTrace(
+        input=x.numpy(),
+        h_prev=h_prev.numpy(),
+        preactivation=torch.cat([pre_r, pre_z, pre_n], dim=1).numpy(),  # (T, 3H) packed r, z, n
+        hidden=out[0].numpy(),
+        reset_gate=reset_gate.numpy(),
+        update_gate=update_gate.numpy(),
+        candidate=torch.tanh(pre_n).numpy(),
+    )
+
+
 def _trace_rnn_layer(x: torch.Tensor, weights, h0: torch.Tensor) -> LayerTrace:
     w_ih, w_hh, b_ih, b_hh = weights
     out, _ = torch.rnn_tanh(x[None], h0[None, None], weights, True, 1, 0.0, False, False, True)
@@ -280,8 +312,8 @@ def trace(
         for k in range(cfg.num_layers):
             weights = cell.layer_weights(params, k)
             h = torch.zeros(cfg.hidden_size) if state is None else torch.as_tensor(state[k][0]).float()
-            if cfg.cell == "rnn":
-                layers.append(_trace_rnn_layer(x, weights, h))
+            if cfg.cell in ("rnn", "gru"):
+                layers.append((_trace_rnn_layer if cfg.cell == "rnn" else _trace_gru_layer)(x, weights, h))
                 x = torch.from_numpy(layers[-1].hidden)
                 continue
             c = torch.zeros(cfg.hidden_size) if state is None else torch.as_tensor(state[k][1]).float()

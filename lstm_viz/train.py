@@ -112,6 +112,7 @@ def make_card(data, model_config: ModelConfig, train_config: TrainConfig, name: 
         "cell": model_config.cell,
         "tokenizer": data.tokenizer.to_dict(),
         "labels": data.labels,
+        "sample_texts": [data.sample_text] if getattr(data, "sample_text", None) else [],  # what to open it with
         "embed_dim": model_config.embed_dim,
         "hidden_size": model_config.hidden_size,
         "num_layers": model_config.num_layers,

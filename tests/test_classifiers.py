@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from lstm_viz import data as data_kinds
 from lstm_viz import examples, presets, zoo
 from lstm_viz.analysis import contributions
 from lstm_viz.data import authors, sentiment
@@ -148,7 +149,7 @@ def test_training_batches_are_balanced_and_scored_where_they_should_be(authors_d
 @pytest.mark.parametrize("name", SHIPPED)
 def test_card_metrics_reproduce_from_a_fresh_evaluation(name):
     model = shipped(name)
-    data = presets.get(model.card["training"]["preset"]).make_data(tokenizer=model.tokenizer)
+    data = data_kinds.build(presets.get(model.card["training"]["preset"]).data, tokenizer=model.tokenizer)
     assert data.data_sha256 == model.card["training"]["data_sha256"]
     fresh = data.evaluate(model.module, torch.device("cpu"), full=True)
     card = model.card["metrics"]

@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from lstm_viz import zoo
-from lstm_viz.__main__ import main
 from lstm_viz.analysis import expectation
+from lstm_viz.cli import main
 from lstm_viz.generate import MAX_GENERATE, MAX_PRIME, GenerationStream, check_settings, distribution, generate
 from lstm_viz.plots import colours, generation
 

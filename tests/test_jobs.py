@@ -11,8 +11,9 @@ import pytest
 import torch
 
 from lstm_viz import checkpoint, jobs, zoo
-from lstm_viz.__main__ import main as cli_main
+from lstm_viz.cli import main as cli_main
 from lstm_viz.data.corpus import CharCorpus
+from lstm_viz.runspec import RunSpec
 from lstm_viz.train import pick_device
 
 TINY = {"num_layers": 1, "hidden_size": 16, "batch_size": 8}
@@ -49,8 +50,8 @@ def corpus_text(n: int = 20000, seed: int = 0) -> str:
     return "".join(lines)[:n]
 
 
-def request(name: str, **fields) -> jobs.TrainRequest:
-    return jobs.TrainRequest(name=name, corpus_text=corpus_text(), corpus_name="tiny.txt", **{**TINY, **fields})
+def request(name: str, **fields) -> RunSpec:
+    return RunSpec(name, corpus_text=corpus_text(), corpus_name="tiny.txt", overrides={**TINY, **fields})
 
 
 def test_job_trains_reports_progress_and_saves_a_loadable_user_model(home):
@@ -69,7 +70,7 @@ def test_job_trains_reports_progress_and_saves_a_loadable_user_model(home):
     info = next(m for m in zoo.list() if m.name == "tiny")
     assert not info.shipped and info.path == home / "tiny"
     model = zoo.load("tiny")
-    assert model.card["training"]["command"] == job.request.command()
+    assert model.card["training"]["command"] == job.spec.command()
     assert model.card["training"]["steps"] == 30 and not model.card["training"]["interrupted"]
     # The held-out loss the page plotted last is what a fresh evaluation of the saved model gives.
     data = CharCorpus(corpus_text(), name="tiny.txt", tokenizer=model.tokenizer)
@@ -84,7 +85,7 @@ def test_the_page_run_is_the_command_line_run(home, tmp_path):
     corpus.write_text(corpus_text(), encoding="utf-8")
     job = jobs.manager().start("s1", request("from-page", steps=20, eval_every=10))
     assert jobs.manager().wait("s1", 120).status == "done"
-    argv = job.request.command().split()[3:]  # drop "python -m lstm_viz"
+    argv = job.spec.command().split()[3:]  # drop "python -m lstm_viz"
     argv[argv.index("--corpus") + 1] = str(corpus)
     argv[argv.index("--name") + 1] = "from-cli"
     assert cli_main([*argv, "--threads", "1"]) == 0
@@ -164,13 +165,13 @@ class ExplodingData:
 
 
 def test_a_crashed_job_reports_its_error_and_keeps_the_last_checkpoint(home, monkeypatch):
-    real = jobs.build_run
+    real = RunSpec.build
 
-    def exploding(req):
-        data, model_config, train_config, extra = real(req)
+    def exploding(spec, tokenizer=None):
+        data, model_config, train_config, extra = real(spec, tokenizer)
         return ExplodingData(data), model_config, train_config, extra
 
-    monkeypatch.setattr(jobs, "build_run", exploding)
+    monkeypatch.setattr(RunSpec, "build", exploding)
     jobs.manager().start("s1", request("crashy", steps=100, eval_every=10))
     snap = jobs.manager().wait("s1", 60)
     assert snap.status == "failed" and not snap.active
@@ -180,7 +181,7 @@ def test_a_crashed_job_reports_its_error_and_keeps_the_last_checkpoint(home, mon
 
 
 def test_a_bad_request_fails_with_its_message(home):
-    job = jobs.manager().start("s1", jobs.TrainRequest(name="short", corpus_text="too short", steps=5))
+    job = jobs.manager().start("s1", RunSpec("short", corpus_text="too short", overrides={"steps": 5}))
     snap = jobs.manager().wait("s1", 30)
     assert snap.status == "failed" and "at least 258" in snap.error
     assert not (home / "short").exists() and job.snapshot().saved is False

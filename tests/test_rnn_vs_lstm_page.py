@@ -1,17 +1,20 @@
-"""The RNN vs LSTM page under AppTest: its numbers against independent computations, bad input,
-and the train-both race with a tiny budget (which must leave the shipped models alone)."""
+"""The RNN vs LSTM page under AppTest: its numbers against independent computations, its words
+against the measurements, bad input, and a live race with a tiny budget (through the job manager,
+leaving the shipped models alone)."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lstm_viz import zoo
-from lstm_viz.analysis import gradients, units
+from lstm_viz import jobs, zoo
+from lstm_viz.analysis import memory, units
 from lstm_viz.data import tasks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,12 +24,12 @@ SEED = 1234
 
 @pytest.fixture(scope="module")
 def models():
-    return {name: zoo.load(name) for name in ("memory-lstm", "memory-rnn")}
+    return {name: zoo.load(name) for regime in memory.REGIMES for name in regime.models.values()}
 
 
 @pytest.fixture(scope="module")
 def at():
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     app.session_state["rvl_seed"] = SEED
     app.switch_page(PAGE).run()
     assert not app.exception, app.exception
@@ -37,34 +40,43 @@ def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
+def words(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
 def test_accuracy_is_measured_on_the_pages_fresh_strings(at, models):
     data = tasks.MemoryTask(tokenizer=models["memory-lstm"].tokenizer)
-    for name, short in (("memory-lstm", "LSTM"), ("memory-rnn", "RNN")):
-        expected = tasks.accuracy_by_gap(models[name].module, data, per_gap=200, seed=SEED)
-        assert metric(at, f"{short} at N = 100") == f"{expected[100]:.0%}"
-        assert metric(at, f"{short} at N = 5") == f"{expected[5]:.0%}"
-    spec = at.get("plotly_chart")[0].proto.spec
-    assert "Does the model still know the first symbol?" in spec
+    fresh = {
+        n: tasks.accuracy_by_gap(m.module, data, gaps=memory.PAGE_GAPS, per_gap=200, seed=SEED)
+        for n, m in models.items()
+    }
+    assert metric(at, "LSTM at N = 100 (mostly long)") == f"{fresh['memory-lstm'][100]:.0%}"
+    assert metric(at, "RNN at N = 5 (mostly long)") == f"{fresh['memory-rnn'][5]:.0%}"
+    assert metric(at, "RNN at N = 5 (many short)") == f"{fresh['memory-rnn-short'][5]:.0%}"
+    for regime in memory.REGIMES:  # each model's sentence is the one its measurements give
+        for cell, name in regime.models.items():
+            assert memory.describe(cell, fresh[name], 0.25, regime) in words(at), name
+    assert "has not learned the task" in words(at)
+    specs = " ".join(c.proto.spec for c in at.get("plotly_chart"))
+    assert "Does the model still know the first letter?" in specs and "held-out accuracy" in specs
 
 
-def test_gradient_numbers_match_the_analysis(at, models):
+def test_gradient_numbers_are_those_of_the_untrained_models(at, models):
     text, answer = tasks.MemoryTask().example(100, seed=0)
     assert metric(at, "Answer") == answer
-    ratios = {}
-    for name in ("memory-lstm", "memory-rnn"):
-        model = models[name]
-        ids = np.asarray(model.encode(text).ids)
-        targets = np.full(len(ids), -100)
-        targets[-1] = model.labels.index(answer)
-        ratios[name] = gradients.gradient_ratio(gradients.gradient_flow(model.module, ids, targets).hidden_norm)
-    assert metric(at, "LSTM ‖∂L/∂h₀‖ / ‖∂L/∂h_101‖") == f"{ratios['memory-lstm']:.2e}"
-    assert metric(at, "RNN ‖∂L/∂h₀‖ / ‖∂L/∂h_101‖") == f"{ratios['memory-rnn']:.2e}"
-    v = models["memory-rnn"].module.rnn.weight_hh_l0.detach().numpy()
-    assert metric(at, "Spectral radius of the RNN's V") == f"{np.max(np.abs(np.linalg.eigvals(v))):.3f}"
+    for cell, short in memory.SHORT.items():
+        start = memory.start_gradient(models[memory.REGIMES[0].models[cell]], text)
+        assert metric(at, f"{short}: ‖∂L/∂h₀‖ / ‖∂L/∂h_101‖") == f"{start.reach():.1e}"
     table = at.dataframe[0].value
     formula = table["formula ‖∏ Vᵀ diag(1−h²) e‖"].astype(float).to_numpy()
     measured = table["autograd ‖∂L/∂h_t‖"].astype(float).to_numpy()
     np.testing.assert_allclose(formula, measured, rtol=1e-3)  # the product formula is the gradient
+    assert "is c, not h, that carries it" in words(at)
+    at.toggle(key="rvl_trained").set_value(True).run()
+    assert not at.exception
+    trained = memory.start_gradient(models["memory-lstm"], text, trained=True)
+    assert metric(at, "LSTM: ‖∂L/∂h₀‖ / ‖∂L/∂h_101‖") == f"{trained.reach():.1e}"
+    at.toggle(key="rvl_trained").set_value(False).run()
 
 
 def test_typed_strings(at, models):
@@ -73,10 +85,11 @@ def test_typed_strings(at, models):
     assert metric(at, "Answer") == "B"
     probs = models["memory-lstm"].trace("B0123456789?").probs[-1]
     assert metric(at, "LSTM says") == models["memory-lstm"].labels[int(np.argmax(probs))]
-    for bad in ("hello 🦜", "B12", "E12?", "B1x?"):
+    for bad in ("hello 🦜", "B12", "E12?", "B1x?", "x" * 300):
         at.text_input(key="rvl_text").input(bad).run()
         assert not at.exception, (bad, at.exception)
-        assert any("not a memory string" in w.value for w in at.warning), bad
+        warning = next(w.value for w in at.warning if "not a memory string" in w.value)
+        assert len(warning) < 400, bad  # a long typed string is cut in the message
     at.text_input(key="rvl_text").input("").run()
 
 
@@ -88,10 +101,14 @@ def test_step_slider_survives_a_shorter_string(at):
     at.text_input(key="rvl_text").input("").run()
 
 
-def test_counting_unit_and_odd_bracket_input(at):
+def test_counting_unit_reads_as_rising_and_odd_bracket_input(at):
     unit, r = units.find_counting_unit(zoo.load("brackets-lstm"))
     assert metric(at, "Counting unit (found automatically)") == f"unit {unit}"
     assert metric(at, "Correlation with depth (20 strings)") == f"{r:+.3f}"
+    counter = next(c for c in at.get("plotly_chart") if "The counting unit" in c.proto.spec)
+    layout = json.loads(counter.proto.spec)["layout"]
+    assert "autorange" not in layout["yaxis2"]  # never a flipped axis: a downward counter is drawn as −c
+    assert layout["yaxis"]["title"]["text"] == (f"−c[{unit}]" if r < 0 else f"c[{unit}]")
     at.text_input(key="rvl_bracket_text").input("((a[b]))🙂(((((((((x)))))))))").run()
     assert not at.exception, at.exception
     assert any("nests deeper" in w.value for w in at.warning)
@@ -101,14 +118,24 @@ def _digest(name: str) -> str:
     return hashlib.sha256((zoo.SHIPPED_DIR / name / "model.safetensors").read_bytes()).hexdigest()
 
 
-def test_train_both_with_a_tiny_budget(at):
-    before = {n: _digest(n) for n in ("memory-lstm", "memory-rnn")}
+def test_a_race_with_a_tiny_budget_runs_through_the_job_manager(at, monkeypatch):
+    monkeypatch.setenv("LSTM_VIZ_TRAIN_THREADS", "1")
+    before = {n: _digest(n) for regime in memory.REGIMES for n in regime.models.values()}
     at.number_input(key="rvl_race_steps").set_value(10).run()
+    at.multiselect(key="rvl_race_cells").set_value(["lstm", "rnn", "gru"]).run()
     at.button(key="rvl_race").click().run()
     assert not at.exception, at.exception
-    assert any("Trained for 10 steps each" in s.value for s in at.success)
-    race = at.session_state["rvl_race_result"]
-    assert set(race["accuracy"]) == {"new LSTM", "new RNN"}
-    assert all(0 <= a <= 1 for acc in race["accuracy"].values() for a in acc.values())
-    assert race["loss"]["new LSTM"][0][-1] == 10  # the last logged step
-    assert {n: _digest(n) for n in before} == before
+    race = jobs.manager().get(at.session_state["rvl_race_session"])
+    assert race is not None and [spec.overrides["cell"] for spec, _ in race.runs] == ["lstm", "rnn", "gru"]
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and race.snapshot().active:
+        time.sleep(0.5)
+    at.run()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Trained for 10 steps each on mostly long gaps" in s.value for s in at.success)
+    snap = race.snapshot()
+    assert [run["name"] for run in snap.finished] == ["race-lstm", "race-rnn", "race-gru"]
+    assert all(0 <= a <= 1 for run in snap.finished for a in run["card"]["metrics"]["accuracy_by_gap"].values())
+    assert all(not out.exists() for _, out in race.runs)  # the race's folders are gone; its cards are kept
+    assert before == {n: _digest(n) for n in before}

@@ -10,10 +10,9 @@ from lstm_viz.plots import comparison
 def test_accuracy_vs_gap_draws_each_model_in_gap_order():
     fig = comparison.accuracy_vs_gap({"LSTM": {50: 1.0, 5: 0.9}, "RNN": {5: 0.8, 50: 0.25}}, chance=0.25)
     lstm, rnn = fig.data
-    assert list(lstm.x) == [5, 50] and list(lstm.y) == [0.9, 1.0]
+    assert list(lstm.x) == ["5", "50"] and list(lstm.y) == [0.9, 1.0] and list(lstm.text) == ["90%", "100%"]
     assert list(rnn.y) == [0.8, 0.25]
-    assert lstm.line.color != rnn.line.color
-    assert fig.layout.xaxis.type == "log" and list(fig.layout.xaxis.tickvals) == [5, 50]
+    assert lstm.marker.color != rnn.marker.color and fig.layout.barmode == "group"  # bars side by side, never hidden
 
 
 def test_gradient_vs_distance_runs_back_from_the_query_on_a_log_axis():
@@ -39,10 +38,13 @@ def test_counter_vs_depth_and_loss_race():
     fig = comparison.counter_vs_depth(-depth * 0.5, depth, list("((a))"), unit=3, r=-0.99)
     assert list(fig.data[0].y) == list(depth) and fig.data[0].yaxis == "y2"
     assert "unit 3" in fig.layout.title.text and "-0.990" in fig.layout.title.text
-    assert fig.layout.yaxis2.autorange == "reversed"  # a downward counter overlays the depth
-    assert (
-        comparison.counter_vs_depth(depth * 0.5, depth, list("((a))"), unit=3, r=0.99).layout.yaxis2.autorange is True
-    )
+    assert list(fig.data[1].y) == list(depth * 0.5)  # a downward counter is drawn as -c: it rises with the depth
+    assert fig.layout.yaxis.title.text == "−c[3]" and fig.layout.yaxis2.autorange is None
+    rising = comparison.counter_vs_depth(depth * 0.5, depth, list("((a))"), unit=3, r=0.99)
+    assert list(rising.data[1].y) == list(depth * 0.5) and rising.layout.yaxis.title.text == "c[3]"
+    curves = comparison.training_progress({"LSTM": ([100, 200], [0.3, 1.0]), "GRU": ([100, 200], [0.25, 0.9])}, 0.25)
+    assert [t.name for t in curves.data] == ["LSTM", "GRU"] and list(curves.data[1].y) == [0.25, 0.9]
+    assert curves.data[0].line.color != curves.data[1].line.color
     fig = comparison.loss_race(
         {"new LSTM": ([10, 20], [1.3, 0.2]), "new RNN": ([10, 20], [1.4, 1.39])}, chance_loss=1.386
     )

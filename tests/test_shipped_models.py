@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import torch
 
+from lstm_viz import data as data_kinds
 from lstm_viz import presets, zoo
 from lstm_viz.checkpoint import CARD, WEIGHTS
 
@@ -34,7 +35,7 @@ def shipped(request):
 @pytest.fixture(scope="module")
 def data(shipped):
     """The preset's data, rebuilt with the model's own tokenizer (what ``lstm_viz eval`` does)."""
-    return presets.get(shipped.card["training"]["preset"]).make_data(tokenizer=shipped.tokenizer)
+    return data_kinds.build(presets.get(shipped.card["training"]["preset"]).data, tokenizer=shipped.tokenizer)
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +84,7 @@ def test_card_fields_and_provenance(shipped):
     training = card["training"]
     assert training["command"].startswith("python -m lstm_viz train ")
     assert f"--preset {training['preset']}" in training["command"]
-    assert training["preset"] in presets.PRESETS
+    assert training["preset"] in presets.names()
     assert isinstance(training["device"], str) and training["device"]
     assert training["seconds"] > 0 and training["steps"] >= 1 and training["interrupted"] is False
     assert isinstance(training["seed"], int)

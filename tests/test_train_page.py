@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from lstm_viz import jobs, zoo
 from lstm_viz.data.upload import vocabulary
+from lstm_viz.runspec import RunSpec
 from lstm_viz.ui import cache
 from tests.test_jobs import corpus_text
 
@@ -83,7 +84,7 @@ def test_upload_train_watch_stop_and_explore(home):
     at.button(key="train_start").click().run()
     assert not at.exception and not at.error
     job = jobs.manager().get(at.session_state["train_session"])
-    assert job is not None and job.request.corpus_name == "lyrics.txt" and job.request.hidden_size == 32
+    assert job is not None and job.spec.corpus_name == "lyrics.txt" and job.spec.overrides["hidden_size"] == 32
 
     def trained_a_while(at):
         snap = job.snapshot()
@@ -151,7 +152,9 @@ def test_bad_corpora_show_their_message(home, content, message):
 
 def test_busy_server_says_try_again(home, monkeypatch):
     monkeypatch.setenv("LSTM_VIZ_MAX_JOBS", "1")
-    other = jobs.TrainRequest(name="someone-else", corpus_text=corpus_text(), hidden_size=8, num_layers=1, minutes=5)
+    other = RunSpec(
+        "someone-else", corpus_text=corpus_text(), overrides={"hidden_size": 8, "num_layers": 1, "minutes": 5}
+    )
     jobs.manager().start("another-session", other)
     at = open_page()
     at.button(key="train_start").click().run()

@@ -45,7 +45,7 @@ def gradient_flow(module, ids, targets, layer: int = -1) -> GradientFlow:
 
     ∂L/∂h_t is the total derivative: through the head at t (if scored) and through every later
     step. Computed in float64 on a private copy of the weights, stepping :func:`cell.lstm_step`
-    (or :func:`cell.rnn_step`) by hand so every h_t and c_t is a tensor whose gradient we keep.
+    (or :func:`cell.gru_step`, :func:`cell.rnn_step`) by hand so every h_t and c_t is a tensor whose gradient we keep.
     """
     ids = torch.as_tensor(np.asarray(ids), dtype=torch.long)
     targets = torch.as_tensor(np.asarray(targets), dtype=torch.long)
@@ -73,6 +73,8 @@ def gradient_flow(module, ids, targets, layer: int = -1) -> GradientFlow:
                 if k == layer:
                     cell_state.retain_grad()
                     cells.append(cell_state)
+            elif cfg.cell == "gru":
+                hidden = cell.gru_step(x_seq[t], hidden, *weights).hidden
             else:
                 hidden = cell.rnn_step(x_seq[t], hidden, *weights)
             if k == layer:

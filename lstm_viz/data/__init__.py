@@ -8,4 +8,56 @@ loop (:mod:`lstm_viz.train`) serves all of them:
 - ``batch(batch_size, rng) -> (ids, targets)``: (B, T) long tensors, targets -100 where no
   loss is taken;
 - ``evaluate(model, device, full) -> dict`` of held-out metrics (``val_loss`` always).
+
+:func:`build` makes one from a preset's ``data`` table (:mod:`lstm_viz.presets`).
 """
+
+from __future__ import annotations
+
+KINDS = {  # data kind (in lstm_viz/presets.toml) -> the options it takes besides a tokenizer
+    "shakespeare": ("seq_len",),
+    "corpus": ("seq_len",),
+    "sentiment": ("word_dropout",),
+    "authors": (),
+    "memory": ("gap_low", "gap_high", "log_gaps", "eval_per_gap"),
+    "brackets": ("max_depth", "length"),
+}
+
+
+def build(spec: dict, tokenizer=None, text: str | None = None, text_name: str = "corpus"):
+    """The task data object a preset's ``data`` table describes (``kind`` plus its options).
+
+    ``tokenizer`` rebuilds the exact data a trained model was evaluated on; ``text`` is the corpus
+    of kind "corpus" (your own text). Unknown kinds or options raise ValueError naming them.
+    """
+    spec = dict(spec)
+    kind = spec.pop("kind", None)
+    if kind not in KINDS:
+        raise ValueError(f"unknown data kind {kind!r}; expected one of {', '.join(KINDS)}")
+    unknown = set(spec) - set(KINDS[kind])
+    if unknown:
+        raise ValueError(f"data kind {kind!r} takes {', '.join(KINDS[kind]) or 'no options'}, not {sorted(unknown)}")
+    if kind in ("shakespeare", "corpus"):
+        from lstm_viz.data.corpus import CharCorpus
+
+        if kind == "shakespeare":
+            return CharCorpus.shakespeare(tokenizer=tokenizer, **spec)
+        if text is None:
+            raise ValueError("a corpus run needs its text: upload a file or pass --corpus FILE")
+        return CharCorpus(text, tokenizer=tokenizer, name=text_name, **spec)
+    if kind == "sentiment":
+        from lstm_viz.data.sentiment import SentimentData
+
+        return SentimentData(tokenizer=tokenizer, **spec)
+    if kind == "authors":
+        from lstm_viz.data.authors import AuthorsData
+
+        return AuthorsData(tokenizer=tokenizer)
+    if kind == "memory":
+        from lstm_viz.data.tasks import MemoryTask
+
+        gaps = (spec.pop("gap_low", 1), spec.pop("gap_high", 100))
+        return MemoryTask(gap_range=gaps, tokenizer=tokenizer, **spec)
+    from lstm_viz.data.tasks import BracketsTask
+
+    return BracketsTask(tokenizer=tokenizer, **spec)

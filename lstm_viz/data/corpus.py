@@ -62,6 +62,8 @@ class CharCorpus:
         self.seq_len = seq_len
         self.data_sha256 = sha256_bytes(text.encode("utf-8"))
         self.num_outputs = len(self.tokenizer)
+        held_out_text = text[len(text) - len(self.val_ids) :]
+        self.sample_text = held_out_text[: held_out_text.rfind(" ", 0, 300) + 1 or 300].strip() or held_out_text[:300]
         self.description = (
             f"{name}: {len(ids):,} characters, vocabulary {len(self.tokenizer)}; "
             f"train = first {len(self.train_ids):,}, held out = last {len(self.val_ids):,} ({held_out:.0%})"

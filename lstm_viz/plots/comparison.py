@@ -7,32 +7,37 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lstm_viz.plots import colours
-from lstm_viz.plots.base import layout, top_legend
+from lstm_viz.plots.base import layout, token_axis, top_legend
 from lstm_viz.plots.html import visible
 
 
 def accuracy_vs_gap(accuracies: dict[str, dict[int, float]], chance: float | None = None) -> go.Figure:
-    """Accuracy at the query (y, 0..1) against the gap length N (x), one line per model."""
+    """Accuracy at the query (y, 0..1) at each gap length N (x): one group of bars per gap, a bar per model.
+
+    Bars, not lines: several models at 100% would hide each other's lines.
+    """
+    gaps = sorted({g for by_gap in accuracies.values() for g in by_gap})
     fig = go.Figure()
     for name, by_gap in accuracies.items():
-        gaps = sorted(by_gap)
+        values = [by_gap.get(g) for g in gaps]
         fig.add_trace(
-            go.Scatter(
-                x=gaps,
-                y=[by_gap[g] for g in gaps],
-                mode="lines+markers",
+            go.Bar(
+                x=[str(g) for g in gaps],
+                y=values,
                 name=name,
-                line=dict(color=colours.cell_colour(name), width=3),
-                marker=dict(size=10),
+                marker_color=colours.cell_colour(name),
+                text=[f"{v:.0%}" if v is not None else "" for v in values],
+                textposition="outside",
+                cliponaxis=False,
                 hovertemplate=f"{name}<br>gap %{{x}}<br>accuracy %{{y:.1%}}<extra></extra>",
             )
         )
     if chance is not None:
         fig.add_hline(y=chance, line=dict(color=colours.REFERENCE, dash="dash"), annotation_text=f"chance {chance:.0%}")
-    gaps = sorted({g for by_gap in accuracies.values() for g in by_gap})
-    fig.update_xaxes(title="gap N (digits between the letter and the query)", type="log", tickvals=gaps)
-    fig.update_yaxes(title="accuracy", range=[-0.02, 1.05], tickformat=".0%")
-    return top_legend(layout(fig, 420, title="Does the model still know the first symbol?"))
+    fig.update_xaxes(title="gap N (digits between the letter and the query)", type="category")
+    fig.update_yaxes(title="accuracy", range=[0, 1.12], tickformat=".0%")
+    fig.update_layout(barmode="group", bargap=0.25, uniformtext=dict(minsize=9, mode="hide"))
+    return top_legend(layout(fig, 420, title="Does the model still know the first letter?"))
 
 
 def gradient_vs_distance(norms: dict[str, np.ndarray]) -> go.Figure:
@@ -121,45 +126,67 @@ def forget_product_lines(products: np.ndarray, units, tokens: list[str]) -> go.F
 
 
 def counter_vs_depth(cell: np.ndarray, depth: np.ndarray, tokens: list[str], unit: int, r: float) -> go.Figure:
-    """One unit's cell state (left axis) and the true nesting depth (right axis, steps) along a text."""
-    labels = [f"{t}:{visible(tok)}" for t, tok in enumerate(tokens)]
+    """One unit's cell state (left axis) and the true nesting depth (right axis, steps) along a text.
+
+    A unit that counts downwards (r < 0) is drawn as −c, so both lines rise with the depth and the
+    chart reads the same way for every counting unit.
+    """
+    sign = -1.0 if r < 0 else 1.0
+    steps = np.arange(len(tokens))
+    words = [repr(t) for t in tokens]
+    label = f"−c[{unit}]" if sign < 0 else f"c[{unit}]"
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
-            x=labels,
+            x=steps,
             y=np.asarray(depth),
             mode="lines",
             line=dict(shape="hv", color=colours.GUIDE, width=2),
             name="true depth",
             yaxis="y2",
-            hovertemplate="%{x}<br>depth %{y}<extra></extra>",
+            customdata=words,
+            hovertemplate="step %{x}: %{customdata}<br>depth %{y}<extra></extra>",
         )
     )
     fig.add_trace(
         go.Scatter(
-            x=labels,
-            y=np.asarray(cell),
+            x=steps,
+            y=sign * np.asarray(cell),
             mode="lines+markers",
             line=dict(color=colours.CELL_COLOURS["lstm"], width=2.5),
             marker=dict(size=5),
-            name=f"cell of unit {unit}",
-            hovertemplate=f"%{{x}}<br>c[{unit}] = %{{y:.3f}}<extra></extra>",
+            name=f"cell state of unit {unit}" + (", sign flipped (it counts down)" if sign < 0 else ""),
+            customdata=words,
+            hovertemplate=f"step %{{x}}: %{{customdata}}<br>{label} = %{{y:.3f}}<extra></extra>",
         )
     )
-    fig.update_xaxes(type="category", title="character (step:character)", showticklabels=len(labels) <= 70)
+    fig.update_xaxes(**token_axis(tokens, most=40, title="character"))
     fig.update_layout(
-        yaxis=dict(title=f"cell state c[{unit}]"),
-        # a unit that counts downwards is drawn against a flipped depth axis, so the two lines overlay
-        yaxis2=dict(
-            title="nesting depth" + (" (axis flipped: r < 0)" if r < 0 else ""),
-            overlaying="y",
-            side="right",
-            dtick=1,
-            showgrid=False,
-            autorange="reversed" if r < 0 else True,
-        ),
+        yaxis=dict(title=label),
+        yaxis2=dict(title="nesting depth", overlaying="y", side="right", dtick=1, showgrid=False),
     )
     return top_legend(layout(fig, 400, title=f"The counting unit: unit {unit}, correlation with depth r = {r:+.3f}"))
+
+
+def training_progress(curves: dict[str, tuple[list[int], list[float]]], chance: float | None = None) -> go.Figure:
+    """Held-out accuracy at each evaluation of each training run, against the training step."""
+    fig = go.Figure()
+    for name, (steps, accuracy) in curves.items():
+        fig.add_trace(
+            go.Scatter(
+                x=steps,
+                y=accuracy,
+                mode="lines+markers",
+                name=name,
+                line=dict(color=colours.cell_colour(name), width=3),
+                hovertemplate=f"{name}<br>step %{{x}}<br>held-out accuracy %{{y:.1%}}<extra></extra>",
+            )
+        )
+    if chance is not None:
+        fig.add_hline(y=chance, line=dict(color=colours.REFERENCE, dash="dash"), annotation_text=f"chance {chance:.0%}")
+    fig.update_xaxes(title="training step")
+    fig.update_yaxes(title="held-out accuracy", range=[-0.02, 1.05], tickformat=".0%")
+    return top_legend(layout(fig, 380))
 
 
 def loss_race(histories: dict[str, tuple[np.ndarray, np.ndarray]], chance_loss: float | None = None) -> go.Figure:

@@ -1,0 +1,201 @@
+"""RNN, LSTM and GRU on the memory task: which models learn it, how training went, and the gradient at the start.
+
+The shipped memory models come in two regimes of training gaps (uniform 1..100, "mostly long",
+and log-uniform 1..100, "many short"), three cells each, with the same size, optimiser and
+budget. Everything a page or a lesson says about them is computed here from measurements:
+accuracy on fresh strings, the held-out accuracy the training run logged at each evaluation, and
+gradient norms of the untrained models (rebuilt exactly from the seed their card records).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lstm_viz.analysis import gradients
+from lstm_viz.data import tasks
+
+CELLS = {"lstm": "LSTM", "rnn": "vanilla RNN", "gru": "GRU"}
+SHORT = {"lstm": "LSTM", "rnn": "RNN", "gru": "GRU"}  # legend names (the colour module knows them)
+
+
+@dataclass(frozen=True)
+class Regime:
+    key: str
+    title: str  # how the training gaps were drawn, in words
+    log_gaps: bool
+    models: dict  # cell -> shipped model name
+
+
+REGIMES = (
+    Regime("long", "trained on mostly long gaps (uniform over 1-100)", False,
+           {"lstm": "memory-lstm", "rnn": "memory-rnn", "gru": "memory-gru"}),
+    Regime("short", "trained with many short gaps (log-uniform over 1-100)", True,
+           {"lstm": "memory-lstm-short", "rnn": "memory-rnn-short", "gru": "memory-gru-short"}),
+)  # fmt: skip
+PAGE_GAPS = (1, 2, 5, 10, 20, 50, 100)  # the gaps the page measures (the cards report tasks.EVAL_GAPS)
+LEARNED = 0.9  # accuracy at which a model "knows" the letter at a gap
+
+
+def accuracy_table(modules: dict, task: tasks.MemoryTask, per_gap: int, seed: int, gaps=PAGE_GAPS) -> dict:
+    """Accuracy at each gap on fresh strings for each model (``name -> module``), the same strings for all."""
+    return {
+        name: tasks.accuracy_by_gap(module, task, gaps=gaps, per_gap=per_gap, seed=seed)
+        for name, module in modules.items()
+    }
+
+
+def describe(cell: str, by_gap: dict[int, float], chance: float, regime: Regime) -> str:
+    """One sentence on what a model's accuracy by gap shows (computed from the numbers, not assumed)."""
+    name = f"The {CELLS[cell]} {regime.title}"
+    gaps = sorted(by_gap)
+    low, high = min(by_gap.values()), max(by_gap.values())
+    near_chance = [g for g in gaps if by_gap[g] <= chance + 0.1]
+    learned = [g for g in gaps if by_gap[g] >= LEARNED]
+    if not learned:
+        if len(near_chance) == len(gaps):
+            where = f"at chance ({low:.0%}-{high:.0%}, chance {chance:.0%}) at every gap, even N = {gaps[0]}"
+        else:
+            best = max(gaps, key=by_gap.get)
+            where = (
+                f"at best {by_gap[best]:.0%} (at N = {best}) and at chance ({chance:.0%}) from N = {near_chance[0]} on"
+                if near_chance
+                else f"between {low:.0%} and {high:.0%}"
+            )
+        return (
+            f"{name} is {where}: it has not learned the task (a model that had would be near 100% at the short "
+            "gaps), so this is not a memory that fades with distance but one that never formed."
+        )
+    if len(learned) == len(gaps):
+        worst = "100% at every one" if low >= 0.995 else f"at least {low:.0%}"
+        return f"{name} knows the letter at every gap up to N = {gaps[-1]} ({worst})."
+    if learned == gaps[: len(learned)]:
+        after = gaps[len(learned)]
+        return (
+            f"{name} knows the letter up to N = {learned[-1]} ({by_gap[learned[-1]]:.0%}) and then loses it: "
+            f"{by_gap[after]:.0%} at N = {after}, {by_gap[gaps[-1]]:.0%} at N = {gaps[-1]}."
+        )
+    return f"{name} is between {low:.0%} and {high:.0%}: " + ", ".join(f"N = {g}: {by_gap[g]:.0%}" for g in gaps) + "."
+
+
+def lesson(measured: dict, chance: float) -> str | None:
+    """What the two regimes show together, when the measurements show it (``measured[regime key][SHORT name]``)."""
+    long_rnn, short_rnn, long_lstm = measured["long"]["RNN"], measured["short"]["RNN"], measured["long"]["LSTM"]
+    never = max(long_rnn.values()) < LEARNED
+    learns = min(short_rnn.values()) >= LEARNED
+    if not (never and learns and min(long_lstm.values()) >= LEARNED):
+        return None
+    top = max(short_rnn)
+    return (
+        "What the textbook story leaves out: trained on mostly long gaps, the vanilla RNN does not *forget* the "
+        f"letter over distance; it never learns the task (at best {max(long_rnn.values()):.0%}, where the LSTM gets "
+        f"{min(long_lstm.values()):.0%} or more). Trained with many short gaps, the same RNN learns it and holds the "
+        f"letter over {top} digits ({short_rnn[top]:.0%}). The trouble is in *learning* long time lags, as Bengio, "
+        "Simard and Frasconi put it in 1994, not in holding them."
+    )
+
+
+def training_curve(card: dict) -> tuple[list[int], list[float]]:
+    """(steps, held-out accuracy) at each evaluation of the training run, from the card's history."""
+    history = (card.get("training") or {}).get("history") or []
+    points = [(int(h["step"]), float(h["val_accuracy"])) for h in history if "val_accuracy" in h and "step" in h]
+    return [s for s, _ in points], [a for _, a in points]
+
+
+def first_learned(steps: list[int], accuracy: list[float], chance: float) -> int | None:
+    """The first evaluation step at which the held-out accuracy was well above chance (halfway to 1)."""
+    for step, acc in zip(steps, accuracy, strict=True):
+        if acc >= (1 + chance) / 2:
+            return step
+    return None
+
+
+def initial_module(model):
+    """The model as it was before its first training step: same config, weights drawn from its card's seed.
+
+    ``lstm_viz.train.train`` seeds every generator and builds the model before anything else draws,
+    so this is exactly the start of the run the card describes.
+    """
+    from lstm_viz.model import SequenceModel
+    from lstm_viz.train import seed_everything
+
+    seed = int(
+        (model.card.get("training") or {}).get("seed")
+        or (model.card.get("training") or {}).get("config", {}).get("seed", 1337)
+    )
+    seed_everything(seed)
+    return SequenceModel(model.module.config).eval().requires_grad_(False)
+
+
+@dataclass(frozen=True)
+class StartGradient:
+    """Gradient norms of one model at the start of training on one string, against the distance back."""
+
+    cell: str
+    hidden: np.ndarray  # (T,) ‖∂L/∂h_t‖
+    cell_state: np.ndarray | None  # (T,) ‖∂L/∂c_t‖ (LSTM)
+    forget_product: np.ndarray | None  # (T,) max over units of ∏_{k>t} f_k (LSTM)
+
+    def reach(self) -> float:
+        """‖∂L/∂h_0‖ / ‖∂L/∂h_T‖: how much of the error at the query gets back to the first letter."""
+        return gradients.gradient_ratio(self.hidden)
+
+
+def start_gradient(model, text: str, trained: bool = False) -> StartGradient:
+    """Gradient norms for ``text`` (a memory string) of the untrained model (or the trained one)."""
+    from lstm_viz.trace import trace
+
+    module = _module(model, trained)
+    ids, targets = _query_targets(model, text)
+    flow = gradients.gradient_flow(module, ids, targets)
+    products = None
+    if module.config.cell == "lstm":
+        products = gradients.forget_products(trace(module, ids).layers[0].forget_gate).max(axis=1)
+    return StartGradient(module.config.cell, flow.hidden_norm, flow.cell_norm, products)
+
+
+def _module(model, trained: bool):
+    return model.module if trained else initial_module(model)
+
+
+def _query_targets(model, text: str) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.asarray(model.encode(text).ids)
+    targets = np.full(len(ids), -100)
+    targets[-1] = model.labels.index(text[0])
+    return ids, targets
+
+
+def rnn_formula_check(model, text: str, trained: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(the product formula's ‖∏ Vᵀ diag(1 − h²) e‖, autograd's ‖∂L/∂h_t‖) for a vanilla RNN on ``text``."""
+    from lstm_viz.analysis.equations import layer_weights
+    from lstm_viz.trace import trace
+
+    module = _module(model, trained)
+    ids, targets = _query_targets(model, text)
+    flow = gradients.gradient_flow(module, ids, targets)
+    products = gradients.rnn_jacobian_products(trace(module, ids).layers[0].hidden, layer_weights(module, 0).w_hh)
+    return gradients.propagated_error_norms(products, flow.hidden_grad[-1]), flow.hidden_norm
+
+
+def forget_survival(model, text: str, trained: bool = False, k: int = 5) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(∏ f per step and unit, the ``k`` units that keep most of c₀, the tokens) for an LSTM on ``text``."""
+    from lstm_viz.trace import trace
+
+    tr = trace(_module(model, trained), np.asarray(model.encode(text).ids), tokens=list(text))
+    forget = tr.layers[0].forget_gate
+    return gradients.forget_products(forget), gradients.top_memory_units(forget, k=k), tr.tokens
+
+
+def race_runs(cells, log_gaps: bool, steps: int, root: Path, seed: int = 1337) -> list:
+    """(RunSpec, out folder) of each cell for a live race: the shipped recipe, fewer steps, a quick final test."""
+    from lstm_viz.runspec import RunSpec
+
+    runs = []
+    for cell in cells:
+        overrides = {"cell": cell, "steps": int(steps), "eval_every": int(steps), "eval_per_gap": 100, "seed": seed}
+        if log_gaps:
+            overrides["log_gaps"] = True
+        runs.append((RunSpec(f"race-{cell}", preset="memory-lstm", overrides=overrides), Path(root) / f"race-{cell}"))
+    return runs

@@ -1,0 +1,110 @@
+"""Command line: ``python -m lstm_viz train|eval|trace|generate|classify|list|app ...`` (also ``lstm-viz ...``).
+
+Examples::
+
+    python -m lstm_viz train --preset shakespeare-char --out assets/models/shakespeare-char
+    python -m lstm_viz train --corpus my_lyrics.txt --minutes 5
+    python -m lstm_viz eval shakespeare-char
+    python -m lstm_viz trace shakespeare-char "To be, or not to be" --units 4
+    lstm-viz app                      # start the Streamlit app
+
+Layers and units are 0-based, as in a Trace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from lstm_viz.cli import commands
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+def _app(args) -> int:
+    """Start the Streamlit app (the same as ``streamlit run app.py`` from the project folder)."""
+    if not APP.is_file():
+        print(f"error: the app is not next to the package ({APP} is missing): run it from a checkout", file=sys.stderr)
+        return 2
+    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(APP), *args.streamlit_args], cwd=APP.parent)
+
+
+def _train_parser(sub) -> None:
+    p = sub.add_parser("train", help="train a model from a preset or your own text")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--preset", help="a named recipe (see lstm_viz/presets.toml)")
+    source.add_argument("--corpus", help="a plain-text file: train a character model on it")
+    p.add_argument("--name", help="model name (default: the preset's or the file's)")
+    p.add_argument("--out", help="output folder (default: $LSTM_VIZ_HOME/NAME, i.e. runs/NAME); replaced if it exists")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--steps", type=int)
+    p.add_argument("--minutes", type=float)
+    p.add_argument("--hidden-size", dest="hidden_size", type=int)
+    p.add_argument("--num-layers", dest="num_layers", type=int)
+    p.add_argument("--embed-dim", dest="embed_dim", type=int)
+    p.add_argument("--cell", choices=["lstm", "rnn", "gru"])
+    p.add_argument("--batch-size", dest="batch_size", type=int)
+    p.add_argument("--seq-len", dest="seq_len", type=int)
+    p.add_argument("--gap-low", dest="gap_low", type=int, help="memory task: the shortest gap")
+    p.add_argument("--gap-high", dest="gap_high", type=int, help="memory task: the longest gap")
+    p.add_argument("--log-gaps", dest="log_gaps", action="store_true", help="memory task: gaps log-uniform")
+    p.add_argument("--eval-per-gap", dest="eval_per_gap", type=int, help="memory task: test strings per gap")
+    p.add_argument("--lr", type=float)
+    p.add_argument("--eval-every", dest="eval_every", type=int)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--threads", type=int)
+    p.set_defaults(func=commands.train)
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m lstm_viz", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    _train_parser(sub)
+
+    p = sub.add_parser("eval", help="print a model's held-out metrics from a fresh evaluation")
+    p.add_argument("name")
+    p.add_argument("--corpus", help="for a model trained with --corpus: the same file")
+    p.set_defaults(func=commands.evaluate)
+
+    p = sub.add_parser("trace", help="print gates, cell and hidden values for a few units")
+    p.add_argument("name")
+    p.add_argument("text")
+    p.add_argument("--layer", type=int, default=0)
+    p.add_argument("--units", type=int, default=3, help="show the first N units")
+    p.add_argument("--unit", type=int, help="show only this unit")
+    p.add_argument("--max-tokens", dest="max_tokens", type=int, default=2000)
+    p.set_defaults(func=commands.trace)
+
+    p = sub.add_parser("generate", help="write text with a language model")
+    p.add_argument("name")
+    p.add_argument("--prime", default="\n", help="text the model reads first (default: a newline)")
+    p.add_argument("--length", type=int, default=300, help="tokens to write (1 to 2000)")
+    p.add_argument("--temperature", type=float, default=1.0, help="below 1: safer; above 1: wilder")
+    p.add_argument("--top-k", dest="top_k", type=int, help="sample only among the k most likely tokens")
+    p.add_argument("--greedy", action="store_true", help="always take the most likely token (argmax)")
+    p.add_argument("--seed", type=int, help="same seed, same text (default: a random seed, printed)")
+    p.set_defaults(func=commands.generate)
+
+    p = sub.add_parser("classify", help="classify a text and show the running prediction")
+    p.add_argument("name")
+    p.add_argument("text")
+    p.set_defaults(func=commands.classify)
+
+    p = sub.add_parser("list", help="list shipped and user models")
+    p.set_defaults(func=commands.list_models)
+
+    p = sub.add_parser("app", help="start the app in a browser (streamlit run app.py)")
+    p.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="passed on to streamlit run")
+    p.set_defaults(func=_app)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
