@@ -2,100 +2,87 @@
 
 The format is public (docs/architecture.md): a plain state_dict in safetensors with exactly the keys of
 :class:`~lstm_viz.model.SequenceModel`, and a JSON card describing it. Nothing is ever
-unpickled. Every fault raises ``ValueError`` with a message that names the problem, because
-the app shows it to whoever uploaded the file.
+unpickled. Every fault raises ``ValueError`` with a message that names the problem (and the
+card field), because the app shows it to whoever uploaded the file; messages that quote user
+data are bounded (:mod:`lstm_viz.messages`).
+
+A card is hostile until checked: :mod:`lstm_viz.card` parses and checks it before anything is built.
+
+Crash safety. The pair is written so that a reader, or the next run after a crash (SIGKILL
+included), always finds a consistent pair: the card records the sha256 of the weights it
+describes (``weights_sha256``); a save writes the new card aside (``.card.json.next``), then
+replaces the weights, then moves the new card into place, each step an atomic rename. A
+reader that finds the live card naming other weights takes the card waiting aside, which
+names the new ones. A failed write (disk full, read-only folder) raises :class:`SaveError`
+and leaves the previous pair in place (a hard link keeps the old weights until the new card
+is in place, so even a failure of the last rename is undone).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import math
 import os
 import tempfile
+import time
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
-from lstm_viz import cell
-from lstm_viz.model import CELLS, TASKS, ModelConfig, SequenceModel
-from lstm_viz.tokenizers import tokenizer_from_dict
+from lstm_viz.card import (  # noqa: F401 - parse_card and config_from_card are read through this module too
+    MAX_CARD_BYTES,
+    MAX_WEIGHTS_BYTES,
+    config_from_card,
+    expected_shapes,
+    parameter_count,
+    parse_card,
+    size_error,
+    surrogate_error,
+)
+from lstm_viz.messages import count_and_first, describe
+from lstm_viz.model import ModelConfig, SequenceModel
 
 WEIGHTS = "model.safetensors"
 CARD = "card.json"
-MAX_WEIGHTS_BYTES = 64 * 1024 * 1024  # a model to inspect is small; larger is refused
+PENDING_CARD = ".card.json.next"  # the card of weights being saved; see the module docstring
+TEMP_PREFIX = ".tmp-"  # files being written; a crash can leave them, the next save removes them
+PREVIOUS_WEIGHTS = ".model.safetensors.prev"  # kept during a save, to undo it if the card cannot follow
 PICKLE_SUFFIXES = (".pt", ".pth", ".bin", ".pkl", ".pickle", ".ckpt")
-REQUIRED_CARD_FIELDS = {
-    "name": str,
-    "task": str,
-    "cell": str,
-    "tokenizer": dict,
-    "embed_dim": int,
-    "hidden_size": int,
-    "num_layers": int,
-}
 
 
-def expected_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
-    """The exact state_dict keys and shapes a model with this config has."""
-    gates = 4 if config.cell == "lstm" else 1
-    h = config.hidden_size
-    shapes = {"embedding.weight": (config.vocab_size, config.embed_dim)}
-    for k in range(config.num_layers):
-        d = config.embed_dim if k == 0 else h
-        for kind, shape in zip(cell.WEIGHTS, ((gates * h, d), (gates * h, h), (gates * h,), (gates * h,)), strict=True):
-            shapes[cell.weight_key(kind, k)] = shape
-    shapes["head.weight"] = (config.num_outputs, h)
-    shapes["head.bias"] = (config.num_outputs,)
-    return shapes
+class SaveError(OSError, ValueError):
+    """Writing a model failed (disk full, read-only folder); the pair already there is unchanged.
 
+    An OSError for code that handles the disk, and a ValueError, the error this project shows
+    as it is (pages, training jobs, the command line). ``str()`` is the whole message,
+    ``strerror`` the system's reason alone ("No space left on device").
+    """
 
-def config_from_card(card: dict) -> ModelConfig:
-    """Check the card's fields and turn them into a ModelConfig."""
-    if not isinstance(card, dict):
-        raise ValueError("card.json must hold a JSON object")
-    for name, kind in REQUIRED_CARD_FIELDS.items():
-        if name not in card:
-            raise ValueError(f"card.json is missing the field {name!r}")
-        if not isinstance(card[name], kind) or isinstance(card[name], bool):
-            raise ValueError(f"card field {name!r} must be a {kind.__name__}, got {card[name]!r}")
-    if card["task"] not in TASKS:
-        raise ValueError(f"card field 'task' must be one of {TASKS}, got {card['task']!r}")
-    if card["cell"] not in CELLS:
-        raise ValueError(f"card field 'cell' must be one of {CELLS}, got {card['cell']!r}")
-    tokenizer = tokenizer_from_dict(card["tokenizer"])
-    if card["task"] == "charlm":
-        num_outputs = len(tokenizer)
-    else:
-        labels = card.get("labels")
-        if not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(x, str) for x in labels):
-            raise ValueError(f"card field 'labels' must list at least two class names for a {card['task']} model")
-        num_outputs = len(labels)
-    try:
-        return ModelConfig(
-            vocab_size=len(tokenizer),
-            num_outputs=num_outputs,
-            task=card["task"],
-            cell=card["cell"],
-            embed_dim=card["embed_dim"],
-            hidden_size=card["hidden_size"],
-            num_layers=card["num_layers"],
+    def __init__(self, path: Path, cause: OSError):
+        reason = cause.strerror or str(cause) or type(cause).__name__
+        super().__init__(
+            f"could not save the model in {path} ({reason}); the model already there, if any, is unchanged"
         )
-    except ValueError as err:
-        raise ValueError(f"card.json: {err}") from None
+        self.strerror = reason
 
 
 def validate_state_dict(state: dict[str, torch.Tensor], config: ModelConfig) -> None:
     """Raise ValueError naming the first fault: keys, vocabulary size, shapes, dtype, NaN/inf."""
     expected = expected_shapes(config)
-    missing = sorted(set(expected) - set(state))
+    missing = [key for key in expected if key not in state]  # in layer order: the first names the fault best
     extra = sorted(set(state) - set(expected))
     if missing:
-        raise ValueError(f"the weights are missing keys {missing} (expected nn.LSTM / nn.RNN naming, see README)")
+        raise ValueError(
+            f"the weights are missing {count_and_first(missing, 'key')} (expected nn.LSTM / nn.RNN naming, see README)"
+        )
     if extra:
-        raise ValueError(f"the weights have unexpected keys {extra}")
+        raise ValueError(f"the weights have {count_and_first(extra, 'unexpected key')}")
     rows = state["embedding.weight"].shape[0] if state["embedding.weight"].dim() == 2 else None
     if rows is not None and rows != config.vocab_size:
         raise ValueError(
@@ -115,9 +102,7 @@ def validate_state_dict(state: dict[str, torch.Tensor], config: ModelConfig) -> 
 def read_weights(data: bytes) -> dict[str, torch.Tensor]:
     """Parse safetensors bytes; anything else (a pickle, a zip, text) is refused."""
     if len(data) > MAX_WEIGHTS_BYTES:
-        raise ValueError(
-            f"the weights file is {len(data) / 2**20:.1f} MB; the limit is {MAX_WEIGHTS_BYTES // 2**20} MB"
-        )
+        raise size_error("the weights file", len(data), MAX_WEIGHTS_BYTES)
     if data[:2] == b"PK" or data[:1] == b"\x80":
         raise ValueError(
             "this looks like a PyTorch pickle (torch.save), which can run code when loaded and is "
@@ -126,17 +111,26 @@ def read_weights(data: bytes) -> dict[str, torch.Tensor]:
     try:
         return load_safetensors_bytes(data)
     except (SafetensorError, ValueError, OSError, RuntimeError) as err:
-        raise ValueError(f"the weights file is not a valid safetensors file ({err})") from None
+        raise ValueError(f"the weights file is not a valid safetensors file ({describe(str(err))})") from None
 
 
-def parse_card(data: bytes | str) -> dict:
-    try:
-        card = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f"card.json is not valid JSON ({err})") from None
-    if not isinstance(card, dict):
-        raise ValueError("card.json must hold a JSON object")
-    return card
+def weights_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _belongs(card, digest: str) -> bool:
+    """Whether ``card`` describes the weights of this sha256 (a card without one describes any)."""
+    return isinstance(card, dict) and card.get("weights_sha256") in (None, digest)
+
+
+def check_pair(weights: bytes, card: dict) -> None:
+    """Refuse a card whose ``weights_sha256`` names other weights than these."""
+    digest = weights_sha256(weights)
+    if not _belongs(card, digest):
+        raise ValueError(
+            f"card.json belongs to other weights: its weights_sha256 is {describe(card['weights_sha256'])}, "
+            f"model.safetensors has {digest}"
+        )
 
 
 def build_model(state: dict[str, torch.Tensor], card: dict) -> SequenceModel:
@@ -150,30 +144,72 @@ def build_model(state: dict[str, torch.Tensor], card: dict) -> SequenceModel:
     return model
 
 
-def load_dir(path: str | Path) -> tuple[SequenceModel, dict]:
-    """Load ``path/model.safetensors`` + ``path/card.json``."""
+def _read_bounded(path: Path) -> bytes:
+    """A weights file or card, refused by its size before it is read into memory."""
+    what, limit = ("the weights file", MAX_WEIGHTS_BYTES) if path.name == WEIGHTS else ("card.json", MAX_CARD_BYTES)
+    size = path.stat().st_size
+    if size > limit:
+        raise size_error(what, size, limit)
+    return path.read_bytes()
+
+
+class Pair(NamedTuple):
+    """A consistent weights file and card, as read from a model folder."""
+
+    weights: bytes  # model.safetensors
+    card_data: bytes  # card.json as stored
+    card: dict  # card.json parsed (not yet checked: see config_from_card)
+
+
+def _resolve(folder: Path) -> tuple[Pair, Path] | None:
+    """A consistent pair in ``folder`` and the file its card came from, or None if there is none now."""
+    if not (folder / WEIGHTS).is_file():
+        raise ValueError(f"{folder} has no {WEIGHTS}")
+    if not (folder / CARD).is_file() and not (folder / PENDING_CARD).is_file():
+        raise ValueError(f"{folder} has no {CARD}")
+    weights = _read_bounded(folder / WEIGHTS)
+    digest = weights_sha256(weights)
+    if (folder / CARD).is_file():
+        data = _read_bounded(folder / CARD)
+        card = parse_card(data)  # a fault of the card itself is the reader's to see
+        if _belongs(card, digest):
+            return Pair(weights, data, card), folder / CARD
+    try:  # the card waiting aside, if it names exactly these weights
+        data = _read_bounded(folder / PENDING_CARD)
+        card = parse_card(data)
+    except (OSError, ValueError):
+        return None
+    return (Pair(weights, data, card), folder / PENDING_CARD) if card.get("weights_sha256") == digest else None
+
+
+def read_pair(path: str | Path, attempts: int = 3) -> Pair:
+    """The weights and the card that describes them, from model folder ``path``.
+
+    The live card describes the live weights, except between the two renames of a save (or
+    after a crash there): then the card waiting aside does. Reading again covers a save that
+    completes while this reads.
+    """
     path = Path(path)
-    for name in (WEIGHTS, CARD):
-        if not (path / name).is_file():
-            raise ValueError(f"{path} has no {name}")
-    card = parse_card((path / CARD).read_bytes())
-    size = (path / WEIGHTS).stat().st_size
-    if size > MAX_WEIGHTS_BYTES:  # refuse before reading it into memory
-        raise ValueError(f"the weights file is {size / 2**20:.1f} MB; the limit is {MAX_WEIGHTS_BYTES // 2**20} MB")
-    state = read_weights((path / WEIGHTS).read_bytes())
-    return build_model(state, card), card
+    for attempt in range(attempts):
+        found = _resolve(path)
+        if found is not None:
+            return found[0]
+        if attempt < attempts - 1:
+            time.sleep(0.05 * (attempt + 1))
+    raise ValueError(
+        f"{path}: card.json and model.safetensors are from different saves (the card's weights_sha256 names "
+        "other weights); the folder holds a half-written model"
+    )
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes the file owner-only; a model is meant to be shared
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def load_dir(path: str | Path) -> tuple[SequenceModel, dict]:
+    """Load ``path/model.safetensors`` + ``path/card.json``: the card's faults first, then the weights'."""
+    pair = read_pair(path)
+    config_from_card(pair.card)
+    return build_model(read_weights(pair.weights), pair.card), pair.card
+
+
+# --- writing --------------------------------------------------------------------------------
 
 
 def _json_safe(value):
@@ -187,17 +223,87 @@ def _json_safe(value):
     return value
 
 
+def _card_bytes(card: dict, digest: str | None) -> bytes:
+    """The card as written, naming its weights by sha256; ValueError (nothing written) if it is not text."""
+    card = {k: v for k, v in card.items() if k != "weights_sha256"}
+    if digest is not None:
+        card["weights_sha256"] = digest
+    text = json.dumps(_json_safe(card), indent=2, ensure_ascii=False) + "\n"
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        raise surrogate_error(card) from None
+
+
+def _write_file(folder: Path, name: str, data: bytes) -> Path:
+    """Write ``folder/name`` atomically: a temp file, flushed to disk, renamed over the old one."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())  # the rename must not reach the disk before the data does
+        os.chmod(tmp, 0o644)  # mkstemp makes the file owner-only; a model is meant to be shared
+        os.replace(tmp, folder / name)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return folder / name
+
+
+def _settle(folder: Path) -> None:
+    """Finish a save that a crash cut short between its two renames, then remove what saves left behind."""
+    pending = folder / PENDING_CARD
+    if pending.is_file() and (folder / WEIGHTS).is_file():
+        with contextlib.suppress(ValueError):  # no consistent pair: the save about to run replaces both files
+            found = _resolve(folder)
+            if found is not None and found[1] == pending:
+                os.replace(pending, folder / CARD)
+    for leftover in (*folder.glob(f"{TEMP_PREFIX}*"), pending, folder / PREVIOUS_WEIGHTS):
+        leftover.unlink(missing_ok=True)
+
+
 def save_dir(model: SequenceModel, card: dict, path: str | Path) -> Path:
-    """Write weights then card, each atomically (temp file + rename): a reader never sees half a file."""
+    """Write weights and card as one consistent pair (see the module docstring); SaveError if the disk refuses."""
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().float().cpu().contiguous() for k, v in model.state_dict().items()}
     config_from_card(card)  # refuse to write a card we could not read back
-    _atomic_write(path / WEIGHTS, save_safetensors_bytes(state))
-    write_card(card, path)
+    state = {k: v.detach().float().cpu().contiguous() for k, v in model.state_dict().items()}
+    weights = save_safetensors_bytes(state)
+    card_data = _card_bytes(card, weights_sha256(weights))  # before any write: a card that is not text
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        _settle(path)
+        pending = _write_file(path, PENDING_CARD, card_data)
+        if (path / WEIGHTS).is_file():
+            with contextlib.suppress(OSError):  # no hard links here: the undo below is simply not possible
+                os.link(path / WEIGHTS, path / PREVIOUS_WEIGHTS)
+        try:
+            _write_file(path, WEIGHTS, weights)
+        except BaseException:
+            pending.unlink(missing_ok=True)  # the old pair is live and untouched
+            raise
+        try:
+            os.replace(pending, path / CARD)
+        except BaseException:
+            if (path / PREVIOUS_WEIGHTS).is_file():  # put the old weights back under the old card
+                os.replace(path / PREVIOUS_WEIGHTS, path / WEIGHTS)
+                pending.unlink(missing_ok=True)
+            raise
+        (path / PREVIOUS_WEIGHTS).unlink(missing_ok=True)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            (path / PREVIOUS_WEIGHTS).unlink(missing_ok=True)
+        raise SaveError(path, err) from err
     return path
 
 
 def write_card(card: dict, path: str | Path) -> None:
-    text = json.dumps(_json_safe(card), indent=2, ensure_ascii=False) + "\n"
-    _atomic_write(Path(path) / CARD, text.encode())
+    """Replace the card of the weights already in ``path`` (it records their sha256); SaveError if the disk refuses."""
+    path = Path(path)
+    weights = path / WEIGHTS
+    digest = weights_sha256(weights.read_bytes()) if weights.is_file() else None
+    data = _card_bytes(card, digest)
+    try:
+        _write_file(path, CARD, data)
+    except OSError as err:
+        raise SaveError(path, err) from err

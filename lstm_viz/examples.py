@@ -50,3 +50,19 @@ def first_text(card: dict) -> str:
         return _BY_TASK[card["task"]]
     vocab = [t for t in (card.get("tokenizer") or {}).get("vocab", []) if isinstance(t, str) and t.strip()]
     return "".join(vocab[i % len(vocab)] for i in range(24)) if vocab else DEFAULT_TEXT
+
+
+def long_text(card: dict, chars: int = 20_000) -> str | None:
+    """A long text the model did not train on, to search for patterns and count saturation (None if there is none).
+
+    For the Shakespeare models: the last ``chars`` characters of tiny shakespeare (its held-out 10%).
+    """
+    if (preset_of(card) or "").startswith("shakespeare-char"):
+        from lstm_viz.data.corpus import SHAKESPEARE, asset_path
+
+        return asset_path(SHAKESPEARE).read_text(encoding="utf-8")[-chars:]
+    if preset_of(card) == "authors":
+        from lstm_viz.data.authors import example_passages
+
+        return " ".join(p for passages in example_passages(count=8).values() for p in passages)[:chars]
+    return None

@@ -50,9 +50,6 @@ DEFAULT_MAX_JOBS = 2
 MAX_HISTORY = 2000  # loss points kept for the curves (steps are logged every 10 updates)
 
 
-check_name = runspec.check_new_name  # the name check of a new user model (uploads use it too)
-
-
 class BusyError(RuntimeError):
     """The server already runs its limit of training jobs."""
 

@@ -44,9 +44,7 @@ def check_new_name(name: str) -> str:
             f"invalid model name {str(name)[:80]!r}: use 1 to 64 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit"
         )
-    check_portable = getattr(zoo, "check_portable_name", None)
-    if check_portable is not None:
-        check_portable(name)
+    zoo.check_portable_name(name)  # models are exported as zips: no names a Windows machine cannot hold
     if (zoo.SHIPPED_DIR / name).exists():
         raise ValueError(f"{name!r} is the name of a shipped model; choose another name")
     if (zoo.user_dir() / name).exists():

@@ -11,7 +11,9 @@ Unknown pieces:
   first its plain-ASCII look-alike (``é`` -> ``e``, ``’`` -> ``'``, ``—`` -> ``-``) when the
   vocabulary has it, else ``fallback`` (a space by default). Both are reported.
 
-Both tokenizers serialise to and from the ``tokenizer`` field of card.json.
+Both tokenizers serialise to and from the ``tokenizer`` field of card.json; a vocabulary is
+checked entry by entry (type, length, lone surrogates, duplicates) with a message that names
+the entry, because card.json comes from whoever uploaded it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from lstm_viz.messages import count_and_first, describe, has_lone_surrogate
+
+MAX_VOCAB = 100_000  # entries of one vocabulary; a word-level card of this size is about 1.5 MB
 
 # Typographic characters whose ASCII look-alike a character model will know.
 _LOOKALIKES = {
@@ -64,14 +70,48 @@ def _ascii_lookalike(char: str) -> str:
     return base[:1]
 
 
+def check_vocab(vocab, kind: str) -> None:
+    """Raise ValueError naming the first bad entry of a ``kind`` ("char" or "word") vocabulary.
+
+    Every message starts with ``vocab``, so :func:`tokenizer_from_dict` can name the card field.
+    """
+    noun = "single characters" if kind == "char" else "words"
+    if not isinstance(vocab, list):
+        raise ValueError(f"vocab must be a list of {noun}, got {describe(vocab)}")
+    if not 0 < len(vocab) <= MAX_VOCAB:
+        raise ValueError(f"vocab must be a non-empty list of {noun} (at most {MAX_VOCAB:,}), got {len(vocab):,}")
+    for i, entry in enumerate(vocab):
+        if not isinstance(entry, str):
+            raise ValueError(f"vocab[{i}] must be a string, got {describe(entry)}")
+        if kind == "char" and len(entry) != 1:
+            raise ValueError(f"vocab[{i}] must be a single character, got {describe(entry)}")
+        if not entry:
+            raise ValueError(f"vocab[{i}] is an empty string; a vocabulary entry needs at least one character")
+        if has_lone_surrogate(entry):
+            raise ValueError(f"vocab[{i}] holds a lone surrogate ({describe(entry)}), which is not text")
+    if len(set(vocab)) != len(vocab):
+        first: dict[str, int] = {}
+        for i, entry in enumerate(vocab):
+            if entry in first:
+                raise ValueError(
+                    f"vocab must be a list without duplicates, but {describe(entry)} is entry {first[entry]} "
+                    f"and entry {i}"
+                )
+            first[entry] = i
+
+
+def describe_unknown(unknown: list[UnknownPiece]) -> str:
+    """The pieces a vocabulary lacks and their stand-ins, as a count and the first few (bounded for any text)."""
+    return count_and_first(unknown, "unknown piece", show=lambda u: f"{describe(u.piece)} → {describe(u.replacement)}")
+
+
 class CharTokenizer:
     kind = "char"
 
     def __init__(self, vocab: list[str], fallback: str = " "):
-        if not vocab or any(not isinstance(c, str) or len(c) != 1 for c in vocab):
-            raise ValueError("a character vocabulary is a non-empty list of single characters")
-        if len(set(vocab)) != len(vocab):
-            raise ValueError("the character vocabulary has duplicate entries")
+        check_vocab(vocab, self.kind)
+        if not isinstance(fallback, str):
+            raise ValueError(f"unknown must be a single character, got {describe(fallback)}")
         if fallback not in vocab:
             fallback = vocab[0]
         self.vocab = list(vocab)
@@ -124,10 +164,9 @@ class WordTokenizer:
     pad = "<pad>"
 
     def __init__(self, vocab: list[str]):
-        if not vocab or len(set(vocab)) != len(vocab):
-            raise ValueError("a word vocabulary is a non-empty list without duplicates")
+        check_vocab(vocab, self.kind)
         if self.unk not in vocab:
-            raise ValueError(f"a word vocabulary must contain the unknown token {self.unk!r}")
+            raise ValueError(f"vocab must contain the unknown token {self.unk!r}")
         self.vocab = list(vocab)
         self.index = {w: i for i, w in enumerate(self.vocab)}
         self.unk_id = self.index[self.unk]
@@ -169,14 +208,15 @@ class WordTokenizer:
 
 
 def tokenizer_from_dict(spec: dict) -> CharTokenizer | WordTokenizer:
-    """Build a tokenizer from card.json's ``tokenizer`` field, with a message for each fault."""
+    """Build a tokenizer from card.json's ``tokenizer`` field, with a message naming each fault."""
     if not isinstance(spec, dict):
-        raise ValueError("card field 'tokenizer' must be an object with 'kind' and 'vocab'")
-    kind, vocab = spec.get("kind"), spec.get("vocab")
-    if not isinstance(vocab, list) or not all(isinstance(v, str) for v in vocab):
-        raise ValueError("card field 'tokenizer.vocab' must be a list of strings")
-    if kind == "char":
-        return CharTokenizer(vocab, fallback=spec.get("unknown", " "))
-    if kind == "word":
-        return WordTokenizer(vocab)
-    raise ValueError(f"card field 'tokenizer.kind' must be 'char' or 'word', got {kind!r}")
+        raise ValueError(f"card.json: tokenizer must be an object with 'kind' and 'vocab', got {describe(spec)}")
+    kind = spec.get("kind")
+    if kind not in ("char", "word"):
+        raise ValueError(f"card.json: tokenizer.kind must be 'char' or 'word', got {describe(kind)}")
+    try:
+        if kind == "word":
+            return WordTokenizer(spec.get("vocab"))
+        return CharTokenizer(spec.get("vocab"), fallback=spec.get("unknown", " "))
+    except ValueError as err:  # the constructors' messages start with the name of the field at fault
+        raise ValueError(f"card.json: tokenizer.{err}") from None

@@ -292,8 +292,11 @@ def train(
         interrupted = True
         log("interrupted: keeping the last good checkpoint")
         if (out_dir / checkpoint.CARD).is_file():
+            # The card of the weights on disk (those of the last eval), not the one in memory: the
+            # interrupt may have cut a save short, which then left the previous pair in place.
+            card = checkpoint.read_pair(out_dir).card
             card["training"]["interrupted"] = True
-            checkpoint.write_card(card, out_dir)  # the weights on disk stay those of the last eval
+            checkpoint.write_card(card, out_dir)
             emit("end", {"interrupted": True, "card": card})
             return card
     model.eval()

@@ -7,8 +7,11 @@ An upload is either a ``.zip`` holding those two files (at its top or in one fol
 two files themselves. Everything is checked in memory first (size limits, zip entry names
 and sizes, pickle files refused, :func:`lstm_viz.checkpoint.build_model` for keys, shapes,
 vocabulary and NaN); only then is anything written, into a staging folder that is renamed
-into place in one step. A failed upload leaves no folder behind. Each fault raises
-``ValueError`` with a message for the person who uploaded the file.
+into place in one step. A failed upload (or a full disk) leaves no folder behind. Each fault
+raises ``ValueError`` with a short message for the person who uploaded the file: the card is
+parsed with bounded size, depth and digits (:func:`lstm_viz.checkpoint.parse_card`), file names
+are quoted cut, and a model's name must also be portable (:func:`lstm_viz.zoo.check_portable_name`),
+since models leave as zips.
 
 Deleting only ever removes a folder directly inside the user folder; shipped models in
 ``assets/models`` are never touched.
@@ -17,19 +20,25 @@ Deleting only ever removes a folder directly inside the user folder; shipped mod
 from __future__ import annotations
 
 import io
+import lzma
 import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from lstm_viz import checkpoint, zoo
+from lstm_viz.messages import describe, storable
 
-MAX_CARD_BYTES = 4 * 1024 * 1024  # a card with a word vocabulary is well under this
+MAX_CARD_BYTES = checkpoint.MAX_CARD_BYTES
 MAX_UPLOAD_BYTES = checkpoint.MAX_WEIGHTS_BYTES + MAX_CARD_BYTES  # one zip, or the two files together
 MAX_ZIP_ENTRIES = 16
 STAGING = ".staging"  # inside the user folder: same file system, so the final rename is atomic
+# What zipfile and its decompressors raise for a damaged archive (a hostile one is damaged on purpose).
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, ValueError)
+ZIP_ERRORS += (zlib.error, lzma.LZMAError)  # deflate and lzma streams; bzip2 raises OSError
 
 CONVERT_HINT = (
     "Pickle files (.pt, .pth, .bin, .pkl) can run arbitrary code when loaded, so they are never "
@@ -41,7 +50,7 @@ CONVERT_HINT = (
 
 def _refuse_pickle(filename: str) -> None:
     if filename.lower().endswith(checkpoint.PICKLE_SUFFIXES):
-        raise ValueError(f"{filename} is a PyTorch pickle file. {CONVERT_HINT}")
+        raise ValueError(f"{storable(filename, 80)} is a PyTorch pickle file. {CONVERT_HINT}")
 
 
 def _read_zip(data: bytes) -> dict[str, bytes]:
@@ -49,26 +58,28 @@ def _read_zip(data: bytes) -> dict[str, bytes]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as err:
-        raise ValueError(f"the zip file cannot be read ({err})") from None
+    except ZIP_ERRORS as err:
+        raise ValueError(f"the zip file cannot be read ({describe(str(err))})") from None
     files = [e for e in entries if not e.is_dir()]
     if len(entries) > MAX_ZIP_ENTRIES:
         raise ValueError(f"the zip holds {len(entries)} entries; a model zip holds model.safetensors and card.json")
     found: dict[str, bytes] = {}
     for entry in files:
         path = PurePosixPath(entry.filename.replace("\\", "/"))
+        if not path.parts:
+            raise ValueError(f"the zip contains an entry without a name ({describe(entry.filename)})")
         if entry.filename.startswith(("/", "\\")) or ".." in path.parts or (path.parts and ":" in path.parts[0]):
-            raise ValueError(f"the zip contains an unsafe path {entry.filename!r}; it was not unpacked")
+            raise ValueError(f"the zip contains an unsafe path {describe(entry.filename)}; it was not unpacked")
         if len(path.parts) > 2:
             raise ValueError(
-                f"the zip has {entry.filename!r} nested too deep; put the files at its top or in one folder"
+                f"the zip has {describe(entry.filename)} nested too deep; put the files at its top or in one folder"
             )
         _refuse_pickle(path.name)
         if path.name.startswith(".") or path.parts[0] == "__MACOSX":
             continue  # Finder's metadata files
         if path.name not in (checkpoint.WEIGHTS, checkpoint.CARD):
             raise ValueError(
-                f"the zip contains {entry.filename!r}; a model zip holds only model.safetensors and card.json"
+                f"the zip contains {describe(entry.filename)}; a model zip holds only model.safetensors and card.json"
             )
         if path.name in found:
             raise ValueError(f"the zip contains {path.name} twice")
@@ -80,8 +91,8 @@ def _read_zip(data: bytes) -> dict[str, bytes]:
         try:
             with archive.open(entry) as f:
                 content = f.read(limit + 1)  # never trust the declared size alone
-        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as err:
-            raise ValueError(f"{path.name} in the zip cannot be read ({err})") from None
+        except ZIP_ERRORS as err:
+            raise ValueError(f"{path.name} in the zip cannot be read ({describe(str(err))})") from None
         if len(content) > limit:
             raise ValueError(f"{path.name} in the zip unpacks to more than {limit // 2**20} MB; it was refused")
         found[path.name] = content
@@ -108,22 +119,23 @@ def collect(uploads: list[tuple[str, bytes]]) -> dict[str, bytes]:
             kind = checkpoint.CARD if filename.lower().endswith(".json") else None
             kind = kind or (checkpoint.WEIGHTS if filename.lower().endswith(".safetensors") else None)
             if kind is None:
-                raise ValueError(f"{filename}: expected model.safetensors and card.json (or a .zip holding both)")
+                raise ValueError(
+                    f"{storable(filename, 80)}: expected model.safetensors and card.json (or a .zip holding both)"
+                )
             if kind in files:
                 raise ValueError(f"two {'.json' if kind == checkpoint.CARD else '.safetensors'} files were uploaded")
             files[kind] = data
     missing = [n for n in (checkpoint.WEIGHTS, checkpoint.CARD) if n not in files]
     if missing:
         raise ValueError(f"{' and '.join(missing)} missing: a model needs both model.safetensors and card.json")
-    if len(files[checkpoint.CARD]) > MAX_CARD_BYTES:
-        raise ValueError(f"card.json is larger than {MAX_CARD_BYTES // 2**20} MB")
     return files
 
 
 def validate(files: dict[str, bytes]) -> dict:
     """Check the weights against the card (keys, shapes, vocabulary, finite); the parsed card."""
-    card = checkpoint.parse_card(files[checkpoint.CARD])
+    card = checkpoint.parse_card(files[checkpoint.CARD])  # bounded: size, depth, digits, surrogates
     checkpoint.config_from_card(card)  # the card's own faults first: they explain the weights' ones
+    checkpoint.check_pair(files[checkpoint.WEIGHTS], card)
     state = checkpoint.read_weights(files[checkpoint.WEIGHTS])
     checkpoint.build_model(state, card)
     return card
@@ -131,15 +143,15 @@ def validate(files: dict[str, bytes]) -> dict:
 
 def install(uploads: list[tuple[str, bytes]], name: str | None = None) -> zoo.ModelInfo:
     """Validate an upload and write it as a new user model; nothing is written unless it is valid."""
-    from lstm_viz.jobs import check_name
+    from lstm_viz.runspec import check_new_name
 
     files = collect(uploads)
     card = validate(files)
-    name = check_name(name or str(card.get("name", "")).strip() or "uploaded-model")
+    name = check_new_name(name or str(card.get("name", "")).strip() or "uploaded-model")
     card = {
         **card,
         "name": name,
-        "uploaded": {"at": datetime.now(UTC).isoformat(timespec="seconds"), "files": [f for f, _ in uploads]},
+        "uploaded": {"at": datetime.now(UTC).isoformat(timespec="seconds"), "files": [storable(f) for f, _ in uploads]},
     }
     root = zoo.user_dir()
     (root / STAGING).mkdir(parents=True, exist_ok=True)
@@ -151,6 +163,8 @@ def install(uploads: list[tuple[str, bytes]], name: str | None = None) -> zoo.Mo
         if target.exists():  # lost a race with another upload of the same name
             raise ValueError(f"a model called {name!r} already exists; choose another name")
         os.rename(staging, target)
+    except OSError as err:  # disk full, read-only folder: the page shows ValueError messages
+        raise ValueError(f"could not write the model ({err.strerror or err}); nothing was added") from err
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return zoo.ModelInfo(name, target, card, shipped=False)
@@ -173,13 +187,11 @@ def user_model_path(name: str) -> Path:
 
 def export_zip(name: str) -> bytes:
     """A user model as a zip holding ``name/model.safetensors`` and ``name/card.json``."""
-    path = user_model_path(name)
+    pair = checkpoint.read_pair(user_model_path(name))  # never half of one save and half of the next
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for filename in (checkpoint.WEIGHTS, checkpoint.CARD):
-            if not (path / filename).is_file():
-                raise ValueError(f"{name!r} has no {filename}")
-            archive.write(path / filename, f"{name}/{filename}")
+        archive.writestr(f"{name}/{checkpoint.WEIGHTS}", pair.weights)
+        archive.writestr(f"{name}/{checkpoint.CARD}", pair.card_data)
     return buffer.getvalue()
 
 

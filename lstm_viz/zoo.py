@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_viz import checkpoint
+from lstm_viz.messages import describe
 from lstm_viz.model import SequenceModel
 from lstm_viz.tokenizers import CharTokenizer, Encoding, WordTokenizer, tokenizer_from_dict
 from lstm_viz.trace import Trace, trace
@@ -23,6 +24,29 @@ from lstm_viz.trace import Trace, trace
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 SHIPPED_DIR = ASSETS / "models"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# Device names Windows reserves in every folder, whatever the case or extension ("nul.txt" too).
+RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul"} | {f"{port}{n}" for port in ("com", "lpt") for n in range(10)})
+
+
+def check_portable_name(name: str) -> str:
+    """``name`` if it can name a folder on every system a model zip is unpacked on; else ValueError.
+
+    Legal here but not on Windows: its reserved device names (``con``, ``nul``, ``com1``…, also
+    with an extension such as ``aux.v2``) and names that end in a dot or a space.
+    """
+    if not isinstance(name, str):
+        raise ValueError(f"invalid model name {describe(name)}: a name is a string")
+    if name.split(".", 1)[0].lower() in RESERVED_NAMES:
+        raise ValueError(
+            f"{describe(name)} cannot name a model: Windows reserves {name.split('.', 1)[0]!r} for a device, "
+            "so its zip could not be unpacked there; choose another name"
+        )
+    if name.endswith((".", " ")):
+        raise ValueError(
+            f"{describe(name)} cannot name a model: Windows drops a final dot or space, so its zip would "
+            "unpack under another name; choose another name"
+        )
+    return name
 
 
 def user_dir() -> Path:
@@ -125,7 +149,7 @@ def names() -> list[str]:
 
 def resolve(name: str) -> Path:
     if not isinstance(name, str) or not NAME_RE.match(name):
-        raise ValueError(f"invalid model name {name!r}: use letters, digits, '.', '_' or '-'")
+        raise ValueError(f"invalid model name {describe(name)}: use letters, digits, '.', '_' or '-'")
     for root in (SHIPPED_DIR, user_dir()):
         if (root / name / checkpoint.CARD).is_file():
             return root / name

@@ -206,17 +206,17 @@ def test_the_app_setting_takes_the_parallel_path(monkeypatch):
     """One torch thread and a spare core: a long trace records on the worker, a short one here."""
     import threading
 
-    import lstm_viz.trace as trace_module
+    from lstm_viz import record as record_module
 
     threads = []
-    real_record = trace_module._LstmLayer.record
+    real_record = record_module.LstmRecorder.record
 
     def record(self, start, end):
         threads.append(threading.current_thread().name)
         return real_record(self, start, end)
 
-    monkeypatch.setattr(trace_module._LstmLayer, "record", record)
-    monkeypatch.setattr(trace_module, "_spare_core", lambda: True)
+    monkeypatch.setattr(record_module.LstmRecorder, "record", record)
+    monkeypatch.setattr(record_module, "spare_core", lambda: True)
     model = make_model(layers=2, seed=2)
     trace(model, np.zeros(200, dtype=np.int64))
     assert len(threads) == 2 * 4 and all(name.startswith("lstm-viz-trace") for name in threads)  # 4 spans a layer
@@ -224,7 +224,7 @@ def test_the_app_setting_takes_the_parallel_path(monkeypatch):
     trace(model, np.zeros(20, dtype=np.int64))
     assert threads == [threading.current_thread().name] * 2
     threads.clear()
-    monkeypatch.setattr(trace_module, "_spare_core", lambda: False)
+    monkeypatch.setattr(record_module, "spare_core", lambda: False)
     trace(model, np.zeros(200, dtype=np.int64))
     assert threads == [threading.current_thread().name] * 2
 

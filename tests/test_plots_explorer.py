@@ -79,7 +79,7 @@ def test_only_the_colour_module_defines_colours():
     """Pages and builders take every colour from lstm_viz.plots.colours: no hex code or scale name elsewhere."""
     pattern = re.compile(
         r"[\"']#[0-9a-fA-F]{3,6}[\"']|rgba?\(|[\"'](black|white|red|blue|green|orange|grey|gray)[\"']"
-        r"|\b(Viridis|RdBu|Blues|Greens|Oranges|Reds|Plasma|Cividis)\b"
+        r"|\b(Viridis|RdBu|Blues|Greens|Oranges|Purples|Reds|Plasma|Cividis)\b"
     )
     offenders = []
     for path in [*ROOT.glob("lstm_viz/**/*.py"), *ROOT.glob("app_pages/*.py"), ROOT / "app.py"]:

@@ -108,7 +108,7 @@ def test_char_tokenizer_round_trips_through_card_dict(chars):
 
 @pytest.mark.parametrize(
     "vocab, message",
-    [([], "non-empty list of single characters"), (["ab"], "single characters"), (["a", "a"], "duplicate")],
+    [([], "non-empty list of single characters"), (["ab"], "single character"), (["a", "a"], "duplicate")],
 )
 def test_char_vocabulary_errors(vocab, message):
     with pytest.raises(ValueError, match=message):

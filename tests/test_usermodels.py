@@ -18,6 +18,7 @@ from safetensors.torch import save
 from lstm_viz import checkpoint, jobs, usermodels, zoo
 from lstm_viz.data.upload import decode_corpus, vocabulary
 from lstm_viz.model import SequenceModel
+from lstm_viz.runspec import RunSpec
 from lstm_viz.tokenizers import CharTokenizer
 
 VOCAB = list("\n abcdefgh")
@@ -133,7 +134,7 @@ def test_wrong_shapes_are_refused(home):
 def test_wrong_keys_are_refused(home):
     state = make_state()
     state["lstm.weight_ih_l0"] = state.pop("rnn.weight_ih_l0")
-    with pytest.raises(ValueError, match=r"missing keys \['rnn.weight_ih_l0'\]"):
+    with pytest.raises(ValueError, match=r"missing 1 key: 'rnn.weight_ih_l0'"):
         usermodels.install(pair(state))
     assert_nothing_written(home)
 
@@ -238,7 +239,9 @@ def test_delete_removes_only_user_models(home, tmp_path, monkeypatch):
 
 def test_a_model_being_trained_cannot_be_deleted(home):
     text = "".join(f"line {i} of a tiny corpus for testing.\n" for i in range(800))
-    request = jobs.TrainRequest(name="busy", corpus_text=text, num_layers=1, hidden_size=8, minutes=5, eval_every=5)
+    request = RunSpec(
+        "busy", corpus_text=text, overrides={"num_layers": 1, "hidden_size": 8, "minutes": 5, "eval_every": 5}
+    )
     job = jobs.manager().start("s1", request)
     assert jobs.wait_until(lambda: job.snapshot().saved, timeout=120)
     with pytest.raises(ValueError, match="being trained right now"):

@@ -1,4 +1,6 @@
-"""Command line: ``python -m lstm_viz train|eval|trace|generate|classify|list|app ...`` (also ``lstm-viz ...``).
+"""Command line: ``python -m lstm_viz train|eval|trace|generate|classify|units|intervene|list|app ...``.
+
+The same commands run as ``lstm-viz ...`` once the package is installed.
 
 Examples::
 
@@ -18,7 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lstm_viz.cli import commands
+from lstm_viz.cli import commands, lab
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -91,6 +93,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("text")
     p.set_defaults(func=commands.classify)
+
+    lab.add_parsers(sub)
 
     p = sub.add_parser("list", help="list shipped and user models")
     p.set_defaults(func=commands.list_models)

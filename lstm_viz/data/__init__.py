@@ -21,6 +21,8 @@ KINDS = {  # data kind (in lstm_viz/presets.toml) -> the options it takes beside
     "authors": (),
     "memory": ("gap_low", "gap_high", "log_gaps", "eval_per_gap"),
     "brackets": ("max_depth", "length"),
+    "styles": ("seq_len",),
+    "words": ("seq_len", "min_count", "max_vocab"),
 }
 
 
@@ -58,6 +60,14 @@ def build(spec: dict, tokenizer=None, text: str | None = None, text_name: str = 
 
         gaps = (spec.pop("gap_low", 1), spec.pop("gap_high", 100))
         return MemoryTask(gap_range=gaps, tokenizer=tokenizer, **spec)
+    if kind == "styles":
+        from lstm_viz.data.styles import StyleCorpus
+
+        return StyleCorpus(tokenizer=tokenizer, **spec)
+    if kind == "words":
+        from lstm_viz.data.words import WordCorpus
+
+        return WordCorpus(tokenizer=tokenizer, **spec)
     from lstm_viz.data.tasks import BracketsTask
 
     return BracketsTask(tokenizer=tokenizer, **spec)

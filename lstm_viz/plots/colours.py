@@ -4,6 +4,7 @@
 - **signed** (tanh quantities and the cell state, centred at 0): blue negative, white 0, red positive;
 - **probability** (0..1): white 0 to dark green 1;
 - **surprise** (−ln p in nats, 0..``SURPRISE_MAX``): white (expected) to dark orange (surprising);
+- **influence** (how much an earlier token drives a prediction, 0..the largest): white to dark purple;
 - **classes** and **cell kinds**: the Okabe-Ito palette, so a class or a model kind has one colour everywhere.
 
 All four scales read in lightness alone, so they stay legible to colour-blind readers (checked
@@ -100,7 +101,8 @@ GATE = Scale("gate", "Viridis")
 SIGNED = Scale("signed", "RdBu", symmetric=True, reverse=True)  # RdBu reversed: blue negative, red positive
 PROBABILITY = Scale("probability", "Greens")
 SURPRISE = Scale("surprise", "Oranges", hi=SURPRISE_MAX)
-SCALES = {s.name: s for s in (GATE, SIGNED, PROBABILITY, SURPRISE)}
+INFLUENCE = Scale("influence", "Purples")
+SCALES = {s.name: s for s in (GATE, SIGNED, PROBABILITY, SURPRISE, INFLUENCE)}
 
 # The quantities of a layer and the scale each is drawn on (see lstm_viz.cell.Quantity.kind).
 _BY_KIND = {"gate": GATE, "tanh": SIGNED, "unbounded": SIGNED}

@@ -9,6 +9,7 @@ HOME = "app_pages/home.py"
 STEP_THROUGH = "app_pages/step_through.py"
 HEATMAPS = "app_pages/heatmaps.py"
 EQUATIONS = "app_pages/equations.py"
+NEURON_LAB = "app_pages/neuron_lab.py"
 GENERATE = "app_pages/generate.py"
 CLASSIFY = "app_pages/classify.py"
 RNN_VS_LSTM = "app_pages/rnn_vs_lstm.py"
@@ -20,6 +21,7 @@ PAGES = (
     ("Explore", STEP_THROUGH, "Step Through", ":material/footprint:"),
     ("Explore", HEATMAPS, "Gate Heatmaps", ":material/grid_on:"),
     ("Explore", EQUATIONS, "Equations", ":material/function:"),
+    ("Explore", NEURON_LAB, "Neuron Lab", ":material/biotech:"),
     ("Models", GENERATE, "Generate", ":material/edit_note:"),
     ("Models", CLASSIFY, "Classify", ":material/label:"),
     ("Models", RNN_VS_LSTM, "RNN vs LSTM", ":material/compare_arrows:"),

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
-from lstm_viz import examples
+from lstm_viz import examples, messages
 from lstm_viz.analysis import units
 
 DEFAULT_TEXT = examples.DEFAULT_TEXT
@@ -76,6 +76,7 @@ LINKS: dict[str, tuple[Param, ...]] = {
         Param("count", "count", int, 48, lo=1, hi=4096),
     ),
     "equations": EXPLORER,
+    "neuron_lab": EXPLORER,
     "generate": (
         Param("model", "gen_model", str, None),
         Param("prime", "gen_prime", str, "ROMEO:", max_chars=2_000),
@@ -94,8 +95,7 @@ SHARED = tuple(dict.fromkeys(p.key for p in LINKS["step_through"] + LINKS["heatm
 
 def short(text: str, limit: int = 60) -> str:
     """``text`` cut to ``limit`` characters with an ellipsis (every message built from user data is bounded)."""
-    text = str(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return messages.cut(text, limit)
 
 
 def init(page: str | None = None) -> None:

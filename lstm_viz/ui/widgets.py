@@ -16,6 +16,7 @@ import streamlit as st
 from lstm_viz import cell
 from lstm_viz.plots import diagram, html, strips
 from lstm_viz.plots.html import visible
+from lstm_viz.tokenizers import describe_unknown
 from lstm_viz.trace import Trace
 from lstm_viz.ui import cache, cards, state
 
@@ -119,15 +120,12 @@ def explorer_page(title: str) -> Selection:
 
 def unknown_note(trace: Trace) -> None:
     """Say which pieces the model does not know and what it is fed in their place (a count and the first few)."""
-    if not trace.unknown:
-        return
-    shown = ", ".join(f"`{state.short(u.piece, 24)!r}` → `{u.replacement!r}`" for u in trace.unknown[:8])
-    more = f" and {len(trace.unknown) - 8:,} more" if len(trace.unknown) > 8 else ""
-    st.info(
-        f"The model does not know {len(trace.unknown):,} piece{'s' * (len(trace.unknown) != 1)} of this text "
-        f"(underlined in the token strip); it reads a stand-in instead: {shown}{more}.",
-        icon=":material/search:",
-    )
+    if trace.unknown:
+        st.info(
+            "The model does not know some pieces of this text (underlined in the token strip) and reads a stand-in "
+            f"for each: {describe_unknown(trace.unknown)}.",
+            icon=":material/search:",
+        )
 
 
 # --- the cell diagram ------------------------------------------------------------------------

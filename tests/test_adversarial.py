@@ -1,0 +1,700 @@
+"""Hostile input and faults: every refusal is a ValueError with a short message naming the field,
+and no crash or failed write leaves a half-written model.
+
+Classes covered: hostile card.json (deep nesting, huge integers, huge sizes, lone surrogates,
+duplicate or non-string tokens); messages built from user data (bounded, a count and the
+first few); corpus encodings (UTF-16 without a byte-order mark); names that do not survive a
+zip on Windows; a server killed (SIGKILL) or a disk that refuses a write in the middle of a save.
+Random cards and random bytes go into every parser through Hypothesis.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from safetensors.torch import save
+
+from lstm_viz import checkpoint, usermodels, zoo
+from lstm_viz.data.upload import decode_corpus
+from lstm_viz.model import SequenceModel
+from lstm_viz.tokenizers import CharTokenizer, WordTokenizer, tokenizer_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+VOCAB = list("\n abcdefgh")
+MAX_MESSAGE = 600  # characters: every message about user data stays readable
+HYPOTHESIS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def make_card(**changes) -> dict:
+    card = {
+        "name": "hostile",
+        "task": "charlm",
+        "cell": "lstm",
+        "tokenizer": CharTokenizer(VOCAB).to_dict(),
+        "embed_dim": 4,
+        "hidden_size": 8,
+        "num_layers": 1,
+    }
+    return {**card, **changes}
+
+
+def make_model(card: dict | None = None, seed: int = 0) -> SequenceModel:
+    torch.manual_seed(seed)
+    return SequenceModel(checkpoint.config_from_card(card or make_card())).eval()
+
+
+def pair(card_data: bytes | None = None) -> list[tuple[str, bytes]]:
+    """The tiny model's weights with this card (the tiny card by default), as uploaded files."""
+    state = make_model().state_dict()
+    card_data = json.dumps(make_card()).encode() if card_data is None else card_data
+    return [("model.safetensors", save({k: v.contiguous() for k, v in state.items()})), ("card.json", card_data)]
+
+
+def card_with(field: str, raw: str) -> bytes:
+    """The tiny card's JSON with ``field`` set to the raw JSON text ``raw`` (which json.dumps could not make)."""
+    text = json.dumps({**make_card(), field: "PLACEHOLDER"})
+    return text.replace('"PLACEHOLDER"', raw).encode()
+
+
+def refused(card_data: bytes, match: str) -> str:
+    """Install the tiny weights with this card: a ValueError matching ``match``, short, nothing written."""
+    with pytest.raises(ValueError, match=match) as err:
+        usermodels.install(pair(card_data))
+    assert len(str(err.value)) <= MAX_MESSAGE, len(str(err.value))
+    assert [m.name for m in zoo.list() if not m.shipped] == []
+    return str(err.value)
+
+
+def bounded_value_error(call) -> None:
+    """``call()`` either returns or raises a ValueError with a short message, nothing else."""
+    try:
+        call()
+    except ValueError as err:
+        assert len(str(err)) <= MAX_MESSAGE, str(err)[:200]
+        str(err).encode("utf-8")  # the message itself is text a page can send
+
+
+# --- hostile card.json ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("opener, closer", [("[", "]"), ('{"a":', "}")])
+def test_a_card_nested_100000_levels_is_refused_without_a_traceback(home, opener, closer):
+    deep = opener * 100_000 + "1" + closer * 100_000
+    refused(card_with("metrics", deep), r"card.json nests arrays or objects 100,00[01] levels deep; the limit")
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    card = checkpoint.parse_card(json.dumps({**make_card(), "description": "[" * 50_000 + '\\"{' * 100}))
+    assert card["description"].startswith("[[[")
+
+
+def test_an_integer_of_thousands_of_digits_names_the_field(home):
+    refused(
+        card_with("hidden_size", "9" * 5000),
+        "card.json: hidden_size is a whole number of 5,000 digits; at most 20",
+    )
+    nested = card_with("metrics", '{"val_loss": [1, -' + "7" * 6000 + "]}")
+    refused(nested, r"card.json: metrics.val_loss\[1\] is a whole number of 6,000 digits")
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("hidden_size", 3_000_000, "card.json: hidden_size must be a whole number from 1 to 4,096, got 3000000"),
+        ("num_layers", 200_000, "card.json: num_layers must be a whole number from 1 to 8, got 200000"),
+        ("embed_dim", 10**9, "card.json: embed_dim must be a whole number from 1 to 4,096, got 1000000000"),
+        ("num_layers", 9, "card.json: num_layers must be a whole number from 1 to 8, got 9"),
+        ("hidden_size", -1, "card.json: hidden_size must be a whole number from 1 to 4,096, got -1"),
+    ],
+)
+def test_sizes_in_the_millions_are_refused_before_anything_is_allocated(home, monkeypatch, field, value, message):
+    def never(*args, **kwargs):
+        raise AssertionError("a model was built from a card that was not checked")
+
+    monkeypatch.setattr(checkpoint, "SequenceModel", never)
+    tracemalloc.start()
+    try:
+        refused(json.dumps(make_card(**{field: value})).encode(), message)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2**20, f"{peak / 2**20:.0f} MB allocated before the card was refused"
+
+
+def test_the_parameter_count_the_fields_imply_is_checked_before_allocation():
+    with pytest.raises(
+        ValueError, match=r"card.json describes a model of [\d,]+ parameters .* the limit is 16,777,216"
+    ):
+        checkpoint.config_from_card(make_card(hidden_size=4096, num_layers=8, embed_dim=4096))
+    assert checkpoint.parameter_count(checkpoint.config_from_card(make_card())) == sum(
+        p.numel() for p in make_model().parameters()
+    )
+
+
+def test_a_lone_surrogate_in_the_vocabulary_is_refused_on_upload_not_on_write(home):
+    vocab = json.dumps(VOCAB[:-1])[:-1] + ', "\\ud800"]'  # the JSON escape of a lone surrogate
+    card = card_with("tokenizer", '{"kind": "char", "vocab": ' + vocab + "}")
+    refused(card, r"card.json: tokenizer.vocab\[9\] holds a lone surrogate \('\\ud800'\), which is not text")
+    emoji = card_with("title", '"\\ud83d\\ude00 a valid pair"')  # an escaped pair is one character: fine
+    usermodels.install(pair(emoji))
+    assert zoo.load("hostile").card["title"].startswith("\U0001f600")
+
+
+def test_a_card_that_is_not_text_is_refused_before_anything_is_written(tmp_path):
+    with pytest.raises(ValueError, match=r"card.json: title holds a lone surrogate"):
+        checkpoint.save_dir(make_model(), make_card(title="bad \udcff"), tmp_path / "m")
+    assert not (tmp_path / "m").exists() or not any((tmp_path / "m").iterdir())
+
+
+@pytest.mark.parametrize(
+    "vocab, message",
+    [
+        (
+            ["a", "b", "a"],
+            r"card.json: tokenizer.vocab must be a list without duplicates, but 'a' is entry 0 and entry 2",
+        ),
+        (["a", 3], r"card.json: tokenizer.vocab\[1\] must be a string, got 3"),
+        (["a", None], r"card.json: tokenizer.vocab\[1\] must be a string, got None"),
+        (["a", ["b"]], r"card.json: tokenizer.vocab\[1\] must be a string, got \['b'\]"),
+        (["a", ""], r"card.json: tokenizer.vocab\[1\] must be a single character, got ''"),
+        ([], r"card.json: tokenizer.vocab must be a non-empty list of single characters"),
+        ({"a": 1}, r"card.json: tokenizer.vocab must be a list of single characters, got \{'a': 1\}"),
+    ],
+)
+def test_duplicate_or_non_string_tokens_name_the_entry(vocab, message):
+    with pytest.raises(ValueError, match=message):
+        checkpoint.config_from_card(make_card(tokenizer={"kind": "char", "vocab": vocab}))
+
+
+def test_word_vocabularies_and_labels_are_checked_entry_by_entry():
+    words = {"kind": "word", "vocab": ["<pad>", "<unk>", "good", ""]}
+    with pytest.raises(ValueError, match=r"card.json: tokenizer.vocab\[3\] is an empty string"):
+        checkpoint.config_from_card(make_card(tokenizer=words))
+    too_many = {"kind": "word", "vocab": ["<unk>", *(f"w{i}" for i in range(100_000))]}
+    with pytest.raises(ValueError, match="at most 100,000.*got 100,001"):
+        checkpoint.config_from_card(make_card(tokenizer=too_many))
+    classify = {"task": "classify", "tokenizer": {"kind": "word", "vocab": ["<pad>", "<unk>", "good"]}}
+    for labels, message in [
+        (["bad", "bad"], "card.json: labels must be different from each other, but 'bad' is there twice"),
+        ([f"c{i}" for i in range(1001)], "card.json: labels must list 2 to 1,000 class names"),
+        (["good", 2], "card.json: labels must list 2 to 1,000"),
+        (["good", "x" * 101], "each a string of 1 to 100 characters"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            checkpoint.config_from_card(make_card(**classify, labels=labels))
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"title": ["not", "text"]}, "card.json: title must be a string of at most 200 characters"),
+        ({"description": "x" * 10_001}, "card.json: description must be a string of at most 10,000 characters"),
+        ({"metrics": [1, 2]}, r"card.json: metrics must be an object, got \[1, 2\]"),
+        ({"training": "fast"}, "card.json: training must be an object, got 'fast'"),
+        ({"num_parameters": "many"}, "card.json: num_parameters must be a whole number"),
+        ({"weights_sha256": "abc"}, "card.json: weights_sha256 must be 64 lowercase hex digits, got 'abc'"),
+    ],
+)
+def test_the_optional_fields_the_pages_read_are_checked_too(changes, message):
+    with pytest.raises(ValueError, match=message):
+        checkpoint.config_from_card(make_card(**changes))
+
+
+def test_a_field_given_twice_is_refused():
+    with pytest.raises(ValueError, match="card.json has the field 'hidden_size' twice in one object"):
+        checkpoint.parse_card(b'{"hidden_size": 8, "hidden_size": 3000000}')
+
+
+def test_an_oversized_card_is_refused_before_it_is_parsed(tmp_path):
+    with pytest.raises(ValueError, match="card.json is 4.0 MB; the limit is 4 MB"):
+        checkpoint.parse_card(b" " * (checkpoint.MAX_CARD_BYTES + 1))
+    checkpoint.save_dir(make_model(), make_card(), tmp_path / "m")
+    (tmp_path / "m" / "card.json").write_bytes(b" " * (checkpoint.MAX_CARD_BYTES + 1))
+    with pytest.raises(ValueError, match="card.json is 4.0 MB; the limit is 4 MB"):
+        checkpoint.load_dir(tmp_path / "m")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+CARD_FIELDS = [*make_card(), "labels", "title", "description", "metrics", "training", "num_parameters"]
+
+
+@HYPOTHESIS
+@given(st.dictionaries(st.sampled_from(CARD_FIELDS), JSON_VALUES, max_size=5), st.sets(st.sampled_from(CARD_FIELDS)))
+def test_random_cards_give_a_config_or_a_short_value_error(changes, dropped):
+    card = {k: v for k, v in {**make_card(), **changes}.items() if k not in dropped}
+    bounded_value_error(lambda: checkpoint.config_from_card(card))
+    text = json.dumps(card)  # escapes any lone surrogate the strategy drew
+    bounded_value_error(lambda: checkpoint.config_from_card(checkpoint.parse_card(text.encode())))
+
+
+@HYPOTHESIS
+@given(st.binary(max_size=2000))
+def test_random_bytes_into_the_card_weights_and_zip_parsers(data):
+    bounded_value_error(lambda: checkpoint.parse_card(data))
+    bounded_value_error(lambda: checkpoint.read_weights(data))
+    bounded_value_error(lambda: usermodels.collect([("model.zip", data)]))
+    bounded_value_error(lambda: usermodels.validate({"model.safetensors": data, "card.json": data}))
+
+
+@HYPOTHESIS
+@given(st.text(alphabet='[]{}"\\:,0123456789-e. \nabc', max_size=300))
+def test_random_json_like_text_into_the_card_parser(text):
+    bounded_value_error(lambda: checkpoint.parse_card(text.encode()))
+
+
+def model_zip(compression: int) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
+        for name, data in pair():
+            archive.writestr(f"m/{name}", data)
+    return buffer.getvalue()
+
+
+ZIPS = [model_zip(c) for c in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)]
+
+
+def test_a_zip_whose_compressed_data_is_damaged_gives_a_value_error(home):
+    data = bytearray(ZIPS[1])
+    entry = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("m/model.safetensors")
+    start = entry.header_offset + 30 + len(entry.filename.encode()) + len(entry.extra)
+    data[start : start + 16] = b"\xff" * 16  # deflate block type 3 does not exist: zlib refuses the stream
+    with pytest.raises(ValueError, match="model.safetensors in the zip cannot be read"):
+        usermodels.install([("m.zip", bytes(data))])
+    assert [m.name for m in zoo.list() if not m.shipped] == []
+
+
+@HYPOTHESIS
+@given(st.sampled_from(ZIPS), st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=6), st.data())
+def test_damaged_model_zips_give_a_short_value_error(archive, changes, data):
+    damaged = bytearray(archive)
+    for position, byte in changes:
+        damaged[position % len(damaged)] = byte
+    damaged = damaged[: data.draw(st.integers(1, len(damaged)))]
+    bounded_value_error(lambda: usermodels.validate(usermodels.collect([("m.zip", bytes(damaged))])))
+
+
+# --- bounded messages ----------------------------------------------------------------------
+
+
+def test_fifty_thousand_unexpected_keys_give_a_count_and_the_first_few(tmp_path):
+    state = dict(make_model().state_dict())
+    state |= {f"junk.{'x' * 200}.{i}": torch.zeros(1) for i in range(50_000)}
+    with pytest.raises(ValueError) as err:
+        checkpoint.build_model(state, make_card())
+    message = str(err.value)
+    assert message.startswith("the weights have 50,000 unexpected keys, the first 5: 'junk.")
+    assert len(message) < 500, len(message)
+
+
+def test_count_and_first():
+    from lstm_viz import messages
+
+    assert messages.count_and_first([], "key") == "no keys"
+    assert messages.count_and_first(["a"], "key") == "1 key: 'a'"
+    assert messages.count_and_first(["a", "b"], "key") == "2 keys: 'a', 'b'"
+    many = messages.count_and_first([f"k{i}" for i in range(9)], "entry", "entries", shown=2)
+    assert many == "9 entries, the first 2: 'k0', 'k1'"
+    long = messages.count_and_first(["x" * 100_000] * 100_000, "word")
+    assert long.startswith("100,000 words, the first 5: 'xxx") and len(long) < 500
+
+
+@HYPOTHESIS
+@given(st.lists(st.text(max_size=200) | JSON_VALUES, max_size=30))
+def test_described_values_are_short_and_printable(values):
+    from lstm_viz import messages
+
+    for value in [values, *values]:
+        text = messages.describe(value)
+        assert len(text) <= 400
+        text.encode("utf-8")
+    assert len(messages.count_and_first(values, "value")) <= 2500
+    assert messages.describe(10**5000).startswith("a whole number of about 5,00")
+
+
+def test_a_100000_character_unknown_word_gives_a_short_report():
+    from lstm_viz.tokenizers import describe_unknown
+
+    words = WordTokenizer(["<pad>", "<unk>", "good"])
+    word = "supercalifragilistic" * 5000
+    report = describe_unknown(words.encode(f"good {word} good").unknown)
+    assert report.startswith("1 unknown piece: 'supercali") and "→ '<unk>'" in report
+    assert len(report) < 200
+    chars = CharTokenizer(VOCAB)
+    report = describe_unknown(chars.encode("\u00e9" * 100_000).unknown)
+    assert report.startswith("100,000 unknown pieces, the first 5: 'é' → 'e'") and len(report) < 200
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: tokenizer_from_dict({"kind": "x" * 100_000, "vocab": ["a"]}),
+        lambda: tokenizer_from_dict({"kind": "char", "vocab": ["ab" * 50_000]}),
+        lambda: checkpoint.config_from_card(make_card(task="t" * 100_000)),
+        lambda: checkpoint.config_from_card(make_card(num_layers=[1] * 100_000)),
+        lambda: zoo.load("x" * 100_000),
+        lambda: zoo.check_portable_name("con" + "." * 100_000),
+        lambda: usermodels.collect([("n" * 100_000 + ".txt", b"x")]),
+        lambda: usermodels.collect([("w" * 100_000 + ".pt", b"x")]),
+    ],
+)
+def test_messages_quoting_user_data_are_bounded(call):
+    with pytest.raises(ValueError) as err:
+        call()
+    assert len(str(err.value)) <= MAX_MESSAGE, len(str(err.value))
+
+
+def test_a_zip_entry_with_a_60000_character_name_gives_a_short_message(home):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("e" * 60_000 + ".txt", b"x")
+    with pytest.raises(ValueError, match="the zip contains 'eeee") as err:
+        usermodels.install([("m.zip", buffer.getvalue())])
+    assert len(str(err.value)) <= MAX_MESSAGE
+
+
+# --- corpus encodings ----------------------------------------------------------------------
+
+CORPUS = "Café au lait, s'il vous plaît. Ärger über Öl — “quotes” too. " * 60
+
+
+@pytest.mark.parametrize("encoding, order", [("utf-16-le", "little"), ("utf-16-be", "big")])
+def test_utf16_without_a_byte_order_mark_is_read(encoding, order):
+    text, notices = decode_corpus(CORPUS.encode(encoding))
+    assert text == CORPUS
+    assert notices == [f"the file has no byte-order mark; it was read as UTF-16 ({order}-endian), as its bytes show"]
+    mixed = CORPUS + "一二三四 Āā" * 5  # a few characters with a zero low byte are fine
+    assert decode_corpus(mixed.encode(encoding))[0] == mixed
+
+
+def test_binary_files_with_zero_bytes_are_still_refused():
+    for blob in (bytes(range(256)) * 20, b"\x01\x00\x02\x00" * 2000, b"\x00\x00\x00\x41" * 2000, b"\x00" * 5000):
+        with pytest.raises(ValueError, match="binary file"):
+            decode_corpus(blob)
+    with pytest.raises(ValueError, match=r"binary file .*\(UTF-8, UTF-16 or Windows-1252\)"):
+        decode_corpus(CORPUS.encode("utf-16-le") + b"\x00")  # odd length: not UTF-16
+
+
+@HYPOTHESIS
+@given(st.binary(max_size=6000) | st.text(max_size=3000).map(lambda t: t.encode("utf-16-le", "surrogatepass")))
+def test_random_bytes_into_the_corpus_decoder(data):
+    try:
+        text, notices = decode_corpus(data)
+    except ValueError as err:
+        assert len(str(err)) <= 200
+        return
+    text.encode("utf-8")  # no lone surrogate reaches the trainer
+    assert all(len(n) <= 200 for n in notices)
+
+
+# --- portable names ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, why",
+    [
+        ("con", "Windows reserves 'con'"),
+        ("NUL", "Windows reserves 'NUL'"),
+        ("Aux.txt", "Windows reserves 'Aux'"),
+        ("prn.tar.gz", "Windows reserves 'prn'"),
+        ("com1", "Windows reserves 'com1'"),
+        ("LPT9.model", "Windows reserves 'LPT9'"),
+        ("my-model.", "Windows drops a final dot"),
+    ],
+)
+def test_names_that_a_windows_zip_cannot_hold_are_refused(home, name, why):
+    with pytest.raises(ValueError, match=f"cannot name a model: {why}"):
+        usermodels.install(pair(), name=name)
+    with pytest.raises(ValueError, match=why):
+        usermodels.install(pair(json.dumps(make_card(name=name)).encode()))  # the card's own name
+    assert [m.name for m in zoo.list() if not m.shipped] == []
+    with pytest.raises(ValueError, match=why):
+        zoo.check_portable_name(name)
+
+
+def test_a_trailing_space_is_refused_and_near_misses_are_fine():
+    with pytest.raises(ValueError, match="drops a final dot or space"):
+        zoo.check_portable_name("model ")
+    for fine in ("console", "com10", "lpt", "nul-model", "aux_1", "con-text.v2", "my.model"):
+        assert zoo.check_portable_name(fine) == fine
+
+
+# --- faults: a killed server, a disk that refuses ------------------------------------------
+
+KILL_CHILD = """
+import json, os, signal, sys
+import torch
+from lstm_viz import checkpoint
+from lstm_viz.model import SequenceModel
+
+folder, card, kill_at = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
+
+def model(seed):
+    torch.manual_seed(seed)
+    return SequenceModel(checkpoint.config_from_card(card))
+
+checkpoint.save_dir(model(1), {**card, "metrics": {"step": 1}}, folder)
+real_replace, calls = os.replace, []
+
+def replace(src, dst):  # the server is killed at the kill_at-th rename of the next save
+    calls.append(dst)
+    if len(calls) == kill_at:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_replace(src, dst)
+
+os.replace = replace
+checkpoint.save_dir(model(2), {**card, "metrics": {"step": 2}}, folder)
+"""
+
+
+def run_child(code: str, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def state_of(seed: int) -> dict[str, torch.Tensor]:
+    return make_model(seed=seed).state_dict()
+
+
+def same_weights(model: SequenceModel, state: dict[str, torch.Tensor]) -> bool:
+    return all(torch.equal(value, state[key]) for key, value in model.state_dict().items())
+
+
+def assert_consistent(folder: Path) -> tuple[SequenceModel, dict]:
+    """The folder loads, and its card is the one saved with its weights (step 1 with seed 1, step 2 with seed 2)."""
+    model, card = checkpoint.load_dir(folder)
+    step = card["metrics"]["step"]
+    assert same_weights(model, state_of(step)), f"the card of step {step} came with the other save's weights"
+    return model, card
+
+
+@pytest.mark.parametrize("kill_at", [1, 2, 3])
+def test_sigkill_between_the_renames_of_a_save_leaves_a_consistent_pair(tmp_path, monkeypatch, kill_at):
+    folder = tmp_path / "killed"
+    result = run_child(KILL_CHILD, str(folder), json.dumps(make_card()), str(kill_at))
+    assert result.returncode == -signal.SIGKILL, result.stderr[-2000:]
+    _, card = assert_consistent(folder)
+    monkeypatch.setenv("LSTM_VIZ_HOME", str(tmp_path))
+    exported = zipfile.ZipFile(io.BytesIO(usermodels.export_zip("killed")))  # the same pair, not half of each
+    weights, card_data = exported.read("killed/model.safetensors"), exported.read("killed/card.json")
+    assert json.loads(card_data) == card and card["weights_sha256"] == hashlib.sha256(weights).hexdigest()
+    checkpoint.save_dir(make_model(seed=2), {**make_card(), "metrics": {"step": 2}}, folder)  # the next save settles
+    assert sorted(p.name for p in folder.iterdir()) == ["card.json", "model.safetensors"]
+    assert_consistent(folder)
+
+
+TRAIN_CHILD = """
+import sys
+from lstm_viz.data.corpus import CharCorpus
+from lstm_viz.model import ModelConfig
+from lstm_viz.train import TrainConfig, train
+
+text = "".join(f"line {i} of a tiny corpus that a test trains on, then kills.\\n" for i in range(400))
+data = CharCorpus(text, seq_len=32, name="kill.txt")
+model = ModelConfig(len(data.tokenizer), data.num_outputs, embed_dim=8, hidden_size=16, num_layers=1)
+config = TrainConfig(minutes=10, batch_size=8, eval_every=5, sample_chars=0, threads=1, warmup_steps=5)
+train(data, model, config, sys.argv[1], name="killed", log=lambda *a: None)
+"""
+
+
+def test_sigkill_in_the_middle_of_a_training_run_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    folder = home / "killed"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    child = subprocess.Popen(
+        [sys.executable, "-c", TRAIN_CHILD, str(folder)], cwd=ROOT, env=env, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and child.poll() is None:
+            try:
+                if checkpoint.read_pair(folder).card["metrics"]["measured_at_step"] >= 15:
+                    break
+            except (ValueError, OSError, KeyError):
+                pass
+            time.sleep(0.05)
+        assert child.poll() is None, child.stderr.read().decode()[-2000:]
+        time.sleep(0.37)  # anywhere in the loop: training, evaluating or saving
+        child.send_signal(signal.SIGKILL)
+        child.wait(30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(30)
+        child.stderr.close()
+    model, card = checkpoint.load_dir(folder)
+    pair_read = checkpoint.read_pair(folder)
+    assert card["weights_sha256"] == hashlib.sha256(pair_read.weights).hexdigest()
+    assert card["metrics"]["final"] is False and card["metrics"]["measured_at_step"] % 5 == 0
+    assert card["training"]["steps"] == card["metrics"]["measured_at_step"] >= 15  # the last evaluation's step
+    visible = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    assert visible == ["card.json", "model.safetensors"]
+    monkeypatch.setenv("LSTM_VIZ_HOME", str(home))
+    assert "killed" in [m.name for m in zoo.list()]
+    assert zoo.load("killed").trace("line 1").probs.shape[0] == 6
+
+
+def previous(folder: Path) -> tuple[bytes, bytes]:
+    return (folder / "model.safetensors").read_bytes(), (folder / "card.json").read_bytes()
+
+
+class FullDiskFile:
+    """A file whose writes fail as they do on a full disk."""
+
+    def __init__(self, file):
+        self.file = file
+
+    def write(self, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.file.close()
+
+    def __getattr__(self, name):
+        return getattr(self.file, name)
+
+
+def fill_the_disk(monkeypatch) -> None:
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(os, "fdopen", lambda fd, *args, **kwargs: FullDiskFile(real_fdopen(fd, *args, **kwargs)))
+
+
+@pytest.mark.parametrize("failing_call", [1, 2, 3])
+def test_a_failed_rename_keeps_the_previous_model_with_a_message(tmp_path, monkeypatch, failing_call):
+    folder = tmp_path / "m"
+    checkpoint.save_dir(make_model(seed=1), {**make_card(), "metrics": {"step": 1}}, folder)
+    before = previous(folder)
+    real_replace, calls = os.replace, []
+
+    def replace(src, dst):
+        calls.append(dst)
+        if len(calls) == failing_call:
+            raise OSError(errno.EIO, "Input/output error")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OSError, match=r"could not save the model in .*\(Input/output error\)"):
+        checkpoint.save_dir(make_model(seed=2), {**make_card(), "metrics": {"step": 2}}, folder)
+    monkeypatch.undo()
+    assert previous(folder) == before
+    assert sorted(p.name for p in folder.iterdir()) == ["card.json", "model.safetensors"]
+    assert_consistent(folder)
+
+
+def test_a_full_disk_keeps_the_previous_model_with_a_message(tmp_path, monkeypatch):
+    folder = tmp_path / "m"
+    checkpoint.save_dir(make_model(seed=1), {**make_card(), "metrics": {"step": 1}}, folder)
+    before = previous(folder)
+
+    fill_the_disk(monkeypatch)
+    with pytest.raises(OSError, match=r"could not save the model .*No space left on device.*unchanged"):
+        checkpoint.save_dir(make_model(seed=2), {**make_card(), "metrics": {"step": 2}}, folder)
+    with pytest.raises(OSError, match="could not save the model .*No space left on device"):
+        checkpoint.write_card({**make_card(), "metrics": {"step": 3}}, folder)
+    monkeypatch.undo()
+    assert previous(folder) == before
+    assert sorted(p.name for p in folder.iterdir()) == ["card.json", "model.safetensors"]
+
+
+def test_an_upload_onto_a_full_disk_is_refused_with_a_message_and_leaves_nothing(home, monkeypatch):
+    fill_the_disk(monkeypatch)
+    with pytest.raises(ValueError, match=r"could not write the model \(No space left on device\); nothing was added"):
+        usermodels.install(pair())
+    monkeypatch.undo()
+    assert [m.name for m in zoo.list() if not m.shipped] == []
+    assert not [p for p in home.rglob("*") if p.is_file()]
+
+
+def test_a_read_only_folder_keeps_the_previous_model_with_a_message(tmp_path, monkeypatch):
+    folder = tmp_path / "m"
+    checkpoint.save_dir(make_model(seed=1), {**make_card(), "metrics": {"step": 1}}, folder)
+    before = previous(folder)
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)  # as a read-only mount answers, even to root
+    with pytest.raises(OSError, match=r"could not save the model .*Read-only file system"):
+        checkpoint.save_dir(make_model(seed=2), make_card(), folder)
+    monkeypatch.undo()
+    assert previous(folder) == before
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes into a read-only folder anyway")
+def test_a_folder_without_write_permission_keeps_the_previous_model(tmp_path):
+    folder = tmp_path / "m"
+    checkpoint.save_dir(make_model(seed=1), make_card(), folder)
+    before = previous(folder)
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(OSError, match="could not save the model .*Permission denied"):
+            checkpoint.save_dir(make_model(seed=2), make_card(), folder)
+    finally:
+        folder.chmod(0o755)
+    assert previous(folder) == before
+
+
+def test_a_training_run_whose_save_fails_stops_with_the_message_and_keeps_its_last_checkpoint(tmp_path, monkeypatch):
+    from lstm_viz.data.corpus import CharCorpus
+    from lstm_viz.model import ModelConfig
+    from lstm_viz.train import TrainConfig, train
+
+    text = "".join(f"line {i} of a corpus whose disk fills up.\n" for i in range(300))
+    data = CharCorpus(text, seq_len=32, name="full.txt")
+    config = ModelConfig(len(data.tokenizer), data.num_outputs, embed_dim=8, hidden_size=16, num_layers=1)
+
+    def after_the_first_checkpoint(event, info):
+        if event == "eval":
+            fill_the_disk(monkeypatch)
+
+    out = tmp_path / "full"
+    with pytest.raises(OSError, match="could not save the model .*No space left on device"):
+        train(
+            data,
+            config,
+            TrainConfig(steps=30, batch_size=8, eval_every=5, sample_chars=0, threads=1),
+            out,
+            callback=after_the_first_checkpoint,
+            log=lambda *a: None,
+        )
+    monkeypatch.undo()
+    _, card = checkpoint.load_dir(out)
+    assert card["metrics"]["measured_at_step"] == 5
+    assert sorted(p.name for p in out.iterdir()) == ["card.json", "model.safetensors"]
+
+
+def test_a_card_naming_other_weights_is_a_half_written_model(tmp_path):
+    folder = tmp_path / "m"
+    checkpoint.save_dir(make_model(seed=1), make_card(), folder)
+    other = tmp_path / "other"
+    checkpoint.save_dir(make_model(seed=2), make_card(), other)
+    (folder / "card.json").write_bytes((other / "card.json").read_bytes())
+    with pytest.raises(ValueError, match="from different saves .* half-written model"):
+        checkpoint.load_dir(folder)
+    uploads = [(name, (folder / name).read_bytes()) for name in ("model.safetensors", "card.json")]
+    with pytest.raises(ValueError, match="card.json belongs to other weights: its weights_sha256 is"):
+        usermodels.validate(usermodels.collect(uploads))
