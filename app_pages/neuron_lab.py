@@ -1,0 +1,242 @@
+"""Neuron Lab: find the units that do something, measure them, and change them to see what they cause.
+
+Six tools over the explorer's model, text and layer (:mod:`lstm_viz.analysis.search`,
+:mod:`lstm_viz.analysis.features`, :mod:`lstm_viz.intervene`, :mod:`lstm_viz.analysis.connectivity`).
+Picking a unit in any ranking or chart makes it the unit of every page.
+"""
+
+import numpy as np
+import streamlit as st
+
+from lstm_viz import cell, examples
+from lstm_viz.analysis import connectivity, features, search
+from lstm_viz.data import tasks
+from lstm_viz.intervene import generate_clamped, intervene
+from lstm_viz.plots import colours, lab, strips
+from lstm_viz.trace import Clamp
+from lstm_viz.ui import cache, state, widgets
+
+TOP = 8
+MAX_WRITE = 300  # characters written on from a clamped state
+
+sel = widgets.explorer_page("Neuron Lab")
+trace, layer = sel.trace, sel.layer_trace
+model = cache.load_model(sel.model)
+n_steps, n_units = len(trace), layer.hidden_size
+quantities = layer.quantities()
+spans = trace.spans or [(t, t + 1) for t in range(n_steps)]
+unit = widgets.unit_picker(n_units, where=st.columns([1, 5])[0])
+state.show_notices()
+
+
+def pick(rows: list[dict], key: str) -> None:
+    """A ranking as a table; choosing a row makes its unit the unit of every page."""
+
+    def chosen() -> None:
+        picked = st.session_state[key].selection.rows
+        if picked:
+            st.session_state["unit"] = int(rows[picked[0]]["unit"])
+
+    st.dataframe(rows, key=key, on_select=chosen, selection_mode="single-row", hide_index=True)
+    st.caption("Choose a row to make that unit the current unit on every page.")
+
+
+def choose_from_chart(key: str) -> None:
+    """on_select of a chart whose points carry their unit in ``customdata``."""
+    event = st.session_state.get(key)
+    points = event.selection.get("points", []) if event is not None and hasattr(event, "selection") else []
+    for point in points[:1]:
+        if "customdata" in point:
+            st.session_state["unit"] = int(point["customdata"])
+
+
+moment_tab, selection_tab, feature_tab, saturation_tab, whatif_tab, memory_tab = st.tabs(
+    ["A moment", "A selection", "A feature", "Saturation", "What if?", "Memory connectivity"]
+)
+
+with moment_tab:
+    st.markdown("Which units changed most at one step, and do they react only there or all through the text?")
+    moments = search.moments_for(layer)
+    cols = st.columns([3, 4], vertical_alignment="bottom")
+    how = cols[0].selectbox("Rank units by", moments, format_func=lambda m: search.MOMENTS[m][2], key="lab_moment")
+    step = cols[1].slider("At step", 0, n_steps - 1, key="step", **widgets.KEEP) if n_steps > 1 else 0
+    st.markdown(widgets.step_caption(trace, step))
+    found = search.by_moment(layer, step, how, top=TOP)
+    best = found[0]
+    common = features.common_feature(sel.text, spans, best.also)
+    st.info(search.describe_moment(best, how, trace.tokens, common), icon=":material/psychology:")
+    rows = [
+        {"unit": f.unit, "change here": round(f.score, 4), "before": round(f.before, 4), "after": round(f.after, 4),
+         "reacts like this elsewhere": f"{len(f.also)} steps ({f.share_elsewhere:.0%})"}
+        for f in found
+    ]  # fmt: skip
+    pick(rows, "lab_moment_table")
+    quantity = search.MOMENTS[how][0]
+    shown = "input_gate" if quantity == "write" else quantity
+    st.plotly_chart(
+        lab.unit_traces(quantities[shown], trace.tokens, [f.unit for f in found[:5]], shown, step=step),
+        key="lab_moment_traces",
+    )
+
+with selection_tab:
+    st.markdown(
+        "Select a span of tokens: which units are high (or low) inside it and not outside? Then look for the same "
+        "pattern elsewhere (as LSTMVis does)."
+    )
+    if n_steps < 3:
+        st.info("Type a longer text: a selection needs tokens inside and outside it.")
+    else:
+        cols = st.columns([4, 2, 2], vertical_alignment="bottom")
+        default = (max(0, n_steps // 3), max(1, n_steps // 3 + 3))
+        start, end = cols[0].slider("Tokens (from, to)", 0, n_steps, default, key="lab_span")
+        quantity = cols[1].selectbox("Quantity", list(quantities), format_func=cell.title, key="lab_sel_quantity")
+        high = cols[2].radio("Units that are", ["high inside", "low inside"], key="lab_sel_high") == "high inside"
+        try:
+            ranked = search.by_selection(quantities[quantity], start, end, high=high, top=TOP)
+        except ValueError as err:
+            st.warning(str(err), icon=":material/warning:")
+            ranked = []
+        if ranked:
+            st.html(strips.token_strip_html(trace.tokens[start:end], font_px=18))
+            pick([{"unit": u, "inside minus outside": round(s, 4)} for u, s in ranked], "lab_sel_table")
+            best_units = [u for u, _ in ranked[:5]]
+            st.plotly_chart(
+                lab.unit_traces(quantities[quantity], trace.tokens, best_units, quantity, span=(start, end),
+                                scores=[s for _, s in ranked[:5]]),
+                key="lab_sel_traces",
+            )  # fmt: skip
+            long = examples.long_text(model.card)
+            where = "20,000 characters of text the model did not train on" if long else "this text"
+            if st.button(f"Find the same pattern in {where}", key="lab_match", icon=":material/search:"):
+                searched = cache.get_trace(sel.model, long, max_tokens=len(long)) if long else trace
+                values = searched.layers[sel.layer].quantities()[quantity][:, best_units]
+                pattern = quantities[quantity][start:end][:, best_units]
+                found = search.match(pattern, values, searched.tokens, top=TOP, exclude=None if long else (start, end))
+                st.dataframe(
+                    [{"at token": m.start, "distance": round(m.distance, 4), "context": m.context} for m in found],
+                    hide_index=True,
+                    key="lab_match_table",
+                )
+                st.caption(
+                    f"Distance: the mean |difference| from the selection's pattern over its {end - start} tokens and "
+                    f"the {len(best_units)} units above; the matching span is in [brackets]."
+                )
+
+with feature_tab:
+    st.markdown("Which units follow a feature of the text: a built-in one, or any regular expression?")
+    cols = st.columns([3, 3, 2], vertical_alignment="bottom")
+    kind = cols[0].selectbox(
+        "Feature", ["(a regular expression)", *features.FEATURES], key="lab_feature",
+        format_func=lambda f: f if f.startswith("(") else features.FEATURES[f][0],
+    )  # fmt: skip
+    pattern = cols[1].text_input("Regular expression", key="lab_regex", disabled=not kind.startswith("("),
+                                 max_chars=features.MAX_PATTERN, placeholder=r"e.g. [A-Z]{2,}")  # fmt: skip
+    quantity = cols[2].selectbox("Quantity", list(quantities), format_func=cell.title, key="lab_feat_quantity",
+                                 index=list(quantities).index("cell") if "cell" in quantities else 0)  # fmt: skip
+    try:
+        feature = features.feature(
+            sel.text,
+            spans,
+            name=None if kind.startswith("(") else kind,
+            pattern=pattern if kind.startswith("(") else None,
+        )
+    except ValueError as err:
+        st.info(str(err), icon=":material/info:")
+        feature = None
+    if feature is not None:
+        ranked = search.by_feature(quantities[quantity], feature, top=TOP)
+        pick([{"unit": u, "correlation r": round(r, 4)} for u, r in ranked], "lab_feat_table")
+        u, r = ranked[0]
+        st.markdown(f"The best unit is **{u}**: its {cell.QUANTITY[quantity].label} correlates with the feature at "
+                    f"r = {r:+.3f} over the {n_steps} tokens.")  # fmt: skip
+        st.plotly_chart(
+            lab.unit_traces(np.column_stack([quantities[quantity][:, u], feature]), trace.tokens, [0, 1], quantity,
+                            scores=None),
+            key="lab_feat_traces",
+        )  # fmt: skip
+        st.caption(f"Top: unit {u}'s {cell.QUANTITY[quantity].label}. Bottom: the feature at each token.")
+
+with saturation_tab:
+    if not any(getattr(layer, g, None) is not None for g in ("forget_gate", "update_gate")):
+        st.info("A vanilla RNN has no gates to saturate.")
+    else:
+        long = examples.long_text(model.card, chars=5_000)
+        counted = cache.get_trace(sel.model, long, max_tokens=len(long)).layers[sel.layer] if long else layer
+        st.markdown(
+            "How often each unit's gates are shut (below 0.1) or open (above 0.9), over "
+            + ("5,000 characters of text the model did not train on" if long else "this text")
+            + ". Karpathy, Johnson and Fei-Fei (2015) found units that are always open: cells that remember for a "
+            "long time. Click a point to pick its unit."
+        )
+        st.plotly_chart(
+            lab.saturation_scatter(search.saturation(counted), unit=unit),
+            key="lab_sat_chart",
+            on_select=lambda: choose_from_chart("lab_sat_chart"),
+            selection_mode="points",
+        )
+
+with whatif_tab:
+    st.markdown(
+        f"Hold unit **{unit}**'s value at a number you choose over a range of steps, and see what the model does "
+        "instead: everything after it is recomputed."
+    )
+    allowed = list(cell.QUANTITIES) if layer.kind == "lstm" else ["hidden"]
+    cols = st.columns([2, 2, 4], vertical_alignment="bottom")
+    quantity = cols[0].selectbox("Clamp", allowed, format_func=cell.title, key="lab_clamp_quantity")
+    value = cols[1].number_input("to the value", -10.0, 10.0, 0.0, step=0.1, key="lab_clamp_value")
+    first, last = cols[2].slider("over the steps", 0, n_steps, (0, n_steps), key="lab_clamp_steps")
+    if first >= last:
+        st.info("Choose at least one step to clamp.")
+    else:
+        result = intervene(model, sel.text, Clamp(sel.layer, unit, quantity, float(value), first, last))
+        at = int(st.session_state.get("step", 0))
+        moved = result.changed()
+        changed_at = result.first_change()
+        st.markdown(
+            f"At step {at} ({trace.tokens[at]!r}) the output moved by **{moved[at]:.3f}** (0: unchanged, 1: nothing "
+            "in common); "
+            + (f"the first step where it moved is {changed_at}." if changed_at is not None else "it moved nowhere.")
+        )
+        labels = trace.output_labels
+        st.plotly_chart(
+            lab.before_after_bars(result.before.probs[at], result.after.probs[at], labels,
+                                  title=f"The output at step {at}, before and after"),
+            key="lab_clamp_bars",
+        )  # fmt: skip
+        st.plotly_chart(lab.change_by_step(moved, trace.tokens, (first, last), step=at), key="lab_clamp_change")
+        if trace.task == "sequence" and model.card.get("training", {}).get("preset", "").startswith("brackets"):
+            depth = np.array(tasks.bracket_depths(sel.text[: len(trace)]))
+            before = (result.before.probs.argmax(1) == depth).mean()
+            after = (result.after.probs.argmax(1) == depth).mean()
+            st.metric("Depth right, before → after", f"{after:.0%}", f"{after - before:+.0%} (was {before:.0%})")
+        if trace.task == "charlm" and st.button("Write on with the clamp held", key="lab_write"):
+            free = model.generate(sel.text, MAX_WRITE // 2, temperature=0.8, seed=1).generated
+            held = generate_clamped(model, sel.text, Clamp(sel.layer, unit, quantity, float(value)), MAX_WRITE // 2)
+            left, right = st.columns(2)
+            left.markdown("**As trained**")
+            left.code(free, language=None, wrap_lines=True)
+            right.markdown(f"**With unit {unit}'s {cell.QUANTITY[quantity].label} held at {value:g}**")
+            right.code(held, language=None, wrap_lines=True)
+
+with memory_tab:
+    st.markdown(
+        "How much each earlier token drives the prediction at the current step: the size of the gradient of the "
+        "predicted token's log-probability with respect to each earlier input (after Madsen, *Visualizing "
+        "memorization in RNNs*, Distill 2019). Darker tokens matter more."
+    )
+    at = int(st.session_state.get("step", 0))
+    norms = connectivity.connectivity(model.module, trace.token_ids, at)
+    st.html(lab.connectivity_strip_html(trace.tokens, norms, at))
+    st.html(strips.legend_html(colours.INFLUENCE, "none", "the most", "influence on the prediction:"))
+    st.caption(f"The prediction at step {at}: {trace.output_labels[int(np.argmax(trace.probs[at]))]!r}.")
+    st.subheader("LSTM and RNN on the memory task")
+    text, _ = tasks.MemoryTask().example(40, seed=0)
+    for name in ("memory-lstm", "memory-rnn"):
+        if name in cache.model_names():
+            other = cache.load_model(name)
+            influence = connectivity.connectivity(other.module, other.encode(text).ids, len(text) - 1)
+            st.markdown(f"**{other.card.get('title', name)}**: the first letter's share of the influence at the "
+                        f"query is {influence[0] / influence.sum():.1%}")  # fmt: skip
+            st.html(lab.connectivity_strip_html(list(text), influence, len(text) - 1, font_px=16))
+
+widgets.share_box("neuron_lab")
