@@ -1,20 +1,20 @@
-"""How fast Step Through redraws after a step change, on the server and in a real browser.
+"""How fast Step Through redraws after a step change: the server-side view and the browser-side stepper, in one run.
 
-``python -m benchmarks.page_latency [--steps N] [--no-browser]``
+``python -m benchmarks.page_latency [--steps N] [--no-browser] [--smoke]``
 
-For a 200-character text through the shipped shakespeare-char model (200 tokens), it measures,
-in one process:
+For texts of 200 and 2,000 tokens through the shipped shakespeare-char model (2 layers of 256 units):
 
-(a) server side (AppTest): the median time of one rerun of the Step Through page after the
-    ``step`` slider changes (goal <= 50 ms). AppTest reruns the whole page script; the trace
-    comes from ``st.cache_data``, so no model runs;
-(b) for comparison, one uncached ``LoadedModel.trace`` of the same text, i.e. what a step
-    change would cost if it recomputed the model, and the per-step pure work of the page's
-    fragment (token strip, gate strip, next-character bars, cell diagram) timed directly;
-(c) in headless Chromium against ``streamlit run app.py``: the median time from pressing
-    "Next" to the updated page (the step caption and the gate-strip heading of the new step,
-    the strip of all units and the next-character bars drawn, Streamlit idle), measured inside
-    the page with ``performance.now()`` (goal <= 300 ms). Only the page's ``st.fragment`` reruns.
+(a) server side (AppTest): the median time of one rerun of Step Through's server-side view after
+    the ``step`` slider changes: what each step costs the server when the page draws it;
+(b) for comparison, one uncached ``LoadedModel.trace`` of the text, and the pure work of that view
+    for one step (token strip, gate strip, next-character bars, cell diagram) timed directly;
+(c) the stepper's data (JSON, as sent): the first view's, and one further chunk of steps;
+(d) in headless Chromium, each path against its own ``streamlit run app.py`` (the server path with
+    ``LSTM_VIZ_CLIENT_STEPPER=0``): the median time from a click on Next, and from a → key press,
+    to the redrawn step (measured inside the page with ``performance.now()``; goal <= 50 ms); how
+    many steps 20 → presses at 20 per second move (goal: 20); the Play rate at the fastest speed
+    each path offers (goal >= 30 tokens/s); the server's CPU time per step during those presses
+    (its process's user + system time, /proc) and the script runs they caused.
 
 The CPU load average is printed: on a busy machine every number grows.
 """
@@ -22,6 +22,8 @@ The CPU load average is printed: on a busy machine every number grows.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import socket
 import statistics
@@ -41,11 +43,13 @@ TEXT = (
     "The slings and arrows of outrageous fortune, Or to take arms against a sea of troubles "
     "And by opposing end them. To die"
 )[:200]
+LONG_TEXT = (ROOT / "assets" / "data" / "tinyshakespeare.txt").read_text(encoding="utf-8")[5000:7000]  # 2,000 tokens
 CHROMIUM = os.environ.get("LSTM_VIZ_CHROMIUM", "/usr/bin/chromium")
+PATHS = ("server", "stepper")  # the server-side view, the browser-side stepper
 
 
-def server_side(steps: int) -> tuple[float, float]:
-    """Median AppTest rerun after a step change, and one uncached trace, in seconds."""
+def server_side(steps: int) -> tuple[float, float, float]:
+    """Median AppTest rerun of the server-side view after a step change, one uncached trace, one step's figures (s)."""
     from streamlit.testing.v1 import AppTest
 
     from lstm_viz import zoo
@@ -75,7 +79,7 @@ def server_side(steps: int) -> tuple[float, float]:
 
 
 def figure_work(trace, steps: int) -> float:
-    """Median time of what the Step Through fragment builds for one step (no Streamlit)."""
+    """Median time of what the server-side view builds for one step (no Streamlit)."""
     from lstm_viz.analysis import equations
     from lstm_viz.plots import diagram, strips
     from lstm_viz.ui import widgets
@@ -87,7 +91,7 @@ def figure_work(trace, steps: int) -> float:
     for k in range(steps + 1):
         step = 1 + k % (len(trace) - 2)
         start = time.perf_counter()
-        strips.token_strip_html(trace.tokens, step, quantities["forget_gate"][:, 3], window=400)
+        strips.token_strip_html(trace.tokens, step, quantities["forget_gate"][:, 3], window=widgets.STRIP_WINDOW)
         strips.gate_strip_html({q: v[step] for q, v in quantities.items()}, unit=3)
         strips.next_token_bars_html(trace.probs[step], trace.output_labels, trace.tokens[step + 1])
         update = equations.cell_update(layer, step, 3)
@@ -97,52 +101,45 @@ def figure_work(trace, steps: int) -> float:
     return statistics.median(times)
 
 
+def payload_sizes() -> dict[str, int]:
+    """Bytes of the stepper's data as JSON: each text's first view (at step 0 and mid-text) and one further chunk."""
+    from lstm_viz import zoo
+    from lstm_viz.plots import stepper_payload as sp
+    from lstm_viz.ui import widgets
+
+    model, sizes = zoo.load(MODEL), {}
+    for name, text in (("200", TEXT), ("2000", LONG_TEXT)):
+        trace = model.trace(text)
+        payload = sp.layer_payload(trace, 0, name, widgets.STRIP_WINDOW)
+        steps = payload["chunks"]["steps"]
+        for where, step in (("start", 0), ("middle", len(trace) // 2)):
+            chunks = {str(k): sp.encode_chunk(trace.layers[0], k, steps) for k in sp.initial_chunks(payload, step)}
+            sizes[f"{name} {where}"] = len(json.dumps({"payload": payload, "view": {}, "chunks": chunks}))
+            sizes[f"{name} {where} chunks"] = len(chunks)
+        sizes[f"{name} payload"] = len(json.dumps(payload))
+        sizes[f"{name} chunk"] = len(json.dumps(sp.encode_chunk(trace.layers[0], 1, steps)))
+        sizes["chunk steps"] = steps
+    return sizes
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-CLICK_AND_WAIT = """async (target) => {
-    const button = [...document.querySelectorAll('button')].find(b => b.innerText.includes('Next'));
-    const t0 = performance.now();
-    button.click();
-    const heading = `at step ${target}`;
-    return await new Promise((resolve, reject) => {
-        const check = () => {
-            // Cheap tests first, so that waiting does not slow the page down: the whole page's
-            // text is read only once Streamlit is idle with the strip and bars on the page.
-            const app = document.querySelector('[data-testid="stApp"]');
-            const idle = app && app.getAttribute('data-test-script-state') === 'notRunning';
-            const drawn = idle && document.querySelectorAll('.gate-strip .gs-row').length >= 6
-                && document.querySelector('.next-bars') !== null;
-            const text = drawn ? document.body.innerText : '';
-            if (drawn && text.includes(`step ${target} of`) && text.includes(heading)) {
-                resolve(performance.now() - t0);
-            } else if (performance.now() - t0 > 20000) {
-                reject(new Error('no update within 20 s'));
-            } else {
-                requestAnimationFrame(check);
-            }
-        };
-        requestAnimationFrame(check);
-    });
-}"""
-
-
-def browser_side(steps: int) -> float:
-    """Median in-page time from clicking Next to the redrawn step, in seconds."""
-    from playwright.sync_api import sync_playwright
-
+@contextlib.contextmanager
+def app_server(path: str):
+    """``streamlit run app.py`` on a free port, the stepper on or off; yields (url, pid)."""
     port = _free_port()
     home = tempfile.mkdtemp(prefix="lstm_viz_bench_")
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    server = subprocess.Popen(
-        cmd, cwd=ROOT, env={**os.environ, "LSTM_VIZ_HOME": home}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    env = {**os.environ, "LSTM_VIZ_HOME": home, "LSTM_VIZ_CLIENT_STEPPER": "1" if path == "stepper" else "0"}
+    server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(300):
@@ -151,45 +148,246 @@ def browser_side(steps: int) -> float:
                 break
             except OSError:
                 time.sleep(0.2)
-        query = urllib.parse.urlencode({"model": MODEL, "text": TEXT, "step": 0, "unit": 0})
-        sys.path.insert(0, str(ROOT))
-        from tests.browser.browser_helpers import wait_for_render
-
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path=CHROMIUM,
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.set_default_timeout(120_000)
-            page.goto(f"{url}/step_through?{query}")
-            wait_for_render(page, 120_000)
-            times = []
-            for k in range(1, steps + 2):
-                ms = page.evaluate(CLICK_AND_WAIT, k)
-                if k > 1:  # the first click warms the fragment path
-                    times.append(ms / 1000)
-            browser.close()
-        return statistics.median(times)
+        yield url, server.pid
     finally:
         server.terminate()
         server.wait(timeout=20)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# Is step `target` on screen? The stepper: its root says so and has the values. The server path: the step
+# caption and the strip heading of the new step, the strip of all units and the bars drawn, Streamlit idle.
+DRAWN = """(target) => {
+    const root = document.querySelector('.lv-stepper[data-state="live"]');
+    if (root) return root.dataset.step === String(target) && root.dataset.loaded === 'true';
+    const app = document.querySelector('[data-testid="stApp"]');
+    const idle = app && app.getAttribute('data-test-script-state') === 'notRunning';
+    const drawn = idle && document.querySelectorAll('.gate-strip .gs-row').length >= 6
+        && document.querySelector('.next-bars') !== null;
+    const text = drawn ? document.body.innerText : '';
+    return drawn && text.includes(`step ${target} of`) && text.includes(`at step ${target}`);
+}"""
+
+# In every page before its scripts: a count of script runs (full or fragment), and, for each key press, the
+# time from its keydown (window, capture phase: before the page's own handlers) to the first animation frame
+# that shows the step expected (``__lv.expect``), all measured inside the page.
+INSTRUMENT = (
+    """
+window.__lv = {runs: 0, expect: null, keyAt: null, drawnAt: null, drawn: """
+    + DRAWN
+    + """};
+window.addEventListener('keydown', () => {
+    const lv = window.__lv;
+    lv.keyAt = performance.now();
+    lv.drawnAt = null;
+    if (lv.expect === null) return;
+    const check = () => {
+        if (lv.drawn(lv.expect)) lv.drawnAt = performance.now();
+        else if (performance.now() - lv.keyAt < 20000) requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
+}, true);
+document.addEventListener('DOMContentLoaded', () => {
+    const watch = () => {
+        const app = document.querySelector('[data-testid="stApp"]');
+        if (!app) return setTimeout(watch, 50);
+        new MutationObserver(() => {
+            if (app.getAttribute('data-test-script-state') === 'running') window.__lv.runs += 1;
+        }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    };
+    watch();
+});
+"""
+)
+
+# Milliseconds from a click on Next to the first animation frame that shows step `target`; the checks are
+# cheap until Streamlit is idle, so waiting does not slow the page.
+CLICK_AND_WAIT = (
+    """async (target) => {
+    const drawn = """
+    + DRAWN
+    + """;
+    const root = document.querySelector('.lv-stepper[data-state="live"]');
+    const button = root ? root.querySelector('button[data-act="next"]')
+        : [...document.querySelectorAll('button')].find(b => b.innerText.includes('Next'));
+    const t0 = performance.now();
+    button.click();
+    return await new Promise((resolve, reject) => {
+        const check = () => {
+            if (drawn(target)) resolve(performance.now() - t0);
+            else if (performance.now() - t0 > 20000) reject(new Error(`step ${target} not drawn within 20 s`));
+            else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);  // the first frame after the change: what the reader sees
+    });
+}"""
+)
+
+SHOWN_STEP = """() => {
+    const root = document.querySelector('.lv-stepper[data-state="live"]');
+    if (root) return Number(root.dataset.step);
+    const found = /step (\\d+) of/.exec(document.body.innerText);
+    return found ? Number(found[1]) : -1;
+}"""
+
+# Steps per second while playing, from the first step change seen to the last one within `seconds`.
+PLAY_RATE = (
+    """async (seconds) => {
+    const shown = """
+    + SHOWN_STEP
+    + """;
+    const interval = document.querySelector('.lv-stepper[data-state="live"]') ? 5 : 50;
+    const start = shown();
+    return await new Promise((resolve) => {
+        let first = null, last = null;
+        const timer = setInterval(() => {
+            const now = performance.now(), step = shown();
+            if (first === null) { if (step !== start) first = last = [now, step]; return; }
+            if (step !== last[1]) last = [now, step];
+            if (now - first[0] >= seconds * 1000) {
+                clearInterval(timer);
+                resolve(last[0] > first[0] ? (last[1] - first[1]) * 1000 / (last[0] - first[0]) : 0);
+            }
+        }, interval);
+    });
+}"""
+)
+
+
+def _idle(page, quiet_ms: int = 600) -> None:
+    from tests.browser.browser_helpers import wait_for_render
+
+    wait_for_render(page, 120_000, quiet_ms=quiet_ms)
+
+
+def _play_rate(page, path: str, seconds: float) -> float:
+    """Tokens per second Play reaches at the path's fastest speed (10 on the server path's slider, 30 here)."""
+    toggle = page.locator('[data-testid="stCheckbox"]').filter(has_text="Play").locator("label")
+    if path == "stepper":
+        page.keyboard.press("9")
+        page.keyboard.press(" ")
+    else:
+        speed = page.locator('[data-testid="stSlider"]').filter(has_text="Play speed").get_by_role("slider")
+        speed.focus()
+        speed.press("End")
+        _idle(page)
+        toggle.click()
+    rate = page.evaluate(PLAY_RATE, seconds)
+    if path == "stepper":
+        page.keyboard.press(" ")
+    else:
+        toggle.click()
+    _idle(page)
+    return rate
+
+
+def measure(page, url: str, path: str, text: str, steps: int, presses: int, play_s: float, pid: int) -> dict:
+    """The Chromium measurements of one path for one text (see the module docstring, (d))."""
+    query = urllib.parse.urlencode({"model": MODEL, "text": text, "step": 0, "unit": 3})
+    page.goto(f"{url}/step_through?{query}")
+    _idle(page)
+    if path == "stepper":
+        page.wait_for_selector('.lv-stepper[data-state="live"][data-loaded="true"]')
+        _idle(page)
+    step, result, clicks, keys = 0, {}, [], []
+    for k in range(steps + 1):  # the first of each warms the path
+        step += 1
+        ms = page.evaluate(CLICK_AND_WAIT, step)
+        if k:
+            clicks.append(ms)
+    page.locator("h1").first.click()  # the focus on the page, so that the keys reach the shortcuts
+    for k in range(steps + 1):
+        step += 1
+        page.evaluate("(target) => { window.__lv.expect = target; }", step)
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => window.__lv.drawnAt !== null", timeout=30_000)
+        if k:
+            keys.append(page.evaluate("() => window.__lv.drawnAt - window.__lv.keyAt"))
+        _idle(page, quiet_ms=100)
+    page.evaluate("() => { window.__lv.expect = null; }")
+    _idle(page)
+    result["next_ms"], result["key_ms"] = statistics.median(clicks), statistics.median(keys)
+    before, cpu, runs = page.evaluate(SHOWN_STEP), cpu_seconds(pid), page.evaluate("window.__lv.runs")
+    for _ in range(presses):  # presses at 20 per second
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(50)
+    _idle(page, quiet_ms=1500)  # every step drawn, every report sent and answered
+    result["moved"] = page.evaluate(SHOWN_STEP) - before
+    result["cpu_ms_per_step"] = (cpu_seconds(pid) - cpu) * 1000 / presses
+    result["runs"] = page.evaluate("window.__lv.runs") - runs
+    result["play"] = _play_rate(page, path, play_s)
+    return result
+
+
+def browser_side(path: str, texts: dict[str, str], steps: int, presses: int, play_s: float) -> dict[str, dict]:
+    """Each text's measurements on one path, against one server."""
+    from playwright.sync_api import sync_playwright
+
+    with app_server(path) as (url, pid), sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        found = {}
+        for name, text in texts.items():
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.set_default_timeout(120_000)
+            page.add_init_script(INSTRUMENT)
+            found[name] = measure(page, url, path, text, steps, presses, play_s, pid)
+            page.close()
+        browser.close()
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=20, help="step changes to time (default 20)")
-    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurement")
+    parser.add_argument("--steps", type=int, default=20, help="step changes to time per measurement (default 20)")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurements")
+    parser.add_argument("--smoke", action="store_true", help="a short run (3 steps, 5 presses, 1 s of Play)")
     args = parser.parse_args()
-    print(f"text: {len(TEXT)} characters = {len(TEXT)} tokens through {MODEL}; {args.steps} step changes")
+    steps, presses, play_s = (3, 5, 1.0) if args.smoke else (args.steps, 20, 3.0)
+    sys.path.insert(0, str(ROOT))
+    print(f"texts: {len(TEXT):,} and {len(LONG_TEXT):,} tokens through {MODEL} (2 layers x 256 units); {steps} steps")
     print(f"CPU load average (1 min): {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    rerun, trace_s, figures = server_side(args.steps)
-    print(f"(a) server: median Step Through rerun after a step change (AppTest): {rerun * 1000:.1f} ms (goal <= 50)")
-    print(f"(b) one uncached model trace of the same text: {trace_s * 1000:.1f} ms (not run on a step change)")
-    print(f"    the fragment's figures for one step: {figures * 1000:.1f} ms; trace / rerun = {trace_s / rerun:.1f}x")
-    if not args.no_browser:
-        click = browser_side(args.steps)
-        print(f"(c) Chromium: median time from pressing Next to the redrawn step: {click * 1000:.0f} ms (goal <= 300)")
+    rerun, trace_s, figures = server_side(steps)
+    print(f"(a) server: median rerun of the server-side view after a step change (AppTest): {rerun * 1000:.1f} ms")
+    print(f"(b) one uncached model trace of the 200-token text: {trace_s * 1000:.1f} ms (not run on a step change)")
+    print(f"    the server-side view's figures for one step: {figures * 1000:.1f} ms")
+    sizes = payload_sizes()
+    chunk = sizes["chunk steps"]
+    print(f"(c) the stepper's data (JSON, sent once per model, text and layer; chunks of {chunk} steps):")
+    for name in ("200", "2000"):
+        print(
+            f"    {int(name):,} tokens: first view {sizes[f'{name} start'] / 1000:,.0f} KB at step 0 "
+            f"({sizes[f'{name} start chunks']} chunks), {sizes[f'{name} middle'] / 1000:,.0f} KB mid-text "
+            f"({sizes[f'{name} middle chunks']} chunks); without values {sizes[f'{name} payload'] / 1000:,.0f} KB; "
+            f"each further chunk {sizes[f'{name} chunk'] / 1000:,.0f} KB"
+        )
+    if args.no_browser:
+        return
+    texts = {"200": TEXT, "2000": LONG_TEXT}
+    found = {}
+    for path in PATHS:
+        for name, result in browser_side(path, texts, steps, presses, play_s).items():
+            found[(path, name)] = result
+    print("(d) Chromium                                    server path    stepper    goal")
+    rows = [
+        ("Next click -> redrawn step, ms", "next_ms", "{:.0f}", "<= 50"),
+        ("-> key -> redrawn step, ms", "key_ms", "{:.0f}", "<= 50"),
+        (f"{presses} -> presses at 20/s: steps moved", "moved", "{:.0f}", f"{presses}"),
+        ("Play, tokens/s (fastest: 10 | 30)", "play", "{:.1f}", ">= 30"),
+        ("server CPU per step during the presses, ms", "cpu_ms_per_step", "{:.1f}", "near 0"),
+        (f"script runs during the {presses} presses", "runs", "{:.0f}", "0-2"),
+    ]
+    for label, key, fmt, goal in rows:
+        for name in ("200", "2000"):
+            server, client = (fmt.format(found[(path, name)][key]) for path in PATHS)
+            print(f"    {label + ', ' + f'{int(name):,}' + ' tokens':<44}{server:>12}{client:>11}    {goal}")
 
 
 if __name__ == "__main__":

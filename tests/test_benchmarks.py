@@ -55,3 +55,17 @@ def test_train_throughput_refuses_too_few_steps():
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 2 and "--steps must be at least 20, got 12" in result.stderr
+
+
+def test_page_latency_measures_both_paths():
+    """The server-side view and the browser-side stepper, side by side (Chromium when it is installed)."""
+    browser = Path(os.environ.get("LSTM_VIZ_CHROMIUM", "/usr/bin/chromium")).exists()
+    out = bench("benchmarks.page_latency", "--smoke", *([] if browser else ["--no-browser"]), timeout=600)
+    assert re.search(r"\(a\) server: .*\(AppTest\): [\d.]+ ms", out), out
+    for tokens in ("200", "2,000"):
+        assert re.search(rf"{tokens} tokens: first view [\d,]+ KB at step 0 \(\d+ chunks\), [\d,]+ KB mid-text", out)
+    if browser:
+        labels = ("Next click", "-> key", "presses at 20/s", "Play, tokens/s", "server CPU per step", "script runs")
+        for label in labels:
+            rows = [line for line in out.splitlines() if label in line]
+            assert len(rows) == 2 and all(re.search(r"tokens\s+[\d.]+\s+[\d.]+\s+\S", r) for r in rows), (label, out)

@@ -170,10 +170,11 @@ def _go_to(n_steps: int, delta: int = 0, to: int | None = None) -> None:
     st.session_state["step"] = min(max((current + delta) if to is None else to, 0), n_steps - 1)
 
 
-def step_controls(trace: Trace, prefix: str) -> int:
+def step_controls(trace: Trace, prefix: str, shortcuts: bool = True) -> int:
     """First / previous / next / last buttons (Home ← → End) and the ``step`` slider; returns the step.
 
-    Call inside the page's fragment so a step change only redraws that fragment.
+    Call inside the page's fragment so a step change only redraws that fragment. ``shortcuts=False``
+    leaves the keys to a browser-side stepper that handles them itself (one key, one step).
     """
     n = len(trace)
     if n == 1:
@@ -195,9 +196,9 @@ def step_controls(trace: Trace, prefix: str) -> int:
             on_click=_go_to,
             args=(n,),
             kwargs=kwargs,
-            shortcut=key,
+            shortcut=key if shortcuts else None,
             width="stretch",
-            help=f"keyboard: {key}",
+            help=f"keyboard: {key}" if shortcuts else None,
         )
     step = st.slider("Step (token index)", 0, n - 1, key="step", **KEEP)
     return int(step)
@@ -285,3 +286,19 @@ def share_box(page: str, where=st) -> None:
                 icon=":material/link_off:",
             )
         st.code(link, language=None, wrap_lines=True)
+
+
+def style_check(card: dict) -> None:
+    """The check its training run printed for a model with styles: does the classifier recognise each style?"""
+    check = (card.get("metrics") or {}).get("style_check")
+    if not isinstance(check, dict) or "agree" not in check:
+        return
+    with st.expander(
+        f"Does it write like them? The authors classifier agrees with {check['agree']} of {check['total']} passages",
+        icon=":material/fact_check:",
+    ):
+        st.caption(
+            "The check of Leroux, Laliberté and Frédéric Boileau (Applying LSTM to Text Generation): passages written "
+            "in each style, read by the shipped authors classifier. Measured when the model was trained."
+        )
+        st.dataframe(check.get("passages", []), hide_index=True, key="gen_style_check")

@@ -19,8 +19,8 @@ def _step(page) -> int:
 
 
 def _forget_metric(page) -> str:
-    metric = page.locator('[data-testid="stMetric"]').filter(has_text="forget gate").first
-    return metric.locator('[data-testid="stMetricValue"]').inner_text()
+    """The chosen unit's forget gate, as the Step Through stepper's value box shows it."""
+    return page.locator('.lv-stepper [data-q="forget_gate"] .lvs-number').inner_text()
 
 
 def test_app_loads_with_navigation(page, app_url):

@@ -25,9 +25,16 @@ def _view(page) -> dict:
         "text": sidebar.locator("textarea").input_value(),
         "model": boxes.first.locator('input[role="combobox"]').input_value(),
         "layer": layer.locator('input[role="combobox"]').input_value() if layer.count() else None,
-        "unit": page.locator('[data-testid="stNumberInput"] input').first.input_value(),
+        "unit": _unit_box(page).input_value(),
         "step": int(re.search(r"step (\d+) of", caption).group(1)),
     }
+
+
+def _unit_box(page):
+    """The unit input on screen: the Step Through stepper's, or the page's number input."""
+    return page.locator(
+        '.lv-stepper input[data-role="unit"]:visible, [data-testid="stNumberInput"] input:visible'
+    ).first
 
 
 def _choose(page, label: str, option: str) -> None:
@@ -45,7 +52,7 @@ def test_text_unit_step_layer_and_model_survive_page_changes_after_stepping(page
     text_box.press("Control+Enter")
     wait_for_render(page, 90_000)
     _choose(page, "Layer", "layer 2")
-    unit = page.locator('[data-testid="stNumberInput"] input').first
+    unit = _unit_box(page)
     unit.fill("7")
     unit.press("Enter")
     wait_for_render(page)

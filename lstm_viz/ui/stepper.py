@@ -1,0 +1,298 @@
+"""The Step Through stepper: one Streamlit component that steps, plays and hovers in the browser.
+
+The server sends the shown layer once per (model, text, layer) (:mod:`lstm_viz.plots.stepper_payload`);
+from then on the browser draws every step itself (``stepper_static/stepper.js``): the token strip,
+the value boxes, the cell diagram, the next-token bars and the strip of all units. No step costs
+the server anything. The step, unit, token colouring and unit order go back to the server 300 ms
+after the last change (``st.session_state`` keys ``step``, ``unit``, ``colour``, ``order``), only
+so that the other pages, the Equations page and the share link show the same view; that reruns
+the page's fragment, which does nothing heavy: the component's data is unchanged, so Streamlit
+sends the browser a reference to what it already has.
+
+The protocol, both ways through the component (``st.components.v2``):
+
+- server -> browser, ``data``: ``payload`` (the layer, without values), ``view`` (step, unit,
+  colour, order and ``seq``, the number of that view) and ``chunks`` (steps of values, encoded).
+  A new ``view`` is sent only when the server changed it (a new model, text or layer, a link, a
+  return to the page); the data stays byte for byte the same otherwise.
+- browser -> server, state ``view``: the browser's view with the ``seq`` it started from,
+  ``moved`` (the reader changed it since), ``need`` (chunks it asks for, numbered by ``req``).
+
+If the component's JavaScript does not run (it never reports), the page shows the server-side
+view instead (:func:`server_view`, the stepper of old: a server round trip per step), with a
+notice; AppTest, which runs no JavaScript, sees that view. ``LSTM_VIZ_CLIENT_STEPPER=0`` switches
+the component off (the benchmark measures both paths that way).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import weakref
+from pathlib import Path
+
+import streamlit as st
+
+from lstm_viz import cell
+from lstm_viz.analysis import equations, units
+from lstm_viz.plots import colours, stepper_payload, strips
+from lstm_viz.ui import state, widgets
+
+FILES = Path(__file__).resolve().with_name("stepper_static")
+KEY = "st_stepper"  # the component's key: its state (the browser's reports) is st.session_state[KEY]
+VIEW = ("step", "unit", "colour", "order")  # the shared session keys the stepper reads and writes
+FALLBACK = ("st_fallback_opts", "st_fallback_view")  # keys of the server-side view's containers (CSS hides them)
+_SENT = "_st_stepper_sent"  # what this session last sent the browser (see _push)
+
+
+def enabled() -> bool:
+    """Whether the browser-side stepper is on (``LSTM_VIZ_CLIENT_STEPPER=0`` turns it off)."""
+    return os.environ.get("LSTM_VIZ_CLIENT_STEPPER", "1").strip() != "0"
+
+
+def _html() -> str:
+    """The component's markup: stepper.html with the cell diagram (assets/lstm_cell.svg) in its slot."""
+    svg = widgets.CELL_SVG.read_text(encoding="utf-8")
+    return (FILES / "stepper.html").read_text(encoding="utf-8").replace("<!-- cell diagram -->", svg)
+
+
+COMPONENT = st.components.v2.component(
+    "lstm_viz_stepper",
+    html=_html(),
+    css=(FILES / "stepper.css").read_text(encoding="utf-8"),
+    js=(FILES / "stepper.js").read_text(encoding="utf-8"),
+    # In the page's own DOM, not a shadow root: the app's stylesheet (token and gate strips, bars)
+    # applies, and the CSS that hides the server-side view while the stepper runs can reach it.
+    isolate_styles=False,
+)
+
+# One payload per Trace and layer, shared by every session and dropped with its Trace (weakref.finalize):
+# the Trace cache bounds them, and a Trace's id cannot be reused while its payload is here.
+_PAYLOADS: dict[tuple[int, int], dict] = {}
+_PAYLOADS_LOCK = threading.Lock()
+
+
+def payload(sel: widgets.Selection) -> dict:
+    """The shown layer's payload (built once per Trace and layer; read-only)."""
+    trace = sel.trace
+    key = (id(trace), sel.layer)
+    with _PAYLOADS_LOCK:
+        found = _PAYLOADS.get(key)
+    if found is not None:
+        return found
+    name = f"{sel.model}\0{sel.text}\0{sel.layer}\0{id(trace)}"
+    built = stepper_payload.layer_payload(trace, sel.layer, name, widgets.STRIP_WINDOW)
+    with _PAYLOADS_LOCK:
+        if key not in _PAYLOADS:
+            if not any(k[0] == key[0] for k in _PAYLOADS):
+                weakref.finalize(trace, _forget, key[0])
+            _PAYLOADS[key] = built
+        return _PAYLOADS[key]
+
+
+def _forget(trace_id: int) -> None:
+    with _PAYLOADS_LOCK:
+        for key in [k for k in _PAYLOADS if k[0] == trace_id]:
+            del _PAYLOADS[key]
+
+
+# --- the browser's reports ------------------------------------------------------------------
+
+
+def _report() -> dict:
+    """The browser's last report, or {} (none yet on this mount)."""
+    found = (st.session_state.get(KEY) or {}).get("view")
+    return found if isinstance(found, dict) else {}
+
+
+def live() -> bool:
+    """True once the component's JavaScript runs on this mount of the page (it reported, and did not fail)."""
+    report = _report()
+    return enabled() and bool(report.get("live")) and not report.get("failed")
+
+
+def checked_view(report: dict, sent: dict) -> dict:
+    """The view of a browser report, each value type- and range-checked against what was sent; {} if unusable."""
+    try:
+        step, unit = int(report["step"]), int(report["unit"])
+        colour, order = str(report["colour"]), str(report["order"])
+    except (KeyError, TypeError, ValueError):
+        return {}
+    if not (0 <= step < sent["n_steps"] and 0 <= unit < sent["n_units"]):
+        return {}
+    if colour not in sent["quantities"] or order not in units.ORDERINGS:
+        return {}
+    return {"step": step, "unit": unit, "colour": colour, "order": order}
+
+
+def _on_report() -> None:
+    """A report arrived: the browser's view becomes the session's, if it is about what this session sent."""
+    ss, report, sent = st.session_state, _report(), st.session_state.get(_SENT)
+    if sent is None or report.get("id") != sent["id"] or report.get("seq") != sent["seq"]:
+        return  # about data or a view this session has since replaced
+    if report.get("moved"):
+        ss.update(checked_view(report, sent))
+
+
+# --- what the browser is sent -----------------------------------------------------------------
+
+
+def _view_now() -> dict:
+    ss = st.session_state
+    return {key: ss[key] for key in VIEW}
+
+
+def _push(found: dict, layer, view: dict, previous: dict | None) -> dict:
+    """New data for the browser: the payload, ``view`` as a new ``seq``, the chunks around its step."""
+    sent = {
+        "id": found["id"],
+        "seq": (previous or {}).get("seq", 0) + 1,
+        "n_steps": found["n_steps"],
+        "n_units": found["hidden_size"],
+        "quantities": [q["name"] for q in found["quantities"]],
+        "req": None,
+    }
+    sent["data"] = {"payload": found, "view": {**view, "seq": sent["seq"]}, "chunks": {}}
+    return _with_chunks(sent, layer, stepper_payload.initial_chunks(found, view["step"]))
+
+
+def _with_chunks(sent: dict, layer, chunks: list[int]) -> dict:
+    """``sent`` with these chunks as the data's only ones (the browser keeps those it already has)."""
+    steps = sent["data"]["payload"]["chunks"]["steps"]
+    encoded = {str(k): stepper_payload.encode_chunk(layer, k, steps) for k in chunks}
+    return {**sent, "data": {**sent["data"], "chunks": encoded}}
+
+
+def mount(sel: widgets.Selection) -> bool:
+    """Draw the stepper for the shown layer; True while its JavaScript runs (else show :func:`server_view`).
+
+    Call inside the page's fragment, after the step and unit were clamped to this Trace. The data
+    changes only when there is something new for the browser; otherwise it is the same object as
+    last time, which Streamlit sends as a reference to the browser's copy.
+    """
+    ss = st.session_state
+    found, layer = payload(sel), sel.layer_trace
+    sent, report, view = ss.get(_SENT), _report(), _view_now()
+    about_this = sent is not None and report.get("id") == sent["id"]
+    if KEY not in ss or sent is None or sent["id"] != found["id"]:  # a new mount, or a new layer to show
+        sent = _push(found, layer, view, sent)
+    elif about_this and report.get("seq") == sent["seq"] and checked_view(report, sent) != view:
+        sent = _push(found, layer, view, sent)  # the server changed the view since the browser's report
+    elif about_this and report.get("req") not in (None, sent["req"]):
+        count = found["chunks"]["count"]
+        need = [k for k in report.get("need") or [] if isinstance(k, int) and 0 <= k < count]
+        sent = _with_chunks({**sent, "req": report["req"]}, layer, need[: stepper_payload.MAX_CHUNKS_PER_SEND])
+    ss[_SENT] = sent
+    COMPONENT(key=KEY, data=sent["data"], on_view_change=_on_report)
+    return live()
+
+
+# --- the server-side view: what shows when the stepper's JavaScript does not run ---------------
+
+
+def server_controls(sel: widgets.Selection) -> tuple[int, bool]:
+    """Unit, token colouring, unit order (into session state), play speed and play, returned.
+
+    Above the page's fragment: a change reruns the page (and sets the fragment's Play timer).
+    """
+    quantities = sel.layer_trace.quantities()
+    with st.container(key=FALLBACK[0]):
+        opts = st.columns([1, 2, 2, 2, 1], vertical_alignment="bottom")
+        widgets.unit_picker(sel.layer_trace.hidden_size, where=opts[0])
+        opts[1].selectbox("Colour tokens by", list(quantities), key="colour", format_func=cell.title, **widgets.KEEP)
+        opts[2].selectbox(
+            _order_label(quantities),
+            units.ORDERINGS,
+            key="order",
+            help="The gate strip's columns, left to right: by unit index, or by the variance, mean or saturation of "
+            "each unit's values over every step of this text (not only the current step).",
+            **widgets.KEEP,
+        )
+        speed = opts[3].slider("Play speed (tokens/s)", 1, 10, 3, key="st_speed", **widgets.KEEP)
+        playing = opts[4].toggle("Play", key="st_play", disabled=len(sel.trace) < 2)
+    return speed, playing
+
+
+def _ranked(quantities: dict) -> str:
+    return "cell" if "cell" in quantities else "hidden"
+
+
+def _order_label(quantities: dict) -> str:
+    return f"Order units by (their {cell.QUANTITY[_ranked(quantities)].label} over the whole text)"
+
+
+def tick(n_steps: int, speed: int) -> None:
+    """One step of the server-side Play (called by the fragment's timer); stops at the last step."""
+    last = st.session_state.get("_st_last_tick", 0.0)
+    if time.monotonic() - last >= 0.8 / speed:
+        st.session_state["_st_last_tick"] = time.monotonic()
+        if st.session_state["step"] >= n_steps - 1:
+            st.session_state["st_play"] = False
+            st.rerun(scope="app")
+        st.session_state["step"] += 1
+
+
+def server_view(sel: widgets.Selection) -> None:
+    """The step view drawn by the server, for the session's unit, colouring and order: a fragment rerun per step."""
+    trace, layer = sel.trace, sel.layer_trace
+    quantities = layer.quantities()
+    unit, colour_by, order_by = (st.session_state[key] for key in ("unit", "colour", "order"))
+    text = stepper_payload.TEXT
+    with st.container(key=FALLBACK[1]):
+        # While the browser-side stepper may still start, it owns the keys (else one press could move two steps).
+        step = widgets.step_controls(trace, "st", shortcuts=not enabled() or bool(_report().get("failed")))
+        st.markdown(widgets.step_caption(trace, step))
+        values = quantities[colour_by][:, unit]
+        st.html(
+            strips.token_strip_html(
+                trace.tokens,
+                current=step,
+                values=values,
+                scale=colours.for_quantity(colour_by),
+                value_range=colours.quantity_range(colour_by, values),
+                unknown={u.position for u in trace.unknown},
+                window=widgets.STRIP_WINDOW,
+            )
+        )
+        st.caption(text["strip_caption"].format(unit=unit, label=cell.QUANTITY[colour_by].label))
+        widgets.unit_metrics(quantities, step, unit)
+        left, right = st.columns([5, 4], gap="large")
+        with left:
+            st.subheader(text["cell_heading"].format(unit=unit, step=step))
+            if layer.has_gates:
+                update = equations.cell_update(layer, step, unit)
+                widgets.cell_diagram(widgets.diagram_values(update, layer, step, unit, trace.tokens[step]))
+                for sentence in equations.plain_words(update):
+                    st.markdown(f"- {sentence}")
+            elif "preactivation" in quantities:
+                st.latex(rf"h_t = \tanh({layer.preactivation[step, unit]:.4f}) = {layer.hidden[step, unit]:.4f}")
+        with right:
+            st.subheader(text["output_heading"])
+            widgets.model_output(trace, step)
+        n_units = layer.hidden_size
+        st.subheader(text["units_heading"].format(units=n_units, layer=sel.layer + 1, step=step))
+        order = None if order_by == "index" else units.unit_order(quantities[_ranked(quantities)], order_by)
+        st.html(strips.gate_strip_html({q: v[step] for q, v in quantities.items()}, order=order, unit=unit))
+
+
+def step_through(sel: widgets.Selection) -> None:
+    """The Step Through page below its title and notes: the stepper, or the server-side view, the legend, the link."""
+    quantities = sel.layer_trace.quantities()
+    if st.session_state.get("colour") not in quantities:
+        st.session_state["colour"] = next(iter(quantities))
+    state.clamp("unit", sel.layer_trace.hidden_size, f"this layer has {sel.layer_trace.hidden_size} units")
+    speed, playing = (1, False) if live() else server_controls(sel)
+    state.show_notices()
+
+    @st.fragment(run_every=1.0 / speed if playing else None)
+    def view() -> None:
+        """Everything that changes with the step: the component, and the server's view while it does not run."""
+        if not (enabled() and mount(sel)):
+            if playing:
+                tick(len(sel.trace), speed)
+            server_view(sel)
+        st.html(strips.strip_legend_html())
+        widgets.share_box("step_through")
+
+    view()

@@ -1,0 +1,832 @@
+// lstm-viz: the Step Through stepper, in the browser (a Streamlit st.components.v2 component).
+//
+// The server sends one layer of a Trace once (lstm_viz/plots/stepper_payload.py builds it; the
+// protocol is described in lstm_viz/ui/stepper.py). Everything that depends on the step is drawn
+// here: stepping, playing and hovering never wait for the server. The view (step, unit, colour,
+// order) is reported back REPORT_DELAY_MS after the last change, so the other pages and the share
+// link follow; missing chunks of values are asked for at once.
+//
+// Safety: every string from the data (tokens, labels) reaches the page through textContent or
+// an attribute, never as markup. Colours all come from the data (lstm_viz/plots/colours.py).
+
+const FORMAT = 1; // stepper_payload.FORMAT
+const REPORT_DELAY_MS = 300; // the view goes to the server this long after the last key press
+const REQUEST_RETRY_MS = 5000; // a chunk asked for and not received by then is asked for again
+// Keys typed into these are theirs; the stepper's own slider is not among them (its keys are the stepper's).
+const EDITABLE = 'input:not([type="range"]), textarea, select, [contenteditable=""], [contenteditable="true"], [role="textbox"]';
+const ACTIVATES = 'button, a, summary, [role="button"], [role="link"], [role="tab"], [role="switch"]';
+
+const instances = new WeakMap(); // host element -> Stepper (the function below runs again on new data)
+
+export default function stepper(component) {
+  const host = component.parentElement;
+  let inst = instances.get(host);
+  if (!inst || inst.destroyed) {
+    inst = new Stepper(host);
+    instances.set(host, inst);
+  }
+  inst.connect(component);
+  const call = inst.calls;
+  // Streamlit keeps the cleanup of the latest call and runs it when the component unmounts.
+  return () => {
+    if (inst.calls === call) inst.destroy();
+  };
+}
+
+// --- numbers as Python prints them --------------------------------------------------------------
+
+// f"{x:.{d}f}": toFixed rounds exact halves away from zero, Python to even. A float is an exact
+// half at d decimals only if x * 2^(d+1) is an odd integer; then pick the even neighbour.
+function fixed(x, d) {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
+  const negative = x < 0 || Object.is(x, -0);
+  const a = Math.abs(x);
+  const y = a * 2 ** (d + 1);
+  let body;
+  if (Number.isInteger(y) && y % 2 === 1 && y < 2 ** 40) {
+    let k = (y * 5 ** d - 1) / 2; // a * 10^d = k + 0.5
+    if (k % 2 === 1) k += 1;
+    const digits = String(k).padStart(d + 1, '0');
+    body = d ? `${digits.slice(0, -d)}.${digits.slice(-d)}` : digits;
+  } else {
+    body = a.toFixed(d);
+  }
+  return (negative ? '-' : '') + body;
+}
+const signed = (x, d) => (x < 0 || Object.is(x, -0) ? '-' : '+') + fixed(Math.abs(x), d); // f"{x:+.{d}f}"
+const percent = (x, d) => `${fixed(x * 100, d)}%`; // f"{x:.{d}%}"
+
+// numpy's rint: halves to even
+function rint(x) {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
+}
+
+// colours.Scale.shade: the index 0..shades-1 of v on [lo, hi]
+function shadeOf(v, lo, hi, shades) {
+  let x = (v - lo) / (hi - lo);
+  if (Number.isNaN(x)) x = 0;
+  return rint(Math.min(Math.max(x, 0), 1) * (shades - 1));
+}
+
+export { fixed, signed, percent, shadeOf }; // for the browser tests, which hold them to Python's own
+
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (m, name) => (name in values ? values[name] : m));
+
+function bytesOf(b64) {
+  const text = atob(b64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+const f32 = (b64) => new Float32Array(bytesOf(b64).buffer);
+const u16 = (b64) => new Uint16Array(bytesOf(b64).buffer);
+
+// The values of one chunk: inflate, then put each float's four bytes back together.
+async function inflate(b64) {
+  const stream = new Blob([bytesOf(b64)]).stream().pipeThrough(new DecompressionStream('deflate'));
+  const grouped = new Uint8Array(await new Response(stream).arrayBuffer());
+  const n = grouped.length / 4;
+  const bytes = new Uint8Array(grouped.length);
+  for (let b = 0; b < 4; b++) {
+    const plane = grouped.subarray(b * n, (b + 1) * n);
+    for (let i = 0; i < n; i++) bytes[4 * i + b] = plane[i];
+  }
+  return new Float32Array(bytes.buffer);
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// --- the stepper ----------------------------------------------------------------------------------
+
+class Stepper {
+  constructor(host) {
+    this.root = host.querySelector('.lv-stepper');
+    this.el = {};
+    for (const node of this.root.querySelectorAll('[data-role]')) this.el[node.dataset.role] = node;
+    this.calls = 0;
+    this.destroyed = false;
+    this.payload = null;
+    this.state = 'loading';
+    this.listen = new AbortController();
+    const on = (target, type, handler, options = {}) =>
+      target.addEventListener(type, handler, { ...options, signal: this.listen.signal });
+    on(window, 'keydown', (e) => this.key(e), { capture: true });
+    for (const button of this.root.querySelectorAll('button[data-act]')) {
+      on(button, 'mousedown', (e) => e.preventDefault()); // a click leaves the focus where it was: Space still plays
+      on(button, 'click', () => this.act(button.dataset.act));
+    }
+    on(this.el.slider, 'input', () => this.setStep(Number(this.el.slider.value)));
+    on(this.el.unit, 'change', () => this.el.unit.value !== '' && this.setUnit(Number(this.el.unit.value)));
+    on(this.el.colour, 'change', () => this.change({ colour: this.el.colour.value }));
+    on(this.el.order, 'change', () => this.change({ order: this.el.order.value }));
+    on(this.el.speed, 'change', () => this.setSpeed(Number(this.el.speed.value)));
+    on(this.el.strip, 'click', (e) => {
+      const unit = e.target.dataset && e.target.dataset.unit;
+      if (unit !== undefined) this.setUnit(Number(unit));
+    });
+    on(this.el.strip, 'mouseover', (e) => {
+      if (e.target.dataset && e.target.dataset.unit !== undefined) this.hover(e.target);
+    });
+  }
+
+  connect(component) {
+    this.calls += 1;
+    this.setStateValue = component.setStateValue;
+    try {
+      if (typeof DecompressionStream !== 'function') throw new Error('this browser has no DecompressionStream');
+      if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('this browser is big-endian');
+      this.receive(component.data);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  destroy() {
+    this.destroyed = true;
+    this.listen.abort();
+    this.stop(false);
+    clearTimeout(this.timer);
+  }
+
+  fail(err) {
+    if (this.destroyed) return;
+    this.state = 'failed';
+    this.root.dataset.state = 'failed';
+    this.stop(false);
+    const reason = err && err.message ? err.message : String(err);
+    this.el.notice.textContent =
+      `The interactive stepper could not start (${reason}), so the view below is drawn by the server, ` +
+      'one round trip per step.';
+    if (this.setStateValue) this.setStateValue('view', { id: this.payload && this.payload.id, live: false, failed: reason });
+  }
+
+  // --- data from the server -----------------------------------------------------------------------
+
+  receive(data) {
+    if (!data || !data.payload) return;
+    if (data.payload.format !== FORMAT) throw new Error(`data format ${data.payload.format}, expected ${FORMAT}`);
+    if (!this.payload || data.payload.id !== this.payload.id) this.load(data.payload);
+    if (data.view && data.view.seq !== this.seq) this.applyView(data.view);
+    this.decode(data.chunks || {});
+  }
+
+  load(p) {
+    this.stop(false);
+    this.payload = p;
+    this.n = p.n_steps;
+    this.H = p.hidden_size;
+    this.Q = p.quantities.length;
+    this.qIndex = Object.fromEntries(p.quantities.map((q, i) => [q.name, i]));
+    this.unknown = new Map(p.unknown.map(([t, replacement]) => [t, replacement]));
+    this.breaks = new Set(p.breaks);
+    this.stripRange = Object.fromEntries(Object.entries(p.strip_range).map(([k, v]) => [k, f32(v)]));
+    this.rowRange = Object.fromEntries(Object.entries(p.row_range).map(([k, v]) => [k, f32(v)]));
+    this.orders = Object.fromEntries(
+      Object.entries(p.orders).map(([k, v]) => [k, v ? u16(v) : Uint16Array.from({ length: this.H }, (_, u) => u)]),
+    );
+    const out = p.output;
+    this.output =
+      out.kind === 'next'
+        ? { ...out, top: u16(out.top), topProbs: f32(out.top_probs) }
+        : { ...out, probs: f32(out.probs) };
+    this.chunks = new Map();
+    this.requested = new Map(); // chunk -> time asked
+    this.req = this.req || 0;
+    this.need = [];
+    this.speed = this.speed || p.speed;
+    this.root.style.setProperty('--lv-outline', p.colours.outline);
+    this.buildControls();
+    this.buildStrip();
+    this.buildColumns();
+    this.el.diagram.hidden = !p.diagram;
+    this.el.words.hidden = !p.diagram;
+    this.el['cell-heading'].hidden = !(p.diagram || 'preactivation' in this.qIndex); // a GRU has neither
+  }
+
+  applyView(v) {
+    this.seq = v.seq;
+    this.moved = false;
+    this.view = {
+      step: Math.min(Math.max(v.step | 0, 0), this.n - 1),
+      unit: Math.min(Math.max(v.unit | 0, 0), this.H - 1),
+      colour: v.colour in this.qIndex ? v.colour : this.payload.quantities[0].name,
+      order: v.order in this.orders ? v.order : 'index',
+    };
+    this.orderChanged();
+    if (this.state === 'live') this.draw();
+  }
+
+  async decode(encoded) {
+    const id = this.payload.id;
+    const jobs = Object.entries(encoded)
+      .map(([k, b64]) => [Number(k), b64])
+      .filter(([k]) => !this.chunks.has(k))
+      .map(async ([k, b64]) => [k, await inflate(b64)]);
+    let decoded;
+    try {
+      decoded = await Promise.all(jobs);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    if (this.destroyed || this.state === 'failed' || !this.payload || this.payload.id !== id) return;
+    for (const [k, values] of decoded) {
+      this.chunks.set(k, this.split(k, values));
+      this.requested.delete(k);
+    }
+    if (this.state !== 'live') {
+      this.state = 'live';
+      this.root.dataset.state = 'live';
+      if (this.draw()) this.report(); // the first report says the stepper runs: the server stops drawing its view
+    } else {
+      this.draw();
+    }
+    if (this.playing && this.waiting) {
+      this.waiting = false; // Play waited for these values: go on from now
+      this.acc = 0;
+      this.last = performance.now();
+      this.frame = requestAnimationFrame(this.tick);
+    }
+  }
+
+  // chunk k as one Float32Array per quantity (n x H) and the state entering its first step (H)
+  split(k, values) {
+    const C = this.payload.chunks.steps;
+    const start = k * C;
+    const n = Math.min(this.n, start + C) - start;
+    const size = n * this.H;
+    if (values.length !== this.Q * size + this.payload.chunks.entry.length * this.H) {
+      throw new Error(`chunk ${k} has ${values.length} values`);
+    }
+    const q = [];
+    for (let i = 0; i < this.Q; i++) q.push(values.subarray(i * size, (i + 1) * size));
+    const entry = {};
+    this.payload.chunks.entry.forEach((name, i) => {
+      entry[name] = values.subarray(this.Q * size + i * this.H, this.Q * size + (i + 1) * this.H);
+    });
+    return { start, n, q, entry };
+  }
+
+  chunkOf(t) {
+    return this.chunks.get(Math.floor(t / this.payload.chunks.steps));
+  }
+
+  // all units of quantity i at step t (a view, no copy), or null while its chunk is on its way
+  row(i, t) {
+    const chunk = this.chunkOf(t);
+    if (!chunk) return null;
+    const at = (t - chunk.start) * this.H;
+    return chunk.q[i].subarray(at, at + this.H);
+  }
+
+  value(i, t, u) {
+    const row = this.row(i, t);
+    return row ? row[u] : NaN;
+  }
+
+  // c_{t-1} or h_{t-1} of unit u at step t
+  previous(name, of, t, u) {
+    const chunk = this.chunkOf(t);
+    if (!chunk) return NaN;
+    return t === chunk.start ? chunk.entry[name][u] : this.value(this.qIndex[of], t - 1, u);
+  }
+
+  // Ask for the chunks around the step that are neither here nor on their way (at once, not debounced);
+  // true if it asked (the request carries the view too).
+  ensureChunks() {
+    const { steps, margin, count } = this.payload.chunks;
+    // as stepper_payload.chunks_around: the margins, and all of the token strip's window
+    const first = Math.floor(Math.max(0, Math.min(this.view.step - margin[0], this.n - this.payload.window)) / steps);
+    const last = Math.floor(Math.min(this.n - 1, this.view.step + margin[1]) / steps);
+    const now = performance.now();
+    const need = [];
+    for (let k = first; k <= Math.min(last, count - 1); k++) {
+      const asked = this.requested.get(k);
+      if (!this.chunks.has(k) && (asked === undefined || now - asked > REQUEST_RETRY_MS)) need.push(k);
+    }
+    if (!need.length) return false;
+    for (const k of need) this.requested.set(k, now);
+    this.need = need;
+    this.req += 1;
+    this.report();
+    return true;
+  }
+
+  // --- reports to the server ------------------------------------------------------------------
+
+  schedule() {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.report(), REPORT_DELAY_MS);
+  }
+
+  report() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (this.destroyed || !this.setStateValue || !this.payload || this.state !== 'live') return;
+    this.setStateValue('view', {
+      id: this.payload.id,
+      seq: this.seq,
+      ...this.view,
+      live: true,
+      moved: this.moved,
+      need: this.need,
+      req: this.req,
+    });
+  }
+
+  // --- what the reader does ---------------------------------------------------------------------
+
+  key(e) {
+    if (this.state !== 'live' || e.ctrlKey || e.metaKey || e.altKey) return;
+    const target = e.composedPath ? e.composedPath()[0] : e.target;
+    if (target instanceof Element && target.closest(EDITABLE)) return;
+    const activates = target instanceof Element && target.closest(ACTIVATES);
+    if (e.key === 'ArrowRight') this.setStep(this.view.step + 1);
+    else if (e.key === 'ArrowLeft') this.setStep(this.view.step - 1);
+    else if (e.key === 'Home') this.setStep(0);
+    else if (e.key === 'End') this.setStep(this.n - 1);
+    else if (e.key === ' ' && !activates) {
+      if (!e.repeat) this.togglePlay();
+    } else if (/^[1-9]$/.test(e.key) && !e.repeat) this.setSpeed(this.payload.speeds[Number(e.key) - 1]);
+    else return;
+    e.preventDefault();
+    e.stopPropagation();
+  }
+
+  act(what) {
+    if (this.state !== 'live') return;
+    if (what === 'first') this.setStep(0);
+    else if (what === 'prev') this.setStep(this.view.step - 1);
+    else if (what === 'next') this.setStep(this.view.step + 1);
+    else if (what === 'last') this.setStep(this.n - 1);
+    else if (what === 'play') this.togglePlay();
+  }
+
+  setStep(step, playing = false) {
+    const s = Math.min(Math.max(Math.round(step) || 0, 0), this.n - 1);
+    if (!playing && this.playing) this.stop(false);
+    if (s === this.view.step) return;
+    this.change({ step: s }, playing);
+  }
+
+  setUnit(unit) {
+    if (!Number.isFinite(unit)) return;
+    this.change({ unit: Math.min(Math.max(Math.round(unit), 0), this.H - 1) });
+  }
+
+  setSpeed(speed) {
+    if (!this.payload.speeds.includes(speed)) return;
+    this.speed = speed;
+    this.el.speed.value = String(speed);
+  }
+
+  change(values, playing = false) {
+    const orderBefore = this.view.order;
+    Object.assign(this.view, values);
+    this.moved = true;
+    if (this.view.order !== orderBefore) this.orderChanged();
+    if (!this.draw()) return;
+    if (!this.ensureChunks() && !playing) this.schedule();
+  }
+
+  togglePlay() {
+    if (this.playing) this.stop(true);
+    else this.play();
+  }
+
+  play() {
+    if (this.n < 2) return;
+    if (this.view.step >= this.n - 1) this.setStep(0);
+    this.playing = true;
+    this.waiting = false;
+    this.acc = 0;
+    this.last = performance.now();
+    this.frame = requestAnimationFrame(this.tick);
+    this.showPlaying();
+  }
+
+  stop(report) {
+    if (!this.playing) return;
+    this.playing = false;
+    cancelAnimationFrame(this.frame);
+    this.frame = null;
+    this.showPlaying();
+    if (report) this.schedule();
+  }
+
+  // one animation frame of Play: as many steps as the time since the last frame is worth at this speed
+  tick = (now) => {
+    this.frame = null;
+    if (!this.playing || this.destroyed) return;
+    this.acc += ((now - this.last) * this.speed) / 1000;
+    this.last = now;
+    const steps = Math.floor(this.acc);
+    if (steps > 0) {
+      this.acc -= steps;
+      const target = Math.min(this.view.step + steps, this.n - 1);
+      if (!this.chunkOf(target)) {
+        this.waiting = true; // for the values: decode() resumes the frames
+        this.ensureChunks();
+        return;
+      }
+      this.change({ step: target }, true);
+      if (target >= this.n - 1) {
+        this.stop(true);
+        return;
+      }
+    }
+    this.frame = requestAnimationFrame(this.tick);
+  };
+
+  showPlaying() {
+    const button = this.root.querySelector('button[data-act="play"]');
+    button.setAttribute('aria-pressed', String(Boolean(this.playing)));
+    button.textContent = this.playing ? '❚❚ Pause' : '▶ Play';
+    this.root.dataset.playing = String(Boolean(this.playing));
+  }
+
+  hover(cell) {
+    this.hovered = cell;
+    const t = this.view.step;
+    const u = Number(cell.dataset.unit);
+    const q = this.payload.quantities[Number(cell.parentElement.dataset.q)];
+    const v = this.value(this.qIndex[q.name], t, u);
+    cell.title = `unit ${u}: ${q.symbol} = ${Number.isNaN(v) ? this.payload.text.loading : fixed(v, 4)}`;
+  }
+
+  // --- building the parts that do not change with the step ---------------------------------------
+
+  buildControls() {
+    const p = this.payload;
+    const options = (select, items) =>
+      select.replaceChildren(
+        ...items.map(([value, label]) => {
+          const option = element('option', '', label);
+          option.value = value;
+          return option;
+        }),
+      );
+    options(this.el.speed, p.speeds.map((s, i) => [String(s), `${s} tokens/s (key ${i + 1})`]));
+    this.el.speed.value = String(this.speed);
+    options(this.el.colour, p.quantities.map((q) => [q.name, q.title]));
+    options(this.el.order, Object.keys(p.orders).map((o) => [o, o]));
+    this.el['order-label'].textContent = p.order_label;
+    this.el.unit.max = String(this.H - 1);
+    this.el.slider.max = String(this.n - 1);
+    this.el.slider.disabled = this.n < 2;
+    for (const button of this.root.querySelectorAll('button[data-act]')) button.disabled = this.n < 2;
+    this.el['output-heading'].textContent = p.text.output_heading;
+    this.valueBoxes = p.quantities.map((q) => {
+      const box = element('div', 'lvs-value');
+      box.dataset.q = q.name;
+      box.append(element('div', 'lvs-label', `${q.symbol} · ${q.label}`), element('div', 'lvs-number'));
+      return box;
+    });
+    this.el.values.replaceChildren(...this.valueBoxes);
+    this.showPlaying();
+  }
+
+  buildStrip() {
+    const p = this.payload;
+    const nodes = [];
+    this.stripCells = [];
+    p.quantities.forEach((q, i) => {
+      const row = element('div', 'gs-row');
+      row.dataset.q = String(i);
+      row.style.gridTemplateColumns = `repeat(${this.H},1fr)`;
+      const cells = [];
+      for (let k = 0; k < this.H; k++) cells.push(element('i'));
+      row.append(...cells);
+      nodes.push(element('div', 'gs-label', q.title), row);
+      this.stripCells.push(cells);
+    });
+    this.stripAxis = element('div', 'gs-axis');
+    nodes.push(this.stripAxis);
+    this.el.strip.replaceChildren(...nodes);
+    this.stripShades = this.stripCells.map(() => new Int16Array(this.H).fill(-1));
+  }
+
+  // the running class probabilities, one column per token (classifiers): drawn once, the outline moves
+  buildColumns() {
+    const out = this.output;
+    this.columnCells = null;
+    if (out.kind !== 'classes' || !out.columns) {
+      this.el.columns.replaceChildren();
+      return;
+    }
+    const C = out.labels.length;
+    const classColour = (c) => this.payload.colours.classes[c % this.payload.colours.classes.length];
+    const wrap = element('div', 'lv class-cols');
+    wrap.append(element('div', 'lv-title', this.payload.text.columns_title));
+    const legend = element('div');
+    out.labels.forEach((label, c) => {
+      const key = element('span', 'cp-key');
+      const swatch = element('b');
+      swatch.style.background = classColour(c);
+      key.append(swatch, document.createTextNode(label));
+      legend.append(key);
+    });
+    const plot = element('div', 'cp-plot');
+    this.columnCells = [];
+    for (let t = 0; t < this.n; t++) {
+      const column = element('div', 'cp-col');
+      const parts = [];
+      for (let c = 0; c < C; c++) {
+        const p = out.probs[t * C + c];
+        const segment = element('i');
+        segment.style.height = `${fixed(p * 100, 2)}%`;
+        segment.style.background = classColour(c);
+        column.append(segment);
+        parts.push(`${out.labels[c]} ${percent(p, 1)}`);
+      }
+      column.title = `step ${t} ${this.payload.quoted[t]}: ${parts.join(' · ')}`;
+      plot.append(column);
+      this.columnCells.push(column);
+    }
+    wrap.append(legend, plot, element('div', 'lv-note', this.payload.text.columns_note));
+    this.el.columns.replaceChildren(wrap);
+  }
+
+  orderChanged() {
+    const order = this.orders[this.view.order];
+    this.stripCells.forEach((cells, i) => {
+      cells.forEach((cell, k) => {
+        cell.dataset.unit = String(order[k]);
+      });
+      this.stripShades[i].fill(-1);
+    });
+  }
+
+  // --- drawing one step -------------------------------------------------------------------------
+
+  // render(), and if it fails, the server draws the view instead; false then
+  draw() {
+    try {
+      this.render();
+      return true;
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+  }
+
+  render() {
+    if (!this.payload || this.state !== 'live') return;
+    const p = this.payload;
+    const { step, unit } = this.view;
+    this.root.dataset.step = String(step);
+    this.root.dataset.unit = String(unit);
+    this.root.dataset.colour = this.view.colour;
+    this.root.dataset.order = this.view.order;
+    this.el.slider.value = String(step);
+    if (document.activeElement !== this.el.unit) this.el.unit.value = String(unit);
+    this.el.colour.value = this.view.colour;
+    this.el.order.value = this.view.order;
+    this.renderCaption();
+    this.renderTokens();
+    const values = this.renderValues();
+    this.renderCell(values);
+    this.renderOutput();
+    this.renderStrip();
+    const loaded = Boolean(this.chunkOf(step));
+    this.root.dataset.loaded = String(loaded);
+    this.el['units-heading'].textContent = fill(p.text.units_heading, { units: this.H, layer: p.layer + 1, step });
+    if (this.hovered && this.hovered.isConnected) this.hover(this.hovered);
+  }
+
+  renderCaption() {
+    const { step } = this.view;
+    const caption = this.el.caption;
+    const code = element('code', '', this.payload.tokens[step]);
+    caption.replaceChildren(
+      document.createTextNode('step '),
+      element('b', '', String(step)),
+      document.createTextNode(` of ${this.n} (0-based): token `),
+      code,
+    );
+    if (this.unknown.has(step)) {
+      caption.append(
+        document.createTextNode(' — unknown to the model, which reads '),
+        element('code', '', this.unknown.get(step)),
+        document.createTextNode(' instead'),
+      );
+    }
+  }
+
+  renderTokens() {
+    const p = this.payload;
+    const { step, unit, colour } = this.view;
+    const window = p.window;
+    let lo = 0;
+    let hi = this.n;
+    if (this.n > window) {
+      lo = Math.max(0, Math.min(step - Math.floor(window / 2), this.n - window));
+      hi = lo + window;
+    }
+    const q = p.quantities[this.qIndex[colour]];
+    const [rlo, rhi] = q.range || [-this.stripRange[q.name][unit], this.stripRange[q.name][unit]];
+    const palette = p.colours.palettes[q.scale];
+    const nodes = [];
+    if (lo > 0) nodes.push(element('span', 'tok-more', `… ${lo} earlier`));
+    for (let t = lo; t < hi; t++) {
+      const token = element('span', 'tok', p.tokens[t]);
+      token.dataset.step = String(t);
+      let title = `step ${t}: ${p.reprs[t]}`;
+      const v = this.value(this.qIndex[colour], t, unit);
+      if (!Number.isNaN(v)) {
+        const [background, text] = palette[shadeOf(v, rlo, rhi, p.colours.shades)];
+        token.style.background = background;
+        token.style.color = text;
+        title += ` = ${fixed(v, 4)}`;
+      }
+      if (t === step) token.classList.add('cur');
+      if (this.unknown.has(t)) {
+        token.classList.add('unk');
+        title += ' (unknown to the model)';
+      }
+      token.title = title;
+      nodes.push(token);
+      if (this.breaks.has(t)) nodes.push(element('br'));
+    }
+    if (hi < this.n) nodes.push(element('span', 'tok-more', `${this.n - hi} later …`));
+    this.el.tokens.replaceChildren(...nodes);
+    this.el['strip-caption'].textContent = fill(p.text.strip_caption, { unit, label: q.label });
+  }
+
+  renderValues() {
+    const { step, unit } = this.view;
+    const values = {};
+    this.payload.quantities.forEach((q, i) => {
+      const v = this.value(i, step, unit);
+      values[q.name] = v;
+      this.valueBoxes[i].lastChild.textContent = Number.isNaN(v) ? '…' : fixed(v, 4);
+    });
+    return values;
+  }
+
+  // the cell diagram (assets/lstm_cell.svg: <text id="val-NAME"> slots, <rect id="box-X"> gate boxes) and its
+  // reading in words, as equations.cell_update and equations.plain_words compute them
+  renderCell(values) {
+    const p = this.payload;
+    const { step, unit } = this.view;
+    const text = p.text;
+    this.el['cell-heading'].textContent = fill(text.cell_heading, { unit, step });
+    if (!p.diagram) {
+      const pre = values.preactivation;
+      this.el.rnn.textContent =
+        pre === undefined || Number.isNaN(pre) ? '' : fill(text.rnn_line, { pre: fixed(pre, 4), h: fixed(values.hidden, 4) });
+      return;
+    }
+    const f = values.forget_gate;
+    const i = values.input_gate;
+    const g = values.candidate;
+    const o = values.output_gate;
+    const c = values.cell;
+    const h = values.hidden;
+    const cPrev = this.previous('c_prev', 'cell', step, unit);
+    const hPrev = this.previous('h_prev', 'hidden', step, unit);
+    const kept = f * cPrev;
+    const written = i * g;
+    const tanhCell = Math.tanh(c);
+    const slots = { c_prev: cPrev, kept, written, tanh_c: tanhCell, h_prev: hPrev };
+    for (const q of p.quantities) slots[q.symbol] = values[q.name];
+    const svg = this.el.diagram;
+    for (const [name, v] of Object.entries(slots)) {
+      const slot = svg.querySelector(`#val-${name}`);
+      if (slot) slot.textContent = Number.isNaN(v) ? '…' : signed(v, 3);
+    }
+    svg.querySelector('#val-token').textContent = p.reprs[step];
+    for (const q of p.quantities) {
+      const box = svg.querySelector(`#box-${q.symbol}`);
+      const v = values[q.name];
+      if (!box || !q.range || Number.isNaN(v)) continue;
+      const [background, ink] = p.colours.palettes[q.scale][shadeOf(v, q.range[0], q.range[1], p.colours.shades)];
+      box.setAttribute('fill', background);
+      for (const part of ['lab', 'val']) svg.querySelector(`#${part}-${q.symbol}`).setAttribute('fill', ink);
+    }
+    if ([f, i, g, o, c, h, cPrev].some(Number.isNaN)) {
+      this.el.words.replaceChildren();
+      return;
+    }
+    const sign = g >= 0 ? 'positive' : 'negative';
+    const words = [
+      `Forget gate ${fixed(f, 2)}: the unit keeps ${percent(f, 0)} of what it held (${signed(cPrev, 3)} → ${signed(kept, 3)}).`,
+      `Input gate ${fixed(i, 2)} with candidate ${signed(g, 2)}: it writes ${percent(i, 0)} of a ${sign} candidate, ` +
+        `adding ${signed(written, 3)}.`,
+      `Cell state: ${signed(kept, 3)} + ${signed(written, 3)} = ${signed(c, 3)}` +
+        (Math.abs(c - cPrev) < 0.05 ? ' (it changed little).' : '.'),
+      `Output gate ${fixed(o, 2)}: it shows ${percent(o, 0)} of tanh(c) = ${signed(tanhCell, 3)}, ` +
+        `so the hidden state is ${signed(h, 3)}.`,
+    ];
+    this.el.words.replaceChildren(...words.map((w) => element('li', '', w)));
+  }
+
+  renderOutput() {
+    const out = this.output;
+    const { step } = this.view;
+    const p = this.payload;
+    const rows = [];
+    let title;
+    let notes;
+    let labelCol = 'max-content';
+    let caption = '';
+    if (out.kind === 'next') {
+      const k = out.k;
+      const actual = out.actual[step];
+      const best = out.topProbs[step * k];
+      const scale = Math.max(best, 1e-9) * out.scale;
+      for (let j = 0; j < k; j++) {
+        const at = out.top[step * k + j];
+        const prob = out.topProbs[step * k + j];
+        rows.push({
+          label: out.labels[at],
+          prob,
+          width: prob / scale,
+          colour: at === actual ? p.colours.highlight : p.colours.neutral,
+          hover: `next ${out.quoted[at]}: p = ${fixed(prob, 4)}`,
+        });
+      }
+      title = out.title;
+      labelCol = out.label_col;
+      notes = [];
+      if (step + 1 < this.n) {
+        const token = p.quoted[step + 1];
+        const rank = out.rank[step];
+        notes.push(rank ? fill(out.notes.actual, { token, rank }) : fill(out.notes.unknown, { token }));
+      } else {
+        caption = p.text.last_token;
+      }
+      notes.push(out.notes.length);
+    } else {
+      const C = out.labels.length;
+      const probs = out.probs.subarray(step * C, (step + 1) * C);
+      let best = 0;
+      for (let c = 1; c < C; c++) if (probs[c] > probs[best]) best = c;
+      out.labels.forEach((label, c) => {
+        rows.push({
+          label: c === best ? `${label} ◀` : label,
+          prob: probs[c],
+          width: probs[c],
+          colour: p.colours.classes[c % p.colours.classes.length],
+          hover: `${label}: p = ${fixed(probs[c], 4)}`,
+        });
+      });
+      title = fill(out.title, { step, token: p.quoted[step] });
+      notes = out.notes;
+    }
+    const wrap = element('div', 'lv next-bars');
+    wrap.append(element('div', 'lv-title', title));
+    for (const note of notes.slice(0, -1)) wrap.append(element('div', 'lv-note', note));
+    const grid = element('div', 'nb-grid');
+    grid.style.setProperty('--label-col', labelCol);
+    for (const row of rows) {
+      const track = element('div', 'nb-track');
+      track.title = row.hover;
+      const bar = element('div');
+      bar.style.width = `${fixed(row.width * 100, 2)}%`;
+      bar.style.background = row.colour;
+      track.append(bar);
+      grid.append(element('div', 'nb-tok', row.label), track, element('div', 'nb-p', percent(row.prob, 1)));
+    }
+    wrap.append(grid, element('div', 'lv-note', notes[notes.length - 1]));
+    if (caption) wrap.append(element('div', 'lvs-note', caption));
+    this.el.output.replaceChildren(wrap);
+    if (this.columnCells) {
+      if (this.currentColumn !== undefined) this.columnCells[this.currentColumn].classList.remove('cur');
+      this.columnCells[step].classList.add('cur');
+      this.currentColumn = step;
+    }
+  }
+
+  renderStrip() {
+    const p = this.payload;
+    const { step, unit } = this.view;
+    const shades = p.colours.shades;
+    p.quantities.forEach((q, i) => {
+      const row = this.row(i, step);
+      const cells = this.stripCells[i];
+      const known = this.stripShades[i];
+      const order = this.orders[this.view.order];
+      const palette = p.colours.palettes[q.scale];
+      const [lo, hi] = q.range || [-this.rowRange[q.name][step], this.rowRange[q.name][step]];
+      for (let k = 0; k < cells.length; k++) {
+        const u = order[k];
+        const s = row ? shadeOf(row[u], lo, hi, shades) : -1;
+        if (s !== known[k]) {
+          known[k] = s;
+          cells[k].style.background = s < 0 ? '' : palette[s][0];
+        }
+        const on = u === unit;
+        if (cells[k].classList.contains('on') !== on) cells[k].classList.toggle('on', on);
+      }
+    });
+    const axis = this.view.order === 'index' ? 'unit index, left to right' : 'units, in the order chosen';
+    this.stripAxis.textContent = `${axis} (the outlined column is the chosen unit)`;
+  }
+}
