@@ -1,4 +1,4 @@
-"""Generate: let a character model write, see how sure it was of each character, step through it."""
+"""Generate: let a language model write, see how sure it was of each token, step through it, autocomplete."""
 
 import re
 import time
@@ -6,6 +6,7 @@ import time
 import numpy as np
 import streamlit as st
 
+from lstm_viz import autocomplete
 from lstm_viz.analysis import expectation
 from lstm_viz.generate import MAX_GENERATE, MAX_PRIME, GenerationStream
 from lstm_viz.plots import generation, strips
@@ -20,14 +21,22 @@ COLOUR_BY = {
 
 st.title("Generate")
 st.caption(
-    "A character model writes one character at a time: it reads the prime, turns its output into a "
-    "probability for every character, picks one, reads it, and goes on. Each written character is "
-    "coloured by the probability the model gave it."
+    "A language model writes one token (a character, or a word) at a time: it reads the prime, turns its output "
+    "into a probability for every token, picks one, reads it, and goes on. Each written token is coloured by the "
+    "probability the model gave it."
 )
-name = widgets.model_picker(tasks=["charlm"], key="gen_model", label="Character model")
+name = widgets.model_picker(tasks=["charlm"], key="gen_model", label="Language model")
 if name is None:
     st.stop()
 model = cache.load_model(name)
+unit_word = "word" if model.tokenizer.kind == "word" else "character"
+per = "word" if unit_word == "word" else "char"  # loss units: nats per character or per word
+style = None
+if model.styles:
+    style = st.selectbox(
+        "Write in the style of", model.styles, key="gen_style", help="The model reads this style's symbol first."
+    )
+    widgets.style_check(model.card)
 state.clamp("gen_top_k", len(model.labels) + 1, f"this model knows {len(model.labels)} tokens")
 state.show_notices()
 
@@ -42,7 +51,7 @@ def _written(stream: GenerationStream, progress):
         if time.monotonic() - last > 0.05 or i == len(stream):
             yield pending
             pending, last = "", time.monotonic()
-            progress.progress(i / len(stream), text=f"Writing… {i:,} of {len(stream):,} characters")
+            progress.progress(i / len(stream), text=f"Writing… {i:,} of {len(stream):,} tokens")
 
 
 def _show_coloured(gen, colour_by: str, legend: bool = True) -> None:
@@ -62,13 +71,15 @@ def _open_buttons(text: str, prefix: str, step: int) -> None:
 
 
 widgets.share_box("generate")
-write_tab, compare_tab, expect_tab = st.tabs(["Write", "Compare temperatures", "What the model expected"])
+write_tab, compare_tab, expect_tab, complete_tab = st.tabs(
+    ["Write", "Compare temperatures", "What the model expected", "Autocomplete"]
+)
 
 with write_tab:
     prime = st.text_area("Prime: the text the model reads first", key="gen_prime", max_chars=MAX_PRIME, **widgets.KEEP)
     cols = st.columns([2, 3, 2, 2, 2], vertical_alignment="bottom")
-    length = cols[0].number_input("Length (characters)", 1, MAX_GENERATE, step=50, key="gen_length", **widgets.KEEP)
-    greedy = cols[3].toggle("Greedy (argmax)", key="gen_greedy", help="Always take the most likely character.")
+    length = cols[0].number_input(f"Length ({unit_word}s)", 1, MAX_GENERATE, step=50, key="gen_length", **widgets.KEEP)
+    greedy = cols[3].toggle("Greedy (argmax)", key="gen_greedy", help=f"Always take the most likely {unit_word}.")
     temperature = cols[1].slider(
         "Temperature",
         0.1,
@@ -93,7 +104,7 @@ with write_tab:
     if st.button("Generate", key="gen_go", type="primary", icon=":material/edit_note:"):
         try:
             t = 1.0 if greedy else temperature  # greedy: report the model's own probabilities
-            stream = GenerationStream(model, prime, int(length), t, int(top_k) or None, greedy, int(seed))
+            stream = GenerationStream(model, prime, int(length), t, int(top_k) or None, greedy, int(seed), style)
         except ValueError as err:
             st.warning(f"Cannot generate: {err}.", icon=":material/warning:")
         else:
@@ -114,15 +125,15 @@ with write_tab:
         widgets.unknown_note(gen.trace)
         settings = "greedy (argmax)" if gen.greedy else f"temperature {gen.temperature:g}, seed {gen.seed}"
         m = st.columns(3)
-        m[0].metric("Characters written", f"{len(gen.generated):,}")
-        m[1].metric("Mean probability of the chosen character", f"{float(np.mean(gen.chosen_probs)):.1%}")
+        m[0].metric(f"{unit_word.capitalize()}s written", f"{len(gen.chosen_probs):,}")
+        m[1].metric(f"Mean probability of the chosen {unit_word}", f"{float(np.mean(gen.chosen_probs)):.1%}")
         m[2].metric(
             "Model's loss on what it wrote",
-            f"{expectation.nats_per_char(expectation.generated_probs(gen, sampled=False)):.3f} nats/char",
+            f"{expectation.nats_per_char(expectation.generated_probs(gen, sampled=False)):.3f} nats/{per}",
         )
         st.caption(f"Written with {settings}" + (f", top-{gen.top_k}" if gen.top_k else "") + ".")
         colour_by = st.radio(
-            "Colour each written character by", list(COLOUR_BY), format_func=COLOUR_BY.get, key="gen_colour_by"
+            f"Colour each written {unit_word} by", list(COLOUR_BY), format_func=COLOUR_BY.get, key="gen_colour_by"
         )
         _show_coloured(gen, colour_by)
         _open_buttons(gen.text, "gen", step=gen.prime_length)  # at the first character it wrote
@@ -145,7 +156,10 @@ with compare_tab:
     st.caption(f"Prime and seed come from the **Write** tab: {prime[:40]!r}…, seed {int(seed)}.")
     if st.button("Compare", key="gen_cmp_go", disabled=len(temps) < 2, icon=":material/compare:"):
         try:
-            results = [model.generate(prime, int(cmp_length), t, int(top_k) or None, False, int(seed)) for t in temps]
+            results = [
+                model.generate(prime, int(cmp_length), t, int(top_k) or None, False, int(seed), style=style)
+                for t in temps
+            ]
             st.session_state["gen_compare"] = (name, results)
         except ValueError as err:
             st.warning(f"Cannot generate: {err}.", icon=":material/warning:")
@@ -159,8 +173,8 @@ with compare_tab:
                 st.subheader(f"Temperature {result.temperature:g}")
                 loss = expectation.nats_per_char(expectation.generated_probs(result, sampled=False))
                 st.caption(
-                    f"mean probability of the chosen character {np.mean(result.chosen_probs):.1%}; "
-                    f"model's loss on it {loss:.3f} nats/char"
+                    f"mean probability of the chosen {unit_word} {np.mean(result.chosen_probs):.1%}; "
+                    f"model's loss on it {loss:.3f} nats/{per}"
                 )
                 _show_coloured(result, "sampled", legend=False)
 
@@ -170,12 +184,12 @@ def _expected_view(trace) -> None:
     exp = expectation.expectation(trace)
     worst = int(np.argmax(exp.surprise))
     m = st.columns(4)
-    m[0].metric("Mean loss", f"{exp.mean_nats:.3f} nats/char")
-    m[1].metric("Bits per character", f"{exp.bits_per_char:.3f}")
+    m[0].metric("Mean loss", f"{exp.mean_nats:.3f} nats/{per}")
+    m[1].metric(f"Bits per {unit_word}", f"{exp.bits_per_char:.3f}")
     m[2].metric("Perplexity", f"{exp.perplexity:.2f}", help="e^loss: as unsure as a fair choice among this many")
     m[3].metric("Most surprising", f"{visible(trace.tokens[worst + 1])} at step {worst + 1}")
     step = st.slider(
-        "Step: the model has read the text up to here and predicts the next character",
+        f"Step: the model has read the text up to here and predicts the next {unit_word}",
         0,
         len(trace) - 2,
         min(worst, len(trace) - 2),
@@ -187,7 +201,7 @@ def _expected_view(trace) -> None:
     cand = expectation.top_candidates(trace, step, k=10)
     st.markdown(
         generation.candidates_sentence(
-            trace.tokens, step, cand.actual, cand.actual_prob, cand.actual_rank, len(trace.output_labels)
+            trace.tokens, step, cand.actual, cand.actual_prob, cand.actual_rank, len(trace.output_labels), unit_word
         )
     )
     left, right = st.columns(2, gap="large")
@@ -224,3 +238,26 @@ with expect_tab:
                 st.warning(f"Only the first {cache.MAX_TOKENS:,} characters are read.", icon=":material/content_cut:")
             widgets.unknown_note(trace)
             _expected_view(trace)
+
+
+with complete_tab:
+    st.caption(
+        f"Type, and see the model's most likely ways to finish the current {'words' if per == 'word' else 'word'}: "
+        "a beam search keeps the best continuations at every step. Updated as you type."
+    )
+    cols = st.columns([5, 1, 1], vertical_alignment="bottom")
+    typed = cols[0].text_input("Start typing", key="gen_complete_text", live="150ms", placeholder="To be, or no")
+    width = cols[1].number_input("Beam width", 1, autocomplete.MAX_WIDTH, 5, key="gen_complete_width")
+    count = cols[2].number_input("Words", 1, 5, 1 if per == "char" else 3, key="gen_complete_words")
+    if typed:
+        try:
+            started = time.perf_counter()
+            found = autocomplete.complete(model, typed, width=int(width), words=int(count))
+            took = (time.perf_counter() - started) * 1000
+        except ValueError as err:
+            st.info(str(err), icon=":material/info:")
+        else:
+            st.html(strips.completion_bars_html(typed, found))
+            st.caption(
+                f"Found in {took:.0f} ms; each probability is the model's own, multiplied along the continuation."
+            )

@@ -231,16 +231,19 @@ class GenerationStream:
         top_k: int | None = None,
         greedy: bool = False,
         seed: int | None = None,
+        style: str | None = None,
     ):
         if loaded.task != "charlm":
-            raise ValueError(f"{loaded.name} is a {loaded.task} model; only character models write text")
+            raise ValueError(f"{loaded.name} is a {loaded.task} model; only language models write text")
         if len(prime) > MAX_PRIME:
             raise ValueError(f"the prime has {len(prime):,} characters; at most {MAX_PRIME:,} are accepted")
+        prime = style_symbol(loaded.card, style) + prime
         self.encoding = loaded.tokenizer.encode(prime)
         if len(self.encoding) == 0:
             raise ValueError("the prime is empty: give the model at least one character to start from")
         check_settings(length, temperature, top_k)
         self.loaded, self.prime, self.length = loaded, prime, int(length)
+        self.joiner = " " if loaded.tokenizer.kind == "word" else ""  # words are written with spaces between them
         self.temperature, self.top_k, self.greedy = float(temperature), top_k, bool(greedy)
         self.seed = _resolve_seed(seed, greedy)
         self.ids: list[int] = []  # generated so far
@@ -260,8 +263,8 @@ class GenerationStream:
         for i, (next_id, dist, prob) in enumerate(steps):
             ids.append(next_id)
             dists[i], chosen[i] = dist, prob
-            yield tokenizer.decode([next_id])
-        generated = tokenizer.decode(ids)
+            yield self.joiner + tokenizer.decode([next_id])
+        generated = self.joiner + tokenizer.decode(ids)
         with _one_thread():  # one sequential pass over a short text: threads only add contention
             trace = self.loaded.trace(self.prime + generated)
         self.result = Generation(
@@ -278,6 +281,18 @@ class GenerationStream:
         )
 
 
+def style_symbol(card: dict, style: str | None) -> str:
+    """The symbol that opens text in ``style`` for a model with styles (its card's ``styles``); "" for no style."""
+    styles = card.get("styles") or {}
+    if style is None:
+        return ""
+    if not styles:
+        raise ValueError(f"{card.get('name', 'this model')} has no styles; leave the style out")
+    if style not in styles:
+        raise ValueError(f"unknown style {str(style)[:40]!r}; this model writes as {', '.join(styles)}")
+    return styles[style]
+
+
 def generate(
     loaded,
     prime: str,
@@ -287,9 +302,10 @@ def generate(
     greedy: bool = False,
     seed: int | None = None,
     on_step=None,
+    style: str | None = None,
 ) -> Generation:
-    """Write ``length`` characters after ``prime`` with a character model (a zoo.LoadedModel)."""
-    stream = GenerationStream(loaded, prime, length, temperature, top_k, greedy, seed)
+    """Write ``length`` tokens after ``prime`` with a language model (a zoo.LoadedModel), in ``style`` if given."""
+    stream = GenerationStream(loaded, prime, length, temperature, top_k, greedy, seed, style)
     for i, _ in enumerate(stream):
         if on_step is not None:
             on_step(i, stream.ids[i])

@@ -113,6 +113,7 @@ def make_card(data, model_config: ModelConfig, train_config: TrainConfig, name: 
         "tokenizer": data.tokenizer.to_dict(),
         "labels": data.labels,
         "sample_texts": [data.sample_text] if getattr(data, "sample_text", None) else [],  # what to open it with
+        **({"styles": data.styles} if getattr(data, "styles", None) else {}),  # label -> the symbol that opens it
         "embed_dim": model_config.embed_dim,
         "hidden_size": model_config.hidden_size,
         "num_layers": model_config.num_layers,

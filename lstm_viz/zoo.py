@@ -113,11 +113,17 @@ class LoadedModel:
         greedy: bool = False,
         seed: int | None = None,
         on_step=None,
+        style: str | None = None,
     ):
         """Generated text with its Trace and per-step distributions; see :mod:`lstm_viz.generate`."""
         from lstm_viz.generate import generate
 
-        return generate(self, prime, length, temperature, top_k, greedy, seed, on_step)
+        return generate(self, prime, length, temperature, top_k, greedy, seed, on_step, style)
+
+    @property
+    def styles(self) -> list[str]:
+        """The styles the model writes in (its card's ``styles``), empty for most models."""
+        return [*(self.card.get("styles") or {})]
 
 
 def _model_dirs() -> list[tuple[Path, bool]]:

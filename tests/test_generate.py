@@ -137,7 +137,7 @@ def test_limits_and_empty_prime(model):
     with pytest.raises(ValueError, match=f"at most {MAX_PRIME:,}"):
         model.generate("a" * (MAX_PRIME + 1), 10)
     classifier = dataclasses.replace(model, card={**model.card, "task": "classify"})
-    with pytest.raises(ValueError, match="only character models write text"):
+    with pytest.raises(ValueError, match="only language models write text"):
         generate(classifier, "ROMEO:", 10)
 
 

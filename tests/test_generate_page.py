@@ -57,7 +57,7 @@ def test_page_starts_with_a_prompt():
     assert not at.exception, at.exception
     assert at.title[0].value == "Generate"
     assert any("press **Generate**" in i.value for i in at.info)
-    assert [t.label for t in at.tabs] == ["Write", "Compare temperatures", "What the model expected"]
+    assert [t.label for t in at.tabs] == ["Write", "Compare temperatures", "What the model expected", "Autocomplete"]
 
 
 def test_generate_shows_the_models_text_coloured_and_steps_through_it(model):
@@ -166,3 +166,16 @@ def test_what_the_model_expected_for_typed_text(model):
     at.switch_page("app_pages/generate.py").run()
     at.text_area(key="gen_exp_text").set_value("T").run()
     assert not at.exception and any("at least two characters" in i.value for i in at.info)
+
+
+def test_autocomplete_tab_shows_the_models_completions(model):
+    from lstm_viz.autocomplete import complete
+
+    at = open_generate()
+    at.text_input(key="gen_complete_text").set_value("To be, or no").run()
+    assert not at.exception, at.exception
+    bars = next(b for b in html_bodies(at) if "Most likely continuations" in b)
+    for found in complete(model, "To be, or no", width=5):
+        assert f"p = {found.prob:.4f}" in bars
+    at.number_input(key="gen_complete_width").set_value(11).run()  # beyond the limit: clamped by the widget
+    assert not at.exception

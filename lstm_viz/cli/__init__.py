@@ -87,6 +87,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", dest="top_k", type=int, help="sample only among the k most likely tokens")
     p.add_argument("--greedy", action="store_true", help="always take the most likely token (argmax)")
     p.add_argument("--seed", type=int, help="same seed, same text (default: a random seed, printed)")
+    p.add_argument("--style", help="for a model with styles (authors-lm): whose manner to write in")
     p.set_defaults(func=commands.generate)
 
     p = sub.add_parser("classify", help="classify a text and show the running prediction")

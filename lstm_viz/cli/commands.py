@@ -110,9 +110,11 @@ def trace(args) -> int:
 
 def generate(args) -> int:
     model = zoo.load(args.name)
+    prime = "" if args.style and args.prime == "\n" else args.prime  # a style alone starts the text
     result = model.generate(
-        args.prime, args.length, temperature=args.temperature, top_k=args.top_k, greedy=args.greedy, seed=args.seed
-    )
+        prime, args.length, temperature=args.temperature, top_k=args.top_k, greedy=args.greedy, seed=args.seed,
+        style=args.style,
+    )  # fmt: skip
     for u in result.unknown[:20]:
         print(
             f"note: {u.piece[:40]!r} in the prime is not in the vocabulary; the model sees {u.replacement!r}",
@@ -120,7 +122,7 @@ def generate(args) -> int:
         )
     if args.seed is None and result.seed is not None:
         print(f"note: seed {result.seed} (pass --seed {result.seed} to get this text again)", file=sys.stderr)
-    print(result.text)
+    print(result.text.removeprefix(model.card.get("styles", {}).get(args.style, "")))  # not the style symbol
     return 0
 
 

@@ -20,8 +20,8 @@ VISIBLE = {"\n": "↵", " ": "␣", "\t": "⇥"}  # whitespace made visible wher
 
 
 def visible(piece: str) -> str:
-    """A token as the app prints it: ↵ for a newline, ␣ for a space, ⇥ for a tab."""
-    return "".join(VISIBLE.get(c, c) for c in piece)
+    """A token as the app prints it: ↵ for a newline, ␣ for a space, ⇥ for a tab, ◆ for a style symbol."""
+    return "".join(VISIBLE.get(c, "◆" if "\ue000" <= c <= "\uf8ff" else c) for c in piece)
 
 
 @functools.cache

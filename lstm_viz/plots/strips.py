@@ -174,3 +174,16 @@ def class_prob_columns_html(probs: np.ndarray, labels: list[str], tokens: list[s
         columns.append({"hover": hover, "segments": segments, "current": t == step})
     legend = [{"colour": colours.class_colour(c), "label": str(label)} for c, label in enumerate(labels)]
     return render("class_columns.html.j2", columns=columns, legend=legend)
+
+
+def completion_bars_html(typed: str, completions) -> str:
+    """Autocomplete's continuations as bars, most likely on top: what was typed of the word, then the rest."""
+    word = typed.split()[-1] if typed and not typed[-1].isspace() else ""
+    rows = [
+        (f"{word}{c.text}" if word else c.text.strip(), c.prob, colours.HIGHLIGHT if k == 0 else colours.NEUTRAL,
+         f"{typed[-20:]!r} + {c.text!r}: p = {c.prob:.4f}")
+        for k, c in enumerate(completions)
+    ]  # fmt: skip
+    scale = max((c.prob for c in completions), default=1.0) * 1.1 or 1.0
+    notes = ["bar length: probability, relative to the most likely"]
+    return _bars_html(rows, scale, "Most likely continuations", notes, "max-content")
