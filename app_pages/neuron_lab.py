@@ -66,10 +66,15 @@ with moment_tab:
     common = features.common_feature(sel.text, spans, best.also)
     st.info(search.describe_moment(best, how, trace.tokens, common), icon=":material/psychology:")
     rows = [
-        {"unit": f.unit, "change here": round(f.score, 4), "before": round(f.before, 4), "after": round(f.after, 4),
-         "reacts like this elsewhere": f"{len(f.also)} steps ({f.share_elsewhere:.0%})"}
+        {
+            "unit": f.unit,
+            "change here": round(f.score, 4),
+            "before": round(f.before, 4),
+            "after": round(f.after, 4),
+            "reacts like this elsewhere": f"{len(f.also)} steps ({f.share_elsewhere:.0%})",
+        }
         for f in found
-    ]  # fmt: skip
+    ]
     pick(rows, "lab_moment_table")
     quantity = search.MOMENTS[how][0]
     shown = "input_gate" if quantity == "write" else quantity
@@ -101,10 +106,16 @@ with selection_tab:
             pick([{"unit": u, "inside minus outside": round(s, 4)} for u, s in ranked], "lab_sel_table")
             best_units = [u for u, _ in ranked[:5]]
             st.plotly_chart(
-                lab.unit_traces(quantities[quantity], trace.tokens, best_units, quantity, span=(start, end),
-                                scores=[s for _, s in ranked[:5]]),
+                lab.unit_traces(
+                    quantities[quantity],
+                    trace.tokens,
+                    best_units,
+                    quantity,
+                    span=(start, end),
+                    scores=[s for _, s in ranked[:5]],
+                ),
                 key="lab_sel_traces",
-            )  # fmt: skip
+            )
             long = examples.long_text(model.card)
             where = "20,000 characters of text the model did not train on" if long else "this text"
             if st.button(f"Find the same pattern in {where}", key="lab_match", icon=":material/search:"):
@@ -126,13 +137,25 @@ with feature_tab:
     st.markdown("Which units follow a feature of the text: a built-in one, or any regular expression?")
     cols = st.columns([3, 3, 2], vertical_alignment="bottom")
     kind = cols[0].selectbox(
-        "Feature", ["(a regular expression)", *features.FEATURES], key="lab_feature",
+        "Feature",
+        ["(a regular expression)", *features.FEATURES],
+        key="lab_feature",
         format_func=lambda f: f if f.startswith("(") else features.FEATURES[f][0],
-    )  # fmt: skip
-    pattern = cols[1].text_input("Regular expression", key="lab_regex", disabled=not kind.startswith("("),
-                                 max_chars=features.MAX_PATTERN, placeholder=r"e.g. [A-Z]{2,}")  # fmt: skip
-    quantity = cols[2].selectbox("Quantity", list(quantities), format_func=cell.title, key="lab_feat_quantity",
-                                 index=list(quantities).index("cell") if "cell" in quantities else 0)  # fmt: skip
+    )
+    pattern = cols[1].text_input(
+        "Regular expression",
+        key="lab_regex",
+        disabled=not kind.startswith("("),
+        max_chars=features.MAX_PATTERN,
+        placeholder=r"e.g. [A-Z]{2,}",
+    )
+    quantity = cols[2].selectbox(
+        "Quantity",
+        list(quantities),
+        format_func=cell.title,
+        key="lab_feat_quantity",
+        index=list(quantities).index("cell") if "cell" in quantities else 0,
+    )
     try:
         feature = features.feature(
             sel.text,
@@ -147,13 +170,16 @@ with feature_tab:
         ranked = search.by_feature(quantities[quantity], feature, top=TOP)
         pick([{"unit": u, "correlation r": round(r, 4)} for u, r in ranked], "lab_feat_table")
         u, r = ranked[0]
-        st.markdown(f"The best unit is **{u}**: its {cell.QUANTITY[quantity].label} correlates with the feature at "
-                    f"r = {r:+.3f} over the {n_steps} tokens.")  # fmt: skip
+        st.markdown(
+            f"The best unit is **{u}**: its {cell.QUANTITY[quantity].label} correlates with the feature at "
+            f"r = {r:+.3f} over the {n_steps} tokens."
+        )
         st.plotly_chart(
-            lab.unit_traces(np.column_stack([quantities[quantity][:, u], feature]), trace.tokens, [0, 1], quantity,
-                            scores=None),
+            lab.unit_traces(
+                np.column_stack([quantities[quantity][:, u], feature]), trace.tokens, [0, 1], quantity, scores=None
+            ),
             key="lab_feat_traces",
-        )  # fmt: skip
+        )
         st.caption(f"Top: unit {u}'s {cell.QUANTITY[quantity].label}. Bottom: the feature at each token.")
 
 with saturation_tab:
@@ -199,10 +225,14 @@ with whatif_tab:
         )
         labels = trace.output_labels
         st.plotly_chart(
-            lab.before_after_bars(result.before.probs[at], result.after.probs[at], labels,
-                                  title=f"The output at step {at}, before and after"),
+            lab.before_after_bars(
+                result.before.probs[at],
+                result.after.probs[at],
+                labels,
+                title=f"The output at step {at}, before and after",
+            ),
             key="lab_clamp_bars",
-        )  # fmt: skip
+        )
         st.plotly_chart(lab.change_by_step(moved, trace.tokens, (first, last), step=at), key="lab_clamp_change")
         if trace.task == "sequence" and model.card.get("training", {}).get("preset", "").startswith("brackets"):
             depth = np.array(tasks.bracket_depths(sel.text[: len(trace)]))
@@ -235,8 +265,10 @@ with memory_tab:
         if name in cache.model_names():
             other = cache.load_model(name)
             influence = connectivity.connectivity(other.module, other.encode(text).ids, len(text) - 1)
-            st.markdown(f"**{other.card.get('title', name)}**: the first letter's share of the influence at the "
-                        f"query is {influence[0] / influence.sum():.1%}")  # fmt: skip
+            st.markdown(
+                f"**{other.card.get('title', name)}**: the first letter's share of the influence at the "
+                f"query is {influence[0] / influence.sum():.1%}"
+            )
             st.html(lab.connectivity_strip_html(list(text), influence, len(text) - 1, font_px=16))
 
 widgets.share_box("neuron_lab")

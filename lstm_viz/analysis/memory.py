@@ -80,6 +80,10 @@ def describe(cell: str, by_gap: dict[int, float], chance: float, regime: Regime)
     return f"{name} is between {low:.0%} and {high:.0%}: " + ", ".join(f"N = {g}: {by_gap[g]:.0%}" for g in gaps) + "."
 
 
+def _at_least(value: float) -> str:
+    return "100% at every gap" if value >= 0.995 else f"at least {value:.0%} at every gap"
+
+
 def lesson(measured: dict, chance: float) -> str | None:
     """What the two regimes show together, when the measurements show it (``measured[regime key][SHORT name]``)."""
     long_rnn, short_rnn, long_lstm = measured["long"]["RNN"], measured["short"]["RNN"], measured["long"]["LSTM"]
@@ -91,7 +95,7 @@ def lesson(measured: dict, chance: float) -> str | None:
     return (
         "What the textbook story leaves out: trained on mostly long gaps, the vanilla RNN does not *forget* the "
         f"letter over distance; it never learns the task (at best {max(long_rnn.values()):.0%}, where the LSTM gets "
-        f"{min(long_lstm.values()):.0%} or more). Trained with many short gaps, the same RNN learns it and holds the "
+        f"{_at_least(min(long_lstm.values()))}). Trained with many short gaps, the same RNN learns it and holds the "
         f"letter over {top} digits ({short_rnn[top]:.0%}). The trouble is in *learning* long time lags, as Bengio, "
         "Simard and Frasconi put it in 1994, not in holding them."
     )

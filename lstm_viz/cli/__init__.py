@@ -1,4 +1,4 @@
-"""Command line: ``python -m lstm_viz train|eval|trace|generate|classify|units|intervene|list|app ...``.
+"""Command line: ``python -m lstm_viz train|eval|trace|generate|classify|units|intervene|lesson|list|app ...``.
 
 The same commands run as ``lstm-viz ...`` once the package is installed.
 
@@ -16,11 +16,12 @@ Layers and units are 0-based, as in a Trace.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-from lstm_viz.cli import commands, lab
+from lstm_viz.cli import commands, lab, lessons
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -96,6 +97,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=commands.classify)
 
     lab.add_parsers(sub)
+    lessons.add_parser(sub)
 
     p = sub.add_parser("list", help="list shipped and user models")
     p.set_defaults(func=commands.list_models)
@@ -113,3 +115,6 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `lstm-viz lesson ... | head`: the reader stopped early, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -16,6 +16,8 @@ model, and the share it puts in the right class is reported.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -128,3 +130,23 @@ def style_check(module, tokenizer, classifier: str = "authors") -> dict:
             rows.append({"style": label, "seed": seed, "classified_as": verdict, "p": round(float(probs.max()), 4)})
     module.train(was_training)
     return {"agree": agree, "total": len(rows), "share": round(agree / len(rows), 4), "passages": rows}
+
+
+def describe_check(check: dict) -> str:
+    """The style check in words, computed from its passages (and plain when the styles do not come through)."""
+    rows = [r for r in check.get("passages", []) if isinstance(r, dict)]
+    share = check["agree"] / max(check["total"], 1)
+    if not rows:
+        return f"The classifier agrees with {share:.0%} of the passages."
+    right = Counter(r.get("style") for r in rows if r.get("style") == r.get("classified_as"))
+    styles = list(dict.fromkeys(r.get("style") for r in rows))
+    best = [s for s in styles if right[s] == max(right.values(), default=0) and right[s]]
+    never = [s for s in styles if not right[s]]
+    said, times = Counter(r.get("classified_as") for r in rows).most_common(1)[0]
+    words = f"The classifier agrees with {share:.0%} of the passages (chance would be {1 / max(len(styles), 1):.0%})."
+    if share < 0.8:
+        words += f" Short of recognising every style: its most common verdict is {said} ({times} of {len(rows)})"
+        words += f"; no passage written as {' or '.join(never)} is classified as theirs." if never else "."
+    if best:
+        words += f" It recognises {', '.join(best)} best."
+    return words

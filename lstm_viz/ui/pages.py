@@ -10,6 +10,7 @@ STEP_THROUGH = "app_pages/step_through.py"
 HEATMAPS = "app_pages/heatmaps.py"
 EQUATIONS = "app_pages/equations.py"
 NEURON_LAB = "app_pages/neuron_lab.py"
+LESSONS = "app_pages/lessons.py"
 GENERATE = "app_pages/generate.py"
 CLASSIFY = "app_pages/classify.py"
 RNN_VS_LSTM = "app_pages/rnn_vs_lstm.py"
@@ -22,6 +23,7 @@ PAGES = (
     ("Explore", HEATMAPS, "Gate Heatmaps", ":material/grid_on:"),
     ("Explore", EQUATIONS, "Equations", ":material/function:"),
     ("Explore", NEURON_LAB, "Neuron Lab", ":material/biotech:"),
+    ("Explore", LESSONS, "Lessons", ":material/school:"),
     ("Models", GENERATE, "Generate", ":material/edit_note:"),
     ("Models", CLASSIFY, "Classify", ":material/label:"),
     ("Models", RNN_VS_LSTM, "RNN vs LSTM", ":material/compare_arrows:"),

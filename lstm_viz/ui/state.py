@@ -320,11 +320,17 @@ def show_run_in_url(run_id: str | None) -> None:
         st.query_params[RUN_PARAM] = run_id
 
 
-def open_in(page_path: str, model: str, text: str, step: int = 0) -> None:
-    """Show ``text`` through ``model`` on another page (e.g. "Step through this" buttons), at ``step``.
+def open_in(page_path: str, model: str, text: str, step: int = 0, unit: int = 0, layer: int = 0) -> None:
+    """Show ``text`` through ``model`` on another page (e.g. "Step through this" buttons), at ``step`` and ``unit``.
 
     The values are applied at the top of the next run, before any widget exists, so this can
     be called after the page's own model picker was drawn.
     """
-    st.session_state[_PENDING] = {"model": model, "text": text, "step": int(step), "unit": 0, "layer": 0}
+    st.session_state[_PENDING] = {
+        "model": model,
+        "text": text,
+        "step": int(step),
+        "unit": int(unit),
+        "layer": int(layer),
+    }
     st.switch_page(page_path)

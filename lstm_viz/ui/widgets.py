@@ -14,11 +14,12 @@ import numpy as np
 import streamlit as st
 
 from lstm_viz import cell
+from lstm_viz.data import styles
 from lstm_viz.plots import diagram, html, strips
 from lstm_viz.plots.html import visible
 from lstm_viz.tokenizers import describe_unknown
 from lstm_viz.trace import Trace
-from lstm_viz.ui import cache, cards, state
+from lstm_viz.ui import cache, cards, lessons, state
 
 PREFERRED_MODEL = "shakespeare-char"
 KEEP = {"persist_state": "session"}  # a widget whose value survives every page change
@@ -286,6 +287,12 @@ def share_box(page: str, where=st) -> None:
                 icon=":material/link_off:",
             )
         st.code(link, language=None, wrap_lines=True)
+        if page in ("step_through", "heatmaps", "equations", "neuron_lab"):
+            title = st.text_input("Save this view as a scene of your lesson", key=f"{page}_scene_title",
+                                  placeholder="a name for the scene")  # fmt: skip
+            if st.button("Add to my lesson", key=f"{page}_scene_add", icon=":material/playlist_add:"):
+                lessons.add_scene(page, title)
+                st.success(f"Added: your lesson has {len(lessons.my_stops())} scene(s); see the Lessons page.")
 
 
 def style_check(card: dict) -> None:
@@ -301,4 +308,5 @@ def style_check(card: dict) -> None:
             "The check of Leroux, Laliberté and Frédéric Boileau (Applying LSTM to Text Generation): passages written "
             "in each style, read by the shipped authors classifier. Measured when the model was trained."
         )
+        st.markdown(styles.describe_check(check))
         st.dataframe(check.get("passages", []), hide_index=True, key="gen_style_check")

@@ -1,0 +1,124 @@
+"""Lessons: guided tours of the classic LSTM examples on the real models, every number computed as the lesson runs.
+
+Pick a lesson, go through its stops (← →), predict before you reveal (space), present it on a projector,
+download it as a handout. A teacher's own scenes (saved from the explorer pages) make a lesson too.
+"""
+
+import streamlit as st
+
+from lstm_viz.lessons import render, schema
+from lstm_viz.ui import cache, lessons, pages, state
+
+title_slot = st.empty()  # the page title, left out in presentation mode (a slide needs the room)
+top = st.columns([3, 1.6], vertical_alignment="bottom")
+with top[1]:
+    presenting = lessons.presentation()
+if not presenting:
+    title_slot.title("Lessons")
+shipped = schema.shipped()
+mine = lessons.my_lesson()
+choices = [*shipped, *([mine] if mine else [])]
+by_id = {lesson.id: lesson for lesson in choices}
+linked = st.query_params.get("lesson")
+if linked in by_id and not st.session_state.get("lesson_link_read"):  # a link opens its lesson, at its stop
+    st.session_state["lesson_link_read"] = True
+    st.session_state["lesson_id"] = st.session_state["lesson_for"] = linked
+    stop = st.query_params.get("stop", "1")
+    st.session_state["lesson_stop"] = int(stop) - 1 if stop.isdigit() and 0 < int(stop) <= 40 else 0
+elif linked and linked not in by_id and not st.session_state.get("lesson_link_read"):
+    st.session_state["lesson_link_read"] = True
+    st.warning(f"The link names no lesson I have ({state.short(linked, 40)!r}); pick one below.", icon="⚠️")
+if st.session_state.get("lesson_id") not in by_id:
+    st.session_state["lesson_id"] = choices[0].id
+lesson = by_id[top[0].selectbox("Lesson", list(by_id), key="lesson_id", format_func=lambda i: by_id[i].title)]
+if not presenting:
+    st.caption(lesson.summary)
+
+
+@st.cache_data(show_spinner="Computing this stop on the model…", max_entries=64)
+def told_stop(lesson_json: str, index: int) -> render.Told:
+    stop = schema.parse(lesson_json).stops[index]
+    return render.tell(stop, cache.load_model)
+
+
+def _move(delta: int, count: int) -> None:
+    st.session_state["lesson_stop"] = min(max(st.session_state.get("lesson_stop", 0) + delta, 0), count - 1)
+
+
+count = len(lesson.stops)
+if st.session_state.get("lesson_for") != lesson.id:
+    st.session_state["lesson_for"], st.session_state["lesson_stop"] = lesson.id, 0
+index = min(st.session_state.get("lesson_stop", 0), count - 1)
+nav = st.columns([1.4, 1.2, 3], vertical_alignment="center")
+nav[0].button(
+    "Previous",
+    key="lesson_prev",
+    on_click=_move,
+    args=(-1, count),
+    shortcut="Left",
+    icon=":material/chevron_left:",
+    disabled=index == 0,
+    help="keyboard: ←",
+)
+nav[1].button(
+    "Next",
+    key="lesson_next",
+    on_click=_move,
+    args=(1, count),
+    shortcut="Right",
+    icon=":material/chevron_right:",
+    disabled=index == count - 1,
+    help="keyboard: →",
+)
+nav[2].markdown(f"**Stop {index + 1} of {count}**")
+if lesson.id != "my-lesson":  # the address bar names the lesson and stop, so a link opens it again
+    st.query_params["lesson"], st.query_params["stop"] = lesson.id, str(index + 1)
+try:
+    told = told_stop(schema.to_json(lesson), index)
+except ValueError as err:
+    st.error(f"This stop cannot be shown: {err}", icon="🚫")
+    st.stop()
+st.header(told.stop.title)
+st.markdown(told.narration)
+lessons.scene(told, key=f"lesson_{lesson.id}_{index}")
+if told.question:
+    st.markdown(f"**Predict first:** {told.question}")
+    revealed = st.session_state.setdefault("lesson_revealed", set())
+    if (lesson.id, index) in revealed:
+        st.success(told.answer, icon=":material/lightbulb:")
+    elif st.button("Reveal the answer", key="lesson_reveal", shortcut="Space", help="keyboard: space", type="primary"):
+        revealed.add((lesson.id, index))
+        st.rerun()
+
+cols = st.columns(3)
+if cols[0].button("Open this scene in Step Through", key="lesson_open", icon=":material/footprint:"):
+    state.open_in(
+        pages.STEP_THROUGH, told.stop.model, told.stop.text, told.context.step, told.context.unit, told.stop.layer
+    )
+cols[1].download_button(
+    "Handout (Markdown)",
+    lambda: render.handout(lesson, cache.load_model),
+    file_name=f"{lesson.id}.md",
+    mime="text/markdown",
+    key="lesson_handout",
+    icon=":material/description:",
+)
+cols[2].download_button(
+    "This scene as a picture (PNG)",
+    lambda: lessons.scene_png(told),
+    file_name=f"{lesson.id}-{index + 1}.png",
+    mime="image/png",
+    key="lesson_png",
+    icon=":material/image:",
+)
+if lesson.sources and not presenting:
+    st.caption("Sources: " + "; ".join(lesson.sources))
+
+if not presenting:
+    st.divider()
+    st.subheader("Your own lesson")
+    st.caption(
+        "On Step Through, Gate Heatmaps, Equations or the Neuron Lab, open **Share this view** and add the view "
+        "as a scene. Your scenes make a lesson you can reorder, export and import."
+    )
+    lessons.edit_my_lesson()

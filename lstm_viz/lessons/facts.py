@@ -1,0 +1,364 @@
+"""The facts a lesson stop states, computed from the real model when the lesson runs.
+
+Each kind of fact reads a trace (or trains nothing and measures something) and returns plain
+values for the stop's templates, and a table of the numbers behind them (the text alternative of
+the stop's chart). Where a model does not do what the textbook story says, the fact's sentence
+says what it does instead: they are computed from the measurements, never written in advance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lstm_viz import examples
+from lstm_viz.analysis import contributions, features, memory, search, units
+from lstm_viz.data import tasks
+from lstm_viz.intervene import intervene
+from lstm_viz.lessons.schema import Stop
+from lstm_viz.messages import cut
+from lstm_viz.plots.html import visible
+from lstm_viz.trace import Clamp
+
+
+@dataclass
+class Context:
+    """What the facts of one stop share: the model, its trace of the stop's text, the step, layer and unit."""
+
+    stop: Stop
+    model: object  # a zoo.LoadedModel
+    trace: object
+    step: int
+    layer: int
+    unit: int
+    load: object  # name -> LoadedModel, for facts that need another model
+    values: dict = field(default_factory=dict)
+    tables: list = field(default_factory=list)  # (title, rows)
+    charts: dict = field(default_factory=dict)  # what a stop's chart draws, measured once with its facts
+
+
+def step_of(model, text: str, stop: Stop, n_steps: int) -> int:
+    """The stop's step: given, or the token where ``stop.at`` first starts in the text (else the last step)."""
+    if stop.step is not None:
+        return min(stop.step, n_steps - 1)
+    if stop.at is None:
+        return n_steps - 1
+    where = text.find(stop.at)
+    if where < 0:
+        raise ValueError(f"{cut(stop.at, 40)!r} is not in the stop's text")
+    spans = model.encode(text).spans
+    for k, (start, end) in enumerate(spans[:n_steps]):
+        if start <= where < max(end, start + 1):
+            return k
+    return n_steps - 1
+
+
+_MEMO: dict = {}  # (what, params) -> (the modules it was measured on, the result); a few entries
+_MEMO_ENTRIES = 8
+
+
+def _memo(key: tuple, modules: tuple, compute):
+    """``compute()``, remembered while the same model objects are loaded (stops of a lesson share
+    their slow measurements: a long text's trace, the memory task's accuracies)."""
+    hit = _MEMO.get(key)
+    if hit is not None and len(hit[0]) == len(modules) and all(a is b for a, b in zip(hit[0], modules, strict=True)):
+        return hit[1]
+    result = compute()
+    if len(_MEMO) >= _MEMO_ENTRIES:
+        _MEMO.pop(next(iter(_MEMO)))
+    _MEMO[key] = (modules, result)
+    return result
+
+
+def _token(trace, step: int) -> str:
+    return visible(trace.tokens[step])
+
+
+def moment(ctx: Context, how: str = "forget_drop", top: int = 5) -> None:
+    layer = ctx.trace.layers[ctx.layer]
+    found = search.by_moment(layer, ctx.step, how, top=top)
+    best = next((f for f in found if f.unit == ctx.stop.unit), found[0]) if ctx.stop.unit is not None else found[0]
+    ctx.unit = best.unit
+    spans = ctx.trace.spans or [(t, t + 1) for t in range(len(ctx.trace))]
+    common = features.common_feature(ctx.stop.text, spans, best.also)
+    ctx.values.update(
+        unit=best.unit,
+        before=best.before,
+        after=best.after,
+        token=_token(ctx.trace, ctx.step),
+        step=ctx.step,
+        others=len(best.also),
+        share=best.share_elsewhere,
+        reacts=search.describe_moment(best, how, ctx.trace.tokens, common),
+        only_here="yes" if not len(best.also) else "no",
+    )
+    rows = [
+        {
+            "unit": f.unit,
+            "change here": round(f.score, 4),
+            "before": round(f.before, 4),
+            "after": round(f.after, 4),
+            "other steps like it": len(f.also),
+        }
+        for f in found
+    ]
+    ctx.tables.append((f"The units whose {search.MOMENTS[how][2].split(' (')[0]}", rows))
+
+
+def prediction(ctx: Context, expected: str | None = None) -> None:
+    """The running prediction: the final label, where it turned, the words that moved it, the unit that carried it.
+
+    ``expected`` (the label a reader would give) adds ``verdict``: whether the model got it right.
+    """
+    trace, labels = ctx.trace, ctx.trace.output_labels
+    predicted = trace.probs.argmax(axis=1)
+    final = int(predicted[-1])
+    flips = [t for t in range(1, len(trace)) if predicted[t] != predicted[t - 1]]
+    weight, bias = contributions.head_parameters(ctx.model.module)
+    influence = contributions.token_influence(trace.probs, final, contributions.prior_probabilities(bias))
+    moved = np.argsort(-np.abs(influence), kind="stable")[:3]
+    share = contributions.logit_contributions(trace, weight, bias, final)
+    top_unit = int(share.top_units(1)[0])
+    if flips:
+        last = flips[-1]
+        turn = (
+            f"it changed its mind {len(flips)} time{'s' * (len(flips) != 1)}; the last time at "
+            f"{_token(trace, last)!r} (step {last}), from {labels[predicted[last - 1]]} to {labels[predicted[last]]}"
+        )
+    else:
+        turn = f"it never changed its mind: {labels[final]} from the first word to the last"
+    ctx.values.update(
+        label=labels[final],
+        confidence=float(trace.probs[-1, final]),
+        turn=turn,
+        flips=len(flips),
+        moved=", ".join(f"{_token(trace, t)!r} ({influence[t]:+.0%})" for t in moved),
+        top_unit=top_unit,
+        top_share=float(share.contributions[top_unit]),
+        logit=share.logit,
+    )
+    ctx.unit = top_unit
+    if expected is not None:
+        ctx.values["verdict"] = (
+            f"It gets this one right: {labels[final]}, as a reader would say."
+            if labels[final] == expected
+            else f"It gets this one wrong: a reader would say {expected}, the model says {labels[final]}."
+        )
+    rows = []
+    for t in range(len(trace)):
+        probs = {lab: round(float(p), 3) for lab, p in zip(labels, trace.probs[t], strict=True)}
+        rows.append({"step": t, "token": _token(trace, t), **probs})
+    ctx.tables.append(("The running prediction after each token", rows))
+
+
+def next_tokens(ctx: Context, candidates: list | None = None, k: int = 10) -> None:
+    """The model's next-token distribution after reading up to the step; the probability of each candidate."""
+    probs = ctx.trace.probs[ctx.step].astype(np.float64)
+    labels = ctx.trace.output_labels
+    top = np.argsort(-probs, kind="stable")[:k]
+    ctx.values["top"] = ", ".join(f"{visible(labels[i])!r} {probs[i]:.1%}" for i in top)
+    ctx.values["first"] = visible(labels[top[0]])
+    ctx.values["first_p"] = float(probs[top[0]])
+    for word in candidates or []:
+        index = labels.index(word) if word in labels else None
+        ctx.values[f"p_{''.join(c if c.isalnum() else '_' for c in word)}"] = (
+            float(probs[index]) if index is not None else 0.0
+        )
+        ctx.values[f"rank_{''.join(c if c.isalnum() else '_' for c in word)}"] = (
+            int((probs > probs[index]).sum()) + 1 if index is not None else len(labels)
+        )
+    if len(candidates or []) == 2:
+        a, b = candidates
+        pa, pb = (float(probs[labels.index(w)]) if w in labels else 0.0 for w in (a, b))
+        ctx.values["prefers"] = a if pa >= pb else b
+        ctx.values["ratio"] = max(pa, pb) / max(min(pa, pb), 1e-12)
+    ctx.tables.append(
+        (
+            f"The {k} most likely next tokens",
+            [{"token": visible(labels[i]), "probability": round(float(probs[i]), 4)} for i in top],
+        )
+    )
+
+
+def writes(ctx: Context, spans: list) -> None:
+    """How much the layer writes into its cell (mean |i·g| over units) at each piece of the text."""
+    layer = ctx.trace.layers[ctx.layer]
+    write = np.abs(layer.input_gate.astype(np.float64) * layer.candidate).mean(axis=1)  # (T,)
+    token_spans = ctx.trace.spans or [(t, t + 1) for t in range(len(ctx.trace))]
+    rows, means = [], {}
+    for piece in spans:
+        at = ctx.stop.text.find(piece)
+        if at < 0:
+            raise ValueError(f"{cut(piece, 40)!r} is not in the stop's text")
+        steps = [t for t, (s, e) in enumerate(token_spans) if at <= s < at + len(piece)]
+        means[piece] = float(write[steps].mean())
+        rows.append({"words": piece, "mean |i·g| over all units": round(means[piece], 4)})
+    order = sorted(means, key=means.get, reverse=True)
+    ratio = means[order[0]] / max(means[order[-1]], 1e-12)
+    if ratio < 1.2:
+        compare = (
+            f"it writes about as much everywhere: the most, at '{order[0]}' ({means[order[0]]:.3f}), is only "
+            f"{ratio:.2f} times the least, at '{order[-1]}' ({means[order[-1]]:.3f})"
+        )
+    else:
+        compare = (
+            f"it writes most at '{order[0]}' ({means[order[0]]:.3f}), {ratio:.1f} times as much as at "
+            f"'{order[-1]}' ({means[order[-1]]:.3f})"
+        )
+    ctx.values.update(
+        most=order[0],
+        least=order[-1],
+        most_write=means[order[0]],
+        least_write=means[order[-1]],
+        write_ratio=ratio,
+        compare=compare,
+    )
+    ctx.tables.append(("How much is written into the cell at each piece of the text", rows))
+
+
+def generation(ctx: Context, prime: str = "ROMEO:", temperature: float = 0.8, seed: int = 1, length: int = 200) -> None:
+    gen = ctx.model.generate(prime, length, temperature=temperature, seed=seed)
+    probs = np.asarray(gen.chosen_probs, dtype=np.float64)
+    worst = int(np.argmin(probs))
+    ctx.values.update(
+        written=gen.generated,
+        mean_p=float(probs.mean()),
+        temperature=temperature,
+        seed=seed,
+        worst=visible(gen.generated[worst]),
+        worst_p=float(probs[worst]),
+        worst_at=worst,
+    )
+    rows = [
+        {"written": visible(c), "probability": round(float(p), 4)}
+        for c, p in zip(gen.generated[:40], probs, strict=False)
+    ]
+    ctx.tables.append(("The first characters it wrote and the probability it gave each", rows))
+
+
+def feature_unit(ctx: Context, feature: str, quantity: str = "cell", name: str = "feature", chars: int = 4000) -> None:
+    """The unit that follows a built-in feature best, measured on text the model did not train on (or the stop's)."""
+    text = examples.long_text(ctx.model.card, chars=chars) or ctx.stop.text
+    tr = _memo(("trace", ctx.model.name, text), (ctx.model.module,), lambda: ctx.model.trace(text))
+    spans = tr.spans or [(t, t + 1) for t in range(len(tr))]
+    values = tr.layers[ctx.layer].quantity(quantity) if quantity != "hidden" else tr.layers[ctx.layer].hidden
+    (unit, r), *_ = search.by_feature(values, features.feature(text, spans, name=feature), top=1)
+    ctx.values.update(
+        {
+            f"{name}_unit": unit,
+            f"{name}_r": r,
+            f"{name}_what": features.FEATURES[feature][0],
+            f"{name}_chars": len(text),
+        }
+    )
+    ctx.tables.append(
+        (f"The unit that follows {features.FEATURES[feature][0]}", [{"unit": unit, "correlation r": round(r, 4)}])
+    )
+
+
+def memory_regimes(ctx: Context, seed: int = 7, per_gap: int = 100) -> None:
+    chance = 0.25
+    task = tasks.MemoryTask(tokenizer=ctx.load("memory-lstm").tokenizer)
+    measured, rows = {}, []
+    for regime in memory.REGIMES:
+        measured[regime.key] = {}
+        for cell_kind, name in regime.models.items():
+            module = ctx.load(name).module
+            acc = _memo(
+                ("memory", name, seed, per_gap),
+                (module,),
+                lambda module=module: tasks.accuracy_by_gap(
+                    module, task, gaps=memory.PAGE_GAPS, per_gap=per_gap, seed=seed
+                ),
+            )
+            measured[regime.key][memory.SHORT[cell_kind]] = acc
+            ctx.charts.setdefault("memory", {}).setdefault(regime.title, {})[memory.SHORT[cell_kind]] = acc
+            ctx.values[f"{cell_kind}_{regime.key}_5"] = acc[5]
+            ctx.values[f"{cell_kind}_{regime.key}_100"] = acc[100]
+            ctx.values[f"{cell_kind}_{regime.key}_says"] = memory.describe(cell_kind, acc, chance, regime)
+            rows.append({"model": name, **{f"N = {g}": round(a, 3) for g, a in acc.items()}})
+    ctx.values["lesson"] = memory.lesson(measured, chance) or "The measurements do not show the two regimes differing."
+    ctx.values["gap"] = gap = max(memory.PAGE_GAPS)
+    text, _ = task.example(gap, seed=0)
+    start = {c: memory.start_gradient(ctx.load(n), text) for c, n in memory.REGIMES[0].models.items()}
+    trained = memory.start_gradient(ctx.load("memory-lstm"), text, trained=True)
+    ctx.values.update(
+        rnn_reach=start["rnn"].reach(),
+        lstm_reach=start["lstm"].reach(),
+        lstm_path_start=float(start["lstm"].forget_product[0]),
+        lstm_path_trained=float(trained.forget_product[0]),
+    )
+    ctx.tables.append(("Accuracy on fresh strings at each gap N", rows))
+
+
+def counting(ctx: Context, strings: int = 20) -> None:
+    unit, r = units.find_counting_unit(ctx.model, n=strings)
+    ctx.unit = unit
+    depth = np.array(tasks.bracket_depths(ctx.stop.text[: len(ctx.trace)]))
+    result = intervene(ctx.model, ctx.stop.text, Clamp(0, unit, "forget_gate", 0.0))
+    before = float((result.before.probs.argmax(1) == depth).mean())
+    after = float((result.after.probs.argmax(1) == depth).mean())
+    if after < before - 0.05:
+        broke = f"the depth it predicts is right at {after:.0%} of the steps instead of {before:.0%}: the count breaks"
+    else:
+        broke = (
+            f"it still gets {after:.0%} of the depths right (it had {before:.0%}): on this string other units carry "
+            "the count too, so closing one is not enough"
+        )
+    ctx.values.update(
+        strings=strings, unit=unit, r=r, acc_before=before, acc_after=after, broke=broke, deepest=int(depth.max())
+    )
+    rows = [
+        {
+            "step": t,
+            "char": _token(ctx.trace, t),
+            "depth": int(depth[t]),
+            "predicted": int(result.before.probs[t].argmax()),
+            "clamped": int(result.after.probs[t].argmax()),
+        }
+        for t in range(len(depth))
+    ]
+    ctx.tables.append(
+        ("The true depth, the prediction, and the prediction with the counting unit's forget gate shut", rows)
+    )
+
+
+KINDS = {
+    "moment": moment,
+    "prediction": prediction,
+    "next_tokens": next_tokens,
+    "writes": writes,
+    "generation": generation,
+    "feature_unit": feature_unit,
+    "memory": memory_regimes,
+    "counting": counting,
+}
+
+
+def compute(stop: Stop, load) -> Context:
+    """Every fact of ``stop`` (``load(name)`` gives a LoadedModel); ValueError for a fact that cannot be computed."""
+    model = load(stop.model)
+    trace = model.trace(stop.text)
+    if not 0 <= stop.layer < trace.num_layers:
+        raise ValueError(f"{stop.model} has {trace.num_layers} layer(s); the stop asks for layer {stop.layer}")
+    step = step_of(model, stop.text, stop, len(trace))
+    unit = min(stop.unit or 0, trace.layers[stop.layer].hidden_size - 1)
+    ctx = Context(stop, model, trace, step, stop.layer, unit, load)
+    ctx.values.update(
+        step=step,
+        token=_token(trace, step),
+        model=model.card.get("title", stop.model),
+        layer=stop.layer + 1,  # as the pages number layers, from 1
+        units=trace.layers[stop.layer].hidden_size,
+    )
+    for spec in stop.facts:
+        params = {k: v for k, v in spec.items() if k != "kind"}
+        if spec["kind"] not in KINDS:
+            raise ValueError(f"unknown fact {cut(spec['kind'], 40)!r}; the facts are {', '.join(KINDS)}")
+        try:
+            KINDS[spec["kind"]](ctx, **params)
+        except TypeError as err:
+            raise ValueError(f"the fact {spec['kind']!r} does not take these settings: {cut(err, 120)}") from None
+    ctx.values["unit"] = ctx.values.get("unit", ctx.unit)
+    return ctx

@@ -1,0 +1,94 @@
+"""A lesson stop's words, filled in from its facts, and a whole lesson as a Markdown handout.
+
+Templates are the stop's ``narration``, ``question`` and ``answer``; placeholders are plain names
+(``{unit}``, ``{before:.3f}``, ``{token!r}``), filled from the facts computed for the stop. A name
+the facts did not produce is shown as ``[name?]``, so a broken lesson is visible, never silent.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+from lstm_viz.lessons import facts
+from lstm_viz.lessons.schema import Lesson, Stop
+
+
+class _Filler(string.Formatter):
+    def get_value(self, key, args, kwargs):
+        if isinstance(key, str) and key in kwargs:
+            return kwargs[key]
+        return _Missing(str(key))
+
+    def format_field(self, value, format_spec):
+        if isinstance(value, _Missing):
+            return f"[{value.name}?]"
+        return super().format_field(value, format_spec)
+
+    def convert_field(self, value, conversion):
+        if isinstance(value, _Missing):
+            return value
+        return super().convert_field(value, conversion)
+
+
+@dataclass(frozen=True)
+class _Missing:
+    name: str
+
+
+def fill(template: str, values: dict) -> str:
+    """``template`` with its placeholders filled from ``values`` (see the module docstring)."""
+    return _Filler().vformat(template, (), values)
+
+
+@dataclass(frozen=True)
+class Told:
+    """One stop as a student meets it: the words, and the context its chart and tables are drawn from."""
+
+    stop: Stop
+    narration: str
+    question: str
+    answer: str
+    context: facts.Context
+
+
+def tell(stop: Stop, load) -> Told:
+    """Compute ``stop``'s facts and fill in its words."""
+    ctx = facts.compute(stop, load)
+    return Told(
+        stop, fill(stop.narration, ctx.values), fill(stop.question, ctx.values), fill(stop.answer, ctx.values), ctx
+    )
+
+
+def missing(told: Told) -> list[str]:
+    """Placeholders of a told stop that its facts did not fill (a lesson test asserts none)."""
+    names = []
+    for template in told.stop.templates():
+        names += [n for _, n, _, _ in string.Formatter().parse(template) if n and n not in told.context.values]
+    return names
+
+
+def handout(lesson: Lesson, load) -> str:
+    """The lesson as Markdown: every stop's narration, question and answer, and the numbers behind them."""
+    lines = [f"# {lesson.title}", "", lesson.summary, ""]
+    for k, stop in enumerate(lesson.stops, 1):
+        told = tell(stop, load)
+        lines += [
+            f"## {k}. {stop.title}",
+            "",
+            f"*{told.context.values['model']}, text:* {stop.text!r}",
+            "",
+            told.narration,
+            "",
+        ]
+        if told.question:
+            lines += [f"**Predict first:** {told.question}", "", f"**Answer:** {told.answer}", ""]
+        for title, rows in told.context.tables:
+            if not rows:
+                continue
+            lines += [f"*{title}*", "", "| " + " | ".join(map(str, rows[0])) + " |", "|" + " --- |" * len(rows[0])]
+            lines += ["| " + " | ".join(str(v) for v in row.values()) + " |" for row in rows[:12]]
+            lines.append("")
+    if lesson.sources:
+        lines += ["## Sources", "", *(f"- {s}" for s in lesson.sources), ""]
+    return "\n".join(lines)

@@ -1,0 +1,246 @@
+"""Lessons: every shipped lesson runs end to end (its words filled from the real models), the
+words change when the model does, the page steps and reveals, a teacher's lesson round-trips,
+and the handout and PNG come out."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from lstm_viz import zoo
+from lstm_viz.lessons import facts, render, schema
+from lstm_viz.ui import lessons as ui_lessons
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPECTED = {
+    "reading-reviews",
+    "change-of-subject",
+    "his-or-her",
+    "worth-keeping",
+    "brave",
+    "writing-shakespeare",
+    "long-gaps",
+    "counting-brackets",
+}
+_LOADED: dict = {}
+
+
+def load(name: str):
+    if name not in _LOADED:
+        _LOADED[name] = zoo.load(name)
+    return _LOADED[name]
+
+
+def all_stops():
+    return [(lesson.id, k) for lesson in schema.shipped() for k in range(len(lesson.stops))]
+
+
+def test_the_eight_lessons_ship_and_parse():
+    found = {lesson.id for lesson in schema.shipped()}
+    assert found >= EXPECTED
+    for lesson in schema.shipped():
+        assert lesson.sources, f"{lesson.id} cites no source"
+        assert schema.parse(schema.to_json(lesson)) == lesson  # export and import round-trip
+
+
+@pytest.mark.parametrize("lesson_id,index", all_stops())
+def test_every_stop_fills_every_placeholder_from_its_model(lesson_id, index):
+    stop = schema.find(lesson_id).stops[index]
+    told = render.tell(stop, load)
+    assert render.missing(told) == []
+    for words in (told.narration, told.question, told.answer):
+        assert "?]" not in words and "{" not in words
+    assert told.narration.strip()
+    assert 0 <= told.context.step < len(told.context.trace)
+    assert told.context.tables, "every stop has its numbers as a table (the chart's text alternative)"
+
+
+def _random_like(model, seed: int):
+    """The same architecture and tokenizer as ``model`` with fresh random weights."""
+    module = copy.deepcopy(model.module)
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.uniform_(-0.3, 0.3)
+    return zoo.LoadedModel(model.name, module, model.tokenizer, model.card)
+
+
+@pytest.mark.parametrize("lesson_id", ["change-of-subject", "reading-reviews", "counting-brackets"])
+def test_the_words_are_computed_so_another_model_changes_the_numbers(lesson_id):
+    stop = schema.find(lesson_id).stops[0]
+    real = render.tell(stop, load)
+    other = render.tell(stop, lambda name: _random_like(load(name), seed=3))
+    assert real.narration != other.narration
+    assert real.context.values != other.context.values
+    # and the numbers said are the numbers measured, formatted by the template
+    assert render.fill(stop.narration, other.context.values) == other.narration
+
+
+def test_change_of_subject_says_where_else_the_gate_drops():
+    told = render.tell(schema.find("change-of-subject").stops[0], load)
+    unit, step = told.context.unit, told.context.step
+    forget = told.context.trace.layers[1].forget_gate[:, unit]
+    assert forget[step] == pytest.approx(told.context.values["after"], abs=1e-6)
+    others = told.context.values["others"]
+    assert (others == 0) == (told.context.values["only_here"] == "yes")
+    assert told.answer == told.context.values["reacts"]
+
+
+def test_counting_lesson_measures_the_intervention():
+    told = render.tell(schema.find("counting-brackets").stops[0], load)
+    v = told.context.values
+    assert abs(v["r"]) > 0.8
+    assert 0 <= v["acc_after"] <= v["acc_before"] <= 1
+    assert ("breaks" in v["broke"]) == (v["acc_after"] < v["acc_before"] - 0.05)
+
+
+def test_schema_refuses_bad_lessons_with_the_field_named():
+    good = json.loads(schema.to_json(schema.find("counting-brackets")))
+    cases = {
+        "not json": ("{", "not valid JSON"),
+        "list": ("[]", "must hold a JSON object"),
+        "bad id": ({**good, "id": "../etc"}, "id must be"),
+        "no stops": ({**good, "stops": []}, "stops must be a list"),
+        "unknown field": ({**good, "stops": [{**good["stops"][0], "colour": 1}]}, "unknown fields"),
+        "attribute access": (
+            {**good, "stops": [{**good["stops"][0], "narration": "{unit.__class__}"}]},
+            "placeholders are plain names",
+        ),
+        "bad view": ({**good, "stops": [{**good["stops"][0], "view": "3d"}]}, "view must be one of"),
+        "view without its fact": (
+            {**good, "stops": [{**good["stops"][0], "facts": []}]},
+            "draws the 'counting' fact",
+        ),
+        "negative step": ({**good, "stops": [{**good["stops"][0], "step": -1}]}, "step must be a whole number"),
+        "huge": ("x" * (schema.MAX_LESSON_BYTES + 1), "at most"),
+    }
+    for name, (doc, message) in cases.items():
+        data = doc if isinstance(doc, str) else json.dumps(doc)
+        with pytest.raises(ValueError, match=message):
+            schema.parse(data, "upload.json")
+        try:
+            schema.parse(data, "upload.json")
+        except ValueError as err:
+            assert "upload.json" in str(err), name
+
+
+def test_a_fact_that_cannot_run_is_a_clear_error():
+    stop = schema.find("counting-brackets").stops[0]
+    wrong = schema.Stop(**{**stop.__dict__, "facts": [{"kind": "counting", "colour": 1}]})
+    with pytest.raises(ValueError, match="does not take these settings"):
+        facts.compute(wrong, load)
+    wrong = schema.Stop(**{**stop.__dict__, "facts": [{"kind": "astrology"}]})
+    with pytest.raises(ValueError, match="unknown fact"):
+        facts.compute(wrong, load)
+    wrong = schema.Stop(**{**stop.__dict__, "at": "not in the text"})
+    with pytest.raises(ValueError, match="is not in the stop's text"):
+        facts.compute(wrong, load)
+
+
+def test_handout_on_the_command_line():
+    listed = subprocess.run(
+        [sys.executable, "-m", "lstm_viz", "lesson", "--list", "--json"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert listed.returncode == 0, listed.stderr
+    ids = {entry["id"] for entry in json.loads(listed.stdout)}
+    assert ids >= EXPECTED
+    out = subprocess.run(
+        [sys.executable, "-m", "lstm_viz", "lesson", "counting-brackets"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert out.returncode == 0, out.stderr
+    told = render.tell(schema.find("counting-brackets").stops[0], load)
+    assert out.stdout.startswith("# ") and told.narration in out.stdout and "| step |" in out.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "lstm_viz", "lesson", "no-such-lesson"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert bad.returncode != 0 and "no lesson 'no-such-lesson'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_scene_png_is_a_picture_of_the_stop():
+    told = render.tell(schema.find("change-of-subject").stops[0], load)
+    data = ui_lessons.scene_png(told)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    image = Image.open(io.BytesIO(data))
+    assert image.width >= 800 and image.height >= 300
+
+
+# --- the page --------------------------------------------------------------------------------
+
+
+def open_lessons(**session) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.switch_page("app_pages/lessons.py")
+    return at.run()
+
+
+def shown(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("lesson_id", sorted(EXPECTED))
+def test_page_steps_through_every_stop_and_reveals(lesson_id):
+    lesson = schema.find(lesson_id)
+    at = open_lessons(lesson_id=lesson_id)
+    for index, stop in enumerate(lesson.stops):
+        assert not at.exception, at.exception
+        assert not at.error, [e.value for e in at.error]
+        assert at.header[0].value == stop.title
+        told = render.tell(stop, load)
+        assert told.narration in shown(at)
+        assert f"Stop {index + 1} of {len(lesson.stops)}" in shown(at)
+        if told.question:
+            assert not at.success
+            at.button(key="lesson_reveal").click().run()
+            assert told.answer in [s.value for s in at.success]
+        if index < len(lesson.stops) - 1:
+            at.button(key="lesson_next").click().run()
+    assert at.button(key="lesson_next").disabled
+    if len(lesson.stops) > 1:
+        at.button(key="lesson_prev").click().run()
+        assert at.header[0].value == lesson.stops[-2].title
+    else:
+        assert at.button(key="lesson_prev").disabled
+
+
+def test_presentation_mode_from_the_link_hides_the_chrome():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.query_params["present"] = "1"
+    at.switch_page("app_pages/lessons.py")
+    at.run()
+    assert not at.exception
+    assert at.toggle(key="lesson_present").value is True
+    assert any("stSidebar" in h.proto.body for h in at.get("html"))
+    assert not [s for s in at.subheader if s.value == "Your own lesson"]  # the editor hides when presenting
+
+
+def test_a_scene_saved_on_step_through_becomes_a_lesson_and_exports():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.session_state["model"] = "shakespeare-char"
+    at.session_state["text"] = "To be, or not to be"
+    at.session_state["step"] = 4
+    at.session_state["unit"] = 9
+    at.switch_page("app_pages/step_through.py")
+    at.run()
+    at.text_input(key="step_through_scene_title").input("The comma").run()
+    at.button(key="step_through_scene_add").click().run()
+    assert not at.exception
+    assert len(at.session_state[ui_lessons.MY_LESSON]) == 1
+    at.switch_page("app_pages/lessons.py").run()
+    at.selectbox(key="lesson_id").select("my-lesson").run()
+    assert not at.exception and at.header[0].value == "The comma"
+    assert "Step 4, token 'e': unit 9 of layer 1." in shown(at)
+    scene = at.session_state[ui_lessons.MY_LESSON][0]
+    lesson = schema.parse(json.dumps({"id": "my-lesson", "title": "My lesson", "stops": [scene]}))
+    again = schema.parse(schema.to_json(lesson))
+    assert again.stops[0].step == 4 and again.stops[0].unit == 9 and again.stops[0].text == "To be, or not to be"
