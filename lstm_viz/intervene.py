@@ -16,7 +16,7 @@ import torch
 
 from lstm_viz import cell
 from lstm_viz.generate import check_settings, distribution
-from lstm_viz.trace import Clamp, Trace, trace
+from lstm_viz.trace import Clamp, Trace
 
 
 @dataclass(frozen=True)
@@ -38,18 +38,7 @@ class Intervention:
 def intervene(model, text: str, clamp: Clamp, max_tokens: int | None = None) -> Intervention:
     """The trace of ``text`` through ``model`` (a LoadedModel) as it is, and with ``clamp`` held."""
     before = model.trace(text, max_tokens=max_tokens)
-    n = len(before)
-    enc = model.encode(text)
-    after = trace(
-        model.module,
-        np.asarray(enc.ids[:n]),
-        tokens=enc.pieces[:n],
-        output_labels=model.labels,
-        unknown=[u for u in enc.unknown if u.position < n],
-        spans=enc.spans[:n],
-        clamp=clamp,
-    )
-    return Intervention(clamp, before, after)
+    return Intervention(clamp, before, model.trace(text, max_tokens=max_tokens, clamp=clamp))
 
 
 def _step_held(x, state, weights, clamp: Clamp | None, layer: int, kind: str):

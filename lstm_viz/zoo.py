@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_viz import checkpoint
+from lstm_viz import checkpoint, paths
 from lstm_viz.messages import describe
 from lstm_viz.model import SequenceModel
 from lstm_viz.tokenizers import CharTokenizer, Encoding, WordTokenizer, tokenizer_from_dict
-from lstm_viz.trace import Trace, trace
+from lstm_viz.trace import Clamp, Trace, trace
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ASSETS = paths.ASSETS
 SHIPPED_DIR = ASSETS / "models"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # Device names Windows reserves in every folder, whatever the case or extension ("nul.txt" too).
@@ -87,8 +87,11 @@ class LoadedModel:
     def encode(self, text: str) -> Encoding:
         return self.tokenizer.encode(text)
 
-    def trace(self, text: str, max_tokens: int | None = None) -> Trace:
-        """Trace ``text``; ``max_tokens`` keeps only its first tokens. Empty text raises ValueError."""
+    def trace(self, text: str, max_tokens: int | None = None, clamp: Clamp | None = None) -> Trace:
+        """Trace ``text``; ``max_tokens`` keeps only its first tokens. Empty text raises ValueError.
+
+        ``clamp`` holds one unit's value at every step (see :mod:`lstm_viz.intervene`).
+        """
         if max_tokens is not None and max_tokens < 1:  # a negative slice would silently drop the end
             raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
         enc = self.tokenizer.encode(text)
@@ -102,6 +105,7 @@ class LoadedModel:
             output_labels=self.labels,
             unknown=[u for u in enc.unknown if u.position < n],
             spans=enc.spans[:n],
+            clamp=clamp,
         )
 
     def generate(

@@ -1,15 +1,8 @@
-"""Shared test set-up: test modules may import their siblings by bare name (``from test_jobs
-import ...``, ``from browser_helpers import ...``) as well as by package path."""
-
-import sys
-from pathlib import Path
+"""Shared fixtures. What tests build (tiny models, cards, a corpus, the app on a page) is in
+tests/factory.py; tests import it, and the browser helpers, by package path (``tests.factory``,
+``tests.browser.browser_helpers``), never another test module."""
 
 import pytest
-
-HERE = Path(__file__).resolve().parent
-for folder in (HERE, HERE / "browser"):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
 
 
 @pytest.fixture

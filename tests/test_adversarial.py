@@ -34,36 +34,25 @@ from lstm_viz import checkpoint, usermodels, zoo
 from lstm_viz.data.upload import decode_corpus
 from lstm_viz.model import SequenceModel
 from lstm_viz.tokenizers import CharTokenizer, WordTokenizer, tokenizer_from_dict
+from tests.factory import VOCAB, char_card, model_for, weights
 
 ROOT = Path(__file__).resolve().parents[1]
-VOCAB = list("\n abcdefgh")
 MAX_MESSAGE = 600  # characters: every message about user data stays readable
 HYPOTHESIS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def make_card(**changes) -> dict:
-    card = {
-        "name": "hostile",
-        "task": "charlm",
-        "cell": "lstm",
-        "tokenizer": CharTokenizer(VOCAB).to_dict(),
-        "embed_dim": 4,
-        "hidden_size": 8,
-        "num_layers": 1,
-    }
-    return {**card, **changes}
+    return char_card(**{"name": "hostile", **changes})
 
 
 def make_model(card: dict | None = None, seed: int = 0) -> SequenceModel:
-    torch.manual_seed(seed)
-    return SequenceModel(checkpoint.config_from_card(card or make_card())).eval()
+    return model_for(card or make_card(), seed)
 
 
 def pair(card_data: bytes | None = None) -> list[tuple[str, bytes]]:
     """The tiny model's weights with this card (the tiny card by default), as uploaded files."""
-    state = make_model().state_dict()
     card_data = json.dumps(make_card()).encode() if card_data is None else card_data
-    return [("model.safetensors", save({k: v.contiguous() for k, v in state.items()})), ("card.json", card_data)]
+    return [("model.safetensors", save(weights(make_model()))), ("card.json", card_data)]
 
 
 def card_with(field: str, raw: str) -> bytes:

@@ -16,31 +16,17 @@ from safetensors.torch import save, save_file
 
 from lstm_viz import checkpoint, zoo
 from lstm_viz.model import SequenceModel
-from lstm_viz.tokenizers import CharTokenizer
-
-VOCAB = list("\n abcdefgh")  # 10 characters
+from tests.factory import VOCAB, char_card, model_for
 
 
 def make_card(**changes) -> dict:
-    card = {
-        "name": "tiny",
-        "title": "Tiny test model",
-        "task": "charlm",
-        "cell": "lstm",
-        "tokenizer": CharTokenizer(VOCAB).to_dict(),
-        "labels": None,
-        "embed_dim": 4,
-        "hidden_size": 8,
-        "num_layers": 2,
-        "metrics": {"val_loss": 2.0},
-    }
-    card.update(changes)
-    return card
+    """The tiny character model's card (2 layers of 8 units over VOCAB, named "tiny"), with ``changes``."""
+    defaults = {"title": "Tiny test model", "labels": None, "num_layers": 2, "metrics": {"val_loss": 2.0}}
+    return char_card(**{**defaults, **changes})
 
 
 def make_model(card: dict | None = None, seed: int = 0) -> SequenceModel:
-    torch.manual_seed(seed)
-    return SequenceModel(checkpoint.config_from_card(card or make_card())).eval()
+    return model_for(card or make_card(), seed)
 
 
 def write(path: Path, state: dict | bytes | None = None, card: dict | str | bytes | None = None) -> Path:

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lstm_viz import examples, zoo
 from lstm_viz.analysis import contributions
+from tests.factory import open_app
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGE = "app_pages/classify.py"
 CLASSIFIERS = ("reviews-sentiment", "authors")
 
 
 def open_page(model: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.switch_page(PAGE).run()
+    at = open_app(PAGE, timeout=120)
     assert not at.exception, at.exception
     at.selectbox(key="classify_model").set_value(model).run()
     assert not at.exception, at.exception

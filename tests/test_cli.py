@@ -145,3 +145,28 @@ def test_usage_errors_from_argparse(home):
     assert result.returncode == 2 and "one of the arguments --preset --corpus is required" in result.stderr
     result = cli("frobnicate", home=home)
     assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_app_passes_every_option_to_streamlit_run(monkeypatch, tmp_path):
+    """``lstm-viz app --server.port 8502`` (options first, which argparse's REMAINDER refuses) reaches
+    ``streamlit run`` unchanged, run in the app's folder; a leading ``--`` is dropped. User models stay
+    in ``runs/`` of the folder it was started from (not the app's, which may be inside site-packages)."""
+    from lstm_viz import cli as cli_module
+
+    calls = []
+    monkeypatch.delenv("LSTM_VIZ_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli_module.subprocess, "call", lambda cmd, cwd, env: calls.append((cmd, cwd, env)) or 0)
+    for argv, passed in (
+        (
+            ["app", "--server.port", "8502", "--server.headless", "true"],
+            ["--server.port", "8502", "--server.headless", "true"],
+        ),
+        (["app", "--", "--help"], ["--help"]),
+        (["app"], []),
+    ):
+        assert cli_module.main(argv) == 0
+        cmd, cwd, env = calls.pop()
+        assert cmd == [sys.executable, "-m", "streamlit", "run", str(cli_module.APP), *passed]
+        assert cwd == cli_module.APP.parent and (cwd / "app_pages").is_dir()
+        assert env["LSTM_VIZ_HOME"] == str((tmp_path / "runs").resolve())

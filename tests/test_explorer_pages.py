@@ -13,13 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
-import torch
 from streamlit.testing.v1 import AppTest
 
-from lstm_viz import checkpoint, zoo
-from lstm_viz.model import ModelConfig, SequenceModel
-from lstm_viz.tokenizers import CharTokenizer, WordTokenizer
+from lstm_viz import zoo
 from lstm_viz.ui import cache
+from tests.factory import open_app, write_every_kind
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAR = "shakespeare-char"
@@ -27,33 +25,11 @@ TEXT = "To be, or not to be"
 PAGES = ["app_pages/home.py", "app_pages/step_through.py", "app_pages/heatmaps.py", "app_pages/equations.py"]
 
 
-def _write_model(home: Path, name: str, task: str, cell: str, tokenizer, labels=None) -> None:
-    torch.manual_seed(0)
-    outputs = len(tokenizer) if task == "charlm" else len(labels)
-    config = ModelConfig(len(tokenizer), outputs, task=task, cell=cell, embed_dim=8, hidden_size=12, num_layers=2)
-    card = {
-        "name": name,
-        "title": f"test {name}",
-        "task": task,
-        "cell": cell,
-        "tokenizer": tokenizer.to_dict(),
-        "labels": labels,
-        "embed_dim": 8,
-        "hidden_size": 12,
-        "num_layers": 2,
-        "metrics": {},
-    }
-    checkpoint.save_dir(SequenceModel(config).eval(), card, home / name)
-
-
 @pytest.fixture(scope="module", autouse=True)
 def user_home(tmp_path_factory):
     """Tiny user models of every other kind, visible to zoo and the app for this module."""
     home = tmp_path_factory.mktemp("explorer_home")
-    words = WordTokenizer(["<pad>", "<unk>", "the", "food", "was", "great", "bad", "."])
-    _write_model(home, "tiny-words", "classify", "lstm", words, ["negative", "positive"])
-    _write_model(home, "tiny-rnn", "charlm", "rnn", CharTokenizer(list(" abcdefghijklmnopqrstuvwxyz")))
-    _write_model(home, "tiny-seq", "sequence", "lstm", CharTokenizer(list("ab()")), ["0", "1", "2"])
+    write_every_kind(home)  # tiny-words (a word classifier), tiny-rnn, tiny-seq (tests/factory.py)
     old = os.environ.get("LSTM_VIZ_HOME")
     os.environ["LSTM_VIZ_HOME"] = str(home)
     st.cache_data.clear()
@@ -68,13 +44,7 @@ def user_home(tmp_path_factory):
 
 def open_page(page: str, params: dict | None = None, **session) -> AppTest:
     """Run app.py on ``page`` with URL ``params`` and preset shared state (model, text, ...)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    for key, value in session.items():
-        at.session_state[key] = value
-    at.switch_page(page)
-    return at.run()
+    return open_app(page, timeout=90, params=params, **session)
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -281,9 +251,8 @@ def test_project_streamlit_config_is_read_from_the_project_root():
     import sys
 
     code = (
-        "from streamlit import config; config.get_config_options(force_reparse=True); "
-        "print([config.get_option(o) for o in ('runner.postScriptGC', 'runner.magicEnabled', "
-        "'browser.gatherUsageStats')])"
+        "import streamlit as st; "
+        "print([st.get_option(o) for o in ('runner.postScriptGC', 'runner.magicEnabled', 'browser.gatherUsageStats')])"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -7,7 +7,6 @@ Every number on the page is compared with the core API run independently (``zoo.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from lstm_viz import zoo
 from lstm_viz.analysis import expectation
+from tests.factory import open_app
 
-ROOT = Path(__file__).resolve().parents[1]
 CHAR = "shakespeare-char"
 
 
@@ -26,11 +25,7 @@ def model():
 
 
 def open_generate(**session) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for key, value in session.items():
-        at.session_state[key] = value
-    at.switch_page("app_pages/generate.py")
-    return at.run()
+    return open_app("app_pages/generate.py", timeout=120, **session)
 
 
 def html_bodies(at: AppTest) -> list[str]:

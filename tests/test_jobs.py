@@ -4,7 +4,6 @@ the promise that training never touches a cached (shared) model."""
 from __future__ import annotations
 
 import os
-import random
 import threading
 
 import pytest
@@ -15,39 +14,9 @@ from lstm_viz.cli import main as cli_main
 from lstm_viz.data.corpus import CharCorpus
 from lstm_viz.runspec import RunSpec
 from lstm_viz.train import pick_device
+from tests.factory import corpus_text
 
 TINY = {"num_layers": 1, "hidden_size": 16, "batch_size": 8}
-
-
-def corpus_text(n: int = 20000, seed: int = 0) -> str:
-    words = [
-        "the",
-        "cat",
-        "sat",
-        "on",
-        "a",
-        "mat",
-        "and",
-        "saw",
-        "her",
-        "dog",
-        "run",
-        "to",
-        "the",
-        "old",
-        "red",
-        "barn",
-        "while",
-        "it",
-        "rained",
-    ]
-    rng = random.Random(seed)
-    lines, size = [], 0
-    while size < n:
-        line = " ".join(rng.choice(words) for _ in range(rng.randint(4, 10))).capitalize() + ".\n"
-        lines.append(line)
-        size += len(line)
-    return "".join(lines)[:n]
 
 
 def request(name: str, **fields) -> RunSpec:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 from lstm_viz import jobs, zoo
 from lstm_viz.analysis import memory, units
 from lstm_viz.data import tasks
+from tests.factory import open_app
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGE = "app_pages/rnn_vs_lstm.py"
 SEED = 1234
 
@@ -29,9 +28,7 @@ def models():
 
 @pytest.fixture(scope="module")
 def at():
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    app.session_state["rvl_seed"] = SEED
-    app.switch_page(PAGE).run()
+    app = open_app(PAGE, timeout=180, rvl_seed=SEED)
     assert not app.exception, app.exception
     return app
 

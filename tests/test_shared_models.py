@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from lstm_viz import checkpoint, zoo
 from lstm_viz.ui import cache
+from tests.factory import open_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted(f"app_pages/{p.name}" for p in (ROOT / "app_pages").glob("*.py"))
@@ -43,11 +44,7 @@ def tensor_hashes(module: torch.nn.Module) -> dict[str, str]:
 
 
 def run_page(page: str, **session) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    for key, value in session.items():
-        at.session_state[key] = value
-    at.switch_page(page)
-    at.run()
+    at = open_app(page, timeout=180, **session)
     assert not at.exception, (page, session, at.exception)
     return at
 

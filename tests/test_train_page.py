@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import time
-from pathlib import Path
 
 import pytest
 import torch
@@ -16,9 +15,8 @@ from lstm_viz import jobs, zoo
 from lstm_viz.data.upload import vocabulary
 from lstm_viz.runspec import RunSpec
 from lstm_viz.ui import cache
-from tests.test_jobs import corpus_text
+from tests.factory import char_card, corpus_text, open_app, write_model
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGE = "app_pages/train.py"
 
 
@@ -31,9 +29,7 @@ def home(home):
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.switch_page(PAGE)
-    at.run()
+    at = open_app(PAGE, timeout=60)
     assert not at.exception
     return at
 
@@ -137,7 +133,7 @@ def test_delete_and_train_another(home):
     [
         (b"", "the file is empty"),
         (bytes(range(256)) * 40, "binary file"),
-        (b"hello", "at least 2,000 are needed"),
+        (b"hello", "at least 200 are needed"),
     ],
     ids=["empty", "binary", "too-short"],
 )
@@ -185,20 +181,10 @@ def test_bad_model_uploads_show_their_message_and_write_nothing(home):
 
 
 def test_a_good_model_upload_joins_the_picker(home, tmp_path):
-    from lstm_viz import checkpoint
-    from lstm_viz.model import SequenceModel
     from lstm_viz.tokenizers import CharTokenizer
 
-    card = {
-        "name": "brought",
-        "task": "charlm",
-        "cell": "lstm",
-        "tokenizer": CharTokenizer(list("\n abc")).to_dict(),
-        "embed_dim": 4,
-        "hidden_size": 8,
-        "num_layers": 1,
-    }
-    checkpoint.save_dir(SequenceModel(checkpoint.config_from_card(card)), card, tmp_path / "brought")
+    card = char_card(name="brought", tokenizer=CharTokenizer(list("\n abc")).to_dict())
+    write_model(tmp_path / "brought", card)
     at = open_page()
     files = [
         ("model.safetensors", (tmp_path / "brought" / "model.safetensors").read_bytes(), "application/octet-stream"),
@@ -221,10 +207,7 @@ def test_a_reload_finds_the_run_again_through_the_url(home):
     run_id = at.session_state["train_session"]
     assert at.query_params["run"] == run_id
 
-    reloaded = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    reloaded.query_params["run"] = run_id
-    reloaded.switch_page(PAGE)
-    reloaded.run()
+    reloaded = open_app(PAGE, timeout=60, params={"run": run_id})
     assert not reloaded.exception
     assert reloaded.session_state["train_session"] == run_id
     poll(reloaded, lambda r: len(r.get("progress")) > 0 and "reload-char" in r.get("progress")[0].proto.text)
@@ -245,10 +228,7 @@ def test_a_reload_finds_the_run_again_through_the_url(home):
     ids=["unknown", "markup", "long"],
 )
 def test_a_link_to_a_missing_or_bad_run_says_so(home, run, message):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["run"] = run
-    at.switch_page(PAGE)
-    at.run()
+    at = open_app(PAGE, timeout=60, params={"run": run})
     assert not at.exception
     assert any(message in w.value for w in at.warning)
     assert at.session_state["train_session"] != run and at.button(key="train_start") is not None

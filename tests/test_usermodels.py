@@ -17,31 +17,17 @@ from safetensors.torch import save
 
 from lstm_viz import checkpoint, jobs, usermodels, zoo
 from lstm_viz.data.upload import decode_corpus, vocabulary
-from lstm_viz.model import SequenceModel
 from lstm_viz.runspec import RunSpec
 from lstm_viz.tokenizers import CharTokenizer
-
-VOCAB = list("\n abcdefgh")
+from tests.factory import VOCAB, char_card, model_for, weights
 
 
 def make_card(**changes) -> dict:
-    card = {
-        "name": "uploaded",
-        "title": "An uploaded model",
-        "task": "charlm",
-        "cell": "lstm",
-        "tokenizer": CharTokenizer(VOCAB).to_dict(),
-        "embed_dim": 4,
-        "hidden_size": 8,
-        "num_layers": 1,
-    }
-    return {**card, **changes}
+    return char_card(**{"name": "uploaded", "title": "An uploaded model", **changes})
 
 
 def make_state(card: dict | None = None, seed: int = 0) -> dict[str, torch.Tensor]:
-    torch.manual_seed(seed)
-    model = SequenceModel(checkpoint.config_from_card(card or make_card()))
-    return {k: v.contiguous() for k, v in model.state_dict().items()}
+    return weights(model_for(card or make_card(), seed))
 
 
 def pair(state=None, card=None) -> list[tuple[str, bytes]]:
@@ -213,9 +199,7 @@ def test_bad_names_are_refused_on_install(home):
 
 def test_delete_removes_only_user_models(home, tmp_path, monkeypatch):
     shipped_root = tmp_path / "shipped"
-    checkpoint.save_dir(
-        SequenceModel(checkpoint.config_from_card(make_card())), make_card(name="ship"), shipped_root / "ship"
-    )
+    checkpoint.save_dir(model_for(make_card()), make_card(name="ship"), shipped_root / "ship")
     monkeypatch.setattr(zoo, "SHIPPED_DIR", shipped_root)
     usermodels.install(pair())
     with pytest.raises(ValueError, match="'ship' is a shipped model"):
@@ -262,7 +246,7 @@ def test_corpus_messages():
         decode_corpus(bytes(range(256)) * 20)
     with pytest.raises(ValueError, match="binary file"):
         decode_corpus(b"\x01\x02\x03\x04\x05" * 1000)  # control characters without NUL
-    with pytest.raises(ValueError, match="at least 2,000 are needed"):
+    with pytest.raises(ValueError, match="at least 200 are needed"):
         decode_corpus(b"too short")
 
 

@@ -21,17 +21,25 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lstm_viz import paths
 from lstm_viz.cli import commands, lab, lessons
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
+APP = paths.APP
 
 
 def _app(args) -> int:
-    """Start the Streamlit app (the same as ``streamlit run app.py`` from the project folder)."""
+    """Start the Streamlit app (the same as ``streamlit run app.py`` from the project folder).
+
+    It runs in the app's folder, so its ``.streamlit/config.toml`` is read; user models stay where
+    they would be from here (``$LSTM_VIZ_HOME``, default ``runs/`` in this folder, made absolute).
+    Everything after ``app`` (a leading ``--`` dropped) goes to ``streamlit run``.
+    """
     if not APP.is_file():
-        print(f"error: the app is not next to the package ({APP} is missing): run it from a checkout", file=sys.stderr)
+        print(f"error: the app is not in the package or beside it ({APP} is missing)", file=sys.stderr)
         return 2
-    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(APP), *args.streamlit_args], cwd=APP.parent)
+    extra = args.streamlit_args[1:] if args.streamlit_args[:1] == ["--"] else args.streamlit_args
+    env = {**os.environ, "LSTM_VIZ_HOME": str(Path(os.environ.get("LSTM_VIZ_HOME") or "runs").resolve())}
+    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(APP), *extra], cwd=APP.parent, env=env)
 
 
 def _train_parser(sub) -> None:
@@ -109,7 +117,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["app"] and argv[1:] not in (["-h"], ["--help"]):
+        # argparse's REMAINDER refuses options first (``app --server.port 8502``): pass them on as they are
+        args = parser().parse_args(["app"])
+        args.streamlit_args = argv[1:]
+    else:
+        args = parser().parse_args(argv)
     try:
         return args.func(args)
     except (ValueError, FileNotFoundError) as err:

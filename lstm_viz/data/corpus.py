@@ -15,9 +15,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from lstm_viz import paths
 from lstm_viz.tokenizers import CharTokenizer
 
-ASSET_DATA = Path(__file__).resolve().parent.parent.parent / "assets" / "data"
+ASSET_DATA = paths.ASSETS / "data"
 SHAKESPEARE = "tinyshakespeare.txt"
 
 

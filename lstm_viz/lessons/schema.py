@@ -15,11 +15,11 @@ import json
 import re
 import string
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from lstm_viz import paths
 from lstm_viz.messages import cut, describe
 
-LESSONS_DIR = Path(__file__).resolve().parents[2] / "assets" / "lessons"
+LESSONS_DIR = paths.ASSETS / "lessons"
 NEEDS = {"memory": "memory", "counting": "counting", "generation": "generation"}  # view -> the fact it draws
 VIEWS = ("strip", "units", "prediction", "next_words", "generation", "memory", "counting", "gates")
 MAX_LESSON_BYTES = 256 * 1024

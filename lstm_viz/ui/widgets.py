@@ -8,12 +8,11 @@ page changes (``persist_state="session"``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
-from lstm_viz import cell
+from lstm_viz import cell, paths
 from lstm_viz.data import styles
 from lstm_viz.plots import diagram, html, strips
 from lstm_viz.plots.html import visible
@@ -22,6 +21,7 @@ from lstm_viz.trace import Trace
 from lstm_viz.ui import cache, cards, lessons, state
 
 PREFERRED_MODEL = "shakespeare-char"
+METRIC_PX = 150  # a value box: room for "−0.0063" at the metric's font size, and its label
 KEEP = {"persist_state": "session"}  # a widget whose value survives every page change
 
 
@@ -131,7 +131,7 @@ def unknown_note(trace: Trace) -> None:
 
 # --- the cell diagram ------------------------------------------------------------------------
 
-CELL_SVG = Path(__file__).resolve().parents[2] / "assets" / "lstm_cell.svg"
+CELL_SVG = paths.ASSETS / "lstm_cell.svg"
 
 
 @st.cache_data(show_spinner=False)
@@ -236,10 +236,15 @@ def model_output(trace: Trace, step: int) -> None:
 
 
 def unit_metrics(quantities: dict[str, np.ndarray], step: int, unit: int) -> None:
-    """The chosen unit's values at ``step`` as a row of st.metric (exact Trace values, 4 decimals)."""
-    cols = st.columns(len(quantities))
-    for col, (name, values) in zip(cols, quantities.items(), strict=True):
-        col.metric(f"{cell.symbol(name)} · {cell.QUANTITY[name].label}", f"{float(values[step, unit]):.4f}")
+    """The chosen unit's values at ``step`` as value boxes (exact Trace values, 4 decimals), wrapping onto a
+    second row on a narrow screen rather than cutting a number."""
+    with st.container(horizontal=True, wrap=True, gap="medium"):
+        for name, values in quantities.items():
+            st.metric(
+                f"{cell.symbol(name)} · {cell.QUANTITY[name].label}",
+                f"{float(values[step, unit]):.4f}",
+                width=METRIC_PX,
+            )
 
 
 # --- heatmap clicks -------------------------------------------------------------------------

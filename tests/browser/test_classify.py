@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from browser_helpers import screenshot, wait_for_render
 
 from lstm_viz import zoo
+from tests.browser.browser_helpers import screenshot, wait_for_render
 
 REVIEW = "The staff were lovely and the view was great, but the food was cold and bland."
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from browser_helpers import screenshot, wait_for_render
-
 from lstm_viz import zoo
+from tests.browser.browser_helpers import screenshot, wait_for_render
 
 PRIME = "ROMEO:"
 LENGTH = 2000  # the maximum: about 1 s of writing (20 batches) on a quiet 2-core machine, more under load

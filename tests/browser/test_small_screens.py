@@ -1,0 +1,66 @@
+"""At 1024x768 (a classroom projector) every page fits: nothing wider than the screen, no value box
+cut to "0.0…", the diagram's numbers readable. A screenshot of each page goes to test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lstm_viz.ui import pages
+from tests.browser.browser_helpers import screenshot, wait_for_render
+
+VIEW = "model=shakespeare-char&text=To+be,+or+not+to+be,+that+is+the+question&step=7&unit=3&layer=1"
+PATHS = [pages.url_path(path) for _, path, _, _ in pages.PAGES]
+
+CUT_JS = """() => {
+    const cut = [];
+    const main = document.querySelector('[data-testid="stMain"]');
+    const over = main.scrollWidth - main.clientWidth;
+    if (over > 1) cut.push('the page is ' + over + 'px too wide');
+    for (const el of document.querySelectorAll('[data-testid="stMetricValue"] div, .lvs-number')) {
+        if (el.offsetParent && el.scrollWidth > el.clientWidth + 1) cut.push('value box cut: ' + el.innerText);
+        if (el.offsetParent && el.innerText.includes('…')) cut.push('value shortened: ' + el.innerText);
+    }
+    return cut;
+}"""
+
+DIAGRAM_FONT_JS = """() => {
+    const sizes = [];
+    for (const t of document.querySelectorAll('svg text[id^="val-"]')) {
+        if (!t.getBoundingClientRect().height) continue;
+        sizes.push(t.getBoundingClientRect().height);
+    }
+    return sizes;
+}"""
+
+
+@pytest.fixture
+def small(browser):
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_every_page_fits_a_projector(small, app_url, path):
+    query = VIEW if path in ("step_through", "heatmaps", "equations", "neuron_lab") else ""
+    small.goto(f"{app_url}/{path}" + (f"?{query}" if query else ""))
+    wait_for_render(small, 180_000)
+    small.wait_for_timeout(1000)
+    screenshot(small, f"small-{path or 'home'}")
+    assert small.locator('[data-testid="stException"]').count() == 0
+    assert small.evaluate(CUT_JS) == []
+
+
+def test_the_diagrams_numbers_are_readable_at_1024(small, app_url):
+    small.goto(f"{app_url}/step_through?{VIEW}")
+    wait_for_render(small, 180_000)
+    sizes = small.evaluate(DIAGRAM_FONT_JS)
+    assert sizes, "no diagram text found"
+    numbers = [s for s in sizes if s > 0]
+    assert min(numbers) >= 11, f"the smallest diagram text is {min(numbers):.1f}px high"
+    boxes = small.locator(".lvs-number, [data-testid='stMetricValue']").all_inner_texts()
+    assert boxes and all(re.fullmatch(r"[−-]?\d+\.\d{4}", b.strip()) for b in boxes if b.strip()), boxes
