@@ -81,7 +81,7 @@ col1.metric("Prediction", labels[best])
 col2.metric("Confidence", f"{final[best]:.1%}")
 col3.metric("Tokens read", f"{len(trace):,}")
 
-st.plotly_chart(classify.running_probabilities(trace.probs, trace.tokens, labels), key="classify_probs")
+widgets.chart(classify.running_probabilities(trace.probs, trace.tokens, labels), key="classify_probs")
 st.markdown(
     f"**Each token coloured by how much reading it moved P({labels[best]})**: red raised it, blue lowered "
     "it (hover a token for the exact change)."

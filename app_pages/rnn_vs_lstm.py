@@ -16,7 +16,7 @@ import streamlit as st
 from lstm_viz import cell, jobs
 from lstm_viz.analysis import gradients, memory, units
 from lstm_viz.data import tasks
-from lstm_viz.plots import comparison, heatmaps, strips
+from lstm_viz.plots import base, comparison, heatmaps, strips
 from lstm_viz.ui import cache, state, widgets
 
 BRACKETS = "brackets-lstm"
@@ -75,14 +75,17 @@ for column, regime in zip(st.columns(2), memory.REGIMES, strict=True):
     measured[regime.key] = by_model
     with column:
         st.subheader(regime.title.capitalize())
-        st.plotly_chart(comparison.accuracy_vs_gap(by_model, chance=chance), key=f"rvl_accuracy_{regime.key}")
+        widgets.chart(comparison.accuracy_vs_gap(by_model, chance=chance), key=f"rvl_accuracy_{regime.key}")
         for c in regime.models:
             st.markdown("- " + memory.describe(c, by_model[memory.SHORT[c]], chance, regime))
-cols = st.columns(4)
-cols[0].metric("LSTM at N = 100 (mostly long)", f"{measured['long']['LSTM'][100]:.0%}")
-cols[1].metric("RNN at N = 5 (mostly long)", f"{measured['long']['RNN'][5]:.0%}")
-cols[2].metric("RNN at N = 5 (many short)", f"{measured['short']['RNN'][5]:.0%}")
-cols[3].metric("RNN at N = 100 (many short)", f"{measured['short']['RNN'][100]:.0%}")
+with st.container(horizontal=True, wrap=True, gap="medium"):  # wraps on a narrow screen rather than cutting
+    for label, regime, cell_name, gap in (
+        ("LSTM at N = 100 (mostly long)", "long", "LSTM", 100),
+        ("RNN at N = 5 (mostly long)", "long", "RNN", 5),
+        ("RNN at N = 5 (many short)", "short", "RNN", 5),
+        ("RNN at N = 100 (many short)", "short", "RNN", 100),
+    ):
+        st.metric(label, f"{measured[regime][cell_name][gap]:.0%}", width=210)
 found = memory.lesson(measured, chance)
 if found:
     st.info(found, icon=":material/lightbulb:")
@@ -94,7 +97,7 @@ for column, regime in zip(st.columns(2), memory.REGIMES, strict=True):
         st.caption(
             regime.title.capitalize() + ": held-out accuracy at each evaluation of the training run (from the cards)"
         )
-        st.plotly_chart(comparison.training_progress(curves, chance=chance), key=f"rvl_curves_{regime.key}")
+        widgets.chart(comparison.training_progress(curves, chance=chance), key=f"rvl_curves_{regime.key}")
         started = {n: memory.first_learned(s, a, chance) for n, (s, a) in curves.items()}
         st.markdown(
             " · ".join(
@@ -110,10 +113,10 @@ st.markdown(
     "$h_k = \\tanh(W x_k + V h_{k-1} + b)$, so it arrives multiplied by one factor per step in between "
     "(Leroux, Laliberté and Frédéric Boileau, *Applying LSTM to Text Generation*):"
 )
-st.latex(
-    r"\frac{\partial L}{\partial h_t} = \Big(\prod_{k=t+1}^{T} V^\top \operatorname{diag}(1-h_k^2)\Big)"
-    r"\frac{\partial L}{\partial h_T}"
-    r"\qquad\text{LSTM cell path:}\quad \frac{\partial c_T}{\partial c_t} = \prod_{k=t+1}^{T} f_k"
+st.latex(  # two lines, so that it fits a projector's width
+    r"\begin{aligned}&\text{RNN:} && \frac{\partial L}{\partial h_t} = \Big(\prod_{k=t+1}^{T} V^\top"
+    r" \operatorname{diag}(1-h_k^2)\Big) \frac{\partial L}{\partial h_T}\\"
+    r"&\text{LSTM cell path:} && \frac{\partial c_T}{\partial c_t} = \prod_{k=t+1}^{T} f_k\end{aligned}"
 )
 c1, c2, c3, c4 = st.columns([1, 1, 2, 1])
 gap = c1.slider("Gap N", 1, 150, 100, key="rvl_gap")
@@ -166,7 +169,7 @@ st.markdown(
 left, right = st.columns(2)
 with left:
     formula, measured_norms = formula_check(long_models["rnn"], text, trained)
-    st.plotly_chart(comparison.formula_vs_measured(formula, measured_norms), key="rvl_formula_chart")
+    widgets.chart(comparison.formula_vs_measured(formula, measured_norms), key="rvl_formula_chart")
     rows = [d for d in (1, 5, 10, 20, 50, 100, 150) if d < len(text)]
     st.dataframe(
         {
@@ -179,7 +182,7 @@ with left:
     )
 with right:
     survival, top, tokens = memory.forget_survival(loaded[long_models["lstm"]], text, trained)
-    st.plotly_chart(comparison.forget_product_lines(survival, top, tokens), key="rvl_forget_chart")
+    widgets.chart(comparison.forget_product_lines(survival, top, tokens), key="rvl_forget_chart")
     st.caption(
         "The LSTM units whose forget gates keep most of c₀ to the query: "
         + ", ".join(f"unit {u}: {survival[0, u]:.2e}" for u in top)
@@ -206,12 +209,16 @@ def both_models_side_by_side() -> None:
         st.subheader("LSTM")
         gate = st.selectbox("LSTM quantity", cell.QUANTITIES, key="rvl_gate", format_func=cell.title)
         values = lstm_trained.layers[0].quantity(gate)
-        fig = heatmaps.quantity_heatmap(values, lstm_trained.tokens, gate, step=step, height=360, clickable=False)
+        fig = heatmaps.quantity_heatmap(
+            values, lstm_trained.tokens, gate, step=step, height=360, clickable=False, width_px=base.HALF_PX
+        )
         st.plotly_chart(fig, key="rvl_lstm_gate")
     with right:
         st.subheader("Vanilla RNN")
         values = rnn_trained.layers[0].hidden
-        fig = heatmaps.quantity_heatmap(values, rnn_trained.tokens, "hidden", step=step, height=360, clickable=False)
+        fig = heatmaps.quantity_heatmap(
+            values, rnn_trained.tokens, "hidden", step=step, height=360, clickable=False, width_px=base.HALF_PX
+        )
         st.plotly_chart(fig, key="rvl_rnn_hidden")
         st.caption("A vanilla RNN has no gates and no cell: all it has is h, rewritten at every step.")
 
@@ -307,10 +314,10 @@ def race_panel() -> None:
     acc = {
         name: {int(g): a for g, a in run["card"]["metrics"]["accuracy_by_gap"].items()} for name, run in done.items()
     }
-    left.plotly_chart(comparison.accuracy_vs_gap(acc, chance=chance), key="rvl_race_accuracy")
+    widgets.chart(comparison.accuracy_vs_gap(acc, chance=chance), key="rvl_race_accuracy", where=left)
     left.caption("Accuracy from each run's final test: 100 fixed-seed strings at each gap.")
     losses = {name: ([s for s, _ in run["losses"]], [v for _, v in run["losses"]]) for name, run in done.items()}
-    right.plotly_chart(comparison.loss_race(losses, chance_loss=float(-np.log(chance))), key="rvl_race_loss")
+    widgets.chart(comparison.loss_race(losses, chance_loss=float(-np.log(chance))), key="rvl_race_loss", where=right)
 
 
 st.fragment(race_panel, run_every=POLL_SECONDS if busy else None)()

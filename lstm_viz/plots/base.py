@@ -25,14 +25,24 @@ def layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
     return fig
 
 
-def token_axis(tokens: list[str], most: int = 40, title: str = "token read") -> dict:
-    """An x axis over steps 0..T-1 labelled with the tokens as text, upright, every k-th one when long."""
-    ticks = np.arange(len(tokens))[:: max(1, -(-len(tokens) // most))]
+NARROWEST_PX = 520  # the plot area of a chart on a 1024-pixel projector, beside the sidebar
+HALF_PX = 220  # the same for a chart in one of two columns
+TICK_CHAR_PX = 0.62 * (FONT_SIZE - 2)  # a tick label's character, about (proportional font)
+TICK_GAP_PX = 12
+
+
+def token_axis(tokens: list[str], most: int = 40, title: str = "token read", width_px: int = NARROWEST_PX) -> dict:
+    """An x axis over steps 0..T-1 labelled with the tokens as text, upright, every k-th one when long:
+    at most ``most`` labels, and no more than fit side by side in ``width_px`` without touching."""
+    labels = [visible(t)[:12] for t in tokens]
+    widest = max((len(label) for label in labels), default=1) * TICK_CHAR_PX + TICK_GAP_PX
+    fit = max(1, int(width_px // widest))
+    ticks = np.arange(len(tokens))[:: max(1, -(-len(tokens) // min(most, fit)))]
     return {
         "title": title,
         "tickmode": "array",
         "tickvals": ticks.tolist(),
-        "ticktext": [visible(tokens[t])[:12] for t in ticks],
+        "ticktext": [labels[t] for t in ticks],
         "tickangle": 0,
         "range": [-0.5, len(tokens) - 0.5],
     }

@@ -34,7 +34,7 @@ def accuracy_vs_gap(accuracies: dict[str, dict[int, float]], chance: float | Non
         )
     if chance is not None:
         fig.add_hline(y=chance, line=dict(color=colours.REFERENCE, dash="dash"), annotation_text=f"chance {chance:.0%}")
-    fig.update_xaxes(title="gap N (digits between the letter and the query)", type="category")
+    fig.update_xaxes(title="gap N (digits before the ?)", type="category")
     fig.update_yaxes(title="accuracy", range=[0, 1.12], tickformat=".0%")
     fig.update_layout(barmode="group", bargap=0.25, uniformtext=dict(minsize=9, mode="hide"))
     return top_legend(layout(fig, 420, title="Does the model still know the first letter?"))

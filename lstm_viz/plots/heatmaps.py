@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from lstm_viz import cell
 from lstm_viz.plots import colours
-from lstm_viz.plots.base import layout, token_axis
+from lstm_viz.plots.base import NARROWEST_PX, layout, token_axis
 
 MAX_CLICK_CELLS = 20_000  # heatmaps up to this many cells get click-to-select markers
 
@@ -22,6 +22,7 @@ def quantity_heatmap(
     unit: int | None = None,
     height: int = 420,
     clickable: bool = True,
+    width_px: int = NARROWEST_PX,
 ) -> go.Figure:
     """Tokens (x, in reading order, labelled as text) by units (y, in ``units`` order) for one quantity (T, H).
 
@@ -73,7 +74,7 @@ def quantity_heatmap(
         fig.add_vline(x=step, line=dict(color=colours.OUTLINE, width=2))
     if unit is not None and unit in units:
         fig.add_hline(y=f"u{unit}", line=dict(color=colours.OUTLINE, width=2))
-    fig.update_xaxes(**token_axis(tokens, most=30, title="token (step)"))
+    fig.update_xaxes(**token_axis(tokens, most=30, title="token (step)", width_px=width_px))
     fig.update_yaxes(type="category", title="unit", range=[len(units) - 0.5, -0.5], showticklabels=len(units) <= 48)
     return layout(fig, height, title=what)
 

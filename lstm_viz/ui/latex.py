@@ -31,10 +31,13 @@ def gate_latex(terms, unit: int) -> str:
         s = cell.GATE_SUFFIX[terms.gate]
         symbol, act = cell.QUANTITY[terms.gate].latex, cell.ACTIVATION_LATEX[cell.activation(terms.gate)]
         s_in, s_h, bias = f"W_{{i{s}}} x_t", f"W_{{h{s}}} h_{{t-1}}", f"b_{{i{s}}} + b_{{h{s}}}"
-    return (
-        rf"{symbol}[{unit}] = {act}\big(\underbrace{{{_n(terms.input_part)}}}_{{{s_in}}}"
+    return (  # two lines, so that it fits a projector's width
+        r"\begin{aligned}"
+        rf"{symbol}[{unit}] &= {act}\big(\underbrace{{{_n(terms.input_part)}}}_{{{s_in}}}"
         rf" + \underbrace{{{_n(terms.recurrent_part)}}}_{{{s_h}}}"
-        rf" + \underbrace{{{_n(terms.bias)}}}_{{{bias}}}\big) = {act}({terms.preactivation:.4f}) = {terms.value:.4f}"
+        rf" + \underbrace{{{_n(terms.bias)}}}_{{{bias}}}\big)\\"
+        rf"&= {act}({terms.preactivation:.4f}) = {terms.value:.4f}"
+        r"\end{aligned}"
     )
 
 
@@ -43,9 +46,9 @@ def cell_latex(update, unit: int) -> str:
     return (
         r"\begin{aligned}"
         rf"c_t[{unit}] &= f_t\, c_{{t-1}} + i_t\, g_t = {_n(update.forget_gate)} \times {_n(update.c_prev)}"
-        rf" + {_n(update.input_gate)} \times {_n(update.candidate)} = {update.cell:.4f}\\"
-        rf"h_t[{unit}] &= o_t \tanh(c_t) = {_n(update.output_gate)} \times \tanh({_n(update.cell)})"
-        rf" = {_n(update.output_gate)} \times {_n(update.tanh_cell)} = {update.hidden:.4f}"
+        rf" + {_n(update.input_gate)} \times {_n(update.candidate)}\\&= {update.cell:.4f}\\"
+        rf"h_t[{unit}] &= o_t \tanh(c_t) = {_n(update.output_gate)} \times \tanh({_n(update.cell)})\\"
+        rf"&= {_n(update.output_gate)} \times {_n(update.tanh_cell)} = {update.hidden:.4f}"
         r"\end{aligned}"
     )
 

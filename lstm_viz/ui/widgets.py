@@ -235,6 +235,15 @@ def model_output(trace: Trace, step: int) -> None:
         st.html(strips.class_prob_columns_html(trace.probs, trace.output_labels, trace.tokens, step))
 
 
+def chart(fig, key: str, where=st) -> None:
+    """A chart whose title is page text above it (it wraps on a narrow column, where a chart title is cut)."""
+    title = fig.layout.title.text
+    if title:
+        where.markdown(f"**{title}**")
+        fig.update_layout(title=None, margin=dict(t=50 if fig.layout.legend.orientation == "h" else 20))
+    where.plotly_chart(fig, key=key)
+
+
 def unit_metrics(quantities: dict[str, np.ndarray], step: int, unit: int) -> None:
     """The chosen unit's values at ``step`` as value boxes (exact Trace values, 4 decimals), wrapping onto a
     second row on a narrow screen rather than cutting a number."""

@@ -22,6 +22,27 @@ CUT_JS = """() => {
         if (el.offsetParent && el.scrollWidth > el.clientWidth + 1) cut.push('value box cut: ' + el.innerText);
         if (el.offsetParent && el.innerText.includes('…')) cut.push('value shortened: ' + el.innerText);
     }
+    for (const el of document.querySelectorAll('.katex-display')) {
+        const by = el.scrollWidth - el.clientWidth;
+        if (el.offsetParent && by > 4) cut.push('equation cut by ' + by + 'px: ' + el.textContent.slice(0, 30));
+    }
+    for (const chart of document.querySelectorAll('[data-testid="stPlotlyChart"]')) {
+        const svg = chart.querySelector('.main-svg');
+        if (!svg) continue;
+        const box = svg.getBoundingClientRect();
+        for (const t of chart.querySelectorAll('.gtitle')) {
+            const r = t.getBoundingClientRect();
+            const out = r.width && (r.left < box.left - 1 || r.right > box.right + 1);
+            if (out) cut.push('chart title cut: ' + t.textContent);
+        }
+        const ticks = [...chart.querySelectorAll('.xtick text')].map(t => t.getBoundingClientRect())
+            .filter(r => r.width).sort((a, b) => a.left - b.left);
+        for (let k = 1; k < ticks.length; k++) {
+            if (ticks[k].left < ticks[k - 1].right - 1 && Math.abs(ticks[k].top - ticks[k - 1].top) < 4) {
+                cut.push('x labels overlap in a chart: ' + (chart.querySelector('.gtitle') || {}).textContent); break;
+            }
+        }
+    }
     return cut;
 }"""
 
@@ -52,7 +73,8 @@ def test_every_page_fits_a_projector(small, app_url, path):
     small.wait_for_timeout(1000)
     screenshot(small, f"small-{path or 'home'}")
     assert small.locator('[data-testid="stException"]').count() == 0
-    assert small.evaluate(CUT_JS) == []
+    cut = small.evaluate(CUT_JS)
+    assert cut == [], "\n".join(cut)
 
 
 def test_the_diagrams_numbers_are_readable_at_1024(small, app_url):
