@@ -86,3 +86,22 @@ def test_the_diagrams_numbers_are_readable_at_1024(small, app_url):
     assert min(numbers) >= 11, f"the smallest diagram text is {min(numbers):.1f}px high"
     boxes = small.locator(".lvs-number, [data-testid='stMetricValue']").all_inner_texts()
     assert boxes and all(re.fullmatch(r"[−-]?\d+\.\d{4}", b.strip()) for b in boxes if b.strip()), boxes
+
+
+DEUTERANOPIA_CSS = (  # Machado, Oliveira and Fernandes (2009), severity 1, as an SVG filter over the whole page
+    "html { filter: url(\"data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg'><filter id='d'>"
+    "<feColorMatrix type='matrix' values='0.367322 0.860646 -0.227968 0 0 0.280085 0.672501 0.047413 0 0 "
+    "-0.011820 0.042940 0.968881 0 0 0 0 0 1 0'/></filter></svg>#d\"); }"
+)
+
+
+@pytest.mark.parametrize("path", ["step_through", "heatmaps", "generate", "classify"])
+def test_a_deuteranopia_view_of_the_colour_pages(small, app_url, path):
+    """Screenshots as a reader with deuteranopia sees the page (the numbers are checked in test_colour_blind.py)."""
+    query = VIEW if path in ("step_through", "heatmaps") else ""
+    small.goto(f"{app_url}/{path}" + (f"?{query}" if query else ""))
+    wait_for_render(small, 180_000)
+    small.add_style_tag(content=DEUTERANOPIA_CSS)
+    small.wait_for_timeout(500)
+    assert "url(" in small.evaluate("() => getComputedStyle(document.documentElement).filter")
+    screenshot(small, f"deuteranopia-{path}", full_page=False)
