@@ -60,7 +60,10 @@ def complete(model, text: str, width: int = 5, words: int = 1, max_tokens: int |
     tail = re.search(r"[\w'-]*$", text).group()  # the word being typed (empty after a space)
     beams = [("", 0.0, 0)]  # (written, log probability, words finished), best first
     scores = torch.zeros(1, dtype=torch.float64)
+    # a word model never proposes its stand-ins (<unk>, <pad>): they are not words anyone can type
+    banned = [k for k, t in enumerate(vocab) if word_model and t in ("<unk>", "<pad>")]
     log_probs = torch.log_softmax(logits[0, -1].double(), dim=-1)[None]  # (beams, V)
+    log_probs[:, banned] = -math.inf
     finished: list[tuple[str, float]] = []
     for _ in range(limit):
         total = (scores[:, None] + log_probs).flatten()  # every beam extended by every token
@@ -96,6 +99,7 @@ def complete(model, text: str, width: int = 5, words: int = 1, max_tokens: int |
             x = h
         state = new_state
         log_probs = torch.log_softmax((x @ params["head.weight"].T + params["head.bias"]).double(), dim=-1)
+        log_probs[:, banned] = -math.inf
     if len(finished) < width:  # nothing ended within the limit: the best unfinished continuations
         finished += [(written, score) for written, score, _ in beams][: width - len(finished)]
     merged: dict[str, float] = {}  # "content." and "content," are one completion of the word

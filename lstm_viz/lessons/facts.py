@@ -152,27 +152,66 @@ def prediction(ctx: Context, expected: str | None = None) -> None:
     ctx.tables.append(("The running prediction after each token", rows))
 
 
-def next_tokens(ctx: Context, candidates: list | None = None, k: int = 10) -> None:
-    """The model's next-token distribution after reading up to the step; the probability of each candidate."""
+def _key(word: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in word)
+
+
+def _shown(label: str, unknown: str | None) -> str:
+    return f"{visible(label)!r} (a word it does not know)" if label == unknown else repr(visible(label))
+
+
+def next_tokens(ctx: Context, candidates: list | None = None, k: int = 10, contrast: str | None = None) -> None:
+    """The model's next-token distribution after reading up to the step; the probability of each candidate.
+
+    ``contrast``: another text (the same sentence with another subject); the candidates' probabilities
+    after it are compared with these, in a sentence that says whether the choice follows the change.
+    """
     probs = ctx.trace.probs[ctx.step].astype(np.float64)
     labels = ctx.trace.output_labels
+    unknown = getattr(ctx.model.tokenizer, "unk", None)
     top = np.argsort(-probs, kind="stable")[:k]
-    ctx.values["top"] = ", ".join(f"{visible(labels[i])!r} {probs[i]:.1%}" for i in top)
+    ctx.values["top"] = ", ".join(f"{_shown(labels[i], unknown)} {probs[i]:.1%}" for i in top)
     ctx.values["first"] = visible(labels[top[0]])
     ctx.values["first_p"] = float(probs[top[0]])
+    ctx.values["first_shown"] = _shown(labels[top[0]], unknown)
+    known = [w for w in candidates or [] if w in labels]
     for word in candidates or []:
-        index = labels.index(word) if word in labels else None
-        ctx.values[f"p_{''.join(c if c.isalnum() else '_' for c in word)}"] = (
-            float(probs[index]) if index is not None else 0.0
-        )
-        ctx.values[f"rank_{''.join(c if c.isalnum() else '_' for c in word)}"] = (
-            int((probs > probs[index]).sum()) + 1 if index is not None else len(labels)
-        )
-    if len(candidates or []) == 2:
-        a, b = candidates
-        pa, pb = (float(probs[labels.index(w)]) if w in labels else 0.0 for w in (a, b))
+        if word in labels:
+            p, rank = float(probs[labels.index(word)]), int((probs > probs[labels.index(word)]).sum()) + 1
+            said = f"{word!r} {p:.1%} (rank {rank} of {len(labels):,})"
+        else:
+            p, rank = 0.0, None
+            said = f"{word!r} is not in its vocabulary: it would read it as {unknown!r}, so it cannot predict it"
+        ctx.values[f"p_{_key(word)}"], ctx.values[f"rank_{_key(word)}"] = p, rank or len(labels)
+        ctx.values[f"said_{_key(word)}"] = said
+    if len(known) == 2:
+        a, b = known
+        pa, pb = (float(probs[labels.index(w)]) for w in (a, b))
         ctx.values["prefers"] = a if pa >= pb else b
         ctx.values["ratio"] = max(pa, pb) / max(min(pa, pb), 1e-12)
+        if contrast is not None:
+            other = ctx.model.trace(contrast).probs[-1].astype(np.float64)
+            qa, qb = (float(other[labels.index(w)]) for w in (a, b))
+            before, after = (a if pa >= pb else b), (a if qa >= qb else b)
+            shift = (qb / max(qa, 1e-12)) / (pb / max(pa, 1e-12))
+            if before != after:
+                follows = f"the choice follows the subject: {before!r} here, {after!r} in the other sentence"
+            else:
+                follows = (
+                    f"it prefers {before!r} in both sentences; changing the subject multiplies the odds of {b!r} "
+                    f"against {a!r} by only {1 / shift:.2f}. What it follows is how common each word is in its "
+                    "books more than who the sentence is about"
+                )
+            ctx.values["follows"] = follows
+            ctx.tables.append(
+                (
+                    "The two words after each sentence",
+                    [
+                        {"sentence": "this one", a: round(pa, 4), b: round(pb, 4)},
+                        {"sentence": cut(contrast, 60), a: round(qa, 4), b: round(qb, 4)},
+                    ],
+                )
+            )
     ctx.tables.append(
         (
             f"The {k} most likely next tokens",
