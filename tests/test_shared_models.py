@@ -77,6 +77,20 @@ def test_no_page_and_no_generation_changes_a_shared_model(tmp_path, monkeypatch)
     at.number_input(key="gen_length").set_value(60)
     at.button(key="gen_go").click().run()
     assert not at.exception, at.exception
+    # The lab's interventions run on the shared model too: the clamped trace, and writing on with the clamp held.
+    for name, text in (("shakespeare-char", "ROMEO: To be, or not"), ("brackets-lstm", "((a)(b(c)))")):
+        lab = run_page("app_pages/neuron_lab.py", model=name, text=text, step=3, unit=1)
+        lab.number_input(key="lab_clamp_value").set_value(1.0).run()
+        assert not lab.exception, lab.exception
+        if name == "shakespeare-char":
+            lab.button(key="lab_write").click().run()
+            assert not lab.exception, lab.exception
+    # And every lesson stop (they clamp, trace and generate on the shared models).
+    from lstm_viz.lessons import render, schema
+
+    for lesson in schema.shipped():
+        for stop in lesson.stops:
+            render.tell(stop, cache.load_model)
 
     for name in names:
         assert file_sha256(name) == on_disk[name], f"{name}: the weights file changed on disk"
