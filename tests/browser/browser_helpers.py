@@ -14,6 +14,8 @@ def _settled(page) -> bool:
             const app = document.querySelector('[data-testid="stApp"]');
             if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
             if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+            // an element whose code is still loading (Streamlit loads each kind of widget on first use)
+            if (document.querySelector('[data-testid="stSkeleton"]')) return false;
             for (const chart of document.querySelectorAll('[data-testid="stPlotlyChart"]'))
                 if (!chart.querySelector('.main-svg')) return false;
             return document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]').length > 0;
@@ -24,8 +26,10 @@ def _settled(page) -> bool:
 def wait_for_render(page, timeout_ms: int = 30_000, quiet_ms: int = 600) -> None:
     """Wait until Streamlit ran the script and stayed idle for ``quiet_ms`` (no "Running…" widget).
 
-    The script state must read ``notRunning`` with content in the main area; a rerun that
-    starts within ``quiet_ms`` (a deep link applying its parameters, a fragment) restarts the wait.
+    The script state must read ``notRunning`` with content in the main area and no element still a
+    skeleton (in a fresh browser the frontend loads each kind of widget's code on first use, a second or
+    more after the script has finished); a rerun that starts within ``quiet_ms`` (a deep link applying
+    its parameters, a fragment) restarts the wait.
     """
     import time
 

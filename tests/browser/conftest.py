@@ -30,10 +30,7 @@ START_TIMEOUT_S = 90
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser" in str(item.fspath).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.browser)
-            # A real server and a real browser race now and then (a stream that finishes
-            # before the page paints it); one rerun absorbs that, a real fault still fails twice.
-            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
+            item.add_marker(pytest.mark.browser)  # no reruns: a wait that races is fixed where it waits
 
 
 def _missing(reason: str):

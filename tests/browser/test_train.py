@@ -14,7 +14,7 @@ def test_start_watch_and_stop_a_run(page, app_url):
     page.get_by_role("button", name="Start training").click()
 
     # Progress arrives through the polling fragment, without any click.
-    expect(page.get_by_text(re.compile(r"my-shakespeare-char · Training · step \d+"))).to_be_visible(timeout=120_000)
+    expect(page.get_by_text(re.compile(r"my-shakespeare-char · Training · step \d+"))).to_be_visible(timeout=300_000)
     expect(page.get_by_text(re.compile(r"Sample written by the model at step \d+"))).to_be_visible(timeout=180_000)
     tokens = page.locator('[data-testid="stMetric"]').filter(has_text="Tokens per second")
     assert float(tokens.locator('[data-testid="stMetricValue"]').inner_text().replace(",", "")) > 0
