@@ -235,7 +235,7 @@ def _card_bytes(card: dict, digest: str | None) -> bytes:
         raise surrogate_error(card) from None
 
 
-def _write_file(folder: Path, name: str, data: bytes) -> Path:
+def write_file(folder: Path, name: str, data: bytes) -> Path:
     """Write ``folder/name`` atomically: a temp file, flushed to disk, renamed over the old one."""
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX)
     try:
@@ -273,12 +273,12 @@ def save_dir(model: SequenceModel, card: dict, path: str | Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
         _settle(path)
-        pending = _write_file(path, PENDING_CARD, card_data)
+        pending = write_file(path, PENDING_CARD, card_data)
         if (path / WEIGHTS).is_file():
             with contextlib.suppress(OSError):  # no hard links here: the undo below is simply not possible
                 os.link(path / WEIGHTS, path / PREVIOUS_WEIGHTS)
         try:
-            _write_file(path, WEIGHTS, weights)
+            write_file(path, WEIGHTS, weights)
         except BaseException:
             pending.unlink(missing_ok=True)  # the old pair is live and untouched
             raise
@@ -304,6 +304,6 @@ def write_card(card: dict, path: str | Path) -> None:
     digest = weights_sha256(weights.read_bytes()) if weights.is_file() else None
     data = _card_bytes(card, digest)
     try:
-        _write_file(path, CARD, data)
+        write_file(path, CARD, data)
     except OSError as err:
         raise SaveError(path, err) from err

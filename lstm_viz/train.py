@@ -5,7 +5,13 @@
 evaluates on held-out data periodically, and writes ``model.safetensors`` + ``card.json``
 atomically at every evaluation and at the end, so an interrupted run keeps its last good
 checkpoint. Pages and the command line watch progress through ``callback(event, info)``
-(events "start", "step", "eval", "end") and stop it with a ``threading.Event``.
+(events "start", "step", "eval", "end") and stop it with a ``threading.Event``. A few
+checkpoints along the way (step 0, then log-spaced) go to the model's ``history/`` for gates
+over training (:mod:`lstm_viz.history`).
+
+Several processes: under ``torchrun`` the same loop trains one model with DistributedDataParallel,
+each process on its slice of the global batch, rank 0 alone evaluating, saving and logging
+(:mod:`lstm_viz.distributed`; docs/scale.md).
 
 Device: :func:`pick_device` chooses CUDA when present. On CUDA the fused cuDNN LSTM runs
 under bf16 autocast (fp16 with a gradient scaler where bf16 is missing), batches come from
@@ -30,7 +36,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from lstm_viz import checkpoint
+from lstm_viz import checkpoint, distributed, history
 from lstm_viz.model import ModelConfig, SequenceModel
 
 
@@ -50,6 +56,7 @@ class TrainConfig:
     threads: int | None = None  # CPU threads for torch (None: leave torch's default)
     amp: bool = True  # autocast on CUDA; ignored on the CPU
     sample_chars: int = 200  # text sampled at each evaluation of a character LM (0: none)
+    checkpoints: int = 8  # weights kept along the way (history/), the final ones included; 0 or 1: none
 
     def __post_init__(self) -> None:
         if self.steps is None and self.minutes is None:
@@ -58,6 +65,8 @@ class TrainConfig:
             raise ValueError(f"steps must be at least 1, got {self.steps}")
         if self.minutes is not None and self.minutes <= 0:
             raise ValueError(f"minutes must be positive, got {self.minutes}")
+        if self.checkpoints < 0:
+            raise ValueError(f"checkpoints must be 0 or more, got {self.checkpoints}")
 
 
 def pick_device(preference: str = "auto") -> torch.device:
@@ -149,19 +158,39 @@ def train(
     card_extra: dict | None = None,
     log=print,
 ) -> dict:
-    """Train and save; returns the final card. ``callback(event, info)`` sees every event."""
+    """Train and save; returns the final card. ``callback(event, info)`` sees every event.
+
+    Under torchrun every process calls it; rank 0 alone calls ``callback`` and ``log`` and writes
+    ``out_dir``, and the others return the card without metrics.
+    """
     cfg = train_config
     out_dir = Path(out_dir)
     name = name or out_dir.name
-    emit = callback or (lambda event, info: None)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    device = pick_device(cfg.device)
+    world = distributed.setup(pick_device(cfg.device))  # one process unless torchrun started several
+    if not world.is_main:
+        callback, log = None, lambda *args: None
+    emit = callback or (lambda event, info: None)
+    try:
+        world.check_batch(cfg.batch_size)
+        return _train(data, model_config, cfg, out_dir, name=name, emit=emit, stop=stop, extra=card_extra or {},
+                      log=log, world=world)  # fmt: skip
+    finally:
+        world.close()
+
+
+def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, world) -> dict:
+    """The loop of :func:`train`, in one process of ``world``."""
+    device = world.device
     rng = seed_everything(cfg.seed)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
     model = SequenceModel(model_config).to(device)
     model.train()
+    if world.size > 1:  # the same initial weights everywhere, but each process its own dropout masks
+        torch.manual_seed(cfg.seed + world.rank)
+    net = world.wrap(model)  # what the steps run; evaluation and saving use the model itself
     n_params = sum(p.numel() for p in model.parameters())
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and not n.startswith("embedding")]
     no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and not n.startswith("embedding"))]
@@ -172,23 +201,26 @@ def train(
     )
     use_scaler = device.type == "cuda" and cfg.amp and not torch.cuda.is_bf16_supported()
     scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
-    card = make_card(data, model_config, cfg, name, {**(card_extra or {})})
+    card = make_card(data, model_config, cfg, name, extra)
     card["num_parameters"] = n_params
-    card["training"]["device"] = device_name(device)
+    where = device_name(device) + (f", {world.size} processes" if world.size > 1 else "")
+    card["training"].update({"device": where, "world_size": world.size, "global_batch_size": cfg.batch_size})
+    keeper = history.Keeper(out_dir, cfg.checkpoints if world.is_main else 0, cfg.steps, log=log)
 
     sample_x, _ = data.batch(cfg.batch_size, np.random.default_rng(0))
     tokens_per_step = int(sample_x.numel())
-    log(f"device: {device_name(device)}")
+    log(f"device: {where}")
     log(f"data: {data.description}")
     log(
         f"model: {model_config.cell.upper()} {model_config.num_layers}x{model_config.hidden_size}, "
         f"embed {model_config.embed_dim}, {n_params:,} parameters"
     )
-    log(f"tokens per step: {tokens_per_step:,} (batch {sample_x.shape[0]} x length {sample_x.shape[1]})")
+    split = f", {sample_x.shape[0] // world.size} rows in each of {world.size} processes" if world.size > 1 else ""
+    log(f"tokens per step: {tokens_per_step:,} (batch {sample_x.shape[0]} x length {sample_x.shape[1]}{split})")
     emit(
         "start",
         {
-            "device": device_name(device),
+            "device": where,
             "num_parameters": n_params,
             "tokens_per_step": tokens_per_step,
             "vocab": data.tokenizer.vocab,
@@ -198,7 +230,7 @@ def train(
 
     start = time.perf_counter()
     step, tokens_seen, best_metrics, interrupted = 0, 0, {}, False
-    history: list[dict] = []
+    evals: list[dict] = []
     last_loss = math.nan
 
     def progress() -> float:
@@ -216,8 +248,9 @@ def train(
         info = {"step": step, "elapsed": elapsed, "train_loss": last_loss, "final": final, **metrics}
         if cfg.sample_chars and model_config.task == "charlm":
             info["sample"] = sample_text(model, data.tokenizer, cfg.sample_chars, cfg.seed)
-        history.append({k: v for k, v in info.items() if k != "sample" and isinstance(v, int | float | bool)})
+        evals.append({k: v for k, v in info.items() if k != "sample" and isinstance(v, int | float | bool)})
         card["metrics"] = {**metrics, "measured_at_step": step, "final": final}
+        card["checkpoints"] = list(keeper.entries)
         card["training"].update(
             {
                 "seconds": round(elapsed, 1),
@@ -226,10 +259,11 @@ def train(
                 "seed": cfg.seed,
                 "interrupted": interrupted,
                 "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "history": history,
+                "history": evals,
             }
         )
         checkpoint.save_dir(model, card, out_dir)
+        keeper.prune()
         shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, float))
         log(f"{'final' if final else 'eval'} step {step:,} ({elapsed:.0f}s): {shown}")
         for key, value in metrics.items():  # the card holds only what the run printed
@@ -240,25 +274,43 @@ def train(
         emit("eval", info)
         return metrics
 
+    def keep_history() -> None:
+        """The weights of this step in history/, with the held-out loss of the final evaluation's kind.
+
+        The full evaluation, not the quick one of the periodic evaluations: the checkpoints' losses
+        are compared with each other and with the final model's.
+        """
+        model.eval()
+        keeper.save(step, model, data.evaluate(model, device, full=True).get("val_loss"))
+        model.train()
+
     try:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=cfg.steps, desc=name, unit="step", disable=log is not print, file=sys.stderr)
+        if keeper.due(0):
+            keep_history()  # the untrained model: where the gates start
         while True:
-            if (cfg.steps and step >= cfg.steps) or (cfg.minutes and progress() >= 1.0):
+            # One clock and one Stop button (rank 0's), so every process leaves at the same step.
+            now, stopping = world.from_main(progress(), float(stop is not None and stop.is_set()))
+            if (cfg.steps and step >= cfg.steps) or (cfg.minutes and now >= 1.0):
                 break
-            if stop is not None and stop.is_set():
+            if stopping:
                 interrupted = True
                 break
-            x, y = data.batch(cfg.batch_size, rng)
+            x, y = data.batch(cfg.batch_size, rng)  # the global batch; this process trains on its rows
+            targets = int((y != distributed.IGNORE).sum()) if world.size > 1 else 0
+            x, y = world.shard(x, y)
             if device.type == "cuda":
                 x, y = x.pin_memory().to(device, non_blocking=True), y.pin_memory().to(device, non_blocking=True)
-            lr = learning_rate(cfg, step, progress())
+            lr = learning_rate(cfg, step, now)
             for group in optimizer.param_groups:
                 group["lr"] = lr
             with _autocast(device, cfg.amp):
-                logits, _ = model(x)
-            loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), ignore_index=-100)
+                logits, _ = net(x)
+            loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), ignore_index=distributed.IGNORE)
+            if world.size > 1:
+                loss = world.share(loss, logits, int((y != distributed.IGNORE).sum()), targets)
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.unscale_(optimizer)
@@ -266,9 +318,9 @@ def train(
             scaler.step(optimizer)
             scaler.update()
             step += 1
-            tokens_seen += int(x.numel())
+            tokens_seen += int(x.numel()) * world.size
             if step % 10 == 0 or step == 1:
-                last_loss = loss.item()
+                last_loss = world.total(loss.item())
                 elapsed = time.perf_counter() - start
                 tps = tokens_seen / max(elapsed, 1e-9)
                 bar.set_postfix(loss=f"{last_loss:.3f}", tok_s=f"{tps:,.0f}")
@@ -284,15 +336,17 @@ def train(
                     },
                 )
             bar.update(1)
-            if step % cfg.eval_every == 0:
+            if world.is_main and step % cfg.eval_every == 0:
                 model.eval()
                 best_metrics = evaluate_and_save(final=False)
                 model.train()
+            if keeper.due(step):  # listed by the next card written: until then these are the model's own weights
+                keep_history()
         bar.close()
     except KeyboardInterrupt:
         interrupted = True
         log("interrupted: keeping the last good checkpoint")
-        if (out_dir / checkpoint.CARD).is_file():
+        if world.is_main and (out_dir / checkpoint.CARD).is_file():
             # The card of the weights on disk (those of the last eval), not the one in memory: the
             # interrupt may have cut a save short, which then left the previous pair in place.
             card = checkpoint.read_pair(out_dir).card
@@ -300,7 +354,10 @@ def train(
             checkpoint.write_card(card, out_dir)
             emit("end", {"interrupted": True, "card": card})
             return card
+    if not world.is_main:
+        return card
     model.eval()
+    keeper.drop(step)  # a time budget may end on a kept step: the last weights are the model's own
     best_metrics = evaluate_and_save(final=not interrupted)
     elapsed = time.perf_counter() - start
     log(

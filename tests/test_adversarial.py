@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from safetensors.torch import save
 
-from lstm_viz import checkpoint, usermodels, zoo
+from lstm_viz import checkpoint, history, usermodels, zoo
 from lstm_viz.data.upload import decode_corpus
 from lstm_viz.model import SequenceModel
 from lstm_viz.tokenizers import CharTokenizer, WordTokenizer, tokenizer_from_dict
@@ -538,10 +538,13 @@ def test_sigkill_in_the_middle_of_a_training_run_keeps_the_last_good_checkpoint(
     assert card["metrics"]["final"] is False and card["metrics"]["measured_at_step"] % 5 == 0
     assert card["training"]["steps"] == card["metrics"]["measured_at_step"] >= 15  # the last evaluation's step
     visible = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
-    assert visible == ["card.json", "model.safetensors"]
+    assert visible == ["card.json", "history", "model.safetensors"]  # history: the checkpoints kept along the way
     monkeypatch.setenv("LSTM_VIZ_HOME", str(home))
     assert "killed" in [m.name for m in zoo.list()]
-    assert zoo.load("killed").trace("line 1").probs.shape[0] == 6
+    killed = zoo.load("killed")
+    assert killed.trace("line 1").probs.shape[0] == 6
+    kept = history.checkpoints(killed)  # every checkpoint the card lists is whole: it loads and passes its sha256
+    assert len(kept) >= 2 and all(history.load(killed, c.step).trace("line 1") for c in kept)
 
 
 def previous(folder: Path) -> tuple[bytes, bytes]:
@@ -673,7 +676,7 @@ def test_a_training_run_whose_save_fails_stops_with_the_message_and_keeps_its_la
     monkeypatch.undo()
     _, card = checkpoint.load_dir(out)
     assert card["metrics"]["measured_at_step"] == 5
-    assert sorted(p.name for p in out.iterdir()) == ["card.json", "model.safetensors"]
+    assert sorted(p.name for p in out.iterdir()) == ["card.json", "history", "model.safetensors"]
 
 
 def test_a_card_naming_other_weights_is_a_half_written_model(tmp_path):

@@ -61,7 +61,7 @@ def test_page_latency_measures_both_paths():
     """The server-side view and the browser-side stepper, side by side (Chromium when it is installed)."""
     browser = Path(os.environ.get("LSTM_VIZ_CHROMIUM", "/usr/bin/chromium")).exists()
     out = bench("benchmarks.page_latency", "--smoke", *([] if browser else ["--no-browser"]), timeout=600)
-    assert re.search(r"\(a\) server: .*\(AppTest\): [\d.]+ ms", out), out
+    assert re.search(r"\(a\) server: .*\(AppTest\): [\d.]+ ms at 200 tokens, [\d.]+ ms at 2,000 \([\d.]+x", out), out
     for tokens in ("200", "2,000"):
         assert re.search(rf"{tokens} tokens: first view [\d,]+ KB at step 0 \(\d+ chunks\), [\d,]+ KB mid-text", out)
     if browser:
@@ -69,3 +69,13 @@ def test_page_latency_measures_both_paths():
         for label in labels:
             rows = [line for line in out.splitlines() if label in line]
             assert len(rows) == 2 and all(re.search(r"tokens\s+[\d.]+\s+[\d.]+\s+\S", r) for r in rows), (label, out)
+        assert re.search(r"the server's first open \(model loaded then\): [\d.]+ s", out), out
+        assert re.search(r"200 tokens: [\d.]+ s \(of 1: ", out) and re.search(r"2,000 tokens: [\d.]+ s \(of 1: ", out)
+
+
+def test_load_benchmark_steps_a_small_class():
+    """Three students for ten seconds against a server it starts itself: every figure printed, none judged."""
+    out = bench("benchmarks.load", "--students", "3", "--seconds", "10", timeout=300)
+    for line in ("steps done: ", "lost steps: ", "errors: 0", "server CPU per step: ", "server time per step: p50"):
+        assert line in out, (line, out)
+    assert re.search(r"steps done: \d+ of 15 sent", out), out

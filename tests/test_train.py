@@ -81,7 +81,7 @@ def test_checkpoint_written_at_every_evaluation(run):
     for step, saved in recorder.checkpoints:
         assert saved["metrics"]["measured_at_step"] == step
     assert [saved["metrics"]["final"] for _, saved in recorder.checkpoints] == [False, False, False, True]
-    assert sorted(p.name for p in out.iterdir()) == ["card.json", "model.safetensors"]  # no temp files left
+    assert sorted(p.name for p in out.iterdir()) == ["card.json", "history", "model.safetensors"]  # no temp files left
 
 
 def test_callback_events_arrive_in_order(run):

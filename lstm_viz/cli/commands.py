@@ -7,6 +7,7 @@ Each takes the parsed arguments and returns an exit code; errors a user can fix 
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -49,8 +50,9 @@ def train(args) -> int:
     data, model_config, train_config, extra = spec.build()
     extra["command"] = "python -m lstm_viz " + " ".join(shlex.quote(a) for a in sys.argv[1:])  # exactly as typed
     card = train_loop(data, model_config, train_config, out, name=spec.name, card_extra=extra)
-    shown = {k: v for k, v in card["metrics"].items() if isinstance(v, float)}
-    print("metrics: " + ", ".join(f"{k} {v:.4f}" for k, v in shown.items()))
+    if os.environ.get("RANK", "0") == "0":  # under torchrun every process trains; only rank 0 reports
+        shown = {k: v for k, v in card["metrics"].items() if isinstance(v, float)}
+        print("metrics: " + ", ".join(f"{k} {v:.4f}" for k, v in shown.items()))
     return 0
 
 

@@ -13,8 +13,10 @@ under the same name is reloaded instead of served stale.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
+import time
 from collections import OrderedDict
 
 import plotly.graph_objects as go
@@ -133,18 +135,48 @@ def heatmap(
     return _heatmap(name, _version(name), text, max_tokens, layer, quantity, units, step, unit)
 
 
-@st.cache_resource(show_spinner=False, ttl=60)
-def _list_models() -> tuple[zoo.ModelInfo, ...]:
+FOLDER_LOOK_SECONDS = 1.0  # the user folder is looked at (a few stat calls) at most this often per process
+_folder_seen: tuple[float, tuple] = (-math.inf, ())  # (monotonic time of the last look, what it saw)
+
+
+def _user_folder_version() -> tuple:
+    """(folder, models, latest modification time) of the user folder and the model folders in it.
+
+    A model saved, uploaded, renamed or deleted changes the user folder or its own folder (a new
+    card is renamed into it), so this changes the moment it happens, in every process reading the
+    folder: several app replicas sharing one ``LSTM_VIZ_HOME`` see each other's models at once,
+    not after the list's minute-long ttl. Looked at once a second at most: pages read the list
+    many times a run.
+    """
+    global _folder_seen
+    now, root = time.monotonic(), zoo.user_dir()
+    looked, seen = _folder_seen
+    if now - looked < FOLDER_LOOK_SECONDS and seen[:1] == (str(root),):
+        return seen
+    try:
+        with os.scandir(root) as entries:
+            folders = [entry.stat().st_mtime_ns for entry in entries if entry.is_dir()]
+        seen = (str(root), len(folders), max([root.stat().st_mtime_ns, *folders]))
+    except OSError:  # no user folder (yet)
+        seen = (str(root),)
+    _folder_seen = (now, seen)
+    return seen
+
+
+@st.cache_resource(show_spinner=False, ttl=60, max_entries=4)
+def _list_models(folder_version: tuple) -> tuple[zoo.ModelInfo, ...]:
     return tuple(zoo.list())
 
 
 def list_models() -> tuple[zoo.ModelInfo, ...]:
-    """Every loadable model (shipped first), as ``zoo.list()``; cached, refreshed every minute.
+    """Every loadable model (shipped first), as ``zoo.list()``; cached, refreshed when the user folder changes.
 
     One shared copy (``st.cache_resource``): a page reads it many times a run (every picker
-    label), so it is not unpickled each time. Read-only, like the models.
+    label), so it is not unpickled each time. Read-only, like the models. Besides the folder's
+    changes (:func:`_user_folder_version`) the list is read again every minute, for changes
+    modification times do not show (a shipped model replaced in place).
     """
-    return _list_models()
+    return _list_models(_user_folder_version())
 
 
 def model_names(tasks: tuple[str, ...] | list[str] | None = None) -> list[str]:
@@ -158,4 +190,6 @@ def model_info(name: str) -> zoo.ModelInfo | None:
 
 def refresh_models() -> None:
     """Forget the cached model list, so a model just trained or uploaded shows up everywhere."""
+    global _folder_seen
+    _folder_seen = (-math.inf, ())
     _list_models.clear()
