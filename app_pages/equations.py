@@ -4,12 +4,12 @@ import streamlit as st
 
 from lstm_viz import cell
 from lstm_viz.analysis import equations
-from lstm_viz.ui import cache, latex, state, widgets
+from lstm_viz.ui import latex, state, widgets
 
 sel = widgets.explorer_page("Equations")
 trace, layer = sel.trace, sel.layer_trace
 n_steps, n_units = len(trace), layer.hidden_size
-weights = equations.layer_weights(cache.load_model(sel.model).module, sel.layer)
+weights = equations.layer_weights(sel.loaded.module, sel.layer)
 
 unit = widgets.unit_picker(n_units, where=st.columns([1, 4])[0])
 step = widgets.step_controls(trace, "eq")

@@ -41,7 +41,7 @@ hint = (
 st.markdown(widgets.step_caption(trace, step) + f" · unit **{unit}** · {hint}")
 widgets.unit_metrics(quantities, step, unit)
 
-fig = cache.heatmap(sel.model, sel.text, sel.layer, quantity, shown, step=step, unit=unit)
+fig = cache.heatmap(sel.model, sel.text, sel.layer, quantity, shown, step=step, unit=unit, at_step=sel.at_step)
 st.plotly_chart(fig, key="hm_chart", on_select=lambda: widgets.select_from_chart("hm_chart"), selection_mode="points")
 st.html(strips.strip_legend_html())
 st.caption(

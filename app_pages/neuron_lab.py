@@ -21,7 +21,7 @@ MAX_WRITE = 300  # characters written on from a clamped state
 
 sel = widgets.explorer_page("Neuron Lab")
 trace, layer = sel.trace, sel.layer_trace
-model = cache.load_model(sel.model)
+model = sel.loaded
 n_steps, n_units = len(trace), layer.hidden_size
 quantities = layer.quantities()
 spans = trace.spans or [(t, t + 1) for t in range(n_steps)]
@@ -119,7 +119,7 @@ with selection_tab:
             long = examples.long_text(model.card)
             where = "20,000 characters of text the model did not train on" if long else "this text"
             if st.button(f"Find the same pattern in {where}", key="lab_match", icon=":material/search:"):
-                searched = cache.get_trace(sel.model, long, max_tokens=len(long)) if long else trace
+                searched = cache.get_trace(sel.model, long, len(long), sel.at_step) if long else trace
                 values = searched.layers[sel.layer].quantities()[quantity][:, best_units]
                 pattern = quantities[quantity][start:end][:, best_units]
                 found = search.match(pattern, values, searched.tokens, top=TOP, exclude=None if long else (start, end))
@@ -187,7 +187,7 @@ with saturation_tab:
         st.info("A vanilla RNN has no gates to saturate.")
     else:
         long = examples.long_text(model.card, chars=5_000)
-        counted = cache.get_trace(sel.model, long, max_tokens=len(long)).layers[sel.layer] if long else layer
+        counted = cache.get_trace(sel.model, long, len(long), sel.at_step).layers[sel.layer] if long else layer
         st.markdown(
             "How often each unit's gates are shut (below 0.1) or open (above 0.9), over "
             + ("5,000 characters of text the model did not train on" if long else "this text")

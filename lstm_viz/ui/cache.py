@@ -22,7 +22,7 @@ from collections import OrderedDict
 import plotly.graph_objects as go
 import streamlit as st
 
-from lstm_viz import checkpoint, zoo
+from lstm_viz import checkpoint, history, zoo
 from lstm_viz.plots import heatmaps
 from lstm_viz.trace import Trace
 
@@ -46,6 +46,32 @@ def _load_model(name: str, version: float) -> zoo.LoadedModel:
 def load_model(name: str) -> zoo.LoadedModel:
     """The model called ``name`` (shipped or user), loaded once and shared; read-only."""
     return _load_model(name, _version(name))
+
+
+@st.cache_resource(show_spinner="Loading the weights of that training step…", max_entries=16)
+def _load_checkpoint(name: str, version: float, step: int) -> zoo.LoadedModel:
+    return history.load(_load_model(name, version), step)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _checkpoints(name: str, version: float) -> tuple[history.Checkpoint, ...]:
+    try:
+        return tuple(history.checkpoints(_load_model(name, version)))
+    except ValueError:  # a malformed list: nothing to scrub (the model itself loaded)
+        return ()
+
+
+def checkpoints(name: str) -> tuple[history.Checkpoint, ...]:
+    """The model's weights kept along its training (final weights last); empty when it kept none."""
+    return _checkpoints(name, _version(name))
+
+
+def model_at(name: str, step: int | None = None) -> zoo.LoadedModel:
+    """The model as it was after ``step`` training steps (None or the final step: the model itself); shared."""
+    kept = checkpoints(name)
+    if step is None or not kept or step == kept[-1].step:
+        return load_model(name)
+    return _load_checkpoint(name, _version(name), step)
 
 
 class TraceCache:
@@ -112,27 +138,39 @@ def traces() -> TraceCache:
     return TraceCache(_budget_bytes())
 
 
-def get_trace(name: str, text: str, max_tokens: int = MAX_TOKENS) -> Trace:
-    """Trace of the first ``max_tokens`` tokens of ``text`` (shared, read-only); empty text raises ValueError."""
+def get_trace(name: str, text: str, max_tokens: int = MAX_TOKENS, at_step: int | None = None) -> Trace:
+    """Trace of the first ``max_tokens`` tokens of ``text`` (shared, read-only); empty text raises ValueError.
+
+    ``at_step``: through the weights the model had after that many training steps (:func:`model_at`).
+    """
     version = _version(name)
-    return traces().get((name, version, text, max_tokens), lambda: _load_model(name, version).trace(text, max_tokens))
+    key = (name, version, at_step, text, max_tokens)
+    return traces().get(key, lambda: model_at(name, at_step).trace(text, max_tokens))
 
 
 @st.cache_resource(show_spinner=False, max_entries=48)
 def _heatmap(
-    name: str, version: float, text: str, max_tokens: int, layer: int, quantity: str, units: tuple, step, unit
+    name: str, version: float, text: str, max_tokens: int, layer: int, quantity: str, units: tuple, step, unit, at_step
 ) -> go.Figure:
-    trace = get_trace(name, text, max_tokens)
+    trace = get_trace(name, text, max_tokens, at_step)
     values = trace.layers[layer].quantities()[quantity]
     return heatmaps.quantity_heatmap(values, trace.tokens, quantity, units=list(units), step=step, unit=unit)
 
 
 def heatmap(
-    name: str, text: str, layer: int, quantity: str, units, step=None, unit=None, max_tokens: int = MAX_TOKENS
+    name: str,
+    text: str,
+    layer: int,
+    quantity: str,
+    units,
+    step=None,
+    unit=None,
+    max_tokens: int = MAX_TOKENS,
+    at_step: int | None = None,
 ) -> go.Figure:
     """The Gate Heatmaps figure of one quantity, built once per view and shared read-only."""
     units = tuple(int(u) for u in units)
-    return _heatmap(name, _version(name), text, max_tokens, layer, quantity, units, step, unit)
+    return _heatmap(name, _version(name), text, max_tokens, layer, quantity, units, step, unit, at_step)
 
 
 FOLDER_LOOK_SECONDS = 1.0  # the user folder is looked at (a few stat calls) at most this often per process

@@ -60,6 +60,7 @@ EXPLORER = (
     Param("layer", "layer", int, 0),
     Param("step", "step", int, 0),
     Param("unit", "unit", int, 0),
+    Param("checkpoint", "checkpoint", int, None, lo=0, hi=10**9),  # a training step kept in the model's history
 )
 LINKS: dict[str, tuple[Param, ...]] = {
     "home": (),

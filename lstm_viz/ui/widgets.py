@@ -62,11 +62,55 @@ class Selection:
     text: str
     layer: int
     trace: Trace
+    at_step: int | None = None  # a training step of the model's history; None: the trained model
 
     @property
     def layer_trace(self):
         """The selected layer's LayerTrace."""
         return self.trace.layers[self.layer]
+
+    @property
+    def loaded(self):
+        """The model the trace came from (at ``at_step`` of its training when one is chosen); shared, read-only."""
+        return cache.model_at(self.model, self.at_step)
+
+
+def training_scrubber(name: str) -> int | None:
+    """Gates over training: pick one of the steps the model's history kept (its final weights last).
+
+    Returns the chosen step, or None for the trained model (and for a model that kept no history).
+    The choice is the shared key ``checkpoint``; a step the model did not keep is explained and replaced.
+    """
+    kept = cache.checkpoints(name)
+    ss = st.session_state
+    if not kept:
+        ss["checkpoint"] = None
+        return None
+    steps, final = [c.step for c in kept], kept[-1].step
+    chosen = ss.get("checkpoint")
+    if chosen not in steps:
+        if chosen is not None:
+            state.notice(
+                f"{name} kept no weights at training step {chosen}; its kept steps are "
+                f"{', '.join(f'{s:,}' for s in steps)}. Showing the trained model (step {final:,})."
+            )
+        chosen = final
+    ss["checkpoint"] = chosen  # set before the widget on every run: a select slider new to a page starts here
+    step = st.select_slider(
+        "Training step (gates over training)",
+        steps,
+        key="checkpoint",
+        format_func=lambda s: f"{s:,}" + (" untrained" if s == 0 else " trained" if s == final else ""),
+        help="The same text through the weights the model had after this many training steps, from its random "
+        "start to the end of training.",
+        **KEEP,
+    )
+    loss, trained = next(c.val_loss for c in kept if c.step == step), kept[-1].val_loss
+    per = (cache.load_model(name).card.get("metrics") or {}).get("val_loss_unit", "")
+    if loss is not None:
+        after = "" if step == final or trained is None else f"; trained: {trained:.4g}"
+        st.caption(f"Held-out loss at this step: {loss:.4g} {per}{after}.")
+    return None if step == final else int(step)
 
 
 def explorer_sidebar() -> Selection | None:
@@ -83,13 +127,14 @@ def explorer_sidebar() -> Selection | None:
         st.text_area(
             "Text", key="text", height=140, help="Type any sentence; the model reads it token by token.", **KEEP
         )
+        at_step = training_scrubber(name)
     state.remember_model_fit(name)
     state.show_notices()
     text = st.session_state.get("text") or ""
     if not text.strip():
         st.info("Type a sentence in the **Text** box on the left to see the model read it.", icon=":material/edit:")
         return None
-    trace = cache.get_trace(name, text)
+    trace = cache.get_trace(name, text, at_step=at_step)
     layers = trace.num_layers
     state.clamp("layer", layers, f"this model has {layers} layer{'s' * (layers != 1)}")
     if layers > 1:
@@ -101,7 +146,7 @@ def explorer_sidebar() -> Selection | None:
             icon=":material/content_cut:",
         )
     unknown_note(trace)
-    return Selection(name, text, int(st.session_state["layer"]), trace)
+    return Selection(name, text, int(st.session_state["layer"]), trace, at_step)
 
 
 def explorer_page(title: str) -> Selection:
@@ -113,6 +158,14 @@ def explorer_page(title: str) -> Selection:
     sel = explorer_sidebar()
     if sel is None:
         st.stop()
+    if sel.at_step is not None:
+        final = cache.checkpoints(sel.model)[-1].step
+        st.info(
+            f"Gates over training: this is {sel.model} after {sel.at_step:,} of its {final:,} training steps"
+            + (", before any training: its weights are still random" if sel.at_step == 0 else "")
+            + ". Move the **Training step** slider in the sidebar to watch the gates change.",
+            icon=":material/history:",
+        )
     n_steps = len(sel.trace)
     state.clamp("step", n_steps, f"this text has {n_steps} steps")
     state.show_notices()

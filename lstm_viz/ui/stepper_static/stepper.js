@@ -346,6 +346,8 @@ class Stepper {
     if (this.state !== 'live' || e.ctrlKey || e.metaKey || e.altKey) return;
     const target = e.composedPath ? e.composedPath()[0] : e.target;
     if (target instanceof Element && target.closest(EDITABLE)) return;
+    // another slider of the page (a range input or a slider role outside the stepper) keeps its own keys
+    if (target instanceof Element && target.closest('input[type="range"], [role="slider"]') && !this.root.contains(target)) return;
     const activates = target instanceof Element && target.closest(ACTIVATES);
     if (e.key === 'ArrowRight') this.setStep(this.view.step + 1);
     else if (e.key === 'ArrowLeft') this.setStep(this.view.step - 1);
