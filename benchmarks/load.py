@@ -64,10 +64,20 @@ class Student:
     errors: list[str] = field(default_factory=list)
 
 
-def texts(n: int) -> list[str]:
-    """``n`` different 200-character windows of tiny shakespeare (one per student)."""
+def texts(n: int, chars: int = TEXT_CHARS) -> list[str]:
+    """``n`` different ``chars``-character windows of tiny shakespeare (one per student)."""
     corpus = (ROOT / "assets" / "data" / "tinyshakespeare.txt").read_text(encoding="utf-8")
-    return [corpus[(5_000 + 7_919 * i) % (len(corpus) - TEXT_CHARS) :][:TEXT_CHARS] for i in range(n)]
+    return [corpus[(5_000 + 7_919 * i) % (len(corpus) - chars) :][:chars] for i in range(n)]
+
+
+def rss_mb(pids: list[int]) -> float:
+    """Resident memory of these processes (VmRSS in /proc/PID/status), in MB."""
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])  # kB
+    return total / 1024
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -254,13 +264,15 @@ async def student_run(
             await session.ws.close()
 
 
-async def classroom(base: str, page: str, n: int, seconds: float, interval: float, pids: list[int]):
+async def classroom(
+    base: str, page: str, n: int, seconds: float, interval: float, pids: list[int], chars: int = TEXT_CHARS
+):
     """Every student's first view (arrivals spread over one interval), then ``seconds`` of steps.
 
     Returns (students, server CPU seconds over the stepping, the machine's busy share of its CPUs
     then, the stepping's wall time): the first views (a trace per new text) are timed apart.
     """
-    students = [Student(i, text) for i, text in enumerate(texts(n))]
+    students = [Student(i, text) for i, text in enumerate(texts(n, chars))]
     offsets = sorted(random.Random(0).uniform(0, interval) for _ in students)  # nobody clicks in step
     clock, readies, tasks = Clock(), [asyncio.Event() for _ in students], []
     begin = time.perf_counter()
@@ -288,7 +300,7 @@ def report(students: list[Student], cpu: float | None, busy: float, wall: float,
     errors = [e for s in students for e in s.errors]
     first = [s.first_view for s in students if s.first_view is not None]
     print(
-        f"{len(students)} students on {args.url}/{args.page} ({MODEL}, {TEXT_CHARS}-character texts, one each), "
+        f"{len(students)} students on {args.url}/{args.page} ({MODEL}, {args.chars:,}-character texts, one each), "
         f"a step every {args.interval:g} s for {args.seconds:g} s"
     )
     if first:
@@ -330,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page", default="equations", choices=PAGES, help="the page whose step the server draws")
     parser.add_argument("--url", help="a running app or proxy, e.g. http://127.0.0.1:8080 (default: start one)")
     parser.add_argument("--pid", type=int, action="append", default=[], help="a server process (repeat per replica)")
+    parser.add_argument("--chars", type=int, default=TEXT_CHARS, help="characters of each student's text (tokens)")
     args = parser.parse_args(argv)
     if args.students < 1 or args.seconds < args.interval or args.interval <= 0:
         parser.error("need at least 1 student and --seconds >= --interval > 0")
@@ -344,12 +357,20 @@ def main(argv: list[str] | None = None) -> int:
             args.url, args.pid = deployment.url, list(deployment.pids)
         args.url = args.url.rstrip("/")
         limit = 120 + args.seconds + GRACE_SECONDS + args.students  # bounded: first views, steps, grace
+        memory_before = rss_mb(args.pid) if args.pid else None
         students, cpu, busy, wall = asyncio.run(
             asyncio.wait_for(
-                classroom(args.url, args.page, args.students, args.seconds, args.interval, args.pid), limit
+                classroom(args.url, args.page, args.students, args.seconds, args.interval, args.pid, args.chars),
+                limit,
             )
         )
         report(students, cpu, busy, wall, args, args.pid)
+        if memory_before is not None:
+            budget = os.environ.get("LSTM_VIZ_TRACE_CACHE_MB", "its default")
+            print(
+                f"server memory: {memory_before:,.0f} MB before the students came, {rss_mb(args.pid):,.0f} MB after "
+                f"(resident, pids {', '.join(map(str, args.pid))}; the trace cache is bounded at {budget} MB)"
+            )
     return 0
 
 

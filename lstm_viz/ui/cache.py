@@ -4,8 +4,10 @@ Models are cached with ``st.cache_resource``: one object shared by every session
 read-only (never ``.train()`` it, never change its weights). Traces live in :class:`TraceCache`,
 one copy shared by every session (their arrays are read-only, see :mod:`lstm_viz.trace`): a step
 change reruns the page without copying or unpickling anything, so it costs the same at 200 tokens
-as at 2,000. The cache is bounded by bytes (``LSTM_VIZ_TRACE_CACHE_MB``, default 512), not by entry
-counts, so thirty students with long texts cannot grow the server without limit.
+as at 2,000. The cache is bounded by bytes (``LSTM_VIZ_TRACE_CACHE_MB``; by default a quarter of the
+machine's memory, at most 1,536 MB), not by entry counts, so thirty students with long texts cannot
+grow the server without limit. A 2,000-token trace of the 2x256 model is 42.5 MB: 1,536 MB holds
+thirty students' own long texts; a smaller budget still works, but steps then trace again.
 
 The weights file's modification time is part of every key, so a user model that was retrained
 under the same name is reloaded instead of served stale.
@@ -27,7 +29,7 @@ from lstm_viz.plots import heatmaps
 from lstm_viz.trace import Trace
 
 MAX_TOKENS = 2000  # longer texts are cut to their first MAX_TOKENS tokens, with a notice
-DEFAULT_TRACE_CACHE_MB = 512
+DEFAULT_TRACE_CACHE_MB = 1536  # a 2,000-token trace of the 2x256 model is 42.5 MB
 
 
 def _version(name: str) -> float:
@@ -125,11 +127,20 @@ class TraceCache:
             self._bytes = 0
 
 
+def _default_budget_mb() -> int:
+    """A quarter of the machine's memory, at most DEFAULT_TRACE_CACHE_MB (1.5 GB: 30 students' 2,000-token texts)."""
+    try:
+        total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (ValueError, OSError, AttributeError):  # not a POSIX system: take the cap
+        return DEFAULT_TRACE_CACHE_MB
+    return max(64, min(DEFAULT_TRACE_CACHE_MB, total_mb // 4))
+
+
 def _budget_bytes() -> int:
     try:
-        return max(1, int(float(os.environ.get("LSTM_VIZ_TRACE_CACHE_MB", DEFAULT_TRACE_CACHE_MB)) * 2**20))
+        return max(1, int(float(os.environ.get("LSTM_VIZ_TRACE_CACHE_MB", _default_budget_mb())) * 2**20))
     except ValueError:
-        return DEFAULT_TRACE_CACHE_MB * 2**20
+        return _default_budget_mb() * 2**20
 
 
 @st.cache_resource(show_spinner=False)
