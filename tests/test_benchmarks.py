@@ -70,7 +70,9 @@ def test_page_latency_measures_both_paths():
             rows = [line for line in out.splitlines() if label in line]
             assert len(rows) == 2 and all(re.search(r"tokens\s+[\d.]+\s+[\d.]+\s+\S", r) for r in rows), (label, out)
         assert re.search(r"the server's first open \(model loaded then\): [\d.]+ s", out), out
-        assert re.search(r"200 tokens: [\d.]+ s \(of 1: ", out) and re.search(r"2,000 tokens: [\d.]+ s \(of 1: ", out)
+        for how in ("sidebar click from Step Through", "link in a fresh browser"):
+            for tokens in ("200", "2,000"):
+                assert re.search(rf"{how}, {tokens} tokens: [\d.]+ s \(of 1: ", out), (how, tokens, out)
 
 
 def test_load_benchmark_steps_a_small_class():

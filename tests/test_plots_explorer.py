@@ -210,7 +210,7 @@ def test_quantity_heatmap_cells_are_clickable_points():
     values = RNG.random((3, 5))
     fig = heatmaps.quantity_heatmap(values, list("abc"), "input_gate", units=np.array([4, 1]))
     points = fig.data[1]  # invisible markers: heatmaps cannot report clicks to Streamlit
-    assert points.type == "scatter" and points.marker.opacity == 0
+    assert points.type == "scattergl" and points.marker.opacity == 0
     assert points.selected.marker.opacity == 1 and points.unselected.marker.opacity == 0  # a clicked cell shows
     plain = heatmaps.quantity_heatmap(values, list("abc"), "input_gate", units=np.array([4, 1]), clickable=False)
     assert len(plain.data) == 1 and "%{z:.4f}" in plain.data[0].hovertemplate  # hover without click markers

@@ -58,7 +58,7 @@ def quantity_heatmap(
         grid_x, grid_y = np.meshgrid(steps, np.arange(len(units)))
         fig.data[0].update(hoverinfo="skip", hovertemplate=None)
         fig.add_trace(
-            go.Scatter(
+            go.Scattergl(  # WebGL: thousands of invisible cells cost the page far less than SVG markers
                 x=grid_x.ravel(),
                 y=np.asarray(unit_labels, dtype=object)[grid_y.ravel()],
                 mode="markers",
