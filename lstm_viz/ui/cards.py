@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import streamlit as st
 
@@ -53,8 +54,8 @@ def metric_lines(card: dict) -> list[str]:
             lines.append(_loss_words(value, str(metrics["val_loss_unit"])))
         else:
             lines.append(f"{key.replace('_', ' ')}: **{value:.4g}**")
-    if metrics.get("split"):
-        lines.append(f"measured on {metrics['split']}")
+    if metrics.get("split"):  # the split in words; its random seed stays in the card
+        lines.append(f"measured on {re.sub(r' ?[(]seed [0-9]+[)]', '', str(metrics['split']))}")
     return lines
 
 
