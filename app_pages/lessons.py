@@ -20,13 +20,15 @@ mine = lessons.my_lesson()
 choices = [*shipped, *([mine] if mine else [])]
 by_id = {lesson.id: lesson for lesson in choices}
 linked = st.query_params.get("lesson")
-if linked in by_id and not st.session_state.get("lesson_link_read"):  # a link opens its lesson, at its stop
-    st.session_state["lesson_link_read"] = True
+# The address bar is read once, on the page's first run in a session: after that it only echoes what this
+# page wrote there, and reading it again would undo the teacher's next pick in the lesson box.
+first_run = not st.session_state.get("lesson_link_read")
+st.session_state["lesson_link_read"] = True
+if first_run and linked in by_id:  # a link opens its lesson, at its stop
     st.session_state["lesson_id"] = st.session_state["lesson_for"] = linked
     stop = st.query_params.get("stop", "1")
     st.session_state["lesson_stop"] = int(stop) - 1 if stop.isdigit() and 0 < int(stop) <= 40 else 0
-elif linked and linked not in by_id and not st.session_state.get("lesson_link_read"):
-    st.session_state["lesson_link_read"] = True
+elif first_run and linked:
     st.warning(f"The link names no lesson I have ({state.short(linked, 40)!r}); pick one below.", icon="⚠️")
 if st.session_state.get("lesson_id") not in by_id:
     st.session_state["lesson_id"] = choices[0].id

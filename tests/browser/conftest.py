@@ -45,7 +45,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def app_url(tmp_path_factory):
     """Base URL of a fresh ``streamlit run app.py`` (killed at the end of the session)."""
     port = _free_port()
@@ -85,8 +85,14 @@ def app_url(tmp_path_factory):
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One Chromium for the browser tests, closed when they are done.
+
+    Package scope, not session: playwright's sync API keeps its event loop marked as running while it
+    is open, so a later test that calls ``asyncio.run`` or opens its own playwright (the deployment
+    tests) would fail if this one stayed open for the rest of the run.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
