@@ -26,7 +26,7 @@ def model():
 def forward_logits(model, ids) -> np.ndarray:
     """Independent reference: the whole text through the module's fused nn.LSTM, (T, V)."""
     with torch.no_grad():
-        logits, _ = model.module(torch.as_tensor(np.asarray(ids, dtype=np.int64))[None])
+        logits, _ = model.module(torch.tensor(np.array(ids, dtype=np.int64))[None])
     return logits[0].double().numpy()
 
 
