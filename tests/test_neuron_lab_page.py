@@ -1,0 +1,81 @@
+"""AppTest for the Neuron Lab page: every tab on the shipped models, and a message (never a
+traceback) for each bad input the issue names: an empty selection, an invalid regex, a regex that
+matches nothing or everything, a text too short to select in, a vanilla RNN without gates."""
+
+from __future__ import annotations
+
+import pytest
+
+from lstm_viz import zoo
+from lstm_viz.analysis import features, search
+from tests.factory import open_app
+
+PAGE = "app_pages/neuron_lab.py"
+BOB = "Bob is a nice person. Dan on the other hand is evil."
+
+
+def lab(**session):
+    at = open_app(PAGE, timeout=240, **session)
+    assert not at.exception, at.exception
+    return at
+
+
+def messages(at) -> str:
+    return " ".join(m.value for kind in (at.info, at.warning, at.error) for m in kind)
+
+
+def test_the_moment_caption_is_the_cores_and_names_the_word_start_trap():
+    at = lab(model="shakespeare-char", text=BOB, layer=1, step=BOB.index("Dan"))
+    tr = zoo.load("shakespeare-char").trace(BOB)
+    best = search.by_moment(tr.layers[1], BOB.index("Dan"), at.selectbox(key="lab_moment").value, top=8)[0]
+    assert f"Unit {best.unit}'s" in messages(at)
+    assert not at.error
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("[", "not a valid regular expression"),
+        ("zzzz", "occurs nowhere"),
+        (".", "holds at every token"),
+    ],
+)
+def test_bad_regular_expressions_get_a_message(pattern, expected):
+    at = lab(model="shakespeare-char", text=BOB)
+    at.text_input(key="lab_regex").input(pattern).run()
+    assert not at.exception
+    assert expected in messages(at), messages(at)
+
+
+def test_a_regex_that_works_ranks_units_by_correlation():
+    at = lab(model="shakespeare-char", text=BOB)
+    at.text_input(key="lab_regex").input("[A-Z]").run()
+    assert not at.exception
+    tr = zoo.load("shakespeare-char").trace(BOB)
+    spans = tr.spans or [(t, t + 1) for t in range(len(tr))]
+    feature = features.feature(BOB, spans, pattern="[A-Z]")
+    top = search.by_feature(tr.layers[0].quantities()["cell"], feature, top=8)[0]
+    table = next(frame.value for frame in at.dataframe if frame.key == "lab_feat_table")
+    assert int(table["unit"].iloc[0]) == top[0]
+    assert float(table["correlation r"].iloc[0]) == pytest.approx(top[1], abs=1e-4)
+
+
+def test_an_empty_selection_and_a_too_short_text_get_a_message():
+    at = lab(model="shakespeare-char", text=BOB)
+    at.slider(key="lab_span").set_value((5, 5)).run()
+    assert not at.exception and "select" in messages(at).lower()
+    short = lab(model="shakespeare-char", text="a")
+    assert "longer text" in messages(short)
+
+
+def test_an_empty_clamp_range_gets_a_message_and_a_clamp_moves_the_prediction():
+    at = lab(model="brackets-lstm", text="((((()))))")
+    at.slider(key="lab_clamp_steps").set_value((3, 3)).run()
+    assert not at.exception and "at least one step" in messages(at)
+    at.slider(key="lab_clamp_steps").set_value((0, 10)).run()
+    assert not at.exception and len(at.get("plotly_chart")) > 0
+
+
+def test_a_vanilla_rnn_is_told_it_has_no_gates():
+    at = lab(model="memory-rnn", text="B3141592653?")
+    assert "no gates to saturate" in messages(at)
