@@ -165,6 +165,17 @@ def test_handout_on_the_command_line():
     assert bad.returncode != 0 and "no lesson 'no-such-lesson'" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_a_generation_stop_shows_the_text_as_written_not_escaped():
+    lesson = schema.find("writing-shakespeare")
+    told = render.tell(lesson.stops[0], load)
+    written = told.context.values["written"]
+    assert "\n" in written  # the sample has line breaks, which a repr would show as backslash-n
+    assert "\\n" not in told.narration and written not in told.narration
+    assert f"the {len(written)} characters below" in told.narration
+    handout = render.handout(lesson, load)
+    assert "````text\n" + lesson.stops[0].text + written + "\n````" in handout
+
+
 def test_scene_png_is_a_picture_of_the_stop():
     told = render.tell(schema.find("change-of-subject").stops[0], load)
     data = ui_lessons.scene_png(told)

@@ -262,6 +262,7 @@ def generation(ctx: Context, prime: str = "ROMEO:", temperature: float = 0.8, se
     worst = int(np.argmin(probs))
     ctx.values.update(
         written=gen.generated,
+        length=len(gen.generated),
         mean_p=float(probs.mean()),
         temperature=temperature,
         seed=seed,

@@ -81,6 +81,8 @@ def handout(lesson: Lesson, load) -> str:
             told.narration,
             "",
         ]
+        if "written" in told.context.values:  # a generation stop: the text itself, as written
+            lines += ["````text", stop.text + told.context.values["written"], "````", ""]
         if told.question:
             lines += [f"**Predict first:** {told.question}", "", f"**Answer:** {told.answer}", ""]
         for title, rows in told.context.tables:
