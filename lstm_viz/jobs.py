@@ -43,7 +43,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lstm_viz import runspec, zoo
+from lstm_viz import reservation, runspec, zoo
 from lstm_viz.runspec import RunSpec
 
 DEFAULT_MAX_JOBS = 2
@@ -143,6 +143,7 @@ class Job:
         self.session_id = session_id
         self.spec = spec
         self.out_dir = out_dir or zoo.user_dir() / spec.name
+        self.claimed = out_dir is None  # a new user model: its folder is claimed on disk (lstm_viz.reservation)
         self.runs = [(spec, self.out_dir), *then]  # one run, or several one after another (a race)
         self.discard = discard  # remove the runs' folders at the end (their cards stay in the snapshot)
         self.stop_event = threading.Event()
@@ -211,6 +212,13 @@ class Job:
             self._update(eval_fields)
 
     def _run(self) -> None:
+        try:
+            self._train_all()
+        finally:
+            if self.claimed:
+                reservation.release(self.out_dir)
+
+    def _train_all(self) -> None:
         from lstm_viz.train import train
 
         _lower_priority()
@@ -320,6 +328,8 @@ class JobManager:
             if not spec.overrides.get("threads"):  # the job's share of the cores (see threads_per_job)
                 spec = replace(spec, overrides={**spec.overrides, "threads": threads_per_job()})
             job = Job(session_id, spec, out_dir, then, discard)
+            if job.claimed:  # one claim on disk, so that a replica sharing the folder cannot take the name
+                reservation.claim(job.out_dir)
             self._jobs[session_id] = job
             job.thread.start()
         return job

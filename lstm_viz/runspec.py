@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
-from lstm_viz import data, presets, zoo
+from lstm_viz import data, presets, reservation, zoo
 from lstm_viz.model import ModelConfig
 from lstm_viz.train import TrainConfig
 
@@ -47,7 +47,11 @@ def check_new_name(name: str) -> str:
     zoo.check_portable_name(name)  # models are exported as zips: no names a Windows machine cannot hold
     if (zoo.SHIPPED_DIR / name).exists():
         raise ValueError(f"{name!r} is the name of a shipped model; choose another name")
-    if (zoo.user_dir() / name).exists():
+    folder = zoo.user_dir() / name
+    reservation.clear_if_stale(folder)
+    if reservation.held(folder):  # by a run of this server or of another replica sharing the folder
+        raise ValueError(f"a model called {name!r} is being trained right now; choose another name")
+    if folder.exists():
         raise ValueError(f"a model called {name!r} already exists; choose another name or delete it first")
     return name
 

@@ -29,7 +29,7 @@ import zlib
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from lstm_viz import checkpoint, zoo
+from lstm_viz import checkpoint, reservation, zoo
 from lstm_viz.messages import describe, storable
 
 MAX_CARD_BYTES = checkpoint.MAX_CARD_BYTES
@@ -200,7 +200,7 @@ def delete(name: str) -> None:
     from lstm_viz.jobs import manager
 
     path = user_model_path(name)
-    if name in manager().training_names():
+    if name in manager().training_names() or reservation.held(path):  # here, or on a replica sharing the folder
         raise ValueError(f"{name!r} is being trained right now; stop the run before deleting it")
     root = zoo.user_dir()
     (root / STAGING).mkdir(parents=True, exist_ok=True)

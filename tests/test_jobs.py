@@ -3,16 +3,21 @@ the promise that training never touches a cached (shared) model."""
 
 from __future__ import annotations
 
+import json
 import os
+import socket
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 import torch
 
-from lstm_viz import checkpoint, jobs, zoo
+from lstm_viz import checkpoint, jobs, reservation, usermodels, zoo
 from lstm_viz.cli import main as cli_main
 from lstm_viz.data.corpus import CharCorpus
-from lstm_viz.runspec import RunSpec
+from lstm_viz.runspec import RunSpec, check_new_name
 from lstm_viz.train import pick_device
 from tests.factory import corpus_text
 
@@ -115,6 +120,44 @@ def test_names_are_checked_before_a_job_starts(home):
         with pytest.raises(ValueError, match="shipped model"):
             manager.start("s2", request(name, steps=10))
     assert job.snapshot().status == "done"
+
+
+def test_a_name_in_training_on_another_replica_is_taken_until_the_run_ends(home):
+    """Two replicas share the user folder but not their job lists: the claim on disk keeps a name theirs."""
+    here, there = jobs.manager(), jobs.JobManager()  # two server processes' managers, one folder
+    job = there.start("t1", request("shared", minutes=5, eval_every=10))
+    assert (home / "shared" / reservation.MARKER).is_file()  # claimed before the first save
+    for attempt in (lambda: here.start("s1", request("shared", steps=10)), lambda: check_new_name("shared")):
+        with pytest.raises(ValueError, match="is being trained right now"):
+            attempt()
+    assert jobs.wait_until(lambda: job.snapshot().saved, timeout=120)
+    with pytest.raises(ValueError, match="being trained right now"):
+        usermodels.delete("shared")  # seen from the replica that is not training it
+    job.stop()
+    assert there.wait("t1", 60).status == "stopped"
+    assert not (home / "shared" / reservation.MARKER).exists()  # the model stays, the claim goes
+    assert zoo.load("shared").card["training"]["interrupted"] is True
+    with pytest.raises(ValueError, match="already exists"):
+        here.start("s1", request("shared", steps=10))
+
+
+def test_a_run_that_saved_nothing_leaves_no_folder_and_a_dead_claim_is_cleared(home):
+    job = jobs.manager().start("s1", RunSpec("unsaved", corpus_text="too short", overrides={"steps": 5}))
+    assert jobs.manager().wait("s1", 30).status == "failed" and not job.snapshot().saved
+    assert not (home / "unsaved").exists()
+    # A server killed mid-run leaves its claim behind; a process that no longer exists holds nothing.
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (home / "orphan").mkdir(parents=True)
+    marker = {"pid": int(dead.stdout), "host": socket.gethostname(), "started": time.time()}
+    (home / "orphan" / reservation.MARKER).write_text(json.dumps(marker))
+    assert not reservation.held(home / "orphan")
+    assert check_new_name("orphan") == "orphan" and not (home / "orphan").exists()
+    live = {**marker, "pid": os.getpid()}
+    (home / "alive").mkdir()
+    (home / "alive" / reservation.MARKER).write_text(json.dumps(live))
+    with pytest.raises(ValueError, match="being trained right now"):
+        check_new_name("alive")
+    assert (home / "alive").is_dir()  # a live claim is never cleared
 
 
 class ExplodingData:
