@@ -18,7 +18,7 @@ for key in ("quantity", "order_of"):
         st.session_state[key] = "cell" if "cell" in quantities and key == "order_of" else next(iter(quantities))
 state.clamp("count", n_units + 1, f"this layer has {n_units} units", lo=1)
 
-controls = st.columns([2, 2, 2, 3, 1], vertical_alignment="bottom")
+controls = [*st.columns(3, vertical_alignment="bottom"), *st.columns([4, 1], vertical_alignment="bottom")]
 quantity = controls[0].selectbox("Heatmap of", list(quantities), key="quantity", format_func=cell.title, **widgets.KEEP)
 order_by = controls[1].selectbox(
     "Order units by", units.ORDERINGS, key="order", help="Over every step of this text.", **widgets.KEEP
@@ -60,16 +60,18 @@ if line_units:
 st.subheader("Download the whole trace")
 dl = st.columns(3)
 dl[0].download_button(
-    "CSV (one row per layer, step, unit)",
+    "CSV",
     data=lambda: export.trace_csv(trace),
+    help="One row per layer, step and unit, with every quantity.",
     file_name=f"{sel.model}-trace.csv",
     mime="text/csv",
     key="hm_csv",
     icon=":material/download:",
 )
 dl[1].download_button(
-    "JSON (every array of every layer)",
+    "JSON",
     data=lambda: export.trace_json(trace, sel.model),
+    help="Every array of every layer, with the tokens and the model's name.",
     file_name=f"{sel.model}-trace.json",
     mime="application/json",
     key="hm_json",

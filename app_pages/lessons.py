@@ -9,12 +9,11 @@ import streamlit as st
 from lstm_viz.lessons import render, schema
 from lstm_viz.ui import cache, lessons, pages, state
 
-title_slot = st.empty()  # the page title, left out in presentation mode (a slide needs the room)
 top = st.columns([3, 1.6], vertical_alignment="bottom")
 with top[1]:
     presenting = lessons.presentation()
-if not presenting:
-    title_slot.title("Lessons")
+if not presenting:  # the page title, left out in presentation mode (a slide needs the room)
+    top[0].title("Lessons")
 shipped = schema.shipped()
 mine = lessons.my_lesson()
 choices = [*shipped, *([mine] if mine else [])]
@@ -32,7 +31,8 @@ elif first_run and linked:
     st.warning(f"The link names no lesson I have ({state.short(linked, 40)!r}); pick one below.", icon="⚠️")
 if st.session_state.get("lesson_id") not in by_id:
     st.session_state["lesson_id"] = choices[0].id
-lesson = by_id[top[0].selectbox("Lesson", list(by_id), key="lesson_id", format_func=lambda i: by_id[i].title)]
+# the whole width: a lesson's title is long, and a projector at 1024 pixels would cut it short
+lesson = by_id[st.selectbox("Lesson", list(by_id), key="lesson_id", format_func=lambda i: by_id[i].title)]
 if not presenting:
     st.caption(lesson.summary)
 
@@ -93,7 +93,9 @@ if told.question:
         st.rerun()
 
 cols = st.columns(3)
-if cols[0].button("Open this scene in Step Through", key="lesson_open", icon=":material/footprint:"):
+if cols[0].button(
+    "Open in Step Through", key="lesson_open", icon=":material/footprint:", help="This scene, to explore it yourself."
+):
     state.open_in(
         pages.STEP_THROUGH, told.stop.model, told.stop.text, told.context.step, told.context.unit, told.stop.layer
     )
@@ -106,12 +108,13 @@ cols[1].download_button(
     icon=":material/description:",
 )
 cols[2].download_button(
-    "This scene as a picture (PNG)",
+    "Picture (PNG)",
     lambda: lessons.scene_png(told),
     file_name=f"{lesson.id}-{index + 1}.png",
     mime="image/png",
     key="lesson_png",
     icon=":material/image:",
+    help="This scene as a picture, for a slide or a handout.",
 )
 if lesson.sources and not presenting:
     st.caption("Sources: " + "; ".join(lesson.sources))

@@ -57,9 +57,9 @@ moment_tab, selection_tab, feature_tab, saturation_tab, whatif_tab, memory_tab =
 with moment_tab:
     st.markdown("Which units changed most at one step, and do they react only there or all through the text?")
     moments = search.moments_for(layer)
-    cols = st.columns([3, 4], vertical_alignment="bottom")
-    how = cols[0].selectbox("Rank units by", moments, format_func=lambda m: search.MOMENTS[m][2], key="lab_moment")
-    step = cols[1].slider("At step", 0, n_steps - 1, key="step", **widgets.KEEP) if n_steps > 1 else 0
+    # one row each: the rankings' names are long, and a projector at 1024 pixels would cut them short
+    how = st.selectbox("Rank units by", moments, format_func=lambda m: search.MOMENTS[m][2], key="lab_moment")
+    step = st.slider("At step", 0, n_steps - 1, key="step", **widgets.KEEP) if n_steps > 1 else 0
     st.markdown(widgets.step_caption(trace, step))
     found = search.by_moment(layer, step, how, top=TOP)
     best = found[0]

@@ -64,7 +64,7 @@ def counting_unit(name: str) -> tuple[int, float]:
 # --- 1. who learns the task -----------------------------------------------------------------
 st.header("1 · Who learns to remember the first letter?")
 seed = st.session_state.setdefault("rvl_seed", secrets.randbelow(2**31))
-controls = st.columns([2, 1, 3], vertical_alignment="bottom")
+controls = st.columns([2, 1.5, 2.5], vertical_alignment="bottom")
 per_gap = controls[0].select_slider("Strings per gap", [50, 100, 200, 500], value=200, key="rvl_per_gap")
 if controls[1].button("New strings", key="rvl_resample", icon=":material/casino:"):
     st.session_state["rvl_seed"] = seed = secrets.randbelow(2**31)

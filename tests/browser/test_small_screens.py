@@ -1,5 +1,6 @@
 """At 1024x768 (a classroom projector) every page fits: nothing wider than the screen, no value box
-cut to "0.0…", the diagram's numbers readable. A screenshot of each page goes to test-artifacts/."""
+cut to "0.0…", no choice in a select box or button label cut short, the diagram's numbers readable.
+A screenshot of each page goes to test-artifacts/."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ CUT_JS = """() => {
     for (const el of document.querySelectorAll('[data-testid="stMetricValue"] div, .lvs-number')) {
         if (el.offsetParent && el.scrollWidth > el.clientWidth + 1) cut.push('value box cut: ' + el.innerText);
         if (el.offsetParent && el.innerText.includes('…')) cut.push('value shortened: ' + el.innerText);
+    }
+    for (const el of document.querySelectorAll('[data-testid="stMain"] [data-testid="stSelectbox"] input')) {
+        if (el.offsetParent && el.scrollWidth > el.clientWidth + 1) cut.push('choice cut: ' + el.value);
+    }
+    for (const el of document.querySelectorAll('[data-testid="stMain"] button [data-testid="stMarkdownContainer"]')) {
+        if (el.offsetParent && el.scrollWidth > el.clientWidth + 1) cut.push('button cut: ' + el.textContent);
     }
     for (const el of document.querySelectorAll('.katex-display')) {
         const by = el.scrollWidth - el.clientWidth;
