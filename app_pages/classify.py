@@ -10,16 +10,14 @@ from lstm_viz.ui import cache, cards, pages, state, widgets
 OWN_TEXT = "(your own text)"
 TOP_UNITS = 8
 
-st.title("Classify")
-st.caption(
+name, model = widgets.model_page(
+    "Classify",
     "A classifier reads the text one token at a time and keeps a running opinion: after every "
-    "word (or character) its head turns the hidden state into class probabilities."
+    "word (or character) its head turns the hidden state into class probabilities.",
+    tasks=["classify"],
+    key="classify_model",
+    label="Classifier",
 )
-
-name = widgets.model_picker(tasks=["classify"], key="classify_model", label="Classifier")
-if name is None:
-    st.stop()
-model = cache.load_model(name)
 samples = examples.for_classifier(model.card)
 
 # A new classifier starts from its first example (an old text rarely suits the new model).

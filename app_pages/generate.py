@@ -19,16 +19,15 @@ COLOUR_BY = {
     "model": "the model's own probability (temperature 1)",
 }
 
-st.title("Generate")
-st.caption(
+name, model = widgets.model_page(
+    "Generate",
     "A language model writes one token (a character, or a word) at a time: it reads the prime, turns its output "
     "into a probability for every token, picks one, reads it, and goes on. Each written token is coloured by the "
-    "probability the model gave it."
+    "probability the model gave it.",
+    tasks=["charlm"],
+    key="gen_model",
+    label="Language model",
 )
-name = widgets.model_picker(tasks=["charlm"], key="gen_model", label="Language model")
-if name is None:
-    st.stop()
-model = cache.load_model(name)
 unit_word = "word" if model.tokenizer.kind == "word" else "character"
 per = "word" if unit_word == "word" else "char"  # loss units: nats per character or per word
 style = None
@@ -157,7 +156,9 @@ with compare_tab:
     if st.button("Compare", key="gen_cmp_go", disabled=len(temps) < 2, icon=":material/compare:"):
         try:
             results = [
-                model.generate(prime, int(cmp_length), t, int(top_k) or None, False, int(seed), style=style)
+                model.generate(
+                    prime, int(cmp_length), temperature=t, top_k=int(top_k) or None, seed=int(seed), style=style
+                )
                 for t in temps
             ]
             st.session_state["gen_compare"] = (name, results)

@@ -59,22 +59,12 @@ if line_units:
 
 st.subheader("Download the whole trace")
 dl = st.columns(3)
-dl[0].download_button(
-    "CSV",
-    data=lambda: export.trace_csv(trace),
-    help="One row per layer, step and unit, with every quantity.",
-    file_name=f"{sel.model}-trace.csv",
-    mime="text/csv",
-    key="hm_csv",
-    icon=":material/download:",
-)
-dl[1].download_button(
-    "JSON",
-    data=lambda: export.trace_json(trace, sel.model),
-    help="Every array of every layer, with the tokens and the model's name.",
-    file_name=f"{sel.model}-trace.json",
-    mime="application/json",
-    key="hm_json",
-    icon=":material/download:",
-)
+widgets.download(
+    dl[0], "CSV", lambda: export.trace_csv(trace), f"{sel.model}-trace.csv", key="hm_csv",
+    tip="One row per layer, step and unit, with every quantity.",
+)  # fmt: skip
+widgets.download(
+    dl[1], "JSON", lambda: export.trace_json(trace, sel.model), f"{sel.model}-trace.json", key="hm_json",
+    tip="Every array of every layer, with the tokens and the model's name.",
+)  # fmt: skip
 widgets.share_box("heatmaps", where=dl[2])

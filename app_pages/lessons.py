@@ -7,7 +7,7 @@ download it as a handout. A teacher's own scenes (saved from the explorer pages)
 import streamlit as st
 
 from lstm_viz.lessons import render, schema
-from lstm_viz.ui import cache, lessons, pages, state
+from lstm_viz.ui import cache, lessons, pages, state, widgets
 
 top = st.columns([3, 1.6], vertical_alignment="bottom")
 with top[1]:
@@ -99,23 +99,14 @@ if cols[0].button(
     state.open_in(
         pages.STEP_THROUGH, told.stop.model, told.stop.text, told.context.step, told.context.unit, told.stop.layer
     )
-cols[1].download_button(
-    "Handout (Markdown)",
-    lambda: render.handout(lesson, cache.load_model),
-    file_name=f"{lesson.id}.md",
-    mime="text/markdown",
-    key="lesson_handout",
-    icon=":material/description:",
-)
-cols[2].download_button(
-    "Picture (PNG)",
-    lambda: lessons.scene_png(told),
-    file_name=f"{lesson.id}-{index + 1}.png",
-    mime="image/png",
-    key="lesson_png",
-    icon=":material/image:",
-    help="This scene as a picture, for a slide or a handout.",
-)
+widgets.download(
+    cols[1], "Handout (Markdown)", lambda: render.handout(lesson, cache.load_model), f"{lesson.id}.md",
+    key="lesson_handout", icon="description",
+)  # fmt: skip
+widgets.download(
+    cols[2], "Picture (PNG)", lambda: lessons.scene_png(told), f"{lesson.id}-{index + 1}.png", key="lesson_png",
+    icon="image", tip="This scene as a picture, for a slide or a handout.",
+)  # fmt: skip
 if lesson.sources and not presenting:
     st.caption("Sources: " + "; ".join(lesson.sources))
 

@@ -293,19 +293,13 @@ def style_symbol(card: dict, style: str | None) -> str:
     return styles[style]
 
 
-def generate(
-    loaded,
-    prime: str,
-    length: int,
-    temperature: float = 1.0,
-    top_k: int | None = None,
-    greedy: bool = False,
-    seed: int | None = None,
-    on_step=None,
-    style: str | None = None,
-) -> Generation:
-    """Write ``length`` tokens after ``prime`` with a language model (a zoo.LoadedModel), in ``style`` if given."""
-    stream = GenerationStream(loaded, prime, length, temperature, top_k, greedy, seed, style)
+def generate(loaded, prime: str, length: int, on_step=None, **settings) -> Generation:
+    """Write ``length`` tokens after ``prime`` with a language model (a zoo.LoadedModel).
+
+    ``settings`` are :class:`GenerationStream`'s: temperature, top_k, greedy, seed, style.
+    ``on_step(i, token_id)`` is called after each written token.
+    """
+    stream = GenerationStream(loaded, prime, length, **settings)
     for i, _ in enumerate(stream):
         if on_step is not None:
             on_step(i, stream.ids[i])

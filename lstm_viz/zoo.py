@@ -108,21 +108,15 @@ class LoadedModel:
             clamp=clamp,
         )
 
-    def generate(
-        self,
-        prime: str,
-        length: int,
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        greedy: bool = False,
-        seed: int | None = None,
-        on_step=None,
-        style: str | None = None,
-    ):
-        """Generated text with its Trace and per-step distributions; see :mod:`lstm_viz.generate`."""
+    def generate(self, prime: str, length: int, **settings):
+        """Generated text with its Trace and per-step distributions; see :func:`lstm_viz.generate.generate`.
+
+        ``settings``: temperature (1.0), top_k (None), greedy (False), seed (None: one is drawn and
+        reported), style (None), on_step (None).
+        """
         from lstm_viz.generate import generate
 
-        return generate(self, prime, length, temperature, top_k, greedy, seed, on_step, style)
+        return generate(self, prime, length, **settings)
 
     @property
     def styles(self) -> list[str]:

@@ -67,39 +67,25 @@ def gradient_vs_distance(norms: dict[str, np.ndarray]) -> go.Figure:
 def formula_vs_measured(formula: np.ndarray, measured: np.ndarray, bound: np.ndarray | None = None) -> go.Figure:
     """The product ‖∏ V^T diag(1 - h_k²) e‖ of "Applying LSTM to Text Generation" (line) over autograd's
     ‖∂L/∂h_t‖ (markers), log y."""
-    formula, measured = np.asarray(formula, dtype=np.float64), np.asarray(measured, dtype=np.float64)
     distance = np.arange(len(formula))[::-1]
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=distance,
-            y=np.maximum(measured, 1e-300),
-            mode="markers",
-            name="measured (autograd)",
-            marker=dict(color=colours.CELL_COLOURS["rnn"], size=8),
-            hovertemplate="δ %{x}<br>autograd %{y:.4e}<extra></extra>",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=distance,
-            y=np.maximum(formula, 1e-300),
-            mode="lines",
-            name="formula ∏ Vᵀ diag(1 − h²) · e",
-            line=dict(color=colours.OUTLINE, width=2),
-            hovertemplate="δ %{x}<br>formula %{y:.4e}<extra></extra>",
-        )
-    )
+    measured_style = dict(mode="markers", marker=dict(color=colours.CELL_COLOURS["rnn"], size=8))
+    series = [  # (values, legend name, hover name, how it is drawn)
+        (measured, "measured (autograd)", "autograd", measured_style),
+        (
+            formula,
+            "formula ∏ Vᵀ diag(1 − h²) · e",
+            "formula",
+            dict(mode="lines", line=dict(color=colours.OUTLINE, width=2)),
+        ),
+    ]
     if bound is not None:
-        fig.add_trace(
-            go.Scatter(
-                x=distance,
-                y=np.maximum(np.asarray(bound, dtype=np.float64), 1e-300),
-                mode="lines",
-                name="bound ‖e‖ (σ_max(V) · max(1 − h²))^δ",
-                line=dict(color=colours.REFERENCE, dash="dash"),
-            )
-        )
+        dashed = dict(mode="lines", line=dict(color=colours.REFERENCE, dash="dash"))
+        series.append((bound, "bound ‖e‖ (σ_max(V) · max(1 − h²))^δ", "bound", dashed))
+    fig = go.Figure()
+    for values, name, short, style in series:
+        y = np.maximum(np.asarray(values, dtype=np.float64), 1e-300)
+        hover = f"δ %{{x}}<br>{short} %{{y:.4e}}<extra></extra>"
+        fig.add_trace(go.Scatter(x=distance, y=y, name=name, hovertemplate=hover, **style))
     fig.update_xaxes(title="distance δ (steps)")
     fig.update_yaxes(title="norm (log scale)", type="log", exponentformat="power")
     return top_legend(layout(fig, 440, title="RNN: the product formula next to autograd"))

@@ -18,25 +18,22 @@ def training_curves(
 ) -> go.Figure:
     """Training loss (every logged step) and held-out loss (every evaluation) against the step."""
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=np.asarray(train_steps),
-            y=np.asarray(train_loss, dtype=float),
-            mode="lines",
-            name="training loss (one batch)",
-            line={"color": colours.CELL_COLOURS["lstm"], "width": 1.5},
-        )
+    series = (  # (steps, losses, legend name, how it is drawn)
+        (
+            train_steps,
+            train_loss,
+            "training loss (one batch)",
+            {"mode": "lines", "line": {"color": colours.CELL_COLOURS["lstm"], "width": 1.5}},
+        ),
+        (
+            eval_steps,
+            eval_loss,
+            "held-out loss",
+            {"mode": "lines+markers", "line": {"color": colours.HIGHLIGHT, "width": 2.5}, "marker": {"size": 8}},
+        ),
     )
-    fig.add_trace(
-        go.Scatter(
-            x=np.asarray(eval_steps),
-            y=np.asarray(eval_loss, dtype=float),
-            mode="lines+markers",
-            name="held-out loss",
-            line={"color": colours.HIGHLIGHT, "width": 2.5},
-            marker={"size": 8},
-        )
-    )
+    for steps, losses, name, style in series:
+        fig.add_trace(go.Scatter(x=np.asarray(steps), y=np.asarray(losses, dtype=float), name=name, **style))
     fig.update_layout(
         height=320,
         margin={"l": 60, "r": 20, "t": 30, "b": 40},

@@ -54,6 +54,31 @@ def model_picker(tasks=None, key: str = "model", label: str = "Model", where=st)
     return where.selectbox(label, names, key=key, format_func=_title, **KEEP)
 
 
+MIMES = {".csv": "text/csv", ".json": "application/json", ".md": "text/markdown", ".png": "image/png"}
+
+
+def download(where, label: str, data, file_name: str, key: str, tip: str | None = None, icon: str = "download"):
+    """A download button (``tip`` on hover); ``data`` may be a function, built only when pressed; the type
+    follows the file's ending."""
+    suffix = file_name[file_name.rfind(".") :]
+    where.download_button(
+        label, data, file_name=file_name, mime=MIMES[suffix], key=key, icon=f":material/{icon}:", help=tip
+    )
+
+
+def model_page(title: str, caption: str, tasks: list[str], key: str, label: str):
+    """A model page's opening: its title, what it does, and its model picker; (name, loaded model).
+
+    Stops the page (after the picker's hint) when no model fits.
+    """
+    st.title(title)
+    st.caption(caption)
+    name = model_picker(tasks=tasks, key=key, label=label)
+    if name is None:
+        st.stop()
+    return name, cache.load_model(name)
+
+
 @dataclass(frozen=True)
 class Selection:
     """What the explorer sidebar selected: a loaded model's name and its trace."""
