@@ -213,7 +213,7 @@ def trace(
         layers, records = [], []
         for k in range(cfg.num_layers):
             weights = cell.layer_weights(params, k)
-            h = torch.zeros(cfg.hidden_size) if state is None else torch.as_tensor(state[k][0]).float()
+            h = torch.zeros(cfg.hidden_size) if state is None else torch.tensor(state[k][0], dtype=torch.float32)
             held = clamp if clamp is not None and clamp.layer == k else None
             if cfg.cell in ("rnn", "gru"):
                 out = None if held is None else record.clamped_hidden(cfg.cell, x, weights, h, held)
@@ -221,7 +221,7 @@ def trace(
                 layers.append(LayerTrace(**recorder(x, weights, h, out)))
                 x = torch.from_numpy(layers[-1].hidden)
                 continue
-            c = torch.zeros(cfg.hidden_size) if state is None else torch.as_tensor(state[k][1]).float()
+            c = torch.zeros(cfg.hidden_size) if state is None else torch.tensor(state[k][1], dtype=torch.float32)
             table = (embedding, ids) if k == 0 else (None, None)
             layer = record.LstmRecorder(x, weights, pool.submit(record.input_part, x, weights, *table), h, c)
             start_held, end_held = held.span(steps) if held is not None else (steps, steps)

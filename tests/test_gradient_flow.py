@@ -70,7 +70,7 @@ def test_gradient_norms_match_finite_differences(cell):
                         parts = [state[0].clone(), state[1].clone()]
                         parts[which][0, 0, j] += sign * eps
                         if which == 1:  # h_t = o_t tanh(c_t) follows its cell at the same step
-                            parts[0][0, 0] = torch.as_tensor(output_gate[t], dtype=torch.float64) * torch.tanh(
+                            parts[0][0, 0] = torch.tensor(output_gate[t], dtype=torch.float64) * torch.tanh(
                                 parts[1][0, 0]
                             )
                         perturbed = tuple(parts)
@@ -151,7 +151,7 @@ def test_forget_products_equal_loop_and_cell_path_derivative():
     c0 = torch.tensor(rng.normal(size=3), requires_grad=True)
     c = c0
     for k in range(1, 7):
-        c = torch.as_tensor(f[k]) * c + 0.3
+        c = torch.tensor(f[k]) * c + 0.3
     c.sum().backward()
     np.testing.assert_allclose(c0.grad.numpy(), products[0])
     assert list(gradients.top_memory_units(f, k=2)) == list(np.argsort(-products[0])[:2])

@@ -236,16 +236,16 @@ def test_cell_py_lstm_step_agrees_with_trace_at_every_step():
         weights = [getattr(model.rnn, f"{n}_l{k}") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
         for t in range(len(tr)):
             step = lstm_step(
-                torch.from_numpy(layer.input[t]),
-                torch.from_numpy(layer.h_prev[t]),
-                torch.from_numpy(layer.c_prev[t]),
+                torch.tensor(layer.input[t]),
+                torch.tensor(layer.h_prev[t]),
+                torch.tensor(layer.c_prev[t]),
                 *weights,
             )
             for name in ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden"):
                 assert max_diff(getattr(step, name), getattr(layer, name)[t]) <= 1e-6, (k, t, name)
         # batched: all steps at once from the recorded previous states
         batched = lstm_step(
-            torch.from_numpy(layer.input), torch.from_numpy(layer.h_prev), torch.from_numpy(layer.c_prev), *weights
+            torch.tensor(layer.input), torch.tensor(layer.h_prev), torch.tensor(layer.c_prev), *weights
         )
         assert max_diff(batched.cell, layer.cell) <= 1e-6
 
@@ -268,7 +268,7 @@ def test_rnn_trace_matches_nn_rnn(layers):
             assert max_diff(np.tanh(layer.preactivation), layer.hidden) <= 1e-6
             assert max_diff(layer.h_prev[1:], layer.hidden[:-1]) <= 1e-6
             weights = [getattr(model.rnn, f"{n}_l{k}") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-            stepped = rnn_step(torch.from_numpy(layer.input), torch.from_numpy(layer.h_prev), *weights)
+            stepped = rnn_step(torch.tensor(layer.input), torch.tensor(layer.h_prev), *weights)
             assert max_diff(stepped, layer.hidden) <= 1e-6
             assert not layer.has_gates and layer.cell is None
             with pytest.raises(ValueError, match="vanilla RNN has no forget gate"):

@@ -289,4 +289,4 @@ def test_the_readme_recipe_turns_a_plain_nn_lstm_into_an_accepted_upload(home, t
     ids = torch.tensor([model.encode("hello").ids])
     with torch.no_grad():
         expected, _ = lstm(embedding(ids))
-    assert torch.allclose(torch.from_numpy(model.trace("hello").layers[1].hidden), expected[0], atol=1e-5)
+    assert torch.allclose(torch.tensor(model.trace("hello").layers[1].hidden), expected[0], atol=1e-5)
