@@ -76,9 +76,12 @@ write_tab, compare_tab, expect_tab, complete_tab = st.tabs(
 
 with write_tab:
     prime = st.text_area("Prime: the text the model reads first", key="gen_prime", max_chars=MAX_PRIME, **widgets.KEEP)
-    cols = st.columns([2, 3, 2, 2, 2], vertical_alignment="bottom")
+    cols = st.columns([2, 3, 2, 2], vertical_alignment="bottom")
+    actions = st.columns([1, 3], vertical_alignment="center")  # drawn below the settings: Generate, greedy
     length = cols[0].number_input(f"Length ({unit_word}s)", 1, MAX_GENERATE, step=50, key="gen_length", **widgets.KEEP)
-    greedy = cols[3].toggle("Greedy (argmax)", key="gen_greedy", help=f"Always take the most likely {unit_word}.")
+    greedy = actions[1].toggle(
+        "Greedy: always the most likely", key="gen_greedy", help=f"Always take the most likely {unit_word} (argmax)."
+    )
     temperature = cols[1].slider(
         "Temperature",
         0.1,
@@ -97,10 +100,10 @@ with write_tab:
         help="Sample only among the k most likely.",
         **widgets.KEEP,
     )
-    seed = cols[4].number_input(
+    seed = cols[3].number_input(
         "Seed", 0, 2**31 - 1, key="gen_seed", disabled=greedy, help="Same seed, same text.", **widgets.KEEP
     )
-    if st.button("Generate", key="gen_go", type="primary", icon=":material/edit_note:"):
+    if actions[0].button("Generate", key="gen_go", type="primary", icon=":material/edit_note:"):
         try:
             t = 1.0 if greedy else temperature  # greedy: report the model's own probabilities
             stream = GenerationStream(model, prime, int(length), t, int(top_k) or None, greedy, int(seed), style)

@@ -118,7 +118,7 @@ st.latex(  # two lines, so that it fits a projector's width
     r" \operatorname{diag}(1-h_k^2)\Big) \frac{\partial L}{\partial h_T}\\"
     r"&\text{LSTM cell path:} && \frac{\partial c_T}{\partial c_t} = \prod_{k=t+1}^{T} f_k\end{aligned}"
 )
-c1, c2, c3, c4 = st.columns([1, 1, 2, 1])
+c1, c2, c3, c4 = st.columns([1, 1, 1.5, 1.5])
 gap = c1.slider("Gap N", 1, 150, 100, key="rvl_gap")
 example_seed = c2.number_input("String number", 0, 10_000, 0, key="rvl_example")
 generated, _ = task.example(int(gap), seed=int(example_seed))
@@ -148,10 +148,11 @@ norms = {
     "RNN ‖∂L/∂h_t‖": flows["rnn"].hidden,
 }
 st.plotly_chart(comparison.gradient_vs_distance(norms), key="rvl_gradient_chart")
+st.markdown(f"The answer, and the share of the error at the query that reaches h₀, ‖∂L/∂h₀‖ / ‖∂L/∂h_{len(text) - 1}‖:")
 cols = st.columns(4)
 cols[0].metric("Answer", answer)
 for col, c in zip(cols[1:], memory.CELLS, strict=True):
-    col.metric(f"{memory.SHORT[c]}: ‖∂L/∂h₀‖ / ‖∂L/∂h_{len(text) - 1}‖", f"{flows[c].reach():.1e}")
+    col.metric(memory.SHORT[c], f"{flows[c].reach():.1e}")
 lstm_flow = flows["lstm"]
 st.markdown(
     f"Measured {when}, on this string of {len(text)} characters: the share of the error at the query that reaches "
@@ -247,8 +248,10 @@ else:
         st.warning(f"This string nests deeper than {bracket_task.max_depth}, the most the model saw in training.")
     predicted = np.argmax(b_trace.probs, axis=1)
     cols = st.columns(3)
-    cols[0].metric("Counting unit (found automatically)", f"unit {unit}")
-    cols[1].metric("Correlation with depth (20 strings)", f"{r:+.3f}")
+    cols[0].metric(
+        "Counting unit", f"unit {unit}", help="Found automatically: the unit whose cell follows the depth best."
+    )
+    cols[1].metric("Correlation with depth", f"{r:+.3f}", help="r of its cell state with the true depth, 20 strings.")
     cols[2].metric("Depth right on this string", f"{np.mean(predicted == depth):.0%}")
     st.plotly_chart(
         comparison.counter_vs_depth(b_trace.layers[0].cell[:, unit], depth, b_trace.tokens, unit, r),

@@ -26,8 +26,10 @@ CUT_JS = """() => {
     for (const el of document.querySelectorAll('[data-testid="stMain"] [data-testid="stSelectbox"] input')) {
         if (el.offsetParent && el.scrollWidth > el.clientWidth + 1) cut.push('choice cut: ' + el.value);
     }
-    for (const el of document.querySelectorAll('[data-testid="stMain"] button [data-testid="stMarkdownContainer"]')) {
-        if (el.offsetParent && el.scrollWidth > el.clientWidth + 1) cut.push('button cut: ' + el.textContent);
+    const labels = ['button [data-testid="stMarkdownContainer"]', '.stMarkdownEllipsis']
+        .map(s => '[data-testid="stMain"] ' + s).join(', ');
+    for (const el of document.querySelectorAll(labels)) {  // buttons, toggles: Streamlit cuts their labels with "…"
+        if (el.offsetParent && el.scrollWidth > el.clientWidth + 1) cut.push('label cut: ' + el.textContent);
     }
     for (const el of document.querySelectorAll('.katex-display')) {
         const by = el.scrollWidth - el.clientWidth;
