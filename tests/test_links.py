@@ -4,24 +4,15 @@ says what it had to change."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lstm_viz.ui import state
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.factory import open_app
 
 
 def open_page(page: str, params: dict | None = None, **session) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    for key, value in session.items():
-        at.session_state[key] = value
-    at.switch_page(page)
-    return at.run()
+    return open_app(page, timeout=120, params=params, **session)
 
 
 def param(at: AppTest, name: str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,3 +69,15 @@ def screenshot(page, name: str, full_page: bool = True, max_height: int = 6000) 
     if full_page and size:
         page.set_viewport_size(size)
     return path
+
+
+@contextmanager
+def tab(browser, width: int = 1600, height: int = 1000, timeout_ms: int = 30_000):
+    """A fresh browser tab in its own context (no cookies, no session), closed on leaving."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(timeout_ms)
+        yield page
+    finally:
+        context.close()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.browser_helpers import ARTIFACTS, screenshot, wait_for_render  # noqa: F401 - re-exported
+from tests.browser.browser_helpers import ARTIFACTS, screenshot, tab, wait_for_render  # noqa: F401 - re-exported
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("LSTM_VIZ_CHROMIUM", "/usr/bin/chromium")
@@ -108,8 +108,5 @@ def browser():
 @pytest.fixture
 def page(browser):
     """A fresh 1600x1000 browser tab (a classroom projector's worth of pixels)."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
+    with tab(browser, 1600, 1000) as fresh:
+        yield fresh

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from lstm_viz.lessons import schema
-from tests.browser.browser_helpers import screenshot, wait_for_render
+from tests.browser.browser_helpers import screenshot, tab, wait_for_render
 
 LESSONS = schema.shipped()
 
@@ -54,9 +54,7 @@ def test_the_keyboard_alone_goes_through_a_lesson(page, app_url):
 @pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)], ids=["1024x768", "1920x1080"])
 def test_presentation_mode_fits_a_projector(browser, app_url, size):
     width, height = size
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    try:
+    with tab(browser, width, height) as page:
         page.goto(f"{app_url}/lessons?lesson=counting-brackets&present=1")
         wait_for_render(page, 240_000)
         _no_errors(page)
@@ -77,5 +75,3 @@ def test_presentation_mode_fits_a_projector(browser, app_url, size):
         wait_for_render(page, 120_000)
         assert page.locator('[data-testid="stAlertContentSuccess"]').count() == 1
         screenshot(page, f"lesson-present-{width}x{height}-revealed", full_page=False)
-    finally:
-        context.close()

@@ -8,7 +8,7 @@ import urllib.parse
 
 import pytest
 
-from tests.browser.browser_helpers import wait_for_render
+from tests.browser.browser_helpers import tab, wait_for_render
 
 EXPLORER = "model=shakespeare-char&text=Hello+there,+my+friend.&layer=1&step=4"
 CASES = {
@@ -62,9 +62,7 @@ def _set(page, name: str, value: str) -> None:
 @pytest.mark.parametrize("path", list(CASES))
 def test_a_link_opens_the_same_view_in_a_fresh_browser(browser, app_url, path):
     query, changes = CASES[path]
-    first = browser.new_context(viewport={"width": 1400, "height": 900})
-    try:
-        page = first.new_page()
+    with tab(browser, 1400, 900) as page:
         page.goto(f"{app_url}/{path}?{query}")
         wait_for_render(page, 180_000)
         for name, value in changes.items():
@@ -78,14 +76,8 @@ def test_a_link_opens_the_same_view_in_a_fresh_browser(browser, app_url, path):
         for name, value in changes.items():
             assert params.get(name) == [value], f"the change of {name} did not reach the link {link}"
         assert page.locator('[data-testid="stException"]').count() == 0
-    finally:
-        first.close()
-    fresh = browser.new_context(viewport={"width": 1400, "height": 900})
-    try:
-        page = fresh.new_page()
+    with tab(browser, 1400, 900) as page:  # a fresh browser: no session, no cookies
         page.goto(link)
         wait_for_render(page, 180_000)
         assert _view(page, shown) == shown
         assert page.locator('[data-testid="stException"]').count() == 0
-    finally:
-        fresh.close()

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from lstm_viz.ui import pages
-from tests.browser.browser_helpers import screenshot, wait_for_render
+from tests.browser.browser_helpers import screenshot, tab, wait_for_render
 
 VIEW = "model=shakespeare-char&text=To+be,+or+not+to+be,+that+is+the+question&step=7&unit=3&layer=1"
 PATHS = [pages.url_path(path) for _, path, _, _ in pages.PAGES]
@@ -67,11 +67,8 @@ DIAGRAM_FONT_JS = """() => {
 
 @pytest.fixture
 def small(browser):
-    context = browser.new_context(viewport={"width": 1024, "height": 768})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    yield page
-    context.close()
+    with tab(browser, 1024, 768, 60_000) as page:
+        yield page
 
 
 @pytest.mark.parametrize("path", PATHS)
