@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lstm_viz import examples
-from lstm_viz.analysis import contributions, features, memory, search, units
+from lstm_viz.analysis import contributions, expectation, features, memory, search, units
 from lstm_viz.data import tasks
 from lstm_viz.intervene import intervene
 from lstm_viz.lessons.schema import Stop
@@ -260,6 +260,7 @@ def generation(ctx: Context, prime: str = "ROMEO:", temperature: float = 0.8, se
     gen = ctx.model.generate(prime, length, temperature=temperature, seed=seed)
     probs = np.asarray(gen.chosen_probs, dtype=np.float64)
     worst = int(np.argmin(probs))
+    ctx.charts["generation"] = (gen.trace.tokens, expectation.generated_probs_per_token(gen))  # drawn as written
     ctx.values.update(
         written=gen.generated,
         length=len(gen.generated),
@@ -298,8 +299,9 @@ def feature_unit(ctx: Context, feature: str, quantity: str = "cell", name: str =
 
 
 def memory_regimes(ctx: Context, seed: int = 7, per_gap: int = 100) -> None:
-    chance = 0.25
-    task = tasks.MemoryTask(tokenizer=ctx.load("memory-lstm").tokenizer)
+    lstm = ctx.load("memory-lstm")
+    ctx.values["chance"] = chance = 1 / len(lstm.labels)  # guessing among the possible first letters
+    task = tasks.MemoryTask(tokenizer=lstm.tokenizer)
     measured, rows = {}, []
     for regime in memory.REGIMES:
         measured[regime.key] = {}
@@ -322,7 +324,7 @@ def memory_regimes(ctx: Context, seed: int = 7, per_gap: int = 100) -> None:
     ctx.values["gap"] = gap = max(memory.PAGE_GAPS)
     text, _ = task.example(gap, seed=0)
     start = {c: memory.start_gradient(ctx.load(n), text) for c, n in memory.REGIMES[0].models.items()}
-    trained = memory.start_gradient(ctx.load("memory-lstm"), text, trained=True)
+    trained = memory.start_gradient(lstm, text, trained=True)
     ctx.values.update(
         rnn_reach=start["rnn"].reach(),
         lstm_reach=start["lstm"].reach(),

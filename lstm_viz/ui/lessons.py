@@ -13,7 +13,6 @@ import numpy as np
 import streamlit as st
 
 from lstm_viz import cell
-from lstm_viz.analysis import expectation
 from lstm_viz.data import tasks
 from lstm_viz.lessons import schema
 from lstm_viz.lessons.render import Told
@@ -93,15 +92,14 @@ def scene(told: Told, key: str) -> None:
         actual = None
         st.html(strips.next_token_bars_html(tr.probs[ctx.step], tr.output_labels, actual=actual))
     if view == "generation":
-        gen = ctx.model.generate(
-            told.stop.text, len(ctx.values["written"]), temperature=ctx.values["temperature"], seed=ctx.values["seed"]
-        )
+        tokens, probs = ctx.charts["generation"]  # the text the stop's facts wrote, not a second run
         st.html(generation.colour_legend_html("probability"))
-        st.html(generation.coloured_text_html(gen.trace.tokens, expectation.generated_probs_per_token(gen), font_px=22))
+        st.html(generation.coloured_text_html(tokens, probs, font_px=22))
     if view == "memory":
         for column, (title, by_model) in zip(st.columns(2), ctx.charts["memory"].items(), strict=True):
             column.caption(title.capitalize())
-            column.plotly_chart(comparison.accuracy_vs_gap(by_model, chance=0.25), key=f"{key}_memory_{title[:12]}")
+            figure = comparison.accuracy_vs_gap(by_model, chance=ctx.values["chance"])
+            column.plotly_chart(figure, key=f"{key}_memory_{title[:12]}")
     if view == "counting":
         depth = np.array(tasks.bracket_depths(told.stop.text[: len(tr)]))
         st.plotly_chart(
