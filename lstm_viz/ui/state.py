@@ -279,10 +279,18 @@ def sync_query_params(page: str) -> bool:
 
 
 def share_link(page: str) -> tuple[str, bool]:
-    """(an absolute link to this view, whether all of it fits in the link)."""
+    """(an absolute link to this view, whether all of it fits in the link).
+
+    ``st.context.url`` is the address in the user's browser without its query, and Streamlit
+    (1.67, ``context_util``) already ends it with the running page's path, behind any path prefix of a
+    reverse proxy (``https://school.example/lstm/step_through``). The page is appended only when the
+    address does not end with it, so it is never there twice.
+    """
     query, fits = link_query(view_params(page))
-    base = (st.context.url or "").rstrip("/")
-    return f"{base}/{page}" + (f"?{query}" if query else ""), fits
+    address = (st.context.url or "").rstrip("/")
+    if not address.endswith(f"/{page}"):
+        address = f"{address}/{page}"
+    return address + (f"?{query}" if query else ""), fits
 
 
 RUN_PARAM = "run"  # the Train page's URL parameter: the id of this tab's training run

@@ -81,3 +81,34 @@ def test_a_link_opens_the_same_view_in_a_fresh_browser(browser, app_url, path):
         wait_for_render(page, 180_000)
         assert _view(page, shown) == shown
         assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def _shared_link(page) -> str:
+    """The link in the page's "Share this view" box (opened, read, closed)."""
+    page.get_by_role("button", name=re.compile("Share this view")).first.click()
+    code = page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"] code').first
+    code.wait_for(state="visible")
+    link = code.inner_text().strip()
+    page.keyboard.press("Escape")
+    return link
+
+
+@pytest.mark.parametrize("path", list(CASES))
+def test_the_share_box_link_opens_the_same_view_in_a_fresh_browser(browser, app_url, path):
+    query, changes = CASES[path]
+    with tab(browser, 1400, 900) as page:
+        page.goto(f"{app_url}/{path}?{query}")
+        wait_for_render(page, 180_000)
+        for name, value in changes.items():
+            _set(page, name, value)
+        page.wait_for_timeout(1500)
+        shown = _view(page)
+        link = _shared_link(page)
+    parts = urllib.parse.urlsplit(link)
+    assert parts.path == f"/{path}", f"the shared link {link} does not name the page once"
+    with tab(browser, 1400, 900) as page:  # a fresh browser: no session, no cookies
+        page.goto(link)
+        wait_for_render(page, 180_000)
+        assert page.locator('[data-testid="stMain"] [data-testid="stElementContainer"]').count() > 3, "blank page"
+        assert _view(page, shown) == shown
+        assert page.locator('[data-testid="stException"]').count() == 0
