@@ -30,7 +30,7 @@ import torch
 
 from lstm_viz import cell
 from lstm_viz.tokenizers import UnknownPiece
-from lstm_viz.trace import Trace
+from lstm_viz.trace import Trace, trace
 
 MAX_GENERATE = 2000  # characters per request: enough for a page, bounded for a shared server
 MAX_PRIME = 2000  # prime characters: the whole text is traced afterwards
@@ -211,8 +211,8 @@ class Generation:
 
     @property
     def prime_length(self) -> int:
-        """Steps of the trace that belong to the prime (the generated text follows)."""
-        return len(self.trace) - len(self.generated)
+        """Steps of the trace that belong to the prime (the generated tokens follow, one step each)."""
+        return len(self.trace) - len(self.chosen_probs)
 
 
 class GenerationStream:
@@ -264,13 +264,29 @@ class GenerationStream:
             ids.append(next_id)
             dists[i], chosen[i] = dist, prob
             yield self.joiner + tokenizer.decode([next_id])
-        generated = self.joiner + tokenizer.decode(ids)
+        pieces = [tokenizer.decode([i]) for i in ids]
+        generated = "".join(self.joiner + piece for piece in pieces)
+        spans, at = [], len(self.prime)
+        for piece in pieces:  # each written token's place in prime + generated
+            at += len(self.joiner)
+            spans.append((at, at + len(piece)))
+            at += len(piece)
+        enc = self.encoding
         with _one_thread():  # one sequential pass over a short text: threads only add contention
-            trace = self.loaded.trace(self.prime + generated)
+            # the ids it read and wrote, not a re-reading of the text: a word model's "<unk>" or "don't"
+            # would come back as other pieces, and the steps would no longer be the ones it took
+            traced = trace(
+                module,
+                np.asarray(enc.ids + ids),
+                tokens=enc.pieces + pieces,
+                output_labels=self.loaded.labels,
+                unknown=list(enc.unknown),
+                spans=enc.spans + spans,
+            )
         self.result = Generation(
             self.prime,
             generated,
-            trace,
+            traced,
             dists,
             chosen,
             list(self.encoding.unknown),

@@ -239,3 +239,20 @@ def test_coloured_text_builder(model):
     assert fig.data[0].marker.line.width[3] == 3 and fig.data[0].marker.color[3] == colours.SURPRISE.colour(
         exp.surprise[3]
     )
+
+
+def test_a_word_model_traces_exactly_the_words_it_read_and_wrote():
+    words = zoo.load("words-lm")
+    for prime in ("ROMEO:", "the king of", "Zyxwv unknownish words, and <unk> too"):
+        g = words.generate(prime, 30, temperature=1.0, seed=1)
+        enc = words.encode(prime)
+        assert g.prime_length == len(enc)  # steps of the prime, never negative
+        assert len(g.trace) == len(enc) + 30 == len(expectation.generated_probs_per_token(g))
+        assert g.trace.token_ids[: len(enc)].tolist() == enc.ids
+        # what it was fed after the prime is what it wrote (an <unk> it wrote stays one step)
+        np.testing.assert_allclose(g.distributions, g.trace.probs[g.prime_length - 1 : -1], atol=2e-5)
+        chosen = g.trace.token_ids[g.prime_length :]
+        np.testing.assert_allclose(g.chosen_probs, g.distributions[np.arange(30), chosen], atol=1e-6)
+        assert "".join(g.text[a:b] for a, b in g.trace.spans[g.prime_length :]).replace(" ", "") == g.generated.replace(
+            " ", ""
+        )

@@ -174,3 +174,19 @@ def test_autocomplete_tab_shows_the_models_completions(model):
         assert f"p = {found.prob:.4f}" in bars
     at.number_input(key="gen_complete_width").set_value(11).run()  # beyond the limit: clamped by the widget
     assert not at.exception
+
+
+def test_a_word_model_writes_from_the_default_prime_and_colours_every_word():
+    at = open_generate()
+    at.selectbox(key="gen_model").set_value("words-lm").run()
+    assert not at.exception, at.exception
+    at.number_input(key="gen_length").set_value(25)
+    at.button(key="gen_go").click().run()
+    assert not at.exception, at.exception
+    got = at.session_state["gen_result"][1]
+    want = zoo.load("words-lm").generate(at.session_state["gen_prime"], 25, temperature=0.8, seed=1)
+    assert got.generated == want.generated
+    assert metric(at, "Words written") == "25"
+    coloured = next(b for b in html_bodies(at) if 'gen-text"' in b)
+    assert coloured.count("<span") == len(want.trace)
+    assert metric(at, "Mean loss").endswith("nats/word")
