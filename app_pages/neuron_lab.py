@@ -148,6 +148,8 @@ with feature_tab:
         disabled=not kind.startswith("("),
         max_chars=features.MAX_PATTERN,
         placeholder=r"e.g. [A-Z]{2,}",
+        help="RE2 syntax, matched in linear time: no backreferences (\\1) or lookarounds ((?=…)); "
+        "repetition counts up to 1,000.",
     )
     quantity = cols[2].selectbox(
         "Quantity",

@@ -5,6 +5,13 @@ token's span, so it works for character and word models alike. Built-ins (``FEAT
 interpretable cells of Karpathy, Johnson and Fei-Fei (2015) and the brackets task; any regular
 expression is a feature too (1 inside a match, 0 elsewhere). Bad input gets a ValueError with a
 message a page can show: an invalid pattern, one that matches nothing, one that matches everything.
+
+A typed pattern runs on RE2 (``google-re2``), whose matching time grows linearly with the text:
+no pattern can backtrack for ever (``(a+)+$`` on a long run of a's takes milliseconds, where
+Python's ``re`` never finishes). RE2 refuses what needs backtracking: backreferences (``\\1``,
+``(?P=name)``), lookarounds (``(?=…)``, ``(?!…)``, ``(?<=…)``, ``(?<!…)``), possessive and atomic
+repeats (``a++``, ``(?>…)``), conditionals, ``\\Z``; and repetition counts above 1,000 (``a{1001}``).
+Its ``\\w``, ``\\d`` and ``\\b`` are ASCII-only.
 """
 
 from __future__ import annotations
@@ -12,8 +19,21 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import re2
+
+from lstm_viz import messages
 
 MAX_PATTERN = 200  # characters of a regular expression typed on a page
+MAX_REPEAT = 1000  # the largest repetition count RE2 takes ({n}, {n,m})
+MAX_PATTERN_MEMORY = 8 << 20  # bytes RE2 may use for one compiled pattern
+REFUSED = (
+    "patterns run in linear time (RE2 syntax), so backreferences (\\1), lookarounds ((?=…), (?<=…)), possessive "
+    "or atomic repeats (a++, (?>…)) and repetition counts above 1,000 are refused"
+)
+_REPEAT = re.compile(r"(?<!\\)\{(\d+)(?:,(\d*))?\}")
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False  # the reason goes into the message, not onto the server's stderr
+_OPTIONS.max_mem = MAX_PATTERN_MEMORY
 
 
 def _quotes(text: str) -> np.ndarray:
@@ -75,19 +95,53 @@ FEATURES = {  # name -> (what it is, per-character function)
 }
 
 
-def regex_feature(text: str, pattern: str) -> np.ndarray:
-    """1.0 at every character inside a match of ``pattern``, 0.0 elsewhere; ValueError for a bad pattern."""
+def _why(reason: str) -> str:
+    """The engine's reason, with what a Python user would have meant by it."""
+    if "perl operator" in reason and any(p in reason for p in ("(?=", "(?!", "(?<")):
+        return f"{reason} (lookaround)"
+    if "escape sequence: \\" in reason and reason[-1:].isdigit():
+        return f"{reason} (backreferences are not supported)"
+    if "(?P" in reason:
+        return f"{reason} (backreferences by name are not supported)"
+    return reason
+
+
+def compile_pattern(pattern: str):
+    """``pattern`` compiled by RE2; ValueError (bounded, saying why) for anything the engine refuses."""
     if not pattern:
         raise ValueError("type a regular expression, e.g. [A-Z]+ or \\bthe\\b")
     if len(pattern) > MAX_PATTERN:
         raise ValueError(f"the pattern has {len(pattern):,} characters; at most {MAX_PATTERN} are allowed")
+    shown = messages.cut(pattern, 60)
+    for found in _REPEAT.finditer(pattern):  # RE2 would read a{99999999999} as plain text: say so instead
+        if any(n and (len(n) > 4 or int(n) > MAX_REPEAT) for n in found.groups()):
+            raise ValueError(
+                f"{shown!r}: the repetition {messages.cut(found.group(), 24)} is too large; "
+                f"repetition counts go up to {MAX_REPEAT:,}"
+            )
     try:
-        compiled = re.compile(pattern)
-    except re.error as err:
-        raise ValueError(f"{pattern[:60]!r} is not a valid regular expression: {err}") from None
+        return re2.compile(pattern, _OPTIONS)
+    except re2.error as err:
+        reason = err.args[0].decode("utf-8", "replace") if err.args and isinstance(err.args[0], bytes) else str(err)
+        raise ValueError(
+            f"{shown!r} is not a valid regular expression here: {messages.cut(_why(reason), 80)}; {REFUSED}"
+        ) from None
+    except (UnicodeError, TypeError, OverflowError, MemoryError) as err:
+        raise ValueError(f"{shown!r} is not a valid regular expression here: {messages.cut(str(err), 80)}") from None
+
+
+def regex_feature(text: str, pattern: str) -> np.ndarray:
+    """1.0 at every character inside a match of ``pattern``, 0.0 elsewhere; ValueError for a bad pattern.
+
+    Linear in the text's length for every pattern (RE2); positions are characters, not bytes.
+    """
+    compiled = compile_pattern(pattern)
     out = np.zeros(len(text))
-    for found in compiled.finditer(text):
-        out[found.start() : max(found.end(), found.start() + 1)] = 1
+    try:
+        for found in compiled.finditer(text):
+            out[found.start() : max(found.end(), found.start() + 1)] = 1
+    except (UnicodeError, re2.error, MemoryError) as err:
+        raise ValueError(f"this text cannot be searched: {messages.cut(str(err), 80)}") from None
     return out
 
 
