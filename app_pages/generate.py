@@ -31,11 +31,22 @@ name, model = widgets.model_page(
 unit_word = "word" if model.tokenizer.kind == "word" else "character"
 per = "word" if unit_word == "word" else "char"  # loss units: nats per character or per word
 style = None
+linked_style = state.from_link("gen_style")
 if model.styles:
+    asked = st.session_state.get("gen_style")
+    if asked not in model.styles:
+        if asked is not None and linked_style:
+            state.notice(
+                f"{name} has no style {state.short(str(asked), 40)!r}; it writes as {', '.join(model.styles)}. "
+                f"Showing {model.styles[0]}."
+            )
+        st.session_state["gen_style"] = model.styles[0]
     style = st.selectbox(
         "Write in the style of", model.styles, key="gen_style", help="The model reads this style's symbol first."
     )
     widgets.style_check(model.card)
+else:
+    st.session_state["gen_style"] = None  # a model without styles: no style in its link
 state.clamp("gen_top_k", len(model.labels) + 1, f"this model knows {len(model.labels)} tokens")
 state.show_notices()
 

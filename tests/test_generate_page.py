@@ -190,3 +190,27 @@ def test_a_word_model_writes_from_the_default_prime_and_colours_every_word():
     coloured = next(b for b in html_bodies(at) if 'gen-text"' in b)
     assert coloured.count("<span") == len(want.trace)
     assert metric(at, "Mean loss").endswith("nats/word")
+
+
+def _param(at: AppTest, name: str):
+    value = at.query_params.get(name)
+    return value[0] if isinstance(value, list) else value
+
+
+def test_the_chosen_style_travels_in_the_link():
+    at = open_app("app_pages/generate.py", timeout=120, params={"model": "authors-lm", "style": "Melville"})
+    assert not at.exception, at.exception
+    assert at.selectbox(key="gen_style").value == "Melville"
+    assert _param(at, "style") == "Melville"
+    at.selectbox(key="gen_style").set_value("Whitman").run()
+    assert _param(at, "style") == "Whitman"
+    at.selectbox(key="gen_model").set_value("shakespeare-char").run()  # no styles: no style in its link
+    assert not at.exception, at.exception
+    assert _param(at, "style") is None
+
+
+def test_a_style_the_model_lacks_is_refused_with_a_notice():
+    at = open_app("app_pages/generate.py", timeout=120, params={"model": "authors-lm", "style": "Tolkien"})
+    assert not at.exception, at.exception
+    assert "Tolkien" in " ".join(w.value for w in at.warning)
+    assert at.selectbox(key="gen_style").value == zoo.load("authors-lm").styles[0]

@@ -85,6 +85,7 @@ LINKS: dict[str, tuple[Param, ...]] = {
         Param("temperature", "gen_temperature", float, 0.8, lo=0.1, hi=2.0),
         Param("top_k", "gen_top_k", int, 0, lo=0, hi=100_000),
         Param("seed", "gen_seed", int, 1, lo=0, hi=2**31 - 1),
+        Param("style", "gen_style", str, None, max_chars=100),  # checked against the model's styles by the page
     ),
     "classify": (
         Param("model", "classify_model", str, None),
