@@ -213,10 +213,15 @@ with whatif_tab:
     quantity = cols[0].selectbox("Clamp", allowed, format_func=cell.title, key="lab_clamp_quantity")
     value = cols[1].number_input("to the value", -10.0, 10.0, 0.0, step=0.1, key="lab_clamp_value")
     first, last = cols[2].slider("over the steps", 0, n_steps, (0, n_steps), key="lab_clamp_steps")
+    result = None
     if first >= last:
         st.info("Choose at least one step to clamp.")
     else:
-        result = intervene(model, sel.text, Clamp(sel.layer, unit, quantity, float(value), first, last))
+        try:
+            result = intervene(model, sel.text, Clamp(sel.layer, unit, quantity, float(value), first, last))
+        except ValueError as err:  # a value the core refuses (see trace.check_clamp): a message, not a traceback
+            st.warning(f"Cannot clamp: {err}.", icon=":material/warning:")
+    if result is not None:
         at = int(st.session_state.get("step", 0))
         moved = result.changed()
         changed_at = result.first_change()

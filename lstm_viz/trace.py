@@ -130,12 +130,16 @@ class Trace:
         return self
 
 
+MAX_CLAMP = 1000.0  # a clamp value lies within ±MAX_CLAMP: gates live in 0..1, trained cell states within tens
+
+
 @dataclass(frozen=True)
 class Clamp:
     """Hold one unit's quantity at ``value`` over steps ``start``..``end - 1`` of layer ``layer`` (an intervention).
 
     For an LSTM any of f, i, g, o (the gate's output), c or h; for an RNN or a GRU, h. Everything
     downstream (later steps, the layers above, the output) is recomputed from the clamped value.
+    ``value`` lies within ±MAX_CLAMP (a float32 holds it, and the outputs stay finite).
     """
 
     layer: int
@@ -158,8 +162,12 @@ def check_clamp(clamp: Clamp, cfg, steps: int) -> None:
     allowed = cell.QUANTITIES if cfg.cell == "lstm" else ("hidden",)
     if clamp.quantity not in allowed:
         raise ValueError(f"a {cfg.cell.upper()} layer can clamp {', '.join(allowed)}, not {clamp.quantity!r}")
-    if not isinstance(clamp.value, int | float) or not math.isfinite(clamp.value):
-        raise ValueError(f"the clamp value must be a finite number, got {clamp.value!r}")
+    if isinstance(clamp.value, bool) or not isinstance(clamp.value, int | float) or not math.isfinite(clamp.value):
+        raise ValueError(f"the clamp value must be a finite number, got {str(clamp.value)[:20]!r}")
+    if abs(clamp.value) > MAX_CLAMP:
+        raise ValueError(
+            f"the clamp value must lie between {-MAX_CLAMP:,g} and {MAX_CLAMP:,g}, got {float(clamp.value):.4g}"
+        )
     start, end = clamp.span(steps)
     if not 0 <= start < end <= steps:
         raise ValueError(f"steps must be A:B with 0 <= A < B <= {steps} (B not included), got {start}:{end}")
