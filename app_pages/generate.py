@@ -8,7 +8,7 @@ import streamlit as st
 
 from lstm_viz import autocomplete
 from lstm_viz.analysis import expectation
-from lstm_viz.generate import MAX_GENERATE, MAX_PRIME, GenerationStream
+from lstm_viz.generate import MAX_GENERATE, MAX_PRIME, SEED_MAX, GenerationStream
 from lstm_viz.plots import generation, strips
 from lstm_viz.plots.html import visible
 from lstm_viz.ui import cache, pages, state, widgets
@@ -112,7 +112,7 @@ with write_tab:
         **widgets.KEEP,
     )
     seed = cols[3].number_input(
-        "Seed", 0, 2**31 - 1, key="gen_seed", disabled=greedy, help="Same seed, same text.", **widgets.KEEP
+        "Seed", 0, SEED_MAX, key="gen_seed", disabled=greedy, help="Same seed, same text.", **widgets.KEEP
     )
     if actions[0].button("Generate", key="gen_go", type="primary", icon=":material/edit_note:"):
         try:

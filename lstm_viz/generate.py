@@ -34,6 +34,7 @@ from lstm_viz.trace import Trace, trace
 
 MAX_GENERATE = 2000  # characters per request: enough for a page, bounded for a shared server
 MAX_PRIME = 2000  # prime characters: the whole text is traced afterwards
+SEED_MAX = 2**31 - 1  # seeds run 0..SEED_MAX (the CLI, the Generate page and its link check the same range)
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,9 @@ def _resolve_seed(seed: int | None, greedy: bool) -> int | None:
         return None
     if seed is None:
         return secrets.randbits(31)  # reported in the result, so an unseeded text can be repeated
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be a whole number of at least 0, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= SEED_MAX:
+        shown = str(seed)[:20] if not isinstance(seed, int | np.integer) or abs(seed) < 10**18 else "a larger number"
+        raise ValueError(f"seed must be a whole number from 0 to {SEED_MAX:,}, got {shown}")
     return int(seed)
 
 
