@@ -40,12 +40,44 @@ def for_classifier(card: dict) -> dict[str, str]:
     return {}
 
 
+MAX_UNKNOWN_SHARE = 0.25  # a text with more of its pieces unknown to a model does not fit it
+
+
+def fits(encoding) -> bool:
+    """Whether a model can read a text (its tokenizer's Encoding): at most a quarter of its pieces unknown.
+
+    Shakespeare read by a memory model is 84 unknown pieces out of 90, each read as its fallback 'A'.
+    """
+    return len(encoding) > 0 and len(encoding.unknown) <= MAX_UNKNOWN_SHARE * len(encoding)
+
+
+def _task_text(card: dict) -> str | None:
+    """A string of the synthetic task the model was trained on (its preset's data), or None."""
+    from lstm_viz import presets
+    from lstm_viz.data import tasks
+
+    try:
+        data = presets.get(preset_of(card) or "").data
+    except (KeyError, ValueError):
+        return None
+    if data.get("kind") == "memory":
+        lo, hi = int(data.get("gap_low", 1)), int(data.get("gap_high", 100))
+        return tasks.MemoryTask(gap_range=(lo, hi)).example(min(max(20, lo), hi), seed=0)[0]
+    if data.get("kind") == "brackets":
+        return tasks.BracketsTask(int(data.get("max_depth", 6)), int(data.get("length", 64))).example(seed=0)
+    return None
+
+
 def first_text(card: dict) -> str:
-    """A text to start with: the card's own example, a sample of its training text, else one for its task."""
+    """A text to start with: the card's own example, a sample of its training text, a string of its
+    synthetic task, else one for its task."""
     for key in ("examples", "sample_texts"):
         found = card.get(key)
         if isinstance(found, list) and found and isinstance(found[0], str) and found[0].strip():
             return found[0][:2000]
+    task_text = _task_text(card)
+    if task_text is not None:
+        return task_text
     if card.get("task") in _BY_TASK:
         return _BY_TASK[card["task"]]
     vocab = [t for t in (card.get("tokenizer") or {}).get("vocab", []) if isinstance(t, str) and t.strip()]

@@ -222,6 +222,31 @@ def check_model(names: list[str], default: str | None, key: str = "model") -> st
     return ss[key]
 
 
+def fit_text_to_model(name: str, model) -> None:
+    """On a change of the explorer's model (``model``, loaded), open its own text if the current one does not fit.
+
+    A text does not fit when most of it is unknown to the new model (:func:`examples.fits`): Shakespeare
+    read by ``memory-gru`` would be 84 pieces all read as 'A'. Called before the text box is drawn; a
+    link's text, on the first run of a session, is kept as it came.
+    """
+    ss = st.session_state
+    if ss.get(_LAST_MODEL) in (None, name):
+        return
+    text = ss.get("text") or ""
+    if not text.strip():
+        return
+    encoding = model.encode(text[:MAX_URL_TEXT])
+    if examples.fits(encoding):
+        return
+    ss["text"] = examples.first_text(model.card)
+    replaced = encoding.unknown[0].replacement if encoding.unknown else "?"
+    notice(
+        f"The text did not fit {name}: {len(encoding.unknown):,} of its {len(encoding):,} pieces are not in its "
+        f"vocabulary (each would be read as {replaced!r}). Opened {name}'s own sample text instead; type your own "
+        "in the Text box."
+    )
+
+
 def remember_model_fit(name: str) -> None:
     """When the explorer's model changes, the next range checks of step, unit and layer explain what they change."""
     ss = st.session_state

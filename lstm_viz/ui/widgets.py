@@ -149,6 +149,7 @@ def explorer_sidebar() -> Selection | None:
         name = model_picker()
         if name is None:
             return None
+        state.fit_text_to_model(name, cache.load_model(name))
         st.text_area(
             "Text", key="text", height=140, help="Type any sentence; the model reads it token by token.", **KEEP
         )
