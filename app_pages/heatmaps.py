@@ -9,13 +9,12 @@ from lstm_viz.ui import cache, state, widgets
 
 sel = widgets.explorer_page("Gate Heatmaps")
 trace, layer = sel.trace, sel.layer_trace
-quantities = layer.quantities()
+spec, quantities = layer.spec, layer.quantities()
 n_steps, n_units = len(trace), layer.hidden_size
-if not layer.has_gates:
-    st.info("This is a **vanilla RNN**: it has no gates and no cell state; shown are h and its pre-activation.")
+st.info(spec.summary)
 for key in ("quantity", "order_of"):
     if st.session_state.get(key) not in quantities:
-        st.session_state[key] = "cell" if "cell" in quantities and key == "order_of" else next(iter(quantities))
+        st.session_state[key] = spec.state if key == "order_of" else next(iter(quantities))
 state.clamp("count", n_units + 1, f"this layer has {n_units} units", lo=1)
 
 controls = [*st.columns(3, vertical_alignment="bottom"), *st.columns([4, 1], vertical_alignment="bottom")]
@@ -43,19 +42,19 @@ widgets.unit_metrics(quantities, step, unit)
 
 fig = cache.heatmap(sel.model, sel.text, sel.layer, quantity, shown, step=step, unit=unit, at_step=sel.at_step)
 st.plotly_chart(fig, key="hm_chart", on_select=lambda: widgets.select_from_chart("hm_chart"), selection_mode="points")
-st.html(strips.strip_legend_html())
+st.html(strips.strip_legend_html(spec.name))
 st.caption(
     "The black lines mark the current step and unit. Hover a cell for its token, step, unit and exact value."
     + (" Click a cell to make its step and unit the current ones on every page." if clickable else "")
 )
 
-st.subheader("Cell state of chosen units along the text" if layer.has_gates else "Hidden state along the text")
+st.subheader(f"{cell.QUANTITY[spec.state].label.capitalize()} of chosen units along the text")
 line_units = st.multiselect(
     "Units", list(range(n_units)), default=[unit], key="hm_lines", max_selections=12, placeholder="pick units"
 )
 if line_units:
-    values = layer.cell if layer.has_gates else layer.hidden
-    st.plotly_chart(heatmaps.cell_lines(values, trace.tokens, line_units, step=step), key="hm_lines_chart")
+    lines = heatmaps.cell_lines(quantities[spec.state], trace.tokens, line_units, step=step, name=spec.state)
+    st.plotly_chart(lines, key="hm_lines_chart")
 
 st.subheader("Download the whole trace")
 dl = st.columns(3)

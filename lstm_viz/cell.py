@@ -1,9 +1,11 @@
 r"""The recurrent cells, written as their equations, and every name the app uses for them.
 
-This module is the one source of the LSTM's facts: the gate order in PyTorch's packed weights,
+This module is the one source of each cell's facts: the gate order in PyTorch's packed weights,
 the quantity names, their symbols and labels, the weight names of the checkpoint format, and the
-step itself. Everything else (the trace, the Equations page, the cell diagram, the command line,
-the gradient analysis) imports them from here.
+step itself. ``KINDS`` holds one table per kind of cell (LSTM, GRU, vanilla RNN): its name, the
+quantities it shows, its gates, its equations and its diagram. Everything else (the trace, the
+pages and their links, the export, the cards, the cell diagrams, the command line, the gradient
+analysis) takes them from here and never asks "is this an LSTM?" any other way.
 
 The notation is PyTorch's (``torch.nn.LSTM``), so each term names the tensor that stores it:
 
@@ -37,7 +39,7 @@ The GRU (``torch.nn.GRU``, packed ``W_ir|W_iz|W_in``) has no cell state:
 
     r_t &= \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr})             \quad\text{reset gate}\\
     z_t &= \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz})             \quad\text{update gate}\\
-    n_t &= \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))   \quad\text{candidate}\\
+    n_t &= \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))   \quad\text{new gate (the candidate)}\\
     h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}                          \quad\text{hidden state}
 """
 
@@ -51,10 +53,10 @@ import torch
 GATES = ("input_gate", "forget_gate", "candidate", "output_gate")  # packed row order: i, f, g, o
 QUANTITIES = ("forget_gate", "input_gate", "candidate", "output_gate", "cell", "hidden")  # as shown
 RNN_QUANTITIES = ("hidden", "preactivation")  # what a vanilla RNN layer has to show
-GRU_GATES = ("reset_gate", "update_gate", "candidate")  # packed row order of torch.nn.GRU: r, z, n
-GRU_QUANTITIES = ("reset_gate", "update_gate", "candidate", "hidden")  # as shown
+GRU_BLOCKS = ("reset_gate", "update_gate", "new_gate")  # packed row order of torch.nn.GRU: r, z, n
+GRU_GATES = ("reset_gate", "update_gate")  # the GRU's σ gates
+GRU_QUANTITIES = ("reset_gate", "update_gate", "new_gate", "hidden")  # as shown
 CELLS = ("lstm", "rnn", "gru")  # the kinds of layer a model can have
-PACKED = {"lstm": 4, "rnn": 1, "gru": 3}  # blocks of H rows in weight_ih / weight_hh of each kind
 WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # torch's names, per layer
 
 
@@ -87,6 +89,7 @@ QUANTITY = {
         Quantity("preactivation", "pre", "pre-activation", r"W x_t + b + W h_{t-1}", "unbounded", "before tanh"),
         Quantity("reset_gate", "r", "reset gate", "r_t", "gate", "how much of h_{t-1} the candidate sees (GRU)"),
         Quantity("update_gate", "z", "update gate", "z_t", "gate", "how much of h_{t-1} to keep (GRU)"),
+        Quantity("new_gate", "n", "new gate", "n_t", "tanh", "the candidate new state, from -1 to 1 (GRU)"),
     )
 }
 GATE_SUFFIX = {"input_gate": "i", "forget_gate": "f", "candidate": "g", "output_gate": "o"}  # W_i?, W_h?
@@ -105,24 +108,87 @@ def title(name: str) -> str:
 
 
 def activation(name: str) -> str:
-    """ "σ" for the gates, "tanh" for the candidate (and a vanilla RNN's hidden state)."""
-    return ACTIVATION["tanh" if name in ("candidate", "hidden") else "gate"]
+    """ "σ" for the gates, "tanh" for a candidate (g, n) and a vanilla RNN's hidden state."""
+    return ACTIVATION["tanh" if name in QUANTITY and QUANTITY[name].kind == "tanh" else "gate"]
 
 
-def equation_latex(name: str) -> str:
-    r"""One line of the equations in PyTorch's notation, e.g. ``f_t = \sigma(W_{if} x_t + b_{if} + ...)``."""
-    if name in GATE_SUFFIX:
-        s = GATE_SUFFIX[name]
-        act = ACTIVATION_LATEX[activation(name)]
-        return rf"{QUANTITY[name].latex} = {act}(W_{{i{s}}}\,x_t + b_{{i{s}}} + W_{{h{s}}}\,h_{{t-1}} + b_{{h{s}}})"
-    if name == "cell":
-        return r"c_t = f_t \odot c_{t-1} + i_t \odot g_t"
-    if name == "hidden":
-        return r"h_t = o_t \odot \tanh(c_t)"
-    raise ValueError(f"no equation for {name!r}")
+def _gate_line(name: str) -> str:
+    r"""``f_t = \sigma(W_{if}\,x_t + b_{if} + W_{hf}\,h_{t-1} + b_{hf})``: a gate over x_t and h_{t-1}."""
+    s, act = QUANTITY[name].symbol, ACTIVATION_LATEX[activation(name)]
+    return rf"{QUANTITY[name].latex} = {act}(W_{{i{s}}}\,x_t + b_{{i{s}}} + W_{{h{s}}}\,h_{{t-1}} + b_{{h{s}}})"
 
 
 RNN_EQUATION_LATEX = r"h_t = \tanh(W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh})"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of recurrent cell, and everything the app says about it: the pages, the links, the export,
+    the cards and the diagrams are all derived from this table (``KINDS``)."""
+
+    name: str  # the card's "cell": "lstm", "gru" or "rnn"
+    title: str  # in sentences: "LSTM", "GRU", "vanilla RNN"
+    short: str  # in legends: "LSTM", "GRU", "RNN"
+    blocks: tuple[str, ...]  # what each block of H rows of weight_ih / weight_hh feeds, in torch's packed order
+    gates: tuple[str, ...]  # the σ gates (0 shut .. 1 open)
+    quantities: tuple[str, ...]  # what a layer of this kind shows, in this order (Trace attributes)
+    state: str  # the quantity carried from step to step that the pages follow along the text
+    entry: tuple[str, ...]  # the state entering a step (Trace attributes): what the cell diagram needs
+    equations: tuple[tuple[str, str], ...]  # (quantity, LaTeX) of one step in PyTorch's notation, in order
+    diagram: str  # the SVG (in assets/) the pages fill with one unit's numbers
+    summary: str  # the cell in one sentence for a student (Markdown)
+
+    @property
+    def packed(self) -> int:
+        """Blocks of H rows in weight_ih / weight_hh (4 LSTM, 3 GRU, 1 RNN)."""
+        return len(self.blocks)
+
+    @property
+    def export_columns(self) -> tuple[str, ...]:
+        """Columns of one unit at one step in the trace export: the values, then each block's pre-activation."""
+        return (*(q for q in self.quantities if q != "preactivation"), *(f"{b}_pre" for b in self.blocks))
+
+
+KINDS = {
+    k.name: k
+    for k in (
+        Kind(
+            "lstm", "LSTM", "LSTM", GATES, ("forget_gate", "input_gate", "output_gate"), QUANTITIES, "cell",
+            ("c_prev", "h_prev"),
+            (*((g, _gate_line(g)) for g in GATES),
+             ("cell", r"c_t = f_t \odot c_{t-1} + i_t \odot g_t"), ("hidden", r"h_t = o_t \odot \tanh(c_t)")),
+            "lstm_cell.svg",
+            "An **LSTM** has three gates (forget f, input i, output o), a candidate g and a cell state c that carries "
+            "its memory from step to step; the hidden state is h = o ⊙ tanh(c).",
+        ),
+        Kind(
+            "gru", "GRU", "GRU", GRU_BLOCKS, GRU_GATES, GRU_QUANTITIES, "hidden", ("h_prev",),
+            (("reset_gate", _gate_line("reset_gate")), ("update_gate", _gate_line("update_gate")),
+             ("new_gate", r"n_t = \tanh(W_{in}\,x_t + b_{in} + r_t \odot (W_{hn}\,h_{t-1} + b_{hn}))"),
+             ("hidden", r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}")),
+            "gru_cell.svg",
+            "A **GRU** has two gates, reset r and update z, and a candidate n (PyTorch's *new gate*), but no cell "
+            "state: each step mixes the old hidden state with the candidate, h = (1 − z) ⊙ n + z ⊙ h_prev.",
+        ),
+        Kind(
+            "rnn", "vanilla RNN", "RNN", ("hidden",), (), RNN_QUANTITIES, "hidden", ("h_prev",),
+            (("hidden", RNN_EQUATION_LATEX),),
+            "rnn_cell.svg",
+            "A **vanilla RNN** has no gates and no cell state: one equation makes the whole step, "
+            "h = tanh(W_ih x + b_ih + W_hh h_prev + b_hh); shown are h and its pre-activation.",
+        ),
+    )
+}  # fmt: skip
+PACKED = {name: kind.packed for name, kind in KINDS.items()}  # blocks of H rows in weight_ih / weight_hh
+ALL_QUANTITIES = tuple(dict.fromkeys(q for kind in KINDS.values() for q in kind.quantities))  # of any kind
+
+
+def equation_latex(name: str, kind: str = "lstm") -> str:
+    r"""One line of a kind's equations in PyTorch's notation, e.g. ``f_t = \sigma(W_{if} x_t + b_{if} + ...)``."""
+    found = dict(KINDS[kind].equations)
+    if name not in found:
+        raise ValueError(f"no equation for {name!r} in a {KINDS[kind].title}")
+    return found[name]
 
 
 def weight_key(kind: str, layer: int) -> str:
@@ -137,9 +203,12 @@ def layer_weights(params: dict, layer: int) -> list:
     return [params[weight_key(kind, layer)] for kind in WEIGHTS]
 
 
-def gate_rows(gate: str, hidden_size: int) -> slice:
-    """The rows of gate ``gate`` in the packed (4H, ...) weights and (..., 4H) pre-activations."""
-    k = GATES.index(gate)
+def gate_rows(gate: str, hidden_size: int, kind: str = "lstm") -> slice:
+    """The rows of ``gate`` in a kind's packed (G*H, ...) weights and (..., G*H) pre-activations."""
+    blocks = KINDS[kind].blocks
+    if gate not in blocks:
+        raise ValueError(f"a {KINDS[kind].title} packs {', '.join(blocks)}, not {gate!r}")
+    k = blocks.index(gate)
     return slice(k * hidden_size, (k + 1) * hidden_size)
 
 
@@ -184,7 +253,7 @@ class GRUStep(NamedTuple):
 
     reset_gate: torch.Tensor
     update_gate: torch.Tensor
-    candidate: torch.Tensor
+    new_gate: torch.Tensor  # n_t, the candidate
     hidden: torch.Tensor
 
 
@@ -194,6 +263,6 @@ def gru_step(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh) -> GRUStep:
     h_r, h_z, h_n = (h_prev @ weight_hh.T + bias_hh).chunk(3, dim=-1)
     reset_gate = torch.sigmoid(in_r + h_r)  # how much of the old state the candidate may use
     update_gate = torch.sigmoid(in_z + h_z)  # how much of the old state to keep
-    candidate = torch.tanh(in_n + reset_gate * h_n)
-    hidden = (1 - update_gate) * candidate + update_gate * h_prev
-    return GRUStep(reset_gate, update_gate, candidate, hidden)
+    new_gate = torch.tanh(in_n + reset_gate * h_n)  # the candidate n_t
+    hidden = (1 - update_gate) * new_gate + update_gate * h_prev
+    return GRUStep(reset_gate, update_gate, new_gate, hidden)

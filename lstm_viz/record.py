@@ -140,6 +140,7 @@ class LstmRecorder:
         h = self.weights[1].shape[1]
         gates, hs = self.acts.numpy(), self.hs.numpy()
         return dict(
+            kind="lstm",
             input=self.x.numpy(),
             h_prev=hs[:-1],
             preactivation=self.x_part.result().numpy(),
@@ -192,13 +193,14 @@ def gru_layer(x: torch.Tensor, weights, h0: torch.Tensor, out: torch.Tensor | No
     reset_gate, update_gate = torch.sigmoid(pre_r), torch.sigmoid(pre_z)
     pre_n = in_n + reset_gate * h_n  # n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))
     return dict(
+        kind="gru",
         input=x.numpy(),
         h_prev=h_prev.numpy(),
         preactivation=torch.cat([pre_r, pre_z, pre_n], dim=1).numpy(),  # (T, 3H) packed r, z, n
         hidden=out[0].numpy(),
         reset_gate=reset_gate.numpy(),
         update_gate=update_gate.numpy(),
-        candidate=torch.tanh(pre_n).numpy(),
+        new_gate=torch.tanh(pre_n).numpy(),
     )
 
 
@@ -209,6 +211,7 @@ def rnn_layer(x: torch.Tensor, weights, h0: torch.Tensor, out: torch.Tensor | No
     h_prev = torch.cat([h0[None], out[0, :-1]])
     preactivation = torch.addmm(b_ih, x, w_ih.T) + torch.addmm(b_hh, h_prev, w_hh.T)  # (T, H)
     return dict(
+        kind="rnn",
         input=x.numpy(),
         h_prev=h_prev.numpy(),
         preactivation=preactivation.numpy(),

@@ -36,53 +36,44 @@ from lstm_viz.tokenizers import UnknownPiece
 class LayerTrace:
     input: np.ndarray  # (T, D) x_t fed to this layer
     h_prev: np.ndarray  # (T, H) h_{t-1} used at step t (zeros at t = 0)
-    preactivation: np.ndarray  # (T, 4H) LSTM, packed i, f, g, o; (T, H) RNN
+    preactivation: np.ndarray  # (T, G*H) packed as cell.KINDS[kind].blocks: LSTM i, f, g, o; GRU r, z, n; RNN h
     hidden: np.ndarray  # (T, H) h_t
+    kind: str  # "lstm", "gru" or "rnn": the key of cell.KINDS, which says what else the layer holds
     c_prev: np.ndarray | None = None  # (T, H) C_{t-1} used at step t (LSTM only)
     input_gate: np.ndarray | None = None  # (T, H) i_t
     forget_gate: np.ndarray | None = None  # (T, H) f_t
-    candidate: np.ndarray | None = None  # (T, H) g_t, the candidate C~_t
+    candidate: np.ndarray | None = None  # (T, H) g_t, the LSTM's candidate C~_t
     output_gate: np.ndarray | None = None  # (T, H) o_t
     cell: np.ndarray | None = None  # (T, H) C_t
-    reset_gate: np.ndarray | None = None  # (T, H) r_t (GRU only; its candidate n_t is ``candidate``)
+    reset_gate: np.ndarray | None = None  # (T, H) r_t (GRU only)
     update_gate: np.ndarray | None = None  # (T, H) z_t (GRU only)
+    new_gate: np.ndarray | None = None  # (T, H) n_t, the GRU's candidate (PyTorch's "new gate")
 
     @property
     def hidden_size(self) -> int:
         return self.hidden.shape[1]
 
     @property
-    def has_gates(self) -> bool:
-        """True for an LSTM layer (gates and a cell state)."""
-        return self.forget_gate is not None
-
-    @property
-    def kind(self) -> str:
-        """ "lstm", "gru" or "rnn"."""
-        return "lstm" if self.has_gates else ("gru" if self.update_gate is not None else "rnn")
+    def spec(self) -> cell.Kind:
+        """This layer's kind of cell: its name, quantities, gates, equations and diagram."""
+        return cell.KINDS[self.kind]
 
     def quantity(self, name: str) -> np.ndarray:
-        """One quantity by name (``cell.QUANTITIES``, or a GRU's gates), (T, H); a clear error if the layer has none."""
-        names = (*cell.QUANTITIES, *cell.GRU_GATES)
-        if name not in names:
-            raise ValueError(f"unknown quantity {name!r}; expected one of {names}")
+        """One quantity by name (any kind's, ``cell.ALL_QUANTITIES``), (T, H); a clear error if the layer has none."""
+        if name not in cell.ALL_QUANTITIES:
+            raise ValueError(f"unknown quantity {name!r}; expected one of {cell.ALL_QUANTITIES}")
         value = getattr(self, name)
         if value is None:
-            raise ValueError(
-                f"a {'vanilla RNN' if self.kind == 'rnn' else self.kind.upper()} has no {name.replace('_', ' ')}"
-            )
+            raise ValueError(f"a {self.spec.title} has no {name.replace('_', ' ')}")
         return value
 
     def gate_preactivation(self, name: str) -> np.ndarray:
-        """Pre-activation (T, H) of one gate: 'input_gate', 'forget_gate', 'candidate', ..."""
-        if not self.has_gates:
-            return self.preactivation
-        return self.preactivation[:, cell.gate_rows(name, self.hidden_size)]
+        """Pre-activation (T, H) of one block of the packed rows: 'forget_gate', 'reset_gate', ... ('hidden': RNN)."""
+        return self.preactivation[:, cell.gate_rows(name, self.hidden_size, self.kind)]
 
     def quantities(self) -> dict[str, np.ndarray]:
-        """What this layer shows, each (T, H): f, i, g, o, c, h (LSTM) or h and its pre-activation (RNN)."""
-        names = {"lstm": cell.QUANTITIES, "gru": cell.GRU_QUANTITIES, "rnn": cell.RNN_QUANTITIES}[self.kind]
-        return {name: getattr(self, name) for name in names}
+        """What this layer shows, each (T, H), in its kind's order: f i g o c h (LSTM), r z n h (GRU), h pre (RNN)."""
+        return {name: getattr(self, name) for name in self.spec.quantities}
 
 
 @dataclass(frozen=True)
@@ -161,7 +152,7 @@ def check_clamp(clamp: Clamp, cfg, steps: int) -> None:
         raise ValueError(f"unit must be between 0 and {cfg.hidden_size - 1}, got {clamp.unit}")
     allowed = cell.QUANTITIES if cfg.cell == "lstm" else ("hidden",)
     if clamp.quantity not in allowed:
-        raise ValueError(f"a {cfg.cell.upper()} layer can clamp {', '.join(allowed)}, not {clamp.quantity!r}")
+        raise ValueError(f"a {cell.KINDS[cfg.cell].title} layer can clamp {', '.join(allowed)}, not {clamp.quantity!r}")
     if isinstance(clamp.value, bool) or not isinstance(clamp.value, int | float) or not math.isfinite(clamp.value):
         raise ValueError(f"the clamp value must be a finite number, got {str(clamp.value)[:20]!r}")
     if abs(clamp.value) > MAX_CLAMP:

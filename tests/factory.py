@@ -77,7 +77,7 @@ def kind_card(name: str, task: str, cell: str, tokenizer, labels: list[str] | No
 
 
 # One tiny model of each kind the shipped models do not all cover: a word classifier, a vanilla
-# RNN language model and a sequence task (name -> card).
+# RNN and a GRU language model and a sequence task (name -> card).
 KINDS = {
     "tiny-words": lambda: kind_card(
         "tiny-words",
@@ -87,6 +87,7 @@ KINDS = {
         ["negative", "positive"],
     ),
     "tiny-rnn": lambda: kind_card("tiny-rnn", "charlm", "rnn", CharTokenizer(list(" abcdefghijklmnopqrstuvwxyz"))),
+    "tiny-gru": lambda: kind_card("tiny-gru", "charlm", "gru", CharTokenizer(list(" abcdefghijklmnopqrstuvwxyz"))),
     "tiny-seq": lambda: kind_card("tiny-seq", "sequence", "lstm", CharTokenizer(list("ab()")), ["0", "1", "2"]),
 }
 

@@ -53,7 +53,7 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 def expected(name: str, text: str, layer: int, step: int, unit: int) -> dict[str, str]:
     lt = zoo.load(name).trace(text, max_tokens=cache.MAX_TOKENS).layers[layer]
-    if lt.has_gates:
+    if lt.kind == "lstm":
         names = {
             "f": "forget_gate",
             "i": "input_gate",

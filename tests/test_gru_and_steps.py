@@ -46,7 +46,7 @@ def reference_gru(model: SequenceModel, ids: torch.Tensor) -> list[dict]:
         step.load_state_dict({n: getattr(model.rnn, f"{n}_l{k}") for n in WEIGHTS})
         w_ih, w_hh, b_ih, b_hh = (getattr(model.rnn, f"{n}_l{k}").double() for n in WEIGHTS)
         h = torch.zeros(1, cfg.hidden_size)
-        rows = {"hidden": [], "reset_gate": [], "update_gate": [], "candidate": []}
+        rows = {"hidden": [], "reset_gate": [], "update_gate": [], "new_gate": []}
         for t in range(len(ids)):
             xt, hp = x[t].double(), h[0].double()
             H = cfg.hidden_size
@@ -54,7 +54,7 @@ def reference_gru(model: SequenceModel, ids: torch.Tensor) -> list[dict]:
             z = torch.sigmoid(w_ih[H : 2 * H] @ xt + b_ih[H : 2 * H] + w_hh[H : 2 * H] @ hp + b_hh[H : 2 * H])
             n = torch.tanh(w_ih[2 * H :] @ xt + b_ih[2 * H :] + r * (w_hh[2 * H :] @ hp + b_hh[2 * H :]))
             h = step(x[t][None], h)
-            for name, value in (("hidden", h[0]), ("reset_gate", r), ("update_gate", z), ("candidate", n)):
+            for name, value in (("hidden", h[0]), ("reset_gate", r), ("update_gate", z), ("new_gate", n)):
                 rows[name].append(value.float())
             assert torch.allclose(((1 - z) * n + z * hp).float(), h[0], atol=ATOL)  # the GRU's update, by hand
         out.append({name: torch.stack(v) for name, v in rows.items()})
@@ -87,7 +87,7 @@ def test_gru_gate_values_differ_from_each_other():
     """A guard against a test that cannot fail: r, z and n are different arrays with values in range."""
     layer = trace(model_of("gru"), np.arange(9) % 9).layers[0]
     assert not np.allclose(layer.reset_gate, layer.update_gate)
-    assert layer.update_gate.min() >= 0 and layer.update_gate.max() <= 1 and np.abs(layer.candidate).max() <= 1
+    assert layer.update_gate.min() >= 0 and layer.update_gate.max() <= 1 and np.abs(layer.new_gate).max() <= 1
 
 
 @pytest.mark.parametrize("kind", cell.CELLS)

@@ -270,7 +270,7 @@ def test_rnn_trace_matches_nn_rnn(layers):
             weights = [getattr(model.rnn, f"{n}_l{k}") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
             stepped = rnn_step(torch.tensor(layer.input), torch.tensor(layer.h_prev), *weights)
             assert max_diff(stepped, layer.hidden) <= 1e-6
-            assert not layer.has_gates and layer.cell is None
+            assert layer.kind == "rnn" and layer.cell is None
             with pytest.raises(ValueError, match="vanilla RNN has no forget gate"):
                 layer.quantity("forget_gate")
         assert max_diff(tr.layers[-1].hidden, out[0]) <= ATOL

@@ -1,5 +1,6 @@
-"""The LSTM equations of one unit at one step, with the numbers: each gate's dot products split
-into their terms, the cell update, and the step in plain words (the Equations page, the diagram)."""
+"""One unit at one step of any kind of cell, with the numbers: each block's dot products split into
+their terms, the state update (an LSTM's cell, a GRU's mix, an RNN's tanh), and the step in plain
+words (the Equations page, the cell diagrams). What each kind has comes from ``cell.KINDS``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from lstm_viz import cell
 
 @dataclass(frozen=True)
 class LayerWeights:
-    """One layer's weights as numpy: W_ih (G*H, D), W_hh (G*H, H), b_ih and b_hh (G*H,); G = 4 or 1."""
+    """One layer's weights as numpy: W_ih (G*H, D), W_hh (G*H, H), b_ih and b_hh (G*H,); G = 4, 3 or 1."""
 
     w_ih: np.ndarray
     w_hh: np.ndarray
@@ -21,28 +22,36 @@ class LayerWeights:
 
 
 def layer_weights(module, layer: int) -> LayerWeights:
-    """Read layer ``layer``'s weights from a SequenceModel (nn.LSTM / nn.RNN naming)."""
+    """Read layer ``layer``'s weights from a SequenceModel (nn.LSTM / nn.GRU / nn.RNN naming)."""
     params = dict(module.named_parameters())
     return LayerWeights(*(w.detach().float().cpu().numpy() for w in cell.layer_weights(params, layer)))
 
 
 @dataclass(frozen=True)
 class GateTerms:
-    """One gate of one unit at one step, split into the parts of its dot products.
+    """One block of one unit at one step (a gate, a candidate, an RNN's h), split into its dot products' parts.
 
-    pre-activation = input_part (W_x · x_t) + recurrent_part (W_h · h_{t-1}) + bias;
-    value = activation(pre-activation). ``input_terms[d] = W_x[row, d] * x_t[d]`` and
+    pre-activation = input_part (W_x · x_t) + bias_ih + recurrent_part (W_h · h_{t-1}) + bias_hh, except for
+    a GRU's candidate n, where r_t scales the recurrent side: input_part + bias_ih + reset * (recurrent_part +
+    bias_hh). value = activation(pre-activation). ``input_terms[d] = W_x[row, d] * x_t[d]`` and
     ``recurrent_terms[j] = W_h[row, j] * h_{t-1}[j]`` sum to the two parts.
     """
 
-    gate: str  # "input_gate", "forget_gate", "candidate", "output_gate" or "hidden" (RNN)
+    gate: str  # a block of the layer's kind (cell.KINDS[kind].blocks): "forget_gate", "new_gate", "hidden" (RNN)...
     input_part: float
     recurrent_part: float
-    bias: float
+    bias_ih: float
+    bias_hh: float
     preactivation: float  # the Trace's value
     value: float  # the Trace's value after σ or tanh
     input_terms: np.ndarray  # (D,)
     recurrent_terms: np.ndarray  # (H,)
+    reset: float | None = None  # r_t of the same unit, for a GRU's candidate n only
+
+    @property
+    def bias(self) -> float:
+        """b_ih + b_hh of this row."""
+        return self.bias_ih + self.bias_hh
 
     def top_terms(self, k: int = 5) -> list[tuple[str, int, float]]:
         """The ``k`` largest terms by magnitude: ("x", d, term) or ("h", j, term)."""
@@ -52,25 +61,21 @@ class GateTerms:
 
 
 def gate_terms(layer_trace, weights: LayerWeights, step: int, unit: int, gate: str) -> GateTerms:
-    """Split gate ``gate`` of ``unit`` at ``step`` into input, recurrent and bias parts.
+    """Split block ``gate`` of ``unit`` at ``step`` into input, recurrent and bias parts.
 
-    For an RNN pass ``gate="hidden"``: h_t = tanh(W_x x_t + W_h h_{t-1} + b). The
-    pre-activation and value are the Trace's; the parts are recomputed from the weights and sum
-    to the pre-activation within float32 rounding (tests check 1e-4).
+    ``gate`` is one of the layer's kind's blocks: i, f, g, o of an LSTM, r, z, n of a GRU, or "hidden"
+    for a vanilla RNN (h_t = tanh(W_x x_t + W_h h_{t-1} + b)). The pre-activation and value are the
+    Trace's; the parts are recomputed from the weights and add up to the pre-activation within
+    float32 rounding (tests check 1e-4).
     """
-    hidden_size = layer_trace.hidden_size
-    if layer_trace.has_gates:
-        if gate not in cell.GATES:
-            raise ValueError(f"gate must be one of {cell.GATES}, got {gate!r}")
-        row = cell.gate_rows(gate, hidden_size).start + unit
-        preactivation = float(layer_trace.gate_preactivation(gate)[step, unit])
-        value = float(layer_trace.quantity(gate)[step, unit])
-    else:
-        if gate != "hidden":
-            raise ValueError(f"a vanilla RNN has no {gate.replace('_', ' ')}; use gate='hidden'")
-        row = unit
-        preactivation = float(layer_trace.preactivation[step, unit])
-        value = float(layer_trace.hidden[step, unit])
+    spec = layer_trace.spec
+    if gate not in spec.blocks:
+        raise ValueError(
+            f"a {spec.title} has no {gate.replace('_', ' ')}; use one of {', '.join(spec.blocks)}"
+        )
+    row = cell.gate_rows(gate, layer_trace.hidden_size, spec.name).start + unit
+    preactivation = float(layer_trace.gate_preactivation(gate)[step, unit])
+    value = float(layer_trace.quantity(gate)[step, unit])
     x = layer_trace.input[step].astype(np.float64)
     h_prev = layer_trace.h_prev[step].astype(np.float64)
     input_terms = weights.w_ih[row].astype(np.float64) * x
@@ -79,17 +84,19 @@ def gate_terms(layer_trace, weights: LayerWeights, step: int, unit: int, gate: s
         gate=gate,
         input_part=float(input_terms.sum()),
         recurrent_part=float(recurrent_terms.sum()),
-        bias=float(weights.b_ih[row]) + float(weights.b_hh[row]),
+        bias_ih=float(weights.b_ih[row]),
+        bias_hh=float(weights.b_hh[row]),
         preactivation=preactivation,
         value=value,
         input_terms=input_terms,
         recurrent_terms=recurrent_terms,
+        reset=float(layer_trace.reset_gate[step, unit]) if gate == "new_gate" else None,
     )
 
 
 @dataclass(frozen=True)
 class CellUpdate:
-    """c_t = f·c_{t-1} + i·g and h_t = o·tanh(c_t) for one unit at one step, from the Trace."""
+    """c_t = f·c_{t-1} + i·g and h_t = o·tanh(c_t) for one unit at one step, from the Trace (an LSTM)."""
 
     c_prev: float
     forget_gate: float
@@ -101,19 +108,79 @@ class CellUpdate:
     cell: float  # the Trace's c_t
     tanh_cell: float
     hidden: float  # the Trace's h_t
+    h_prev: float  # the Trace's h_{t-1}
+
+
+@dataclass(frozen=True)
+class GRUUpdate:
+    """h_t = (1 - z)·n + z·h_{t-1} for one unit at one step, from the Trace (a GRU)."""
+
+    h_prev: float
+    reset_gate: float
+    update_gate: float
+    new_gate: float
+    kept: float  # z·h_{t-1}
+    written: float  # (1 - z)·n
+    hidden: float  # the Trace's h_t
+
+
+@dataclass(frozen=True)
+class RNNUpdate:
+    """h_t = tanh(pre-activation) for one unit at one step, from the Trace (a vanilla RNN)."""
+
+    h_prev: float
+    preactivation: float
+    hidden: float  # the Trace's h_t
+
+
+def _value(layer_trace, name: str, step: int, unit: int) -> float:
+    return float(getattr(layer_trace, name)[step, unit])
 
 
 def cell_update(layer_trace, step: int, unit: int) -> CellUpdate:
-    if not layer_trace.has_gates:
-        raise ValueError("a vanilla RNN has no cell state: h_t = tanh(W_x x_t + W_h h_{t-1} + b)")
-    q = lambda name: float(getattr(layer_trace, name)[step, unit])  # noqa: E731
+    """An LSTM's cell update of one unit at one step (a clear error for a layer with no cell state)."""
+    if layer_trace.kind != "lstm":
+        raise ValueError(f"a {layer_trace.spec.title} has no cell state: {layer_trace.spec.summary}")
+    q = lambda name: _value(layer_trace, name, step, unit)  # noqa: E731
     c_prev, f, i, g, o = q("c_prev"), q("forget_gate"), q("input_gate"), q("candidate"), q("output_gate")
     cell = q("cell")
-    return CellUpdate(c_prev, f, i, g, o, f * c_prev, i * g, cell, float(np.tanh(cell)), q("hidden"))
+    return CellUpdate(c_prev, f, i, g, o, f * c_prev, i * g, cell, float(np.tanh(cell)), q("hidden"), q("h_prev"))
 
 
-def plain_words(update: CellUpdate) -> list[str]:
-    """A reading of one step of one unit in plain words, one sentence per gate."""
+def step_update(layer_trace, step: int, unit: int) -> CellUpdate | GRUUpdate | RNNUpdate:
+    """The state update of one unit at one step, as the layer's kind computes it."""
+    q = lambda name: _value(layer_trace, name, step, unit)  # noqa: E731
+    if layer_trace.kind == "lstm":
+        return cell_update(layer_trace, step, unit)
+    if layer_trace.kind == "gru":
+        h_prev, r, z, n = q("h_prev"), q("reset_gate"), q("update_gate"), q("new_gate")
+        return GRUUpdate(h_prev, r, z, n, z * h_prev, (1 - z) * n, q("hidden"))
+    return RNNUpdate(q("h_prev"), q("preactivation"), q("hidden"))
+
+
+def _changed(before: float, after: float) -> str:
+    return " (it changed little)." if abs(after - before) < 0.05 else "."
+
+
+def plain_words(update: CellUpdate | GRUUpdate | RNNUpdate) -> list[str]:
+    """A reading of one step of one unit in plain words, one sentence per gate (or per part of the step)."""
+    if isinstance(update, GRUUpdate):
+        r, z, n = update.reset_gate, update.update_gate, update.new_gate
+        return [
+            f"Reset gate {r:.2f}: the candidate sees {r:.0%} of what the old state proposes.",
+            f"Update gate {z:.2f}: the unit keeps {z:.0%} of its old state "
+            f"({update.h_prev:+.3f} → {update.kept:+.3f}).",
+            f"Candidate n {n:+.2f}: the unit takes {1 - z:.0%} of it, adding {update.written:+.3f}.",
+            f"Hidden state: {update.kept:+.3f} + {update.written:+.3f} = {update.hidden:+.3f}"
+            + _changed(update.h_prev, update.hidden),
+        ]
+    if isinstance(update, RNNUpdate):
+        return [
+            f"Pre-activation {update.preactivation:+.3f}: the input and the previous hidden state "
+            f"({update.h_prev:+.3f}) weighed and summed with the biases.",
+            f"tanh squashes it into −1..1: the hidden state is {update.hidden:+.3f}"
+            + _changed(update.h_prev, update.hidden),
+        ]
     f, i, g, o = update.forget_gate, update.input_gate, update.candidate, update.output_gate
     sign = "positive" if g >= 0 else "negative"
     return [
@@ -121,7 +188,7 @@ def plain_words(update: CellUpdate) -> list[str]:
         f"Input gate {i:.2f} with candidate {g:+.2f}: it writes {i:.0%} of a {sign} candidate, "
         f"adding {update.written:+.3f}.",
         f"Cell state: {update.kept:+.3f} + {update.written:+.3f} = {update.cell:+.3f}"
-        + (" (it changed little)." if abs(update.cell - update.c_prev) < 0.05 else "."),
+        + _changed(update.c_prev, update.cell),
         f"Output gate {o:.2f}: it shows {o:.0%} of tanh(c) = {update.tanh_cell:+.3f}, "
         f"so the hidden state is {update.hidden:+.3f}.",
     ]

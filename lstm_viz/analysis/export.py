@@ -12,41 +12,32 @@ from lstm_viz import cell
 def trace_csv(trace) -> str:
     """The whole Trace as CSV: one row per (layer, step, unit), every quantity and pre-activation a column.
 
-    Values keep float32 precision (``repr`` of the float). An RNN layer has only ``hidden`` and
-    ``hidden_pre``; the gate columns stay empty.
+    The columns are the model's kind's (``cell.Kind.export_columns``): an LSTM's f, i, g, o, c, h and the
+    pre-activations of i, f, g, o; a GRU's r, z, n, h and the pre-activations of r, z, n; a vanilla RNN's h
+    and its pre-activation ``hidden_pre``. Values keep float32 precision (``repr`` of the float).
     """
-    pre_names = [f"{g}_pre" for g in cell.GATES]
-    header = ["layer", "step", "token", "token_id", "unit", *cell.QUANTITIES, *pre_names, "hidden_pre"]
+    spec = cell.KINDS[trace.cell_type]
+    values = [q for q in spec.quantities if q != "preactivation"]
+    header = ["layer", "step", "token", "token_id", "unit", *spec.export_columns]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
     for k, layer in enumerate(trace.layers):
-        cols = [getattr(layer, q) if getattr(layer, q) is not None else None for q in cell.QUANTITIES]
-        if layer.has_gates:
-            cols += [layer.gate_preactivation(g) for g in cell.GATES] + [None]
-        else:
-            cols += [None] * len(cell.GATES) + [layer.preactivation]
-        # (T, H, Q) as Python floats once, then rows
-        stacked = [c.tolist() if c is not None else None for c in cols]
+        cols = [layer.quantity(q) for q in values] + [layer.gate_preactivation(b) for b in spec.blocks]
+        stacked = [c.tolist() for c in cols]  # (T, H) each, as Python floats once, then rows
         for t, token in enumerate(trace.tokens):
             head = [k, t, token, int(trace.token_ids[t])]
-            per_step = [c[t] if c is not None else None for c in stacked]
+            per_step = [c[t] for c in stacked]
             for j in range(layer.hidden_size):
-                writer.writerow([*head, j, *("" if c is None else c[j] for c in per_step)])
+                writer.writerow([*head, j, *(c[j] for c in per_step)])
     return buf.getvalue()
 
 
 def trace_json(trace, model_name: str = "") -> str:
-    """The whole Trace as JSON: tokens, outputs and every layer's arrays as nested lists."""
-    layers = []
-    for layer in trace.layers:
-        arrays = {
-            name: getattr(layer, name).tolist()
-            for name in ("input", "h_prev", "preactivation", "c_prev", "input_gate", "forget_gate",
-                         "candidate", "output_gate", "cell", "hidden")
-            if getattr(layer, name) is not None
-        }  # fmt: skip
-        layers.append(arrays)
+    """The whole Trace as JSON: tokens, outputs and every layer's arrays (its kind's) as nested lists."""
+    spec = cell.KINDS[trace.cell_type]
+    names = ("input", "h_prev", "preactivation", *spec.entry, *spec.quantities)
+    layers = [{name: getattr(layer, name).tolist() for name in dict.fromkeys(names)} for layer in trace.layers]
     doc = {
         "model": model_name,
         "task": trace.task,
@@ -56,7 +47,7 @@ def trace_json(trace, model_name: str = "") -> str:
         "output_labels": list(trace.output_labels),
         "probs": trace.probs.tolist(),
         "unknown": [u.to_dict() for u in trace.unknown],
-        "gate_order_in_preactivation": list(cell.GATES),
+        "gate_order_in_preactivation": list(spec.blocks),  # the blocks of H columns of each "preactivation"
         "layers": layers,
     }
     return json.dumps(doc)

@@ -46,7 +46,7 @@ def add_parsers(sub) -> None:
     )
     p.add_argument("--low", action="store_true", help="with --like: units low inside instead of high")
     p.add_argument("--layer", type=int, default=0)
-    p.add_argument("--quantity", default="cell", choices=list(dict.fromkeys([*cell.QUANTITIES, *cell.GRU_GATES])))
+    p.add_argument("--quantity", default="cell", choices=list(cell.ALL_QUANTITIES))
     p.add_argument("--top", type=int, default=10)
     p.add_argument("--json", action="store_true", help="print [{unit, score}, ...]")
     p.set_defaults(func=units)

@@ -1,5 +1,5 @@
 """Tokens x units charts (Gate Heatmaps, RNN vs LSTM): one quantity of one layer over the whole text,
-and chosen units' cell state along the text."""
+and chosen units' state (an LSTM's cell, a GRU's or RNN's hidden state) along the text."""
 
 from __future__ import annotations
 
@@ -79,28 +79,30 @@ def quantity_heatmap(
     return layout(fig, height, title=what)
 
 
-def cell_lines(cell_state: np.ndarray, tokens: list[str], units, step: int | None = None) -> go.Figure:
-    """The cell state of the chosen ``units`` along the text (x: token, y: c_t), the step marked."""
-    cell_state = np.asarray(cell_state)
+def cell_lines(values: np.ndarray, tokens: list[str], units, step: int | None = None, name: str = "cell") -> go.Figure:
+    """The state ``name`` (an LSTM's cell c, or the hidden state h of a GRU or RNN) of the chosen ``units`` along
+    the text (x: token, y: its value), the step marked."""
+    values = np.asarray(values)
     steps = np.arange(len(tokens))
     words = [repr(t) for t in tokens]
+    symbol, label = cell.symbol(name), cell.QUANTITY[name].label
     fig = go.Figure()
     for k, u in enumerate(units):
         fig.add_trace(
             go.Scatter(
                 x=steps,
-                y=cell_state[:, int(u)],
+                y=values[:, int(u)],
                 mode="lines+markers" if len(tokens) <= 80 else "lines",
                 name=f"unit {int(u)}",
                 line=dict(color=colours.class_colour(k)),
                 customdata=words,
-                hovertemplate=f"unit {int(u)}<br>step %{{x}}: %{{customdata}}<br>c = %{{y:.4f}}<extra></extra>",
+                hovertemplate=f"unit {int(u)}<br>step %{{x}}: %{{customdata}}<br>{symbol} = %{{y:.4f}}<extra></extra>",
             )
         )
     if step is not None and 0 <= step < len(tokens):
         fig.add_vline(x=step, line=dict(color=colours.OUTLINE, width=1, dash="dot"))
     fig.add_hline(y=0, line=dict(color=colours.GUIDE, width=1))
     fig.update_xaxes(**token_axis(tokens, most=30, title="token (step)"))
-    fig.update_yaxes(title="cell state c")
+    fig.update_yaxes(title=f"{label} {symbol}")
     fig.update_layout(legend=dict(orientation="h", y=1.12))
-    return layout(fig, 360, title="Cell state of the chosen units")
+    return layout(fig, 360, title=f"{label.capitalize()} of the chosen units")

@@ -28,10 +28,10 @@ import numpy as np
 from lstm_viz import cell
 from lstm_viz.analysis import units
 from lstm_viz.messages import cut
-from lstm_viz.plots import colours
+from lstm_viz.plots import colours, diagram
 from lstm_viz.plots.html import visible
 
-FORMAT = 1  # bumped when the layout below changes, so a cached page never misreads new data
+FORMAT = 2  # bumped when the layout below changes, so a cached page never misreads new data
 CHUNK_BYTES = 192 * 1024  # float32 bytes of one chunk at most: 32 steps of the 2x256 model (~210 KB sent)
 WHOLE_BYTES = 512 * 1024  # a layer this small (all steps) is sent at once: no chunk is ever asked for
 MARGIN = (32, 64)  # steps kept loaded before / after the current one: the token strip's 30, 2 s of play at 30/s
@@ -39,7 +39,6 @@ MAX_CHUNKS_PER_SEND = 8  # a burst of requests (dragging the slider) sends at mo
 TOP_K = 10  # next-token bars
 SPEEDS = (1, 2, 3, 5, 8, 12, 16, 24, 30)  # tokens/s of Play for the keys 1-9
 DEFAULT_SPEED = 5  # tokens/s when the page opens
-ENTRY_ROWS = ("c_prev", "h_prev")  # an LSTM chunk also carries the state entering its first step
 
 # The sentences of the view: one place, shared with the server-side view. "{name}" is filled in by the browser.
 TEXT = {
@@ -84,8 +83,8 @@ def chunks_around(step: int, n_steps: int, chunk: int, margin: tuple[int, int] =
 
 
 def entry_rows(layer) -> tuple[str, ...]:
-    """The state entering each chunk that the view needs: c_{t-1} and h_{t-1} of an LSTM (the cell diagram)."""
-    return ENTRY_ROWS if layer.has_gates else ()
+    """The state entering each chunk that the cell diagram needs: c_{t-1} and h_{t-1} of an LSTM, h_{t-1} else."""
+    return layer.spec.entry
 
 
 def encode_chunk(layer, index: int, chunk: int) -> str:
@@ -182,14 +181,13 @@ def layer_payload(trace, layer_index: int, key: str, window: int) -> dict:
     if window // 2 > min(MARGIN):
         raise ValueError(f"a token strip of {window} tokens needs chunks {window // 2} steps around the step")
     layer = trace.layers[layer_index]
-    quantities = layer.quantities()
+    quantities, kind = layer.quantities(), layer.kind
     n_steps, hidden_size = len(trace), layer.hidden_size
     chunk = chunk_steps(n_steps, hidden_size, len(quantities))
-    ranked = "cell" if "cell" in quantities else "hidden"
+    ranked = layer.spec.state
     described, strip_range, row_range = [], {}, {}
     for name, values in quantities.items():
-        kind = cell.QUANTITY[name].kind
-        fixed = colours.quantity_range(name) if kind != "unbounded" else None
+        fixed = colours.quantity_range(name) if cell.QUANTITY[name].kind != "unbounded" else None
         described.append(
             {
                 "name": name,
@@ -223,7 +221,8 @@ def layer_payload(trace, layer_index: int, key: str, window: int) -> dict:
         "row_range": row_range,
         "orders": orders,
         "order_label": f"Order units by (their {cell.QUANTITY[ranked].label} over the whole text)",
-        "diagram": layer.has_gates,
+        # the kind's cell diagram (stepper.html holds one <template data-diagram=KIND> per kind): its slots and boxes
+        "diagram": {"kind": kind, "slots": list(diagram.SLOTS[kind]), "boxes": list(diagram.BOXES[kind])},
         "chunks": {
             "steps": chunk,
             "count": -(-n_steps // chunk),

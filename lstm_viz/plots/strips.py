@@ -104,15 +104,18 @@ def legend_html(scale: colours.Scale, lo: str, hi: str, label: str, note: str = 
     return render("legend.html.j2", label=label, gradient=_gradient(scale), lo=lo, hi=hi, swatches=[], note=note)
 
 
-def strip_legend_html() -> str:
-    """The legend of the gate strip and the heatmaps: the gate scale and the signed scale."""
-    return legend_html(colours.GATE, "0 shut", "1 open", "gates f, i, o:") + legend_html(
-        colours.SIGNED,
-        "negative",
-        "positive",
-        "g, h (−1 to 1) and c (± its largest magnitude):",
-        note="hover a cell for the unit and its exact value",
-    )
+def strip_legend_html(kind: str = "lstm") -> str:
+    """The legend of the gate strip and the heatmaps for a layer of ``kind`` (``cell.KINDS``): its gates' scale
+    (none for a vanilla RNN) and the signed scale of the rest."""
+    spec = cell.KINDS[kind]
+    symbols = lambda names: ", ".join(cell.symbol(q) for q in names)  # noqa: E731
+    bounded = [q for q in spec.quantities if q not in spec.gates and cell.QUANTITY[q].kind == "tanh"]
+    unbounded = [q for q in spec.quantities if cell.QUANTITY[q].kind == "unbounded"]
+    signed = f"{symbols(bounded)} (−1 to 1)"
+    signed += f" and {symbols(unbounded)} (± its largest magnitude)" if unbounded else ""
+    gates = legend_html(colours.GATE, "0 shut", "1 open", f"gates {symbols(spec.gates)}:") if spec.gates else ""
+    note = "hover a cell for the unit and its exact value"
+    return gates + legend_html(colours.SIGNED, "negative", "positive", f"{signed}:", note=note)
 
 
 def _bars_html(rows, scale: float, title: str, notes: list[str], label_col: str) -> str:

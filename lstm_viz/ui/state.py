@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
-from lstm_viz import examples, messages
+from lstm_viz import cell, examples, messages
 from lstm_viz.analysis import units
 
 DEFAULT_TEXT = examples.DEFAULT_TEXT
@@ -53,7 +53,7 @@ class Param:
     max_chars: int | None = None
 
 
-QUANTITY_NAMES = ("forget_gate", "input_gate", "candidate", "output_gate", "cell", "hidden", "preactivation")
+QUANTITY_NAMES = cell.ALL_QUANTITIES  # what a link may colour or map by: every quantity of every kind of cell
 EXPLORER = (
     Param("model", "model", str, None),
     Param("text", "text", str, DEFAULT_TEXT, max_chars=MAX_URL_TEXT),

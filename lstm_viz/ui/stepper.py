@@ -34,7 +34,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lstm_viz import cell
+from lstm_viz import cell, paths
 from lstm_viz.analysis import equations, units
 from lstm_viz.plots import colours, stepper_payload, strips
 from lstm_viz.ui import state, widgets
@@ -52,9 +52,13 @@ def enabled() -> bool:
 
 
 def _html() -> str:
-    """The component's markup: stepper.html with the cell diagram (assets/lstm_cell.svg) in its slot."""
-    svg = widgets.CELL_SVG.read_text(encoding="utf-8")
-    return (FILES / "stepper.html").read_text(encoding="utf-8").replace("<!-- cell diagram -->", svg)
+    """The component's markup: stepper.html with every kind's cell diagram (``cell.KINDS[kind].diagram``) in a
+    ``<template data-diagram="KIND">``, of which the browser shows the one of the layer's kind."""
+    templates = "".join(
+        f'<template data-diagram="{kind}">{(paths.ASSETS / spec.diagram).read_text(encoding="utf-8")}</template>'
+        for kind, spec in cell.KINDS.items()
+    )
+    return (FILES / "stepper.html").read_text(encoding="utf-8").replace("<!-- cell diagrams -->", templates, 1)
 
 
 COMPONENT = st.components.v2.component(
@@ -202,7 +206,7 @@ def server_controls(sel: widgets.Selection) -> tuple[int, bool]:
         widgets.unit_picker(sel.layer_trace.hidden_size, where=opts[0])
         opts[1].selectbox("Colour tokens by", list(quantities), key="colour", format_func=cell.title, **widgets.KEEP)
         opts[2].selectbox(
-            _order_label(quantities),
+            _order_label(sel.layer_trace),
             units.ORDERINGS,
             key="order",
             help="The gate strip's columns, left to right: by unit index, or by the variance, mean or saturation of "
@@ -214,12 +218,8 @@ def server_controls(sel: widgets.Selection) -> tuple[int, bool]:
     return speed, playing
 
 
-def _ranked(quantities: dict) -> str:
-    return "cell" if "cell" in quantities else "hidden"
-
-
-def _order_label(quantities: dict) -> str:
-    return f"Order units by (their {cell.QUANTITY[_ranked(quantities)].label} over the whole text)"
+def _order_label(layer) -> str:
+    return f"Order units by (their {cell.QUANTITY[layer.spec.state].label} over the whole text)"
 
 
 def tick(n_steps: int, speed: int) -> None:
@@ -260,19 +260,18 @@ def server_view(sel: widgets.Selection) -> None:
         left, right = st.columns([5, 4], gap="large")
         with left:
             st.subheader(text["cell_heading"].format(unit=unit, step=step))
-            if layer.has_gates:
-                update = equations.cell_update(layer, step, unit)
-                widgets.cell_diagram(widgets.diagram_values(update, layer, step, unit, trace.tokens[step]))
-                for sentence in equations.plain_words(update):
-                    st.markdown(f"- {sentence}")
-            elif "preactivation" in quantities:
+            update = equations.step_update(layer, step, unit)
+            widgets.cell_diagram(widgets.diagram_values(update, layer, step, unit, trace.tokens[step]), kind=layer.kind)
+            if layer.kind == "rnn":
                 st.latex(rf"h_t = \tanh({layer.preactivation[step, unit]:.4f}) = {layer.hidden[step, unit]:.4f}")
+            for sentence in equations.plain_words(update):
+                st.markdown(f"- {sentence}")
         with right:
             st.subheader(text["output_heading"])
             widgets.model_output(trace, step)
         n_units = layer.hidden_size
         st.subheader(text["units_heading"].format(units=n_units, layer=sel.layer + 1, step=step))
-        order = None if order_by == "index" else units.unit_order(quantities[_ranked(quantities)], order_by)
+        order = None if order_by == "index" else units.unit_order(quantities[layer.spec.state], order_by)
         st.html(strips.gate_strip_html({q: v[step] for q, v in quantities.items()}, order=order, unit=unit))
 
 
@@ -292,7 +291,7 @@ def step_through(sel: widgets.Selection) -> None:
             if playing:
                 tick(len(sel.trace), speed)
             server_view(sel)
-        st.html(strips.strip_legend_html())
+        st.html(strips.strip_legend_html(sel.layer_trace.kind))
         widgets.share_box("step_through")
 
     view()

@@ -210,36 +210,25 @@ def unknown_note(trace: Trace) -> None:
 
 # --- the cell diagram ------------------------------------------------------------------------
 
-CELL_SVG = paths.ASSETS / "lstm_cell.svg"
+CELL_SVG = paths.ASSETS / cell.KINDS["lstm"].diagram  # the LSTM's; each kind's is cell.KINDS[kind].diagram
 
 
 @st.cache_data(show_spinner=False)
-def _cell_svg() -> str:
-    return CELL_SVG.read_text(encoding="utf-8")
+def cell_svg(kind: str = "lstm") -> str:
+    """The diagram of a kind of cell (assets/lstm_cell.svg, gru_cell.svg, rnn_cell.svg), as text."""
+    return (paths.ASSETS / cell.KINDS[kind].diagram).read_text(encoding="utf-8")
 
 
-def cell_diagram(values: dict | None = None, width: int | str = "stretch") -> None:
-    """Draw the cell diagram, with the live values of one unit when given (the column's width by default)."""
-    svg = diagram.annotated_cell_svg(_cell_svg(), values)
-    st.image(svg, width=width, alt="An LSTM cell with this unit's numbers: " + diagram.describe(values))
+def cell_diagram(values: dict | None = None, width: int | str = "stretch", kind: str = "lstm") -> None:
+    """Draw a kind's cell diagram, with the live values of one unit when given (the column's width by default)."""
+    svg = diagram.annotated_cell_svg(cell_svg(kind), values, kind)
+    alt = f"The {cell.KINDS[kind].title} cell" + (" with this unit's numbers: " if values else ": ")
+    st.image(svg, width=width, alt=alt + diagram.describe(values, kind))
 
 
 def diagram_values(update, layer, step: int, unit: int, token: str) -> dict:
-    """Slots of the cell diagram for one unit at one step (see ``diagram.annotated_cell_svg``)."""
-    return {
-        "c_prev": update.c_prev,
-        "f": update.forget_gate,
-        "i": update.input_gate,
-        "g": update.candidate,
-        "o": update.output_gate,
-        "kept": update.kept,
-        "written": update.written,
-        "c": update.cell,
-        "tanh_c": update.tanh_cell,
-        "h": update.hidden,
-        "h_prev": float(layer.h_prev[step, unit]),
-        "token": repr(token),
-    }
+    """Slots of the cell diagram for one unit at one step (``update``: ``equations.step_update``'s)."""
+    return diagram.values_of(update, token)
 
 
 # --- step and unit controls -----------------------------------------------------------------

@@ -9,7 +9,7 @@
 // Safety: every string from the data (tokens, labels) reaches the page through textContent or
 // an attribute, never as markup. Colours all come from the data (lstm_viz/plots/colours.py).
 
-const FORMAT = 1; // stepper_payload.FORMAT
+const FORMAT = 2; // stepper_payload.FORMAT
 const REPORT_DELAY_MS = 300; // the view goes to the server this long after the last key press
 const REQUEST_RETRY_MS = 5000; // a chunk asked for and not received by then is asked for again
 // Keys typed into these are theirs; the stepper's own slider is not among them (its keys are the stepper's).
@@ -55,6 +55,7 @@ function fixed(x, d) {
 }
 const signed = (x, d) => (x < 0 || Object.is(x, -0) ? '-' : '+') + fixed(Math.abs(x), d); // f"{x:+.{d}f}"
 const percent = (x, d) => `${fixed(x * 100, d)}%`; // f"{x:.{d}%}"
+const changed = (before, after) => (Math.abs(after - before) < 0.05 ? ' (it changed little).' : '.'); // equations._changed
 
 // numpy's rint: halves to even
 function rint(x) {
@@ -204,9 +205,17 @@ class Stepper {
     this.buildControls();
     this.buildStrip();
     this.buildColumns();
-    this.el.diagram.hidden = !p.diagram;
-    this.el.words.hidden = !p.diagram;
-    this.el['cell-heading'].hidden = !(p.diagram || 'preactivation' in this.qIndex); // a GRU has neither
+    this.showDiagram(p.diagram.kind);
+  }
+
+  // the kind's cell diagram: a copy of its <template data-diagram="KIND"> (stepper.html), one in the page at a time
+  showDiagram(kind) {
+    if (this.diagramKind === kind) return;
+    const template = this.root.querySelector(`template[data-diagram="${kind}"]`);
+    if (!template) throw new Error(`no diagram of a ${kind} cell`);
+    this.el.diagram.replaceChildren(template.content.cloneNode(true));
+    this.el.rnn.hidden = kind !== 'rnn';
+    this.diagramKind = kind;
   }
 
   applyView(v) {
@@ -672,36 +681,67 @@ class Stepper {
     return values;
   }
 
-  // the cell diagram (assets/lstm_cell.svg: <text id="val-NAME"> slots, <rect id="box-X"> gate boxes) and its
-  // reading in words, as equations.cell_update and equations.plain_words compute them
+  // the cell diagram of the layer's kind (assets/lstm_cell.svg, gru_cell.svg, rnn_cell.svg: <text id="val-NAME">
+  // slots, <rect id="box-X"> boxes) and its reading in words, as equations.step_update and equations.plain_words
   renderCell(values) {
     const p = this.payload;
     const { step, unit } = this.view;
     const text = p.text;
     this.el['cell-heading'].textContent = fill(text.cell_heading, { unit, step });
-    if (!p.diagram) {
-      const pre = values.preactivation;
-      this.el.rnn.textContent =
-        pre === undefined || Number.isNaN(pre) ? '' : fill(text.rnn_line, { pre: fixed(pre, 4), h: fixed(values.hidden, 4) });
-      return;
-    }
-    const f = values.forget_gate;
-    const i = values.input_gate;
-    const g = values.candidate;
-    const o = values.output_gate;
-    const c = values.cell;
+    const kind = p.diagram.kind;
     const h = values.hidden;
-    const cPrev = this.previous('c_prev', 'cell', step, unit);
     const hPrev = this.previous('h_prev', 'hidden', step, unit);
-    const kept = f * cPrev;
-    const written = i * g;
-    const tanhCell = Math.tanh(c);
-    const slots = { c_prev: cPrev, kept, written, tanh_c: tanhCell, h_prev: hPrev };
+    let slots;
+    let words;
+    if (kind === 'lstm') {
+      const { forget_gate: f, input_gate: i, candidate: g, output_gate: o, cell: c } = values;
+      const cPrev = this.previous('c_prev', 'cell', step, unit);
+      const kept = f * cPrev;
+      const written = i * g;
+      const tanhCell = Math.tanh(c);
+      slots = { c_prev: cPrev, kept, written, tanh_c: tanhCell };
+      const sign = g >= 0 ? 'positive' : 'negative';
+      words = [
+        `Forget gate ${fixed(f, 2)}: the unit keeps ${percent(f, 0)} of what it held (${signed(cPrev, 3)} → ${signed(kept, 3)}).`,
+        `Input gate ${fixed(i, 2)} with candidate ${signed(g, 2)}: it writes ${percent(i, 0)} of a ${sign} candidate, ` +
+          `adding ${signed(written, 3)}.`,
+        `Cell state: ${signed(kept, 3)} + ${signed(written, 3)} = ${signed(c, 3)}` + changed(cPrev, c),
+        `Output gate ${fixed(o, 2)}: it shows ${percent(o, 0)} of tanh(c) = ${signed(tanhCell, 3)}, ` +
+          `so the hidden state is ${signed(h, 3)}.`,
+      ];
+      if ([f, i, g, o, c, cPrev].some(Number.isNaN)) words = [];
+    } else if (kind === 'gru') {
+      const { reset_gate: r, update_gate: z, new_gate: n } = values;
+      const kept = z * hPrev;
+      const written = (1 - z) * n;
+      slots = { kept, one_minus_z: 1 - z, written };
+      words = [
+        `Reset gate ${fixed(r, 2)}: the candidate sees ${percent(r, 0)} of what the old state proposes.`,
+        `Update gate ${fixed(z, 2)}: the unit keeps ${percent(z, 0)} of its old state ` +
+          `(${signed(hPrev, 3)} → ${signed(kept, 3)}).`,
+        `Candidate n ${signed(n, 2)}: the unit takes ${percent(1 - z, 0)} of it, adding ${signed(written, 3)}.`,
+        `Hidden state: ${signed(kept, 3)} + ${signed(written, 3)} = ${signed(h, 3)}` + changed(hPrev, h),
+      ];
+      if ([r, z, n].some(Number.isNaN)) words = [];
+    } else {
+      const pre = values.preactivation;
+      slots = {};
+      this.el.rnn.textContent = Number.isNaN(pre) ? '' : fill(text.rnn_line, { pre: fixed(pre, 4), h: fixed(h, 4) });
+      words = [
+        `Pre-activation ${signed(pre, 3)}: the input and the previous hidden state (${signed(hPrev, 3)}) ` +
+          'weighed and summed with the biases.',
+        `tanh squashes it into −1..1: the hidden state is ${signed(h, 3)}` + changed(hPrev, h),
+      ];
+      if (Number.isNaN(pre)) words = [];
+    }
+    slots.h_prev = hPrev;
     for (const q of p.quantities) slots[q.symbol] = values[q.name];
     const svg = this.el.diagram;
-    for (const [name, v] of Object.entries(slots)) {
+    for (const name of p.diagram.slots) {
       const slot = svg.querySelector(`#val-${name}`);
-      if (slot) slot.textContent = Number.isNaN(v) ? '…' : signed(v, 3);
+      if (!slot || name === 'token') continue;
+      const v = slots[name];
+      slot.textContent = v === undefined || Number.isNaN(v) ? '…' : signed(v, 3);
     }
     svg.querySelector('#val-token').textContent = p.reprs[step];
     for (const q of p.quantities) {
@@ -712,20 +752,7 @@ class Stepper {
       box.setAttribute('fill', background);
       for (const part of ['lab', 'val']) svg.querySelector(`#${part}-${q.symbol}`).setAttribute('fill', ink);
     }
-    if ([f, i, g, o, c, h, cPrev].some(Number.isNaN)) {
-      this.el.words.replaceChildren();
-      return;
-    }
-    const sign = g >= 0 ? 'positive' : 'negative';
-    const words = [
-      `Forget gate ${fixed(f, 2)}: the unit keeps ${percent(f, 0)} of what it held (${signed(cPrev, 3)} → ${signed(kept, 3)}).`,
-      `Input gate ${fixed(i, 2)} with candidate ${signed(g, 2)}: it writes ${percent(i, 0)} of a ${sign} candidate, ` +
-        `adding ${signed(written, 3)}.`,
-      `Cell state: ${signed(kept, 3)} + ${signed(written, 3)} = ${signed(c, 3)}` +
-        (Math.abs(c - cPrev) < 0.05 ? ' (it changed little).' : '.'),
-      `Output gate ${fixed(o, 2)}: it shows ${percent(o, 0)} of tanh(c) = ${signed(tanhCell, 3)}, ` +
-        `so the hidden state is ${signed(h, 3)}.`,
-    ];
+    if (Number.isNaN(h) || Number.isNaN(hPrev)) words = [];
     this.el.words.replaceChildren(...words.map((w) => element('li', '', w)));
   }
 
