@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from lstm_viz.analysis import gradients
+from lstm_viz.cell import CELLS as ORDER
+from lstm_viz.cell import KINDS
 from lstm_viz.data import tasks
 
-CELLS = {"lstm": "LSTM", "rnn": "vanilla RNN", "gru": "GRU"}
-SHORT = {"lstm": "LSTM", "rnn": "RNN", "gru": "GRU"}  # legend names (the colour module knows them)
+CELLS = {kind: KINDS[kind].title for kind in ORDER}  # the cells compared, in the page's order
+SHORT = {kind: KINDS[kind].short for kind in ORDER}  # legend names (the colour module knows them)
 
 
 @dataclass(frozen=True)

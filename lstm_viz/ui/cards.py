@@ -7,11 +7,11 @@ import re
 
 import streamlit as st
 
-from lstm_viz import examples
+from lstm_viz import cell, examples
 from lstm_viz.ui import state
 
 TASK_NAMES = {"charlm": "language model", "classify": "classifier", "sequence": "sequence task"}
-CELL_NAMES = {"lstm": "LSTM", "rnn": "vanilla RNN", "gru": "GRU"}
+CELL_NAMES = {kind: spec.title for kind, spec in cell.KINDS.items()}  # "vanilla RNN" for "rnn"
 # Home lists the Shakespeare model first, then the other shipped models in this order, then the rest.
 ORDER = ("shakespeare-char", "reviews-sentiment", "authors", "brackets-lstm", "memory-lstm", "memory-rnn")
 
