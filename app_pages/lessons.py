@@ -7,7 +7,7 @@ download it as a handout. A teacher's own scenes (saved from the explorer pages)
 import streamlit as st
 
 from lstm_viz.lessons import render, schema
-from lstm_viz.ui import cache, lessons, pages, state, widgets
+from lstm_viz.ui import cache, lessons, state, widgets
 
 top = st.columns([3, 1.6], vertical_alignment="bottom")
 with top[1]:
@@ -25,8 +25,11 @@ first_run = not st.session_state.get("lesson_link_read")
 st.session_state["lesson_link_read"] = True
 if first_run and linked in by_id:  # a link opens its lesson, at its stop
     st.session_state["lesson_id"] = st.session_state["lesson_for"] = linked
-    stop = st.query_params.get("stop", "1")
-    st.session_state["lesson_stop"] = int(stop) - 1 if stop.isdigit() and 0 < int(stop) <= 40 else 0
+    st.session_state["lesson_stop"], why = state.link_position(
+        st.query_params.get("stop", "1"), "stop", len(by_id[linked].stops)
+    )
+    if why:
+        st.warning(why, icon="⚠️")
 elif first_run and linked:
     st.warning(f"The link names no lesson I have ({state.short(linked, 40)!r}); pick one below.", icon="⚠️")
 if st.session_state.get("lesson_id") not in by_id:
@@ -96,9 +99,7 @@ cols = st.columns(3)
 if cols[0].button(
     "Open in Step Through", key="lesson_open", icon=":material/footprint:", help="This scene, to explore it yourself."
 ):
-    state.open_in(
-        pages.STEP_THROUGH, told.stop.model, told.stop.text, told.context.step, told.context.unit, told.stop.layer
-    )
+    lessons.open_in_step_through(told)
 widgets.download(
     cols[1], "Handout (Markdown)", lambda: render.handout(lesson, cache.load_model), f"{lesson.id}.md",
     key="lesson_handout", icon="description",

@@ -1,7 +1,8 @@
 """The model registry: shipped models in ``assets/models/`` and the user's own models.
 
 ``zoo.load(name)`` returns a :class:`LoadedModel` (module, tokenizer, card, labels, and
-``.trace(text)``); ``zoo.list()`` lists what can be loaded. User models live in
+``.trace(text)``) for a listed name only; ``zoo.list()`` lists what can be loaded, and a developer
+loads a model folder by its path with ``zoo.load_path(path)``. User models live in
 ``$LSTM_VIZ_HOME`` (default ``runs/`` in the working directory), one folder per model. A
 shipped model's name wins over a user model of the same name.
 """
@@ -169,7 +170,17 @@ def load_path(path: str | Path, name: str | None = None) -> LoadedModel:
 
 
 def load(name: str) -> LoadedModel:
-    """Load a shipped or user model by name (see :func:`list`), or a model folder by its path."""
+    """Load a shipped or user model by its listed name (see :func:`list`); never a path.
+
+    Every name from a page, a link, a lesson or a scene comes through here, so ``../elsewhere/pm``
+    is refused as an invalid name. A developer loads a folder with :func:`load_path`.
+    """
+    return load_path(resolve(name), name)
+
+
+def load_name_or_folder(name: str) -> LoadedModel:
+    """The command line's lookup: a listed name, or a model folder on this machine given as a path
+    (the person typing the command owns the machine). Not for anything a page, a link or a file names."""
     if isinstance(name, str) and os.sep in name and Path(name).is_dir():
         return load_path(Path(name))
-    return load_path(resolve(name), name)
+    return load(name)

@@ -14,6 +14,7 @@ import errno
 import hashlib
 import io
 import json
+import math
 import os
 import signal
 import subprocess
@@ -24,6 +25,7 @@ import tracemalloc
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
@@ -31,6 +33,7 @@ from hypothesis import strategies as st
 from safetensors.torch import save
 
 from lstm_viz import checkpoint, history, usermodels, zoo
+from lstm_viz.analysis import features
 from lstm_viz.data.upload import decode_corpus
 from lstm_viz.model import SequenceModel
 from lstm_viz.tokenizers import CharTokenizer, WordTokenizer, tokenizer_from_dict
@@ -690,3 +693,427 @@ def test_a_card_naming_other_weights_is_a_half_written_model(tmp_path):
     uploads = [(name, (folder / name).read_bytes()) for name in ("model.safetensors", "card.json")]
     with pytest.raises(ValueError, match="card.json belongs to other weights: its weights_sha256 is"):
         usermodels.validate(usermodels.collect(uploads))
+
+
+# --- hostile lesson files (Lessons: import, links, scenes) ---------------------------------
+
+
+def _lesson_doc(**stop_changes) -> dict:
+    """A valid one-stop lesson (the counting stop) with ``stop_changes`` applied."""
+    from lstm_viz.lessons import schema
+
+    doc = json.loads(schema.to_json(schema.find("counting-brackets")))
+    doc["stops"] = [{**doc["stops"][0], **stop_changes}]
+    return doc
+
+
+HOSTILE_LESSONS = {
+    "width": (_lesson_doc(narration="{unit:999999999}"), r"stop 1\.narration.*width"),
+    "precision": (_lesson_doc(narration="{r:.999999999f}"), r"stop 1\.narration.*precision"),
+    "per_gap": (_lesson_doc(view="memory", facts=[{"kind": "memory", "per_gap": 30_000_000}]), "per_gap"),
+    "strings": (_lesson_doc(facts=[{"kind": "counting", "strings": 5_000_000}]), "strings"),
+    "contrast": (
+        _lesson_doc(view="strip", facts=[{"kind": "next_tokens", "candidates": ["a", "b"], "contrast": "x" * 250_000}]),
+        "contrast",
+    ),
+    "empty spans": (_lesson_doc(view="strip", facts=[{"kind": "writes", "spans": []}]), "spans"),
+    "empty span": (_lesson_doc(view="strip", facts=[{"kind": "writes", "spans": [""]}]), "spans"),
+    "unknown setting": (_lesson_doc(facts=[{"kind": "counting", "colour": 1}]), "colour"),
+    "unknown fact": (_lesson_doc(view="strip", facts=[{"kind": "astrology"}]), "astrology"),
+    "a bool count": (_lesson_doc(facts=[{"kind": "counting", "strings": True}]), "strings"),
+    "a nan temperature": (
+        _lesson_doc(view="generation", facts=[{"kind": "generation", "temperature": float("nan")}]),
+        "temperature",
+    ),
+    "model path": (_lesson_doc(model="../../elsewhere/pm"), r"stop 1: model"),
+    "absolute model path": (_lesson_doc(model="/tmp/pm"), r"stop 1: model"),
+    "quantity": (_lesson_doc(quantity="x" * 30), "quantity"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_LESSONS))
+def test_a_hostile_lesson_file_is_refused_naming_the_field(name):
+    from lstm_viz.lessons import schema
+
+    doc, field = HOSTILE_LESSONS[name]
+    data = json.dumps(doc, allow_nan=True)
+    assert len(data) <= schema.MAX_LESSON_BYTES  # refused for what it asks, not for its size
+    with pytest.raises(ValueError, match=field) as err:
+        schema.parse(data, "upload.json")
+    assert "upload.json" in str(err.value) and len(str(err.value)) <= MAX_MESSAGE
+
+
+def test_a_fact_that_does_not_fit_the_model_is_a_value_error():
+    from lstm_viz.lessons import facts, schema
+
+    stop = schema.parse(json.dumps(_lesson_doc(model="memory-rnn"))).stops[0]
+    with pytest.raises(ValueError, match="counting.*memory-rnn|memory-rnn.*counting"):
+        facts.compute(stop, zoo.load)
+    stop = schema.parse(json.dumps(_lesson_doc(view="strip", facts=[{"kind": "writes", "spans": ["(("]}])))
+    stop = schema.Stop(**{**stop.stops[0].__dict__, "model": "memory-rnn", "text": "A0123?"})
+    with pytest.raises(ValueError, match="writes"):
+        facts.compute(stop, zoo.load)
+
+
+def test_a_model_is_named_only_by_its_listed_name_never_by_a_path(tmp_path, monkeypatch):
+    """``zoo.load`` (every page, link, lesson and scene) takes a listed name; a folder elsewhere is
+    the developer's ``zoo.load_path``, never reached from a name."""
+    elsewhere = tmp_path / "elsewhere" / "pm"
+    checkpoint.save_dir(make_model(seed=3), make_card(), elsewhere)
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    for name in ("pm/", str(elsewhere), "../elsewhere/pm", "./pm"):
+        with pytest.raises(ValueError, match="invalid model name"):
+            zoo.load(name)
+    assert zoo.load_path(elsewhere).card["name"] == make_card()["name"]
+
+
+SPEC_CHARS = st.text(alphabet="0123456789.,+- #<>^=%fdegs_x!:{}", max_size=16)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(SPEC_CHARS)
+def test_a_format_spec_either_is_refused_or_fills_a_short_string(spec):
+    """Any template the schema accepts fills with a short string (a number 10**6 at most as wide)."""
+    from lstm_viz.lessons import render, schema
+
+    template = "{x:" + spec + "}"
+    try:
+        schema.parse(json.dumps(_lesson_doc(narration=template)))
+    except ValueError as err:
+        assert len(str(err)) <= MAX_MESSAGE
+        return
+    for value in (1, -2.5, 123456.789, "text"):
+        try:
+            filled = render.fill(template, {"x": value})
+        except ValueError:  # a spec for numbers given text: a clear error of the template
+            continue
+        assert len(filled) <= 200, (spec, len(filled))
+
+
+FACT_VALUES = (
+    st.integers(-(10**12), 10**12)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.booleans()
+    | st.none()
+    | st.text(max_size=40)
+    | st.lists(st.text(max_size=30), max_size=4)
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_random_fact_settings_are_refused_or_within_the_schema_bounds(data):
+    from lstm_viz.lessons import schema
+
+    kind = data.draw(st.sampled_from(sorted(schema.FACTS)))
+    names = sorted(schema.FACTS[kind]) + ["bogus"]
+    params = data.draw(st.dictionaries(st.sampled_from(names), FACT_VALUES, max_size=4))
+    view = {"memory": "memory", "counting": "counting", "generation": "generation"}.get(kind, "strip")
+    try:
+        lesson = schema.parse(json.dumps(_lesson_doc(view=view, facts=[{"kind": kind, **params}])))
+    except ValueError as err:
+        assert len(str(err)) <= MAX_MESSAGE
+        return
+    for key, value in lesson.stops[0].facts[0].items():
+        if key == "kind":
+            continue
+        bound = schema.FACTS[kind][key]
+        assert bound.admits(value), (kind, key, value)
+
+
+# --- hostile input on the explorer surfaces: regular expressions, clamps, link numbers, seeds ---------------------
+
+CATASTROPHIC = ["(a+)+$", "(a*)*$", "(a|aa)+$", "(a|a?)+$", r"^(\w+\s?)*$"]
+REGEX_CHILD = """
+import sys, time
+from lstm_viz.analysis import features
+text = "a" * 20000 + "!"
+for pattern in sys.argv[1:]:
+    started = time.perf_counter()
+    try:
+        features.regex_feature(text, pattern)
+    except ValueError:
+        pass
+    print(f"{time.perf_counter() - started:.3f}")
+"""
+
+
+def test_catastrophic_regexes_run_in_linear_time():
+    """Each would backtrack for ever in Python's re; under a hard timeout so a regression cannot hang CI."""
+    done = run_child(REGEX_CHILD, *CATASTROPHIC, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert all(float(took) < 1.0 for took in done.stdout.split()), done.stdout
+
+
+RANDOM_REGEX_CHILD = """
+from hypothesis import HealthCheck, given, settings, strategies as st
+from lstm_viz.analysis import features
+TEXT = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa! The (quick) brown fox; \\n" * 40
+
+
+@settings(max_examples=400, deadline=1000, suppress_health_check=list(HealthCheck), database=None)
+@given(st.text(alphabet="a()+*?{}[]|^$\\\\.0123456789,-=<!:PwbdsZ\\ud800é ", max_size=40))
+def check(pattern):
+    try:
+        values = features.regex_feature(TEXT, pattern)
+    except ValueError as err:
+        assert 0 < len(str(err)) <= 600, str(err)
+    else:
+        assert values.shape == (len(TEXT),) and set(values.tolist()) <= {0.0, 1.0}
+
+
+check()
+"""
+
+
+def test_random_patterns_give_a_feature_or_a_short_message_quickly():
+    """Any pattern: values or a ValueError within a second each (Hypothesis), the whole run under a hard timeout."""
+    done = run_child(RANDOM_REGEX_CHILD, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("a{99999999999}", "repetition"),
+        ("a{1001}", "repetition"),
+        (r"(a)\1", "backreferences"),
+        ("(?=a)a", "lookaround"),
+        ("(?<!a)b", "lookaround"),
+        ("a++", "RE2"),
+        ("\ud800", "not a valid"),
+        ("(" * 150 + ")" * 50, "not a valid"),
+    ],
+)
+def test_patterns_the_engine_refuses_get_a_message_saying_why(pattern, message):
+    with pytest.raises(ValueError, match=message) as err:
+        features.regex_feature("some text", pattern)
+    assert len(str(err.value)) <= MAX_MESSAGE
+
+
+def test_a_text_with_a_lone_surrogate_is_a_message_not_a_crash():
+    with pytest.raises(ValueError, match="cannot be searched"):
+        features.regex_feature("ab\ud800c", "b")
+
+
+def test_matches_are_read_at_characters_not_bytes():
+    text = "café über Ärger"
+    assert features.regex_feature(text, "[üÄ]").nonzero()[0].tolist() == [5, 10]
+
+
+def cli(capsys, *argv: str) -> tuple[int, str]:
+    from lstm_viz.cli import main
+
+    code = main(list(argv))
+    return code, capsys.readouterr().err
+
+
+def test_the_cli_refuses_a_huge_repetition_with_a_message(capsys):
+    code, err = cli(capsys, "units", "brackets-lstm", "a(b)c", "--feature", "a{99999999999}")
+    assert code == 2 and err.startswith("error:") and "repetition" in err
+
+
+@pytest.mark.parametrize("setting", ["cell=1e308", "forget_gate=-1e308", "hidden=3.5e38", "candidate=1e39"])
+def test_clamp_values_beyond_the_limit_are_refused_with_the_range(capsys, setting):
+    from lstm_viz.trace import MAX_CLAMP
+
+    code, err = cli(capsys, "intervene", "brackets-lstm", "a((b))c", "--unit", "0", "--set", setting)
+    assert code == 2 and "error: the clamp value must lie between" in err and f"{MAX_CLAMP:,g}" in err
+
+
+@pytest.mark.parametrize("quantity", ["forget_gate", "cell", "input_gate"])
+def test_the_largest_clamp_allowed_keeps_every_output_finite(quantity):
+    from lstm_viz.intervene import intervene
+    from lstm_viz.trace import MAX_CLAMP, Clamp
+
+    model = zoo.load("brackets-lstm")
+    for value in (MAX_CLAMP, -MAX_CLAMP):
+        result = intervene(model, "((a))" * 80, Clamp(0, 0, quantity, value))
+        assert np.isfinite(result.after.probs).all()
+
+
+def test_a_seed_out_of_range_names_the_range(capsys):
+    from lstm_viz.generate import SEED_MAX
+
+    for seed in (str(10**30), str(2**63), "-1"):
+        code, err = cli(capsys, "generate", "shakespeare-char", "--length", "3", f"--seed={seed}")
+        assert code == 2 and f"seed must be a whole number from 0 to {SEED_MAX:,}" in err, err
+
+
+# --- numbers in links: one bounded parser, ASCII digits only ---------------------------------------------------
+
+
+@HYPOTHESIS
+@given(st.text(max_size=40) | st.from_regex(r"[+-]?[0-9]{1,30}(\.[0-9]*)?([eE][+-]?[0-9]{1,5})?", fullmatch=True))
+def test_link_numbers_parse_to_a_bounded_number_or_a_short_message(raw):
+    from lstm_viz.ui.state import MAX_NUMBER_CHARS, link_number
+
+    for kind in (int, float):
+        try:
+            value = link_number(raw, kind)
+        except ValueError as err:
+            assert 0 < len(str(err)) <= 200
+        else:
+            assert type(value) is kind and raw.strip().isascii() and len(raw.strip()) <= MAX_NUMBER_CHARS
+            assert math.isfinite(value)
+
+
+@pytest.mark.parametrize(
+    "raw", ["²", "١٢", "１２", "1_000", pytest.param("5" * 5000, id="5000 digits"), "12\u200b", "0x10", "1e400", "nan"]
+)
+def test_link_numbers_that_python_would_accept_or_choke_on_are_refused(raw):
+    from lstm_viz.ui.state import link_number
+
+    with pytest.raises(ValueError, match="not a"):
+        link_number(raw, float if raw in ("1e400", "nan") else int)
+
+
+def test_plain_numbers_still_read():
+    from lstm_viz.ui.state import link_number
+
+    assert link_number(" 42 ", int) == 42 and link_number("-3", int) == -3 and link_number("0.25", float) == 0.25
+
+
+# --- the same inputs on the pages they come from: a message, never an exception box -------------------------------
+
+
+def page_messages(at) -> str:
+    return " ".join(m.value for kind in (at.info, at.warning, at.error) for m in kind)
+
+
+@pytest.mark.parametrize("stop", ["²", pytest.param("5" * 5000, id="5000 digits"), "99"])
+def test_a_lesson_link_whose_stop_is_not_one_of_its_stops_opens_stop_1_and_says_so(stop):
+    from lstm_viz.lessons import schema
+    from tests.factory import open_app
+
+    lesson = schema.shipped()[0]
+    at = open_app("app_pages/lessons.py", timeout=240, params={"lesson": lesson.id, "stop": stop})
+    assert not at.exception, at.exception
+    assert at.session_state["lesson_stop"] == 0
+    assert "The link" in page_messages(at) and "showing stop 1" in page_messages(at)
+
+
+def test_an_explorer_link_with_foreign_digits_gets_notices_not_a_traceback():
+    from tests.factory import open_app
+
+    at = open_app(
+        "app_pages/heatmaps.py",
+        timeout=240,
+        params={"model": "brackets-lstm", "text": "a((b))c", "step": "²", "unit": "١٢", "count": "5" * 5000},
+    )
+    assert not at.exception, at.exception
+    said = page_messages(at)
+    assert "step '²' is not a whole number" in said and "unit '١٢' is not a whole number" in said
+    assert "count '5555555555555555555…' is not a whole number a link can hold" in said
+    assert at.session_state["unit"] == 0 and at.session_state["step"] == 0
+
+
+def test_a_generate_link_with_a_seed_beyond_the_range_is_replaced_with_a_notice():
+    from lstm_viz.generate import SEED_MAX
+    from tests.factory import open_app
+
+    at = open_app("app_pages/generate.py", timeout=240, params={"model": "shakespeare-char", "seed": str(10**20)})
+    assert not at.exception, at.exception
+    assert f"outside 0 to {SEED_MAX:,}; showing {SEED_MAX:,}" in page_messages(at)
+    assert at.number_input(key="gen_seed").max == SEED_MAX
+
+
+def test_a_neuron_lab_regex_that_would_backtrack_for_ever_ranks_units_at_once():
+    from tests.factory import open_app
+
+    text = "a" * 400 + "!"
+    at = open_app("app_pages/neuron_lab.py", timeout=240, model="shakespeare-char", text=text)
+    started = time.perf_counter()
+    at.text_input(key="lab_regex").input("(a+)+$").run()
+    assert not at.exception, at.exception
+    assert time.perf_counter() - started < 60
+    assert "occurs nowhere" in page_messages(at)
+    at.text_input(key="lab_regex").input("a{99999999999}").run()
+    assert not at.exception, at.exception
+    assert "repetition counts go up to 1,000" in page_messages(at)
+
+
+# --- the training-step history: a damaged file or a model without history -------------------------------------
+
+
+@pytest.fixture
+def history_copy(home):
+    """memory-lstm (which keeps its history) as a user model called history-copy; the app's caches cleared."""
+    import shutil
+
+    import streamlit
+
+    target = home / "history-copy"
+    shutil.copytree(zoo.SHIPPED_DIR / "memory-lstm", target)
+    card = json.loads((target / "card.json").read_text())
+    (target / "card.json").write_text(json.dumps({**card, "name": "history-copy"}))
+    streamlit.cache_resource.clear()
+    streamlit.cache_data.clear()
+    yield target
+    streamlit.cache_resource.clear()
+    streamlit.cache_data.clear()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [(lambda data: data[:-1] + bytes([data[-1] ^ 1]), "its sha256 differs"), (lambda data: b"\x80\x04pickled", "pickle")],
+)
+def test_a_damaged_training_step_is_a_message_and_the_trained_model_is_shown(history_copy, damage, message):
+    from tests.factory import open_app
+
+    path = history_copy / "history" / "step-000010.safetensors"
+    path.write_bytes(damage(path.read_bytes()))
+    at = open_app("app_pages/heatmaps.py", timeout=240, params={"model": "history-copy", "checkpoint": "10"})
+    assert not at.exception, at.exception
+    said = page_messages(at)
+    assert "step 10" in said and message in said and "Showing the trained model" in said, said
+
+
+def test_a_training_step_asked_of_a_model_without_history_is_explained():
+    from tests.factory import open_app
+
+    at = open_app("app_pages/heatmaps.py", timeout=240, params={"model": "words-lm", "text": "the old man",
+                                                                 "checkpoint": "300"})  # fmt: skip
+    assert not at.exception, at.exception
+    said = page_messages(at)
+    assert "words-lm kept no weights along its training" in said and "step 300" in said, said
+    assert at.session_state["checkpoint"] is None
+
+
+# --- autocomplete: only the last state, and one row per completion as shown ------------------------------------
+
+AUTOCOMPLETE_CHILD = """
+import resource, sys, torch
+from lstm_viz import autocomplete, zoo
+torch.set_num_threads(1)
+model = zoo.load("words-lm")
+words = [w for w in model.tokenizer.vocab if w.isalpha()][:500]
+text = " ".join(words[k % len(words)] for k in range(int(sys.argv[1])))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+found = autocomplete.complete(model, text, width=5, words=1)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024, len(found))
+"""
+
+
+def test_autocomplete_on_100000_words_stays_small():
+    done = run_child(AUTOCOMPLETE_CHILD, "100000", timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    grown_mb, found = (int(x) for x in done.stdout.split())
+    assert found == 5 and grown_mb < 300, done.stdout
+
+
+def test_completions_that_show_the_same_are_one_row_with_their_probabilities_summed():
+    from lstm_viz import autocomplete
+
+    rows = autocomplete.merge([("een", math.log(0.5)), ("een\n", math.log(0.2)), ("een's", math.log(0.1)),
+                               ("een's\u200b", math.log(0.05)), ("een.", math.log(0.05))])  # fmt: skip
+    assert [(r.text, round(r.prob, 6)) for r in rows] == [("een", 0.75), ("een's", 0.15)]
+
+
+def test_the_shakespeare_model_lists_queen_once():
+    from lstm_viz import autocomplete
+
+    found = autocomplete.complete(zoo.load("shakespeare-char"), "the king and the qu", width=10)
+    shown = [c.text for c in found]
+    assert len(shown) == len(set(shown)) and all(t == t.rstrip() for t in shown), shown
+    assert shown.count("een") == 1 and shown.count("een's") == 1

@@ -298,10 +298,12 @@ def test_zoo_list_shows_user_models_from_lstm_viz_home(tmp_path, monkeypatch):
         zoo.load("broken-card")  # named explicitly: the error says why
 
 
-def test_zoo_loads_a_model_folder_by_path(tmp_path):
+def test_the_command_line_loads_a_model_folder_by_path_and_zoo_load_does_not(tmp_path):
     checkpoint.save_dir(make_model(seed=9), make_card(name="folder"), tmp_path / "folder")
-    loaded = zoo.load(str(tmp_path / "folder"))
+    loaded = zoo.load_name_or_folder(str(tmp_path / "folder"))
     assert loaded.name == "folder" and loaded.card["name"] == "folder"
+    with pytest.raises(ValueError, match="invalid model name"):  # a page, link or lesson names a listed model only
+        zoo.load(str(tmp_path / "folder"))
 
 
 def test_loaded_model_trace_max_tokens(tmp_path):

@@ -7,16 +7,18 @@ from __future__ import annotations
 import copy
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from lstm_viz import zoo
+from lstm_viz import cell, zoo
 from lstm_viz.lessons import facts, render, schema
 from lstm_viz.ui import lessons as ui_lessons
 
@@ -62,6 +64,37 @@ def test_every_stop_fills_every_placeholder_from_its_model(lesson_id, index):
     assert told.narration.strip()
     assert 0 <= told.context.step < len(told.context.trace)
     assert told.context.tables, "every stop has its numbers as a table (the chart's text alternative)"
+
+
+DRAWS_A_UNIT = ("strip", "units", "counting", "gates")  # the views that colour one unit of one layer
+
+
+@pytest.mark.parametrize("lesson_id,index", all_stops())
+def test_every_stop_names_the_unit_layer_and_quantity_it_draws_and_opens(lesson_id, index):
+    """The narration, the strip (or chart) and "Open in Step Through" are about the same unit, layer and quantity."""
+    stop = schema.find(lesson_id).stops[index]
+    told = render.tell(stop, load)
+    ctx, words = told.context, told.narration.lower()
+    layer = ctx.trace.layers[ctx.layer]
+    for named in re.findall(r"\blayer (\d+)", words):
+        assert int(named) == ctx.layer + 1, f"the narration names layer {named}, the stop draws layer {ctx.layer + 1}"
+    if stop.view in DRAWS_A_UNIT:
+        assert re.search(rf"\bunit {ctx.unit}\b", words), f"the stop draws unit {ctx.unit}: {told.narration}"
+        if stop.view != "gates":  # the gates view draws every quantity of the layer at the step
+            label = cell.QUANTITY[ctx.quantity].label
+            assert label in words, f"the strip colours the {label}: {told.narration}"
+        values, name = ui_lessons.strip_values(told)
+        assert name == ctx.quantity
+        assert np.array_equal(values, layer.quantities()[ctx.quantity][:, ctx.unit])
+    opened = ui_lessons.step_through_view(told)
+    assert opened == {
+        "model": stop.model,
+        "text": stop.text,
+        "step": ctx.step,
+        "unit": ctx.unit,
+        "layer": ctx.layer,
+        "colour": ctx.quantity,
+    }
 
 
 def _random_like(model, seed: int):

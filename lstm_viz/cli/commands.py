@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -49,11 +51,39 @@ def train(args) -> int:
         out = zoo.user_dir() / spec.name
     data, model_config, train_config, extra = spec.build()
     extra["command"] = "python -m lstm_viz " + " ".join(shlex.quote(a) for a in sys.argv[1:])  # exactly as typed
-    card = train_loop(data, model_config, train_config, out, name=spec.name, card_extra=extra)
+    if getattr(args, "resume", False) and not args.out:
+        raise ValueError("--resume needs --out, the folder of the run to continue")
+    stop = threading.Event()
+    card = _with_stop_signals(
+        stop, lambda: train_loop(data, model_config, train_config, out, name=spec.name, card_extra=extra, stop=stop,
+                                 resume=getattr(args, "resume", False))
+    )  # fmt: skip
     if os.environ.get("RANK", "0") == "0":  # under torchrun every process trains; only rank 0 reports
         shown = {k: v for k, v in card["metrics"].items() if isinstance(v, float)}
         print("metrics: " + ", ".join(f"{k} {v:.4f}" for k, v in shown.items()))
     return 0
+
+
+def _with_stop_signals(stop: threading.Event, run):
+    """Run ``run()`` with SIGTERM and SIGINT asking the loop to stop after its step (and save) instead of dying.
+
+    A second signal interrupts at once. Only in the main thread (signal handlers cannot be set elsewhere).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return run()
+
+    def ask(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        print(f"\n{signal.Signals(signum).name}: stopping after this step and saving", file=sys.stderr, flush=True)
+        stop.set()
+
+    before = {sig: signal.signal(sig, ask) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return run()
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 def evaluate(args) -> int:
@@ -62,7 +92,7 @@ def evaluate(args) -> int:
     from lstm_viz.data.upload import read_corpus_file
     from lstm_viz.train import pick_device
 
-    model = zoo.load(args.name)
+    model = zoo.load_name_or_folder(args.name)
     preset_name = model.card.get("training", {}).get("preset")
     if args.corpus:
         spec = presets.get(presets.CORPUS).data
@@ -91,7 +121,7 @@ def _unknown_notes(unknown) -> None:
 
 
 def trace(args) -> int:
-    model = zoo.load(args.name)
+    model = zoo.load_name_or_folder(args.name)
     tr = model.trace(args.text, max_tokens=args.max_tokens)
     if not 0 <= args.layer < tr.num_layers:
         raise ValueError(f"--layer must be between 0 and {tr.num_layers - 1}, got {args.layer}")
@@ -111,7 +141,7 @@ def trace(args) -> int:
 
 
 def generate(args) -> int:
-    model = zoo.load(args.name)
+    model = zoo.load_name_or_folder(args.name)
     prime = "" if args.style and args.prime == "\n" else args.prime  # a style alone starts the text
     result = model.generate(
         prime, args.length, temperature=args.temperature, top_k=args.top_k, greedy=args.greedy, seed=args.seed,
@@ -129,7 +159,7 @@ def generate(args) -> int:
 
 
 def classify(args) -> int:
-    model = zoo.load(args.name)
+    model = zoo.load_name_or_folder(args.name)
     if model.task != "classify":
         print(f"{args.name} is a {model.task} model, not a classifier", file=sys.stderr)
         return 2

@@ -63,7 +63,7 @@ def add_parsers(sub) -> None:
 
 
 def units(args) -> int:
-    model = zoo.load(args.name)
+    model = zoo.load_name_or_folder(args.name)
     tr = model.trace(args.text)
     layer = _layer(tr, args.layer)
     values = layer.hidden if args.quantity == "hidden" else layer.quantity(args.quantity)
@@ -93,7 +93,7 @@ def intervene(args) -> int:
     if not math.isfinite(value):
         raise ValueError(f"the clamp value must be a finite number, got {raw[:20]!r}")
     start, end = _span(args.steps, "--steps") if args.steps else (0, None)
-    model = zoo.load(args.name)
+    model = zoo.load_name_or_folder(args.name)
     result = run_intervention(model, args.text, Clamp(args.layer, args.unit, name.strip(), value, start, end))
     if args.json:
         doc = {

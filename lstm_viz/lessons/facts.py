@@ -16,6 +16,7 @@ from lstm_viz import examples
 from lstm_viz.analysis import contributions, expectation, features, memory, search, units
 from lstm_viz.data import tasks
 from lstm_viz.intervene import intervene
+from lstm_viz.lessons import fit
 from lstm_viz.lessons.schema import Stop
 from lstm_viz.messages import cut
 from lstm_viz.plots.html import visible
@@ -24,7 +25,11 @@ from lstm_viz.trace import Clamp
 
 @dataclass
 class Context:
-    """What the facts of one stop share: the model, its trace of the stop's text, the step, layer and unit."""
+    """What the facts of one stop share: the model, its trace of the stop's text, the step, layer and unit.
+
+    ``unit`` and ``quantity`` are what the stop draws and what "Open in Step Through" opens: the
+    stop's own, or the first a fact finds (:func:`choose`), so the narration and the chart agree.
+    """
 
     stop: Stop
     model: object  # a zoo.LoadedModel
@@ -34,6 +39,8 @@ class Context:
     unit: int
     load: object  # name -> LoadedModel, for facts that need another model
     values: dict = field(default_factory=dict)
+    quantity: str = "forget_gate"  # what the strip colours
+    chosen: bool = False  # a fact has chosen the unit (the first one wins; a unit the stop names wins over all)
     tables: list = field(default_factory=list)  # (title, rows)
     charts: dict = field(default_factory=dict)  # what a stop's chart draws, measured once with its facts
 
@@ -71,6 +78,16 @@ def _memo(key: tuple, modules: tuple, compute):
     return result
 
 
+def choose(ctx: Context, unit: int, quantity: str | None = None) -> None:
+    """A fact found the unit (and the quantity) to draw: it is the stop's, unless the stop named its
+    own unit or an earlier fact chose one."""
+    if ctx.stop.unit is not None or ctx.chosen:
+        return
+    ctx.unit, ctx.chosen = int(unit), True
+    if quantity in ctx.trace.layers[ctx.layer].quantities():
+        ctx.quantity = quantity
+
+
 def _token(trace, step: int) -> str:
     return visible(trace.tokens[step])
 
@@ -80,6 +97,8 @@ def moment(ctx: Context, how: str = "forget_drop", top: int = 5) -> None:
     found = search.by_moment(layer, ctx.step, how, top=top)
     best = next((f for f in found if f.unit == ctx.stop.unit), found[0]) if ctx.stop.unit is not None else found[0]
     ctx.unit = best.unit
+    if search.MOMENTS[how][0] in layer.quantities():
+        ctx.quantity = search.MOMENTS[how][0]
     spans = ctx.trace.spans or [(t, t + 1) for t in range(len(ctx.trace))]
     common = features.common_feature(ctx.stop.text, spans, best.also)
     ctx.values.update(
@@ -235,6 +254,8 @@ def writes(ctx: Context, spans: list) -> None:
         rows.append({"words": piece, "mean |i·g| over all units": round(means[piece], 4)})
     order = sorted(means, key=means.get, reverse=True)
     ratio = means[order[0]] / max(means[order[-1]], 1e-12)
+    at_step = np.abs(layer.input_gate[ctx.step].astype(np.float64) * layer.candidate[ctx.step])
+    choose(ctx, int(np.argmax(at_step)), "input_gate")  # the strip: the unit that writes most at the stop's step
     if ratio < 1.2:
         compare = (
             f"it writes about as much everywhere: the most, at '{order[0]}' ({means[order[0]]:.3f}), is only "
@@ -246,6 +267,7 @@ def writes(ctx: Context, spans: list) -> None:
             f"'{order[-1]}' ({means[order[-1]]:.3f})"
         )
     ctx.values.update(
+        writer=ctx.unit,
         most=order[0],
         least=order[-1],
         most_write=means[order[0]],
@@ -285,6 +307,7 @@ def feature_unit(ctx: Context, feature: str, quantity: str = "cell", name: str =
     spans = tr.spans or [(t, t + 1) for t in range(len(tr))]
     values = tr.layers[ctx.layer].quantity(quantity) if quantity != "hidden" else tr.layers[ctx.layer].hidden
     (unit, r), *_ = search.by_feature(values, features.feature(text, spans, name=feature), top=1)
+    choose(ctx, unit, quantity)
     ctx.values.update(
         {
             f"{name}_unit": unit,
@@ -385,8 +408,14 @@ def compute(stop: Stop, load) -> Context:
     if not 0 <= stop.layer < trace.num_layers:
         raise ValueError(f"{stop.model} has {trace.num_layers} layer(s); the stop asks for layer {stop.layer}")
     step = step_of(model, stop.text, stop, len(trace))
-    unit = min(stop.unit or 0, trace.layers[stop.layer].hidden_size - 1)
-    ctx = Context(stop, model, trace, step, stop.layer, unit, load)
+    units = trace.layers[stop.layer].hidden_size
+    if stop.unit is not None and stop.unit >= units:
+        raise ValueError(f"layer {stop.layer + 1} of {stop.model} has {units} units; the stop names unit {stop.unit}")
+    ctx = Context(stop, model, trace, step, stop.layer, stop.unit or 0, load)
+    if stop.quantity in trace.layers[stop.layer].quantities():
+        ctx.quantity = stop.quantity
+    else:  # a quantity this kind of layer does not have (a vanilla RNN's forget gate): its first
+        ctx.quantity = next(iter(trace.layers[stop.layer].quantities()))
     ctx.values.update(
         step=step,
         token=_token(trace, step),
@@ -398,9 +427,14 @@ def compute(stop: Stop, load) -> Context:
         params = {k: v for k, v in spec.items() if k != "kind"}
         if spec["kind"] not in KINDS:
             raise ValueError(f"unknown fact {cut(spec['kind'], 40)!r}; the facts are {', '.join(KINDS)}")
+        why = fit.misfit(spec["kind"], params, ctx.model, ctx.trace.layers[ctx.layer])
+        if why is not None:
+            raise ValueError(f"the fact {spec['kind']!r} does not fit {cut(stop.model, 64)}: {why}")
         try:
             KINDS[spec["kind"]](ctx, **params)
         except TypeError as err:
             raise ValueError(f"the fact {spec['kind']!r} does not take these settings: {cut(err, 120)}") from None
+        except (LookupError, ArithmeticError) as err:  # a combination the checks above did not foresee
+            raise ValueError(f"the fact {spec['kind']!r} cannot be computed on {stop.model}: {cut(err, 120)}") from None
     ctx.values["unit"] = ctx.values.get("unit", ctx.unit)
     return ctx

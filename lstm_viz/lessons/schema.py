@@ -7,16 +7,25 @@ the reveal) and ``answer``. Templates hold no numbers of their own: only ``{name
 ``{name:spec}`` placeholders filled with the facts computed when the lesson runs. Shipped lessons
 live in ``assets/lessons/``; a teacher's own lesson is the same format (exported and imported as a
 small JSON file). Every fault is a ValueError naming the lesson and the field.
+
+A lesson file is hostile input (imported, or opened from a link): every number, text, list and
+format spec in it is bounded here, before anything is computed, and a model is named only by its
+listed name (never a path). Each fact's settings are declared in ``FACTS`` with their bounds.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import math
 import re
 import string
+import zlib
 from dataclasses import dataclass, field
 
-from lstm_viz import paths
+from lstm_viz import cell, paths, zoo
+from lstm_viz.analysis import features, search
 from lstm_viz.messages import cut, describe
 
 LESSONS_DIR = paths.ASSETS / "lessons"
@@ -26,7 +35,73 @@ MAX_LESSON_BYTES = 256 * 1024
 MAX_STOPS = 40
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 PLACEHOLDER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # {name} only: no attribute or index access
-SPEC_RE = re.compile(r"^[+\- #0]*\d*(,)?(\.\d+)?[a-z%]?$")
+SPEC_RE = re.compile(r"^[+\- #0]*(?P<width>\d*),?(?:\.(?P<precision>\d+))?[a-z%]?$")
+MAX_WIDTH, MAX_PRECISION = 40, 12  # a filled placeholder stays short: {unit:999999999} would be a gigabyte
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting of a fact: its type and bounds (numbers: range; texts: length; lists: items and their length)."""
+
+    kind: str  # "int", "float", "text", "texts" or "choice"
+    lo: float = 0
+    hi: float = 0
+    choices: tuple = ()
+    chars: int = 200  # "texts": the longest item
+
+    def admits(self, value) -> bool:
+        if self.kind == "choice":
+            return isinstance(value, str) and value in self.choices
+        if self.kind in ("int", "float"):
+            number = isinstance(value, int | float) if self.kind == "float" else isinstance(value, int)
+            return number and not isinstance(value, bool) and math.isfinite(value) and self.lo <= value <= self.hi
+        if self.kind == "text":
+            return isinstance(value, str) and self.lo <= len(value) <= self.hi
+        return (
+            isinstance(value, list)
+            and self.lo <= len(value) <= self.hi
+            and all(isinstance(v, str) and 1 <= len(v) <= self.chars for v in value)
+        )
+
+    def describe(self) -> str:
+        if self.kind == "choice":
+            return f"one of {', '.join(self.choices)}"
+        if self.kind in ("int", "float"):
+            return f"a {'whole ' * (self.kind == 'int')}number from {self.lo:,g} to {self.hi:,g}"
+        if self.kind == "text":
+            return f"a text of {self.lo:,g} to {self.hi:,g} characters"
+        return f"a list of {self.lo:,g} to {self.hi:,g} texts of 1 to {self.chars} characters"
+
+
+def _int(lo: int, hi: int) -> Setting:
+    return Setting("int", lo, hi)
+
+
+SEED = _int(0, 2**31 - 1)
+FACTS = {  # fact kind -> its settings and their bounds (each computed by lstm_viz.lessons.facts)
+    "moment": {"how": Setting("choice", choices=tuple(search.MOMENTS)), "top": _int(1, 50)},
+    "prediction": {"expected": Setting("text", 1, 200)},
+    "next_tokens": {
+        "candidates": Setting("texts", 1, 20, chars=100),
+        "k": _int(1, 50),
+        "contrast": Setting("text", 1, 2000),
+    },
+    "writes": {"spans": Setting("texts", 1, 20)},
+    "generation": {
+        "prime": Setting("text", 1, 200),
+        "temperature": Setting("float", 0.1, 2.0),
+        "seed": SEED,
+        "length": _int(1, 2000),
+    },
+    "feature_unit": {
+        "feature": Setting("choice", choices=tuple(features.FEATURES)),
+        "quantity": Setting("choice", choices=tuple(cell.QUANTITY)),
+        "name": Setting("text", 1, 30),
+        "chars": _int(100, 20_000),
+    },
+    "memory": {"seed": SEED, "per_gap": _int(1, 400)},
+    "counting": {"strings": _int(1, 200)},
+}
 
 
 @dataclass(frozen=True)
@@ -68,8 +143,14 @@ def _check_template(where: str, template: str) -> None:
             continue
         if not PLACEHOLDER_RE.match(name):
             raise ValueError(f"{where}: placeholders are plain names such as {{unit}}, got {{{cut(name, 40)}}}")
-        if spec and not SPEC_RE.match(spec):
+        found = SPEC_RE.match(spec or "")
+        if spec and not found:
             raise ValueError(f"{where}: {{{name}:{cut(spec, 20)}}} has a format I do not allow")
+        width, precision = (found.group("width"), found.group("precision")) if found else ("", "")
+        if width and (len(width) > 3 or int(width) > MAX_WIDTH):
+            raise ValueError(f"{where}: {{{name}:{cut(spec, 20)}}}: the width is at most {MAX_WIDTH}")
+        if precision and (len(precision) > 3 or int(precision) > MAX_PRECISION):
+            raise ValueError(f"{where}: {{{name}:{cut(spec, 20)}}}: the precision is at most {MAX_PRECISION}")
         if conversion not in (None, "r"):
             raise ValueError(f"{where}: {{{name}!{conversion}}}: only !r is allowed")
 
@@ -83,6 +164,32 @@ def _text(data: dict, key: str, where: str, required: bool = True, limit: int = 
     if len(value) > limit:
         raise ValueError(f"{where}: {key!r} has {len(value):,} characters; at most {limit:,}")
     return value
+
+
+def _facts(facts, where: str) -> list[dict]:
+    """The stop's facts, each a known kind with known settings within their bounds."""
+    if not isinstance(facts, list) or not all(isinstance(f, dict) and isinstance(f.get("kind"), str) for f in facts):
+        raise ValueError(f"{where}: facts must be a list of objects, each with a 'kind'")
+    if len(facts) > 8:
+        raise ValueError(f"{where}: a stop has at most 8 facts, got {len(facts)}")
+    for k, fact in enumerate(facts, 1):
+        kind = fact["kind"]
+        if kind not in FACTS:
+            raise ValueError(f"{where}: fact {k}: unknown kind {cut(kind, 40)!r}; the facts are {', '.join(FACTS)}")
+        for key, value in fact.items():
+            if key == "kind":
+                continue
+            setting = FACTS[kind].get(key)
+            if setting is None:
+                known = ", ".join(FACTS[kind]) or "none"
+                raise ValueError(f"{where}: fact {k} ({kind}): unknown setting {cut(key, 40)!r}; it takes {known}")
+            if not setting.admits(value):
+                raise ValueError(
+                    f"{where}: fact {k} ({kind}): {key} must be {setting.describe()}, got {describe(value)}"
+                )
+        if kind == "feature_unit" and not PLACEHOLDER_RE.match(fact.get("name", "feature")):
+            raise ValueError(f"{where}: fact {k} (feature_unit): name must be a plain name such as speaker")
+    return facts
 
 
 def _stop(data, where: str) -> Stop:
@@ -101,9 +208,15 @@ def _stop(data, where: str) -> Stop:
         value = data.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 100_000):
             raise ValueError(f"{where}: {key} must be a whole number from 0, got {describe(value)}")
-    facts = data.get("facts", [])
-    if not isinstance(facts, list) or not all(isinstance(f, dict) and isinstance(f.get("kind"), str) for f in facts):
-        raise ValueError(f"{where}: facts must be a list of objects, each with a 'kind'")
+    facts = _facts(data.get("facts", []), where)
+    model = data.get("model")
+    if isinstance(model, str) and model and not zoo.NAME_RE.match(model):
+        raise ValueError(
+            f"{where}: model must be a listed model's name such as 'shakespeare-char' (no path), got {describe(model)}"
+        )
+    quantity = data.get("quantity", "forget_gate")
+    if quantity not in cell.QUANTITY:
+        raise ValueError(f"{where}: quantity must be one of {', '.join(cell.QUANTITY)}, got {describe(quantity)}")
     if view in NEEDS and NEEDS[view] not in [f["kind"] for f in facts]:
         raise ValueError(f"{where}: the {view!r} view draws the {NEEDS[view]!r} fact; add it to facts")
     stop = Stop(
@@ -115,7 +228,7 @@ def _stop(data, where: str) -> Stop:
         step=data.get("step"),
         at=_text(data, "at", where, required=False, limit=200) or None,
         unit=data.get("unit"),
-        quantity=_text(data, "quantity", where, required=False, limit=40) or "forget_gate",
+        quantity=quantity,
         facts=facts,
         narration=_text(data, "narration", where),
         question=_text(data, "question", where, required=False),
@@ -162,6 +275,28 @@ def to_json(lesson: Lesson) -> str:
         stops.append(entry)
     doc = {"id": lesson.id, "title": lesson.title, "summary": lesson.summary, "sources": lesson.sources, "stops": stops}
     return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def to_link(lesson: Lesson) -> str:
+    """The lesson packed for a link's query (compressed JSON, URL-safe base64); ``from_link`` reads it back."""
+    packed = json.dumps(json.loads(to_json(lesson)), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return base64.urlsafe_b64encode(zlib.compress(packed, 9)).decode("ascii").rstrip("=")
+
+
+def from_link(value: str, max_chars: int = 8_000) -> Lesson:
+    """The lesson a link carries; ValueError for a damaged, oversized or invalid one (never unpacked past the limit)."""
+    origin = "the link's lesson"
+    if not isinstance(value, str) or len(value) > max_chars:
+        raise ValueError(f"{origin} is longer than a link can hold ({max_chars:,} characters)")
+    try:
+        packed = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        unpacker = zlib.decompressobj()
+        data = unpacker.decompress(packed, MAX_LESSON_BYTES + 1)
+    except (binascii.Error, ValueError, zlib.error):
+        raise ValueError(f"{origin} is damaged (the link was cut or changed); ask for the link again") from None
+    if len(data) > MAX_LESSON_BYTES or unpacker.unconsumed_tail:
+        raise ValueError(f"{origin} unpacks to more than {MAX_LESSON_BYTES:,} bytes")
+    return parse(data, origin)
 
 
 def shipped() -> list[Lesson]:

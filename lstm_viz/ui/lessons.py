@@ -17,7 +17,7 @@ from lstm_viz.data import tasks
 from lstm_viz.lessons import schema
 from lstm_viz.lessons.render import Told
 from lstm_viz.plots import colours, comparison, generation, png, strips
-from lstm_viz.ui import state
+from lstm_viz.ui import pages, state
 
 MY_LESSON = "my_lesson"  # session key: the teacher's own lesson (a list of stop dicts)
 PRESENT_PARAM = "present"  # ?present=1: presentation mode from a link
@@ -54,12 +54,30 @@ def _numbers(told: Told) -> None:
             st.dataframe(rows, hide_index=True)
 
 
-def _strip_values(told: Told) -> tuple[np.ndarray, str]:
+def strip_values(told: Told) -> tuple[np.ndarray, str]:
+    """The values the stop's strip colours (its unit's quantity at every step) and the quantity's name."""
     ctx = told.context
-    layer = ctx.trace.layers[ctx.layer]
-    quantities = layer.quantities()
-    name = told.stop.quantity if told.stop.quantity in quantities else next(iter(quantities))
-    return quantities[name][:, ctx.unit], name
+    return ctx.trace.layers[ctx.layer].quantities()[ctx.quantity][:, ctx.unit], ctx.quantity
+
+
+def step_through_view(told: Told) -> dict:
+    """What "Open in Step Through" opens: the stop's model and text at the step, layer, unit and colouring it draws."""
+    ctx = told.context
+    return {
+        "model": told.stop.model,
+        "text": told.stop.text,
+        "step": ctx.step,
+        "unit": ctx.unit,
+        "layer": ctx.layer,
+        "colour": ctx.quantity,
+    }
+
+
+def open_in_step_through(told: Told) -> None:
+    """Open the stop on Step Through, coloured by the quantity its strip draws."""
+    view = step_through_view(told)
+    st.session_state["colour"] = view.pop("colour")  # not a widget of this page: set before the switch
+    state.open_in(pages.STEP_THROUGH, **view)
 
 
 def scene(told: Told, key: str) -> None:
@@ -67,7 +85,7 @@ def scene(told: Told, key: str) -> None:
     ctx, view = told.context, told.stop.view
     tr = ctx.trace
     if view in ("strip", "units", "counting"):
-        values, name = _strip_values(told)
+        values, name = strip_values(told)
         st.html(
             strips.token_strip_html(
                 tr.tokens,
@@ -111,7 +129,7 @@ def scene(told: Told, key: str) -> None:
 
 def scene_png(told: Told) -> bytes:
     """The stop as a picture (title, the coloured text, the narration) for a slide or a handout."""
-    values, name = _strip_values(told)
+    values, name = strip_values(told)
     span = colours.quantity_range(name, values)
     return png.scene_png(
         told.stop.title,
