@@ -26,6 +26,7 @@ import torch
 
 from lstm_viz import cell, examples, messages
 from lstm_viz.analysis import units
+from lstm_viz.generate import SEED_MAX
 
 DEFAULT_TEXT = examples.DEFAULT_TEXT
 MAX_LINK_CHARS = 6_000  # the longest query a link may carry: browsers, proxies and servers agree below 8 KB
@@ -84,7 +85,7 @@ LINKS: dict[str, tuple[Param, ...]] = {
         Param("length", "gen_length", int, 300, lo=1, hi=2_000),
         Param("temperature", "gen_temperature", float, 0.8, lo=0.1, hi=2.0),
         Param("top_k", "gen_top_k", int, 0, lo=0, hi=100_000),
-        Param("seed", "gen_seed", int, 1, lo=0, hi=2**31 - 1),
+        Param("seed", "gen_seed", int, 1, lo=0, hi=SEED_MAX),
         Param("style", "gen_style", str, None, max_chars=100),  # checked against the model's styles by the page
     ),
     "classify": (
@@ -165,20 +166,54 @@ def _parse(param: Param, raw: str):
             return None
         return raw
     try:
-        value = int(raw.strip()) if param.kind is int else float(raw.strip())
-    except ValueError:
-        notice(
-            f"The link's {param.name} {shown!r} is not a {'whole ' if param.kind is int else ''}number; it was ignored."
-        )
-        return None
-    if param.kind is float and not math.isfinite(value):
-        notice(f"The link's {param.name} {shown!r} is not a finite number; it was ignored.")
+        value = link_number(raw, param.kind)
+    except ValueError as err:
+        notice(f"The link's {param.name} {err}; it was ignored.")
         return None
     lo, hi = param.lo, param.hi
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         fixed = min(max(value, lo if lo is not None else value), hi if hi is not None else value)
-        notice(f"The link asked for {param.name} {shown}, outside {lo:g} to {hi:g}; showing {fixed:g}.")
+        low, high, now = ("any" if v is None else f"{v:,}" if param.kind is int else f"{v:g}" for v in (lo, hi, fixed))
+        notice(f"The link asked for {param.name} {shown}, outside {low} to {high}; showing {now}.")
         value = fixed
+    return value
+
+
+MAX_NUMBER_CHARS = 24  # characters of a number in a link: every range a page uses needs far fewer
+_WHOLE_RE = re.compile(r"[+-]?[0-9]+")  # [0-9]: ASCII digits only ("²", "١٢", "１２" are digits to int())
+_DECIMAL_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def link_position(raw: str, name: str, count: int) -> tuple[int, str | None]:
+    """A 1-based position from a link (``?stop=3`` of ``count``) as a 0-based index, and why it was replaced (or None).
+
+    Anything that is not a whole number from 1 to ``count`` (see :func:`link_number`) gives index 0 and a message.
+    """
+    try:
+        value = link_number(raw, int)
+    except ValueError as err:
+        return 0, f"The link's {name} {err}; showing {name} 1."
+    if not 1 <= value <= count:
+        return 0, f"The link asked for {name} {value:,}, outside 1 to {count}; showing {name} 1."
+    return value - 1, None
+
+
+def link_number(raw: str, kind: type = int) -> int | float:
+    """A number from a link (``kind`` int or float), the one parser every page uses for numbers in its URL.
+
+    ASCII digits only: no superscripts or other scripts' digits, no ``1_000``, ``0x10``, ``nan`` or ``inf``;
+    at most MAX_NUMBER_CHARS characters, so a 5,000-digit value never reaches ``int()``. ValueError with a
+    short message otherwise ("... is not a whole number ..."); the caller checks the range.
+    """
+    text = str(raw).strip()
+    what = "whole number" if kind is int else "number"
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"{short(text, 20)!r} is not a {what} a link can hold (at most {MAX_NUMBER_CHARS} characters)")
+    if not (_WHOLE_RE if kind is int else _DECIMAL_RE).fullmatch(text):
+        raise ValueError(f"{short(text, 20)!r} is not a {what} (digits 0-9 only)")
+    value = int(text) if kind is int else float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{short(text, 20)!r} is not a finite number")
     return value
 
 

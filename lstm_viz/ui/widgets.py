@@ -104,11 +104,19 @@ def training_scrubber(name: str) -> int | None:
     """Gates over training: pick one of the steps the model's history kept (its final weights last).
 
     Returns the chosen step, or None for the trained model (and for a model that kept no history).
-    The choice is the shared key ``checkpoint``; a step the model did not keep is explained and replaced.
+    The choice is the shared key ``checkpoint``; a step the model did not keep, a link's step for a
+    model that kept no history, and a kept file that fails its checks (changed since, or a pickle)
+    are explained and replaced by the trained model.
     """
     kept = cache.checkpoints(name)
     ss = st.session_state
+    linked = state.from_link("checkpoint")
     if not kept:
+        if linked and ss.get("checkpoint") is not None:
+            state.notice(
+                f"{name} kept no weights along its training, so there is no step {ss['checkpoint']:,} to show; "
+                "showing the trained model."
+            )
         ss["checkpoint"] = None
         return None
     steps, final = [c.step for c in kept], kept[-1].step
@@ -120,6 +128,12 @@ def training_scrubber(name: str) -> int | None:
                 f"{', '.join(f'{s:,}' for s in steps)}. Showing the trained model (step {final:,})."
             )
         chosen = final
+    if chosen != final:
+        try:
+            cache.model_at(name, chosen)  # checked once here: a damaged file is a message, not a traceback later
+        except ValueError as err:
+            state.notice(f"The weights of training step {chosen:,} cannot be used: {err}. Showing the trained model.")
+            chosen = final
     ss["checkpoint"] = chosen  # set before the widget on every run: a select slider new to a page starts here
     step = st.select_slider(
         "Training step (gates over training)",
