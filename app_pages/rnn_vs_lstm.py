@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from lstm_viz import cell, jobs
-from lstm_viz.analysis import gradients, memory, units
+from lstm_viz.analysis import counting, gradients, memory
 from lstm_viz.data import tasks
 from lstm_viz.plots import base, comparison, heatmaps, strips
 from lstm_viz.ui import cache, state, widgets
@@ -56,9 +56,14 @@ def formula_check(name: str, text: str, trained: bool) -> tuple[np.ndarray, np.n
     return memory.rnn_formula_check(cache.load_model(name), text, trained)
 
 
-@st.cache_data(show_spinner="Looking for the counting unit…")
-def counting_unit(name: str) -> tuple[int, float]:
-    return units.find_counting_unit(cache.load_model(name))
+@st.cache_data(show_spinner="Looking for the counting units…")
+def counting_units(name: str) -> counting.CountingUnits:
+    return counting.counting_units(cache.load_model(name))
+
+
+@st.cache_data(show_spinner="Closing the counting unit's forget gate on every string…")
+def clamp_effect(name: str, unit: int) -> counting.ClampEffect:
+    return counting.clamp_effect(cache.load_model(name), unit)
 
 
 # --- 1. who learns the task -----------------------------------------------------------------
@@ -235,7 +240,8 @@ if BRACKETS not in available:
 else:
     brackets = cache.load_model(BRACKETS)
     bracket_task = tasks.BracketsTask(tokenizer=brackets.tokenizer)
-    unit, r = counting_unit(BRACKETS)
+    found = counting_units(BRACKETS)
+    unit, r = found.unit, found.r
     b_seed = st.number_input("Bracket string number", 0, 10_000, 1, key="rvl_bracket_seed")
     b_typed = st.text_input(
         "…or type brackets and letters a-e", key="rvl_bracket_text", max_chars=MAX_TEXT, placeholder="a(b(c)d)e"
@@ -251,7 +257,9 @@ else:
     cols[0].metric(
         "Counting unit", f"unit {unit}", help="Found automatically: the unit whose cell follows the depth best."
     )
-    cols[1].metric("Correlation with depth", f"{r:+.3f}", help="r of its cell state with the true depth, 20 strings.")
+    cols[1].metric(
+        "Correlation with depth", f"{r:+.3f}", help=f"r of its cell state with the true depth, {found.strings} strings."
+    )
     cols[2].metric("Depth right on this string", f"{np.mean(predicted == depth):.0%}")
     st.plotly_chart(
         comparison.counter_vs_depth(b_trace.layers[0].cell[:, unit], depth, b_trace.tokens, unit, r),
@@ -261,6 +269,27 @@ else:
         st.caption(
             f"Unit {unit}'s cell state falls as the depth rises, so it is drawn as −c: the two lines rise together."
         )
+    others = ", ".join(f"{u} ({r_:+.3f})" for u, r_ in found.counting[1:])
+    if others:
+        st.caption(
+            f"Not the only one: over the same {found.strings} strings, units {others} follow the depth with "
+            f"|r| ≥ {counting.COUNTING_R} too. The Neuron Lab names the same units."
+        )
+    st.subheader(f"Close unit {unit}'s forget gate")
+    effect = clamp_effect(BRACKETS, unit)
+    st.markdown(
+        f"The string of those {found.strings} where holding its forget gate at 0 on every step costs most "
+        f"(depth up to {effect.example_deepest}):"
+    )
+    st.code(effect.example, language=None, wrap_lines=True)
+    cols = st.columns(2)
+    cols[0].metric("Depth right as trained", f"{effect.example_before:.0%}")
+    cols[1].metric(
+        "With the forget gate shut",
+        f"{effect.example_after:.0%}",
+        f"{effect.example_after - effect.example_before:+.0%}",
+    )
+    st.markdown(counting.describe_clamp(effect, found))
 
 # --- 5. race -------------------------------------------------------------------------------------
 st.header("5 · Train them now")

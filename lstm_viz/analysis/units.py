@@ -51,10 +51,8 @@ def counting_unit(cell: np.ndarray, depth: np.ndarray) -> tuple[int, float]:
 
 def find_counting_unit(model, n: int = 20, seed: int = 0, layer: int = 0) -> tuple[int, float]:
     """The unit of a trained brackets model whose cell state correlates best with the true depth,
-    measured over ``n`` fixed-seed strings read one after another (see ``units.counting_unit``)."""
-    from lstm_viz.data.tasks import BracketsTask
+    measured over ``n`` fixed-seed strings read one after another: ``counting.counting_units``'s first."""
+    from lstm_viz.analysis.counting import counting_units
 
-    data = BracketsTask(tokenizer=model.tokenizer)
-    ids, depths = data.sample(n, np.random.default_rng(seed))
-    cells = [model.trace(data.tokenizer.decode(row.tolist())).layers[layer].cell for row in ids]
-    return counting_unit(np.concatenate(cells), depths.flatten().numpy())
+    found = counting_units(model, n=n, seed=seed, layer=layer)
+    return found.unit, found.r

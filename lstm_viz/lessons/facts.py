@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lstm_viz import examples
-from lstm_viz.analysis import contributions, expectation, features, memory, search, units
+from lstm_viz.analysis import contributions, expectation, features, memory, search
+from lstm_viz.analysis.counting import counting_units
 from lstm_viz.data import tasks
 from lstm_viz.intervene import intervene
 from lstm_viz.lessons import fit
@@ -358,7 +359,8 @@ def memory_regimes(ctx: Context, seed: int = 7, per_gap: int = 100) -> None:
 
 
 def counting(ctx: Context, strings: int = 20) -> None:
-    unit, r = units.find_counting_unit(ctx.model, n=strings)
+    found = counting_units(ctx.model, n=strings)  # the units every page names
+    unit, r = found.unit, found.r
     ctx.unit = unit
     depth = np.array(tasks.bracket_depths(ctx.stop.text[: len(ctx.trace)]))
     result = intervene(ctx.model, ctx.stop.text, Clamp(0, unit, "forget_gate", 0.0))
