@@ -9,6 +9,12 @@ Tasks:
 - ``classify``: class logits at every step, so a running prediction exists; training
   scores only the last real token of each sequence;
 - ``sequence``: a label at some or all steps (the synthetic tasks).
+
+Tied embeddings (``tied=True``, language models with ``embed_dim == hidden_size``): the head's
+weight *is* the embedding matrix, one parameter trained once. The state_dict still holds both
+``embedding.weight`` and ``head.weight``, as two separate tensors with equal values, so the saved
+format is the same as an untied model's and any loader reads it as an ordinary (untied) model.
+``io_dropout`` drops embedding outputs and the last layer's outputs in training (none at evaluation).
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ class ModelConfig:
     hidden_size: int = 256  # H, units per layer
     num_layers: int = 2
     dropout: float = 0.0  # between stacked layers, training only
+    tied: bool = False  # head.weight is embedding.weight (needs embed_dim == hidden_size and a charlm)
+    io_dropout: float = 0.0  # on the embeddings and on the last layer's output, training only
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -44,6 +52,13 @@ class ModelConfig:
             value = getattr(self, field)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{field} must be a positive integer, got {value!r}")
+        if self.tied and (self.embed_dim != self.hidden_size or self.vocab_size != self.num_outputs):
+            raise ValueError(
+                "tied embeddings need embed_dim == hidden_size and a head as large as the vocabulary, got "
+                f"embed_dim {self.embed_dim}, hidden_size {self.hidden_size}"
+            )
+        if not 0.0 <= self.io_dropout < 1.0:
+            raise ValueError(f"io_dropout must be in [0, 1), got {self.io_dropout!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -62,6 +77,10 @@ class SequenceModel(nn.Module):
             batch_first=True,
         )
         self.head = nn.Linear(config.hidden_size, config.num_outputs)
+        self.drop = nn.Dropout(config.io_dropout)  # no weights: the state_dict keys stay the public format
+        if config.tied:
+            self.head.weight = self.embedding.weight
+            self._register_state_dict_hook(_untie_saved)
 
     def forward(self, ids: torch.Tensor, state=None):
         """ids (B, T) long -> logits (B, T, num_outputs) and the final state.
@@ -70,6 +89,26 @@ class SequenceModel(nn.Module):
         """
         if ids.dim() != 2:
             raise ValueError(f"expected token ids of shape (B, T), got {tuple(ids.shape)}")
-        x = self.embedding(ids)  # (B, T, E)
+        x = self.drop(self.embedding(ids))  # (B, T, E)
         out, state = self.rnn(x, state)  # (B, T, H)
-        return self.head(out), state
+        return self.head(self.drop(out)), state
+
+    def untied(self) -> SequenceModel:
+        """This model with its own copy of the head's weight (as a saved and loaded model is), in eval mode.
+
+        What reads weights by name (``named_parameters``: generation, traces) finds ``head.weight`` there.
+        """
+        if not self.config.tied:
+            return self
+        config = ModelConfig(**{**self.config.to_dict(), "tied": False})
+        copy = SequenceModel(config).to(self.embedding.weight.device)
+        copy.load_state_dict(self.state_dict())
+        return copy.eval()
+
+
+def _untie_saved(module, state_dict, prefix, local_metadata):
+    """A tied model's state_dict holds ``head.weight`` as its own tensor (safetensors refuses shared memory)."""
+    key = prefix + "head.weight"
+    if key in state_dict:
+        state_dict[key] = state_dict[key].detach().clone()
+    return state_dict

@@ -16,6 +16,11 @@ each process on its slice of the global batch, rank 0 alone evaluating, saving a
 Device: :func:`pick_device` chooses CUDA when present. On CUDA the fused cuDNN LSTM runs
 under bf16 autocast (fp16 with a gradient scaler where bf16 is missing), batches come from
 pinned memory, and ``cudnn.benchmark`` is on.
+
+Long runs: ``stream=True`` reads the training text as parallel streams with the state carried
+between batches (truncated back-propagation; the data must offer ``stream_batch``);
+``save_every_minutes`` writes a resume state (:mod:`lstm_viz.resume`) that often and when the run
+stops, and ``train(..., resume=True)`` continues from it exactly, the card listing every resume.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ import torch
 import torch.nn.functional as F
 
 from lstm_viz import checkpoint, distributed, history
+from lstm_viz import resume as resume_state
 from lstm_viz.model import ModelConfig, SequenceModel
 
 
@@ -57,6 +63,10 @@ class TrainConfig:
     amp: bool = True  # autocast on CUDA; ignored on the CPU
     sample_chars: int = 200  # text sampled at each evaluation of a character LM (0: none)
     checkpoints: int = 8  # weights kept along the way (history/), the final ones included; 0 or 1: none
+    stream: bool = False  # read the text as batch_size streams, the state carried (data.stream_batch)
+    save_every_minutes: float | None = None  # write a resume state this often (and when stopped)
+    eval_full: bool = False  # every evaluation on the whole held-out set (not only the final one)
+    eval_every_minutes: float | None = None  # also evaluate when this much time has passed since the last one
 
     def __post_init__(self) -> None:
         if self.steps is None and self.minutes is None:
@@ -157,8 +167,11 @@ def train(
     stop: threading.Event | None = None,
     card_extra: dict | None = None,
     log=print,
+    resume: bool = False,
 ) -> dict:
     """Train and save; returns the final card. ``callback(event, info)`` sees every event.
+
+    ``resume``: continue from the resume state in ``out_dir`` if there is one (else start afresh).
 
     Under torchrun every process calls it; rank 0 alone calls ``callback`` and ``log`` and writes
     ``out_dir``, and the others return the card without metrics.
@@ -174,13 +187,15 @@ def train(
     emit = callback or (lambda event, info: None)
     try:
         world.check_batch(cfg.batch_size)
+        if cfg.stream and world.size > 1:
+            raise ValueError("stream training runs in one process")
         return _train(data, model_config, cfg, out_dir, name=name, emit=emit, stop=stop, extra=card_extra or {},
-                      log=log, world=world)  # fmt: skip
+                      log=log, world=world, resume=resume)  # fmt: skip
     finally:
         world.close()
 
 
-def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, world) -> dict:
+def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, world, resume=False) -> dict:
     """The loop of :func:`train`, in one process of ``world``."""
     device = world.device
     rng = seed_everything(cfg.seed)
@@ -232,6 +247,31 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
     step, tokens_seen, best_metrics, interrupted = 0, 0, {}, False
     evals: list[dict] = []
     last_loss = math.nan
+    carried, resumes = None, []
+    saved = resume_state.load(out_dir) if resume and world.is_main else None
+    if saved is not None:
+        tensors, state = saved
+        resume_state.check_same_run(state, model_config.to_dict(), asdict(cfg), data.data_sha256, data.description)
+        carried = resume_state.restore(tensors, state, model, optimizer, rng)
+        step, tokens_seen, last_loss, evals = state["step"], state["tokens_seen"], state["last_loss"], state["evals"]
+        keeper.entries = state["checkpoints"]
+        resumes = [*state["resumes"], {"at": datetime.now(UTC).isoformat(timespec="seconds"), "from_step": step,
+                                       "after_seconds": round(state["elapsed"], 1), "device": where}]  # fmt: skip
+        start -= state["elapsed"]
+        log(f"resumed from step {step:,} after {state['elapsed']:.0f}s of training (resume {len(resumes)})")
+    elif resume:
+        log(f"no resume state in {out_dir}: starting afresh")
+    card["training"]["resumes"] = resumes
+    last_resume_save = last_eval = time.perf_counter()
+
+    def save_resume() -> None:
+        nonlocal last_resume_save
+        info = {"step": step, "tokens_seen": tokens_seen, "last_loss": last_loss, "evals": evals,
+                "elapsed": time.perf_counter() - start, "resumes": resumes, "checkpoints": keeper.entries,
+                "model_config": model_config.to_dict(), "train_config": asdict(cfg),
+                "data_sha256": data.data_sha256, "data": data.description}  # fmt: skip
+        resume_state.save(out_dir, model, optimizer, carried, rng, info)
+        last_resume_save = time.perf_counter()
 
     def progress() -> float:
         done = []
@@ -242,7 +282,7 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
         return max(done)
 
     def evaluate_and_save(final: bool) -> dict:
-        metrics = data.evaluate(model, device, full=final)
+        metrics = data.evaluate(model, device, full=final or cfg.eval_full)
         metrics = {k: float(v) if isinstance(v, int | float) else v for k, v in metrics.items()}
         elapsed = time.perf_counter() - start
         info = {"step": step, "elapsed": elapsed, "train_loss": last_loss, "final": final, **metrics}
@@ -260,6 +300,7 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
                 "interrupted": interrupted,
                 "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "history": evals,
+                "resumes": resumes,
             }
         )
         checkpoint.save_dir(model, card, out_dir)
@@ -288,7 +329,7 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
         from tqdm.auto import tqdm
 
         bar = tqdm(total=cfg.steps, desc=name, unit="step", disable=log is not print, file=sys.stderr)
-        if keeper.due(0):
+        if step == 0 and keeper.due(0):
             keep_history()  # the untrained model: where the gates start
         while True:
             # One clock and one Stop button (rank 0's), so every process leaves at the same step.
@@ -298,7 +339,11 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
             if stopping:
                 interrupted = True
                 break
-            x, y = data.batch(cfg.batch_size, rng)  # the global batch; this process trains on its rows
+            if cfg.stream:
+                x, y, fresh = data.stream_batch(cfg.batch_size, step)
+                carried = None if fresh else carried
+            else:
+                x, y = data.batch(cfg.batch_size, rng)  # the global batch; this process trains on its rows
             targets = int((y != distributed.IGNORE).sum()) if world.size > 1 else 0
             x, y = world.shard(x, y)
             if device.type == "cuda":
@@ -307,7 +352,9 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
             for group in optimizer.param_groups:
                 group["lr"] = lr
             with _autocast(device, cfg.amp):
-                logits, _ = net(x)
+                logits, state = net(x, carried) if cfg.stream else net(x)
+            if cfg.stream:  # the next batch continues these rows: carry the state, not its history
+                carried = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
             loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), ignore_index=distributed.IGNORE)
             if world.size > 1:
                 loss = world.share(loss, logits, int((y != distributed.IGNORE).sum()), targets)
@@ -336,13 +383,21 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
                     },
                 )
             bar.update(1)
-            if world.is_main and step % cfg.eval_every == 0:
+            due = step % cfg.eval_every == 0 or (
+                cfg.eval_every_minutes and time.perf_counter() - last_eval >= cfg.eval_every_minutes * 60
+            )
+            if world.is_main and due:
+                last_eval = time.perf_counter()
                 model.eval()
                 best_metrics = evaluate_and_save(final=False)
                 model.train()
             if keeper.due(step):  # listed by the next card written: until then these are the model's own weights
                 keep_history()
+            if cfg.save_every_minutes and time.perf_counter() - last_resume_save >= cfg.save_every_minutes * 60:
+                save_resume()
         bar.close()
+        if cfg.save_every_minutes and world.is_main:
+            save_resume()  # before the last evaluation: a stop signal may be followed by a kill
     except KeyboardInterrupt:
         interrupted = True
         log("interrupted: keeping the last good checkpoint")
@@ -375,7 +430,7 @@ def sample_text(model: SequenceModel, tokenizer, length: int, seed: int, prime: 
     was_training = model.training
     model.eval()
     prime_ids = tokenizer.encode(prime).ids or [0]
-    out = sample_ids(model, prime_ids, length, temperature=0.8, seed=seed)
+    out = sample_ids(model.untied(), prime_ids, length, temperature=0.8, seed=seed)
     model.train(was_training)
     return tokenizer.decode(out.ids)
 

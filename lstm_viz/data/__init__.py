@@ -22,7 +22,7 @@ KINDS = {  # data kind (in lstm_viz/presets.toml) -> the options it takes beside
     "memory": ("gap_low", "gap_high", "log_gaps", "eval_per_gap"),
     "brackets": ("max_depth", "length"),
     "styles": ("seq_len",),
-    "words": ("seq_len", "min_count", "max_vocab"),
+    "words": ("seq_len", "min_count", "max_vocab", "more_books"),
 }
 
 

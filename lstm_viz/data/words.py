@@ -6,6 +6,13 @@ else reads as ``<unk>`` (its share of held-out words is reported). Each text is 
 position (the first 90% trains, the last 10% is held out); held-out loss is measured on every
 text's tail read as one stream with the state carried, and reported as perplexity too: e^loss, the
 number of equally likely words the model is as unsure as.
+
+``more_books=True`` adds four more books of the same NLTK selection (MORE_BOOKS) as training
+text: the held-out split of the eight texts stays exactly as without them (so perplexity stays
+comparable), and the new books' own tails are held out and reported apart. Training windows are
+random (:meth:`WordCorpus.batch`) or read as parallel streams (:meth:`WordCorpus.stream_batch`,
+truncated back-propagation with the state carried from one batch to the next). Every evaluation
+also measures his/her agreement on the dev minimal pairs (:mod:`lstm_viz.analysis.agreement`).
 """
 
 from __future__ import annotations
@@ -15,22 +22,37 @@ import hashlib
 import numpy as np
 import torch
 
+from lstm_viz.analysis import agreement
 from lstm_viz.data.authors import BOOKS, GUTENBERG_DIR, read_book
 from lstm_viz.data.corpus import SHAKESPEARE, asset_path, split_by_position, stream_loss
 from lstm_viz.tokenizers import WordTokenizer
 
 SOURCES = [*(name for name, _ in BOOKS), SHAKESPEARE]
+MORE_BOOKS = ("austen-emma.txt", "austen-sense.txt", "chesterton-ball.txt", "chesterton-brown.txt")
 
 
-def _texts() -> list[str]:
-    return [read_book(name) for name, _ in BOOKS] + [asset_path(SHAKESPEARE).read_text(encoding="utf-8")]
+def _texts(more_books: bool = False) -> list[str]:
+    texts = [read_book(name) for name, _ in BOOKS] + [asset_path(SHAKESPEARE).read_text(encoding="utf-8")]
+    return texts + ([_read_more(name) for name in MORE_BOOKS] if more_books else [])
 
 
-def data_sha256() -> str:
+def _read_more(name: str) -> str:
+    """An added book without its title line, whitespace collapsed (chesterton-ball.txt is Latin-1, as NLTK ships it)."""
+    raw = (GUTENBERG_DIR / name).read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    return " ".join(text.partition("\n")[2].split())
+
+
+def data_sha256(more_books: bool = False) -> str:
     digest = hashlib.sha256()
     for name, _ in BOOKS:
         digest.update((GUTENBERG_DIR / name).read_bytes())
     digest.update(asset_path(SHAKESPEARE).read_bytes())
+    for name in MORE_BOOKS if more_books else ():
+        digest.update((GUTENBERG_DIR / name).read_bytes())
     return digest.hexdigest()
 
 
@@ -47,8 +69,9 @@ class WordCorpus:
         min_count: int = 3,
         max_vocab: int = 12_000,
         held_out: float = 0.1,
+        more_books: bool = False,
     ):
-        texts = _texts()
+        texts = _texts(more_books)
         self.seq_len = seq_len
         splits = [[w for w, _, _ in WordTokenizer.split(t)] for t in texts]
         cuts = [split_by_position(len(words), held_out) for words in splits]
@@ -60,15 +83,19 @@ class WordCorpus:
         ids = [np.array([index.get(w, unk) for w in words], dtype=np.int64) for words in splits]
         self.train_ids = [torch.from_numpy(a[:c]) for a, c in zip(ids, cuts, strict=True)]
         self.val_ids = [torch.from_numpy(a[c:]) for a, c in zip(ids, cuts, strict=True)]
+        self.more_val_ids = self.val_ids[len(SOURCES) :]  # the added books' tails, reported apart
+        self.val_ids = self.val_ids[: len(SOURCES)]
+        self.train_stream = torch.cat(self.train_ids)  # every training part, one after the other
         self.weights = np.array([len(t) for t in self.train_ids], dtype=np.float64)
         self.weights /= self.weights.sum()  # a window comes from a text in proportion to its size
         self.num_outputs = len(tokenizer)
-        self.data_sha256 = data_sha256()
+        self.data_sha256 = data_sha256(more_books)
         held = torch.cat(self.val_ids)
         self.unk_share = float((held == unk).double().mean())
         self.sample_text = " ".join(tokenizer.vocab[int(i)] for i in self.val_ids[-1][:40])
+        more = f" (and, for training only, {len(MORE_BOOKS)} more Gutenberg books)" if more_books else ""
         self.description = (
-            f"words of seven Gutenberg books and tiny shakespeare, {sum(len(s) for s in splits):,} words, "
+            f"words of seven Gutenberg books and tiny shakespeare{more}, {sum(len(s) for s in splits):,} words, "
             f"vocabulary {len(tokenizer):,} (words seen {min_count}+ times in training); train = first 90% of "
             f"each text in {seq_len}-word windows; held out = last 10% of each, {self.unk_share:.1%} of it <unk>"
         )
@@ -82,6 +109,30 @@ class WordCorpus:
         window = torch.stack(rows)
         return window[:, :-1], window[:, 1:]
 
+    def stream_batch(self, batch_size: int, step: int) -> tuple[torch.Tensor, torch.Tensor, bool]:
+        """The windows of update ``step`` when the training text is read as ``batch_size`` streams.
+
+        The training parts, joined, are cut into ``batch_size`` equal lanes; update ``i`` of an epoch
+        reads the i-th ``seq_len`` words of every lane, so each row continues the row of the batch
+        before it and the state can be carried. Each epoch starts the lanes a few words further on.
+        Returns (x, y, fresh): ``fresh`` when a new epoch begins (the carried state must be dropped).
+        Depends on the step alone, so a resumed run reads exactly what the uninterrupted run would.
+        """
+        per_epoch = self.stream_steps(batch_size)
+        epoch, i = divmod(step, per_epoch)
+        offset = (epoch * 7) % self.seq_len
+        lane = (len(self.train_stream) - self.seq_len) // batch_size
+        lanes = self.train_stream[offset : offset + batch_size * lane].view(batch_size, lane)
+        window = lanes[:, i * self.seq_len : (i + 1) * self.seq_len + 1]
+        return window[:, :-1], window[:, 1:], i == 0
+
+    def stream_steps(self, batch_size: int) -> int:
+        """Updates in one epoch of :meth:`stream_batch`."""
+        lane = (len(self.train_stream) - self.seq_len) // batch_size
+        if lane <= self.seq_len:
+            raise ValueError(f"too little text for {batch_size} streams of {self.seq_len}-word windows")
+        return (lane - 1) // self.seq_len
+
     @torch.no_grad()
     def evaluate(self, model, device, full: bool = True, quick_words: int = 5_000) -> dict:
         """Mean next-word loss over every text's held-out tail read as one stream; perplexity e^loss."""
@@ -92,6 +143,13 @@ class WordCorpus:
             counts.append(len(part) - 1)
         loss = float(np.average(losses, weights=counts))
         names = [name.removesuffix(".txt") for name in SOURCES]
+        extra = {}
+        if self.more_val_ids:
+            more = [stream_loss(model, ids if full else ids[: quick_words + 1], device) for ids in self.more_val_ids]
+            extra["val_perplexity_more_books"] = {
+                n.removesuffix(".txt"): round(float(np.exp(v)), 2) for n, v in zip(MORE_BOOKS, more, strict=True)
+            }
+        extra.update(agreement.metrics(model, self.tokenizer, agreement.DEV, device))
         return {
             "val_loss": loss,
             "val_loss_unit": "nats per word",
@@ -100,4 +158,5 @@ class WordCorpus:
             "val_unk_share": self.unk_share,
             "split": f"last 10% of each of the {len(self.val_ids)} texts ({sum(counts):,} words), each read as one "
             "stream with the state carried",
+            **extra,
         }
