@@ -14,15 +14,16 @@ with top[1]:
     presenting = lessons.presentation()
 if not presenting:  # the page title, left out in presentation mode (a slide needs the room)
     top[0].title("Lessons")
+# The address bar is read once, on the page's first run in a session: after that it only echoes what this
+# page wrote there, and reading it again would undo the teacher's next pick in the lesson box.
+first_run = not st.session_state.get("lesson_link_read")
+st.session_state["lesson_link_read"] = True
+lessons.open_linked(first_run)  # a link that carries a teacher's own lesson
 shipped = schema.shipped()
 mine = lessons.my_lesson()
 choices = [*shipped, *([mine] if mine else [])]
 by_id = {lesson.id: lesson for lesson in choices}
 linked = st.query_params.get("lesson")
-# The address bar is read once, on the page's first run in a session: after that it only echoes what this
-# page wrote there, and reading it again would undo the teacher's next pick in the lesson box.
-first_run = not st.session_state.get("lesson_link_read")
-st.session_state["lesson_link_read"] = True
 if first_run and linked in by_id:  # a link opens its lesson, at its stop
     st.session_state["lesson_id"] = st.session_state["lesson_for"] = linked
     st.session_state["lesson_stop"], why = state.link_position(
@@ -35,7 +36,12 @@ elif first_run and linked:
 if st.session_state.get("lesson_id") not in by_id:
     st.session_state["lesson_id"] = choices[0].id
 # the whole width: a lesson's title is long, and a projector at 1024 pixels would cut it short
-lesson = by_id[st.selectbox("Lesson", list(by_id), key="lesson_id", format_func=lambda i: by_id[i].title)]
+lesson = by_id[
+    st.selectbox(
+        "Lesson", list(by_id), key="lesson_id", format_func=lambda i: by_id[i].title, on_change=lessons.picked
+    )
+]
+lessons.release_keyboard()  # after a pick, → and space go to the lesson, not to the box
 if not presenting:
     st.caption(lesson.summary)
 
@@ -76,8 +82,7 @@ nav[1].button(
     help="keyboard: →",
 )
 nav[2].markdown(f"**Stop {index + 1} of {count}**")
-if lesson.id != "my-lesson":  # the address bar names the lesson and stop, so a link opens it again
-    st.query_params["lesson"], st.query_params["stop"] = lesson.id, str(index + 1)
+lessons.show_in_address_bar(lesson, index)  # so a link (or a reload) opens it again
 try:
     told = told_stop(schema.to_json(lesson), index)
 except ValueError as err:
@@ -116,6 +121,6 @@ if not presenting:
     st.subheader("Your own lesson")
     st.caption(
         "On Step Through, Gate Heatmaps, Equations or the Neuron Lab, open **Share this view** and add the view "
-        "as a scene. Your scenes make a lesson you can reorder, export and import."
+        "as a scene. Your scenes make a lesson you can reorder, share as a link, export and import."
     )
-    lessons.edit_my_lesson()
+    lessons.edit_my_lesson(mine)

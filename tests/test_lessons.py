@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import random
 import re
 import subprocess
 import sys
@@ -288,3 +289,152 @@ def test_a_scene_saved_on_step_through_becomes_a_lesson_and_exports():
     lesson = schema.parse(json.dumps({"id": "my-lesson", "title": "My lesson", "stops": [scene]}))
     again = schema.parse(schema.to_json(lesson))
     assert again.stops[0].step == 4 and again.stops[0].unit == 9 and again.stops[0].text == "To be, or not to be"
+
+
+# --- the teacher's own lesson: import, export, link, scenes ---------------------------------
+
+
+def _scene(title: str = "The comma", **changes) -> dict:
+    """A stop as "Add to my lesson" saves it."""
+    return {
+        "title": title,
+        "model": "shakespeare-char",
+        "text": "To be, or not to be",
+        "view": "strip",
+        "layer": 0,
+        "step": 5,
+        "unit": 9,
+        "quantity": "forget_gate",
+        "narration": "Step {step}, token {token!r}: unit {unit} of layer {layer}.",
+        **changes,
+    }
+
+
+def _exported(*scenes: dict, title: str = "Commas and speakers") -> bytes:
+    lesson = schema.parse(json.dumps({"id": "my-lesson", "title": title, "stops": list(scenes)}))
+    return schema.to_json(lesson).encode("utf-8")
+
+
+def _raw(*scenes: dict) -> bytes:
+    """A lesson file as written by hand (not checked here)."""
+    return json.dumps({"id": "my-lesson", "title": "Hand-written", "stops": list(scenes)}).encode("utf-8")
+
+
+def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    return at.file_uploader(key="my_import").set_value((name, data, "application/json")).run()
+
+
+def test_an_exported_lesson_imports_in_a_fresh_session_and_plays_at_once():
+    data = _exported(_scene(), _scene("Where the line ends", step=2, unit=3))
+    at = _upload(open_lessons(), "my-lesson.json", data)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="lesson_id").value == "my-lesson"  # the imported lesson is on screen, no page change
+    assert at.header[0].value == "The comma"
+    assert at.text_input(key="my_lesson_title").value == "Commas and speakers"
+    assert "Step 5, token ',': unit 9 of layer 1." in shown(at)
+    at.button(key="lesson_next").click().run()
+    assert not at.exception and at.header[0].value == "Where the line ends"
+    assert schema.to_json(ui_lessons.my_lesson_from(at.session_state[ui_lessons.MY_LESSON], "Commas and speakers"))
+
+
+HOSTILE_FILES = {
+    "not json": (b"{", "not valid JSON"),
+    "empty spans": (_raw(_scene(facts=[{"kind": "writes", "spans": []}])), "spans must be"),
+    "a path for a model": (_raw(_scene(model="../../elsewhere/pm")), "model must be"),
+    "a gigabyte placeholder": (_raw(_scene(narration="{unit:999999999}")), "width is at most"),
+    "a huge count": (
+        _raw(_scene(view="counting", facts=[{"kind": "counting", "strings": 5_000_000}])),
+        "strings must be",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_FILES))
+def test_a_hostile_lesson_file_gets_a_message_not_a_traceback(name):
+    data, message = HOSTILE_FILES[name]
+    at = _upload(open_lessons(), f"{name}.json", data)
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert any("was not imported" in e and message in e for e in errors), errors
+    assert ui_lessons.MY_LESSON not in at.session_state or not at.session_state[ui_lessons.MY_LESSON]
+
+
+def test_an_imported_fact_that_does_not_fit_its_model_says_so_on_the_stop():
+    scene = _scene(model="memory-rnn", text="A0123?", view="counting", facts=[{"kind": "counting"}], unit=None)
+    at = _upload(open_lessons(), "misfit.json", _raw({k: v for k, v in scene.items() if v is not None}))
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert any("cannot be shown" in e and "does not fit memory-rnn" in e for e in errors), errors
+
+
+def test_add_to_my_lesson_refuses_a_text_too_long_and_a_41st_scene_and_lessons_still_open():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.session_state["model"] = "shakespeare-char"
+    at.session_state["text"] = "To be, or not to be. " * 1200  # 25,200 characters
+    at.switch_page("app_pages/step_through.py").run()
+    at.button(key="step_through_scene_add").click().run()
+    assert not at.exception, at.exception
+    assert any("20,000" in e.value for e in at.error), [e.value for e in at.error]
+    assert not at.session_state[ui_lessons.MY_LESSON]
+    at.session_state["text"] = "To be, or not to be"
+    at.session_state[ui_lessons.MY_LESSON] = [_scene(f"scene {k}") for k in range(schema.MAX_STOPS)]
+    at.run()
+    at.button(key="step_through_scene_add").click().run()
+    assert not at.exception, at.exception
+    assert any(f"{schema.MAX_STOPS} scenes" in e.value for e in at.error), [e.value for e in at.error]
+    assert len(at.session_state[ui_lessons.MY_LESSON]) == schema.MAX_STOPS
+    at.switch_page("app_pages/lessons.py").run()
+    assert not at.exception, at.exception
+    at.session_state[ui_lessons.MY_LESSON] = [*at.session_state[ui_lessons.MY_LESSON], _scene("one too many")]
+    at.run()  # a session that holds a lesson the schema refuses: a message, and the rest of the page works
+    assert not at.exception, at.exception
+    assert any("your lesson" in w.value.lower() for w in at.warning), [w.value for w in at.warning]
+
+
+def test_your_lesson_travels_in_a_link_when_it_fits():
+    data = _exported(_scene(), _scene("Where the line ends", step=2, unit=3))
+    lesson = schema.parse(data)
+    packed = schema.to_link(lesson)
+    assert schema.from_link(packed) == lesson
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.query_params.update({"lesson": "my-lesson", "stop": "2", ui_lessons.LINK_PARAM: packed})
+    at.switch_page("app_pages/lessons.py").run()
+    assert not at.exception, at.exception
+    assert at.header[0].value == "Where the line ends"
+    assert at.text_input(key="my_lesson_title").value == "Commas and speakers"
+    link = ui_lessons.my_lesson_link(lesson, "http://host/lessons")
+    assert link is not None and link.startswith("http://host/lessons?") and len(link) < 6_100
+    rng = random.Random(0)  # text that does not compress: forty scenes of it are far longer than a link
+    texts = ["".join(rng.choice("abcdefghij klmnopqrstuvwxyz") for _ in range(900)) for _ in range(schema.MAX_STOPS)]
+    huge = schema.parse(_exported(*[_scene(f"s{k}", text=t) for k, t in enumerate(texts)]))
+    assert ui_lessons.my_lesson_link(huge, "http://host/lessons") is None  # too long: export and import instead
+
+
+@pytest.mark.parametrize(
+    "packed",
+    ["not base64 at all!", "eJzLSM3JyVcozy_KSQEAGgQEXQ", "A" * 9000],
+    ids=["not-base64", "not-a-lesson", "huge"],
+)
+def test_a_damaged_lesson_link_gets_a_warning(packed):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.query_params.update({"lesson": "my-lesson", ui_lessons.LINK_PARAM: packed})
+    at.switch_page("app_pages/lessons.py").run()
+    assert not at.exception, at.exception
+    assert any("link" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_open_in_step_through_opens_the_unit_layer_and_colouring_the_stop_draws():
+    lesson = schema.find("writing-shakespeare")
+    at = open_lessons(lesson_id=lesson.id, lesson_for=lesson.id, lesson_stop=2)
+    told = render.tell(lesson.stops[2], load)
+    at.button(key="lesson_open").click().run()
+    assert not at.exception, at.exception
+    ss = at.session_state
+    assert (ss["unit"], ss["layer"], ss["step"], ss["colour"]) == (
+        told.context.unit,
+        told.context.layer,
+        told.context.step,
+        "cell",
+    )
+    assert told.context.unit == told.context.values["speaker_unit"]

@@ -33,6 +33,7 @@ NEEDS = {"memory": "memory", "counting": "counting", "generation": "generation"}
 VIEWS = ("strip", "units", "prediction", "next_words", "generation", "memory", "counting", "gates")
 MAX_LESSON_BYTES = 256 * 1024
 MAX_STOPS = 40
+MAX_TEXT = 20_000  # characters of a stop's text
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 PLACEHOLDER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # {name} only: no attribute or index access
 SPEC_RE = re.compile(r"^[+\- #0]*(?P<width>\d*),?(?:\.(?P<precision>\d+))?[a-z%]?$")
@@ -222,7 +223,7 @@ def _stop(data, where: str) -> Stop:
     stop = Stop(
         title=_text(data, "title", where, limit=200),
         model=_text(data, "model", where, limit=64),
-        text=_text(data, "text", where, limit=20_000),
+        text=_text(data, "text", where, limit=MAX_TEXT),
         view=view,
         layer=data.get("layer", 0),
         step=data.get("step"),

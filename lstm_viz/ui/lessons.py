@@ -8,6 +8,7 @@ alternative). A teacher's own lesson lives in the session (``my_lesson``) until 
 from __future__ import annotations
 
 import json
+import urllib.parse
 
 import numpy as np
 import streamlit as st
@@ -45,6 +46,27 @@ def presentation() -> bool:
     else:
         st.query_params.pop(PRESENT_PARAM, None)
     return on
+
+
+_RELEASE = "_lesson_release_keyboard"  # a lesson was just picked: hand the keyboard back to the page
+_RELEASE_JS = """<script>/* pick {n} */ (() => {{
+  const active = window.document.activeElement;
+  if (active && active.closest && active.closest('[data-testid="stSelectbox"]')) active.blur();
+}})();</script>"""
+
+
+def picked() -> None:
+    """on_change of the lesson box (mouse or keyboard)."""
+    st.session_state[_RELEASE] = st.session_state.get(f"{_RELEASE}_n", 0) + 1
+    st.session_state[f"{_RELEASE}_n"] = st.session_state[_RELEASE]
+
+
+def release_keyboard() -> None:
+    """After a lesson is picked, take the focus out of the box: a box keeps the keys it has the focus for, so
+    → and space would open its list instead of moving through the lesson until the teacher pressed Tab."""
+    n = st.session_state.pop(_RELEASE, None)
+    if n is not None:
+        st.html(_RELEASE_JS.format(n=n), unsafe_allow_javascript=True)
 
 
 def _numbers(told: Told) -> None:
@@ -144,48 +166,159 @@ def scene_png(told: Told) -> bytes:
 
 # --- the teacher's own lesson -------------------------------------------------------------------
 
+MY_ID = "my-lesson"
+LINK_PARAM = "my"  # ?lesson=my-lesson&my=...: the teacher's lesson packed in the link itself
+_IMPORT_ERROR = "_my_import_error"
+
 
 def my_stops() -> list[dict]:
     return st.session_state.setdefault(MY_LESSON, [])
 
 
+def _as_dicts(lesson: schema.Lesson) -> list[dict]:
+    return [{k: v for k, v in s.__dict__.items() if v not in (None, [], "")} for s in lesson.stops]
+
+
 def add_scene(page: str, title: str) -> None:
-    """The current explorer view (model, text, layer, step, unit) as a new stop of the teacher's lesson."""
-    ss = st.session_state
-    view = "gates" if page == "heatmaps" else "strip"
-    my_stops().append(
-        {
-            "title": state.short(title.strip() or f"{ss.get('model')} at step {ss.get('step')}", 200),
-            "model": ss.get("model"),
-            "text": ss.get("text") or "",
-            "view": view,
-            "layer": int(ss.get("layer", 0)),
-            "step": int(ss.get("step", 0)),
-            "unit": int(ss.get("unit", 0)),
-            "quantity": ss.get("colour", "forget_gate") if ss.get("colour") in cell.QUANTITY else "forget_gate",
-            "narration": "Step {step}, token {token!r}: unit {unit} of layer {layer}.",
-        }
-    )
+    """The current explorer view (model, text, layer, step, unit) as a new stop of the teacher's lesson,
+    or a message saying why it cannot be one (the lesson is full, the text too long for a scene)."""
+    ss, stops = st.session_state, my_stops()
+    text = ss.get("text") or ""
+    if len(stops) >= schema.MAX_STOPS:
+        st.error(
+            f"Your lesson has {schema.MAX_STOPS} scenes, the most a lesson holds. Remove one on the Lessons page, "
+            "or export this lesson and start another, to add this view."
+        )
+        return
+    if len(text) > schema.MAX_TEXT:
+        st.error(
+            f"This text has {len(text):,} characters; a scene holds at most {schema.MAX_TEXT:,}. "
+            "Shorten the text to save this view as a scene."
+        )
+        return
+    stop = {
+        "title": state.short(title.strip() or f"{ss.get('model')} at step {ss.get('step')}", 200),
+        "model": ss.get("model"),
+        "text": text,
+        "view": "gates" if page == "heatmaps" else "strip",
+        "layer": int(ss.get("layer", 0)),
+        "step": int(ss.get("step", 0)),
+        "unit": int(ss.get("unit", 0)),
+        "quantity": ss.get("colour", "forget_gate") if ss.get("colour") in cell.QUANTITY else "forget_gate",
+        "narration": "Step {step}, token {token!r}: unit {unit} of layer {layer}.",
+    }
+    try:
+        my_lesson_from([stop], "check")
+    except ValueError as err:
+        st.error(f"This view cannot be a scene: {err}")
+        return
+    stops.append(stop)
+    st.success(f"Added: your lesson has {len(stops)} scene(s); see the Lessons page.")
+
+
+def my_lesson_from(stops: list[dict], title: str) -> schema.Lesson:
+    """The teacher's scenes as a lesson; ValueError naming the scene and field for anything wrong."""
+    return schema.parse(json.dumps({"id": MY_ID, "title": title or "My lesson", "stops": stops}), "your lesson")
 
 
 def my_lesson() -> schema.Lesson | None:
-    """The teacher's scenes as a lesson (None when there are none yet)."""
+    """The teacher's scenes as a lesson (None when there are none yet, or when they do not make a lesson:
+    then a warning says why, and the editor below still lists them to remove the one at fault)."""
     stops = my_stops()
     if not stops:
         return None
-    doc = {"id": "my-lesson", "title": st.session_state.get("my_lesson_title") or "My lesson", "stops": stops}
-    return schema.parse(json.dumps(doc), "your lesson")
+    try:
+        return my_lesson_from(stops, st.session_state.get("my_lesson_title") or "My lesson")
+    except ValueError as err:
+        st.warning(f"Your lesson cannot be shown: {err}. Remove that scene below.", icon="⚠️")
+        return None
 
 
-def edit_my_lesson() -> None:
-    """Reorder, remove, export and import the teacher's scenes."""
+def _play(lesson: schema.Lesson) -> None:
+    """Make ``lesson`` the teacher's lesson and show it from its first stop (before any widget is drawn)."""
+    ss = st.session_state
+    ss[MY_LESSON] = _as_dicts(lesson)
+    ss["my_lesson_title"] = lesson.title
+    ss["lesson_id"] = ss["lesson_for"] = MY_ID
+    ss["lesson_stop"] = 0
+
+
+def _import() -> None:
+    """on_change of the import box: runs before the page, so the imported lesson is on screen at once."""
+    upload = st.session_state.get("my_import")
+    if upload is None:
+        st.session_state.pop(_IMPORT_ERROR, None)
+        return
+    try:
+        imported = schema.parse(upload.getvalue(), state.short(upload.name, 60))
+    except ValueError as err:
+        st.session_state[_IMPORT_ERROR] = f"The lesson was not imported: {err}"
+        return
+    st.session_state.pop(_IMPORT_ERROR, None)
+    _play(imported)
+
+
+def open_linked(first_run: bool) -> None:
+    """On the page's first run, a link carrying a lesson (``?lesson=my-lesson&my=...``) opens it as your lesson."""
+    packed = st.query_params.get(LINK_PARAM)
+    if not first_run or packed is None or st.query_params.get("lesson") != MY_ID:
+        return
+    try:
+        lesson = schema.from_link(packed)
+    except ValueError as err:
+        st.warning(f"The lesson in this link cannot be opened: {err}", icon="⚠️")
+        return
+    _play(lesson)
+
+
+def my_lesson_link(lesson: schema.Lesson, base: str) -> str | None:
+    """A link that carries ``lesson`` itself (nothing is kept on the server); None when it is too long for a link."""
+    query = urllib.parse.urlencode({"lesson": MY_ID, LINK_PARAM: schema.to_link(lesson)})
+    return f"{base}?{query}" if len(query) <= state.MAX_LINK_CHARS else None
+
+
+def show_in_address_bar(lesson: schema.Lesson, stop: int) -> None:
+    """The address bar names the lesson and stop (and carries your own lesson when it fits), so a reload opens it."""
+    wanted = {"lesson": lesson.id, "stop": str(stop + 1)}
+    if lesson.id == MY_ID:
+        link = my_lesson_link(lesson, "")
+        wanted = {**wanted, LINK_PARAM: schema.to_link(lesson)} if link else {}
+    for key in ("lesson", "stop", LINK_PARAM):
+        if key not in wanted:
+            st.query_params.pop(key, None)
+        elif st.query_params.get(key) != wanted[key]:
+            st.query_params[key] = wanted[key]
+
+
+def _share(lesson: schema.Lesson) -> None:
+    base = (st.context.url or "").split("?", 1)[0].split("#", 1)[0]
+    link = my_lesson_link(lesson, base)
+    if link is None:
+        st.info(
+            f"Your lesson is too long to travel in a link (a link holds {state.MAX_LINK_CHARS:,} characters). "
+            "To share it, export it as a file and send the file: the other person opens Lessons and imports it "
+            "with **Import a lesson**.",
+            icon=":material/link_off:",
+        )
+        return
+    with st.popover("Share your lesson", icon=":material/link:"):
+        st.caption(
+            "Anyone who opens this link gets your lesson: its scenes travel in the link itself, nothing is kept "
+            "on the server. A longer lesson is shared as a file (export, then import)."
+        )
+        st.code(link, language=None, wrap_lines=True)
+
+
+def edit_my_lesson(lesson: schema.Lesson | None) -> None:
+    """Reorder, remove, export, share and import the teacher's scenes (``lesson``: them as a lesson, or None)."""
     stops = my_stops()
     st.session_state.setdefault("my_lesson_title", "My lesson")
     st.text_input("Title of your lesson", key="my_lesson_title", max_chars=200)
     for k, stop in enumerate(stops):
         cols = st.columns([6, 1, 1, 1])
         cols[0].markdown(
-            f"**{k + 1}. {stop['title']}** · {stop['model']} · step {stop.get('step', 0)}, unit {stop.get('unit', 0)}"
+            f"**{k + 1}. {state.short(str(stop.get('title')), 200)}** · {state.short(str(stop.get('model')), 64)} · "
+            f"step {stop.get('step', 0)}, unit {stop.get('unit', 0)}"
         )
         if cols[1].button("↑", key=f"my_up_{k}", disabled=k == 0, help="Earlier"):
             stops[k - 1], stops[k] = stops[k], stops[k - 1]
@@ -196,26 +329,19 @@ def edit_my_lesson() -> None:
         if cols[3].button("✕", key=f"my_del_{k}", help="Remove this scene"):
             del stops[k]
             st.rerun()
-    lesson = my_lesson()
     if lesson is not None:
-        st.download_button(
-            "Export your lesson (JSON)",
-            schema.to_json(lesson),
-            file_name="my-lesson.json",
-            mime="application/json",
-            key="my_export",
-            icon=":material/download:",
-        )
-    upload = st.file_uploader("Import a lesson (JSON)", type=["json"], key="my_import")
-    if upload is not None and st.session_state.get("my_imported") != upload.file_id:
-        try:
-            imported = schema.parse(upload.getvalue(), upload.name)
-        except ValueError as err:
-            st.error(f"The lesson was not imported: {err}", icon="🚫")
-        else:
-            st.session_state["my_imported"] = upload.file_id
-            st.session_state[MY_LESSON] = [
-                {k: v for k, v in s.__dict__.items() if v not in (None, [], "")} for s in imported.stops
-            ]
-            st.session_state["my_lesson_title"] = imported.title
-            st.rerun()
+        cols = st.columns(2, vertical_alignment="center")
+        with cols[0]:
+            st.download_button(
+                "Export your lesson (JSON)",
+                schema.to_json(lesson),
+                file_name="my-lesson.json",
+                mime="application/json",
+                key="my_export",
+                icon=":material/download:",
+            )
+        with cols[1]:
+            _share(lesson)
+    st.file_uploader("Import a lesson (JSON)", type=["json"], key="my_import", on_change=_import)
+    if st.session_state.get(_IMPORT_ERROR) and st.session_state.get("my_import") is not None:
+        st.error(st.session_state[_IMPORT_ERROR], icon="🚫")

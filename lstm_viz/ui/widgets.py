@@ -387,8 +387,7 @@ def share_box(page: str, where=st) -> None:
             title = st.text_input("Save this view as a scene of your lesson", key=f"{page}_scene_title",
                                   placeholder="a name for the scene")  # fmt: skip
             if st.button("Add to my lesson", key=f"{page}_scene_add", icon=":material/playlist_add:"):
-                lessons.add_scene(page, title)
-                st.success(f"Added: your lesson has {len(lessons.my_stops())} scene(s); see the Lessons page.")
+                lessons.add_scene(page, title)  # says whether it was added, or why not
 
 
 def style_check(card: dict) -> None:
