@@ -261,7 +261,13 @@ with complete_tab:
         "a beam search keeps the best continuations at every step. Updated as you type."
     )
     cols = st.columns([5, 1, 1], vertical_alignment="bottom")
-    typed = cols[0].text_input("Start typing", key="gen_complete_text", live="150ms", placeholder="To be, or no")
+    typed = cols[0].text_input(
+        "Start typing",
+        key="gen_complete_text",
+        live="150ms",
+        placeholder="To be, or no",
+        max_chars=autocomplete.MAX_TYPED,
+    )
     width = cols[1].number_input("Beam width", 1, autocomplete.MAX_WIDTH, 5, key="gen_complete_width")
     count = cols[2].number_input("Words", 1, 5, 1 if per == "char" else 3, key="gen_complete_words")
     if typed:

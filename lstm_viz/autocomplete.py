@@ -6,12 +6,18 @@ every step, each extended by its ``width`` most likely next tokens, all of them 
 as one batch; a continuation is finished when it has written ``words`` word ends. Probabilities
 are the model's own (temperature 1), multiplied along the continuation. Fast enough to run at
 every keystroke (``python -m benchmarks.autocomplete``).
+
+Only what a completion needs is computed from the typed text: the recurrent state after its last
+token (read in chunks of READ_CHUNK tokens) and the output at that token, never an output per
+position, so 100,000 typed words cost a few megabytes. Completions that look the same on screen
+are one row (:func:`merge`).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import torch
@@ -20,6 +26,9 @@ from lstm_viz import cell
 
 MAX_WIDTH = 10
 MAX_CHARS = 40  # characters a character model may write in one completion
+MAX_TYPED = 5_000  # characters in the page's typing box
+READ_CHUNK = 2_048  # tokens of the typed text read at a time (only the last output is kept)
+_ENDS = ".,;:!?"  # word-ending punctuation: "content." and "content," show as one completion
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,38 @@ class Completion:
 def _ends_word(piece: str, written: str) -> bool:
     """A word ends at a space or punctuation after at least one letter of the continuation (or the typed word)."""
     return not piece.isalnum() and piece not in "'-" and any(c.isalnum() for c in written)
+
+
+def shown(written: str) -> str:
+    """What a completion looks like on screen: without trailing spaces, newlines, invisible characters or ``.,;:!?``."""
+    end = len(written)
+    while end and (written[end - 1].isspace() or written[end - 1] in _ENDS or unicodedata.category(written[end - 1])
+                   in ("Cc", "Cf")):  # fmt: skip
+        end -= 1
+    return written[:end] or written
+
+
+def merge(finished: list[tuple[str, float]], width: int | None = None) -> list[Completion]:
+    """One Completion per text as shown (see :func:`shown`), best first, at most ``width``.
+
+    ``finished`` holds (written, log probability). Continuations that differ only by what cannot
+    be seen ("queen" and "queen\\n") are one completion whose probability is the SUM of theirs:
+    they are different ways of writing the same visible text, so the chance of seeing it is the total.
+    """
+    merged: dict[str, float] = {}
+    for written, score in finished:
+        key = shown(written)
+        merged[key] = merged.get(key, 0.0) + math.exp(score)
+    return [Completion(text, p) for text, p in sorted(merged.items(), key=lambda f: -f[1])[:width]]
+
+
+def _read(module, ids: list[int]):
+    """The output at the last of ``ids`` (1, V) and the state after it, reading READ_CHUNK tokens at a time."""
+    state, last = None, None
+    for start in range(0, len(ids), READ_CHUNK):
+        out, state = module.rnn(module.drop(module.embedding(torch.tensor([ids[start : start + READ_CHUNK]]))), state)
+        last = out[:, -1]
+    return module.head(module.drop(last)), state
 
 
 @torch.no_grad()
@@ -52,7 +93,7 @@ def complete(model, text: str, width: int = 5, words: int = 1, max_tokens: int |
     kind = module.config.cell
     weights = [cell.layer_weights(params, k) for k in range(module.config.num_layers)]
     step_op = {"lstm": torch.lstm_cell, "rnn": torch.rnn_tanh_cell, "gru": torch.gru_cell}[kind]
-    logits, state = module(torch.tensor([encoding.ids]))
+    logits, state = _read(module, encoding.ids)
     if kind == "lstm":
         state = [(state[0][k], state[1][k]) for k in range(len(weights))]  # each (1, H)
     else:
@@ -62,7 +103,7 @@ def complete(model, text: str, width: int = 5, words: int = 1, max_tokens: int |
     scores = torch.zeros(1, dtype=torch.float64)
     # a word model never proposes its stand-ins (<unk>, <pad>): they are not words anyone can type
     banned = [k for k, t in enumerate(vocab) if word_model and t in ("<unk>", "<pad>")]
-    log_probs = torch.log_softmax(logits[0, -1].double(), dim=-1)[None]  # (beams, V)
+    log_probs = torch.log_softmax(logits[0].double(), dim=-1)[None]  # (beams, V)
     log_probs[:, banned] = -math.inf
     finished: list[tuple[str, float]] = []
     for _ in range(limit):
@@ -102,8 +143,4 @@ def complete(model, text: str, width: int = 5, words: int = 1, max_tokens: int |
         log_probs[:, banned] = -math.inf
     if len(finished) < width:  # nothing ended within the limit: the best unfinished continuations
         finished += [(written, score) for written, score, _ in beams][: width - len(finished)]
-    merged: dict[str, float] = {}  # "content." and "content," are one completion of the word
-    for written, score in finished:
-        key = written.rstrip(" .,;:!?") or written
-        merged[key] = merged.get(key, 0.0) + math.exp(score)
-    return [Completion(text, p) for text, p in sorted(merged.items(), key=lambda f: -f[1])[:width]]
+    return merge(finished, width)
