@@ -1063,6 +1063,12 @@ def test_a_damaged_training_step_is_a_message_and_the_trained_model_is_shown(his
 
     path = history_copy / "history" / "step-000010.safetensors"
     path.write_bytes(damage(path.read_bytes()))
+    if message == "pickle":  # a pickle the card vouches for: refused by the weights' own checks
+        card = json.loads((history_copy / "card.json").read_text())
+        for entry in card["checkpoints"]:
+            if entry["step"] == 10:
+                entry["sha256"] = checkpoint.weights_sha256(path.read_bytes())
+        (history_copy / "card.json").write_text(json.dumps(card))
     at = open_app("app_pages/heatmaps.py", timeout=240, params={"model": "history-copy", "checkpoint": "10"})
     assert not at.exception, at.exception
     said = page_messages(at)
@@ -1117,3 +1123,12 @@ def test_the_shakespeare_model_lists_queen_once():
     shown = [c.text for c in found]
     assert len(shown) == len(set(shown)) and all(t == t.rstrip() for t in shown), shown
     assert shown.count("een") == 1 and shown.count("een's") == 1
+
+
+def test_the_autocomplete_box_is_bounded():
+    from lstm_viz import autocomplete
+    from tests.factory import open_app
+
+    at = open_app("app_pages/generate.py", timeout=240, params={"model": "words-lm"})
+    assert not at.exception, at.exception
+    assert at.text_input(key="gen_complete_text").max_chars == autocomplete.MAX_TYPED
