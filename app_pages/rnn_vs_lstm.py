@@ -313,7 +313,7 @@ if st.button(
     root = tempfile.mkdtemp(prefix="lstm-viz-race-")
     runs = memory.race_runs(race_cells, gaps_kind == "many short", int(race_steps), root)
     try:
-        manager.start(race_id, runs[0][0], out_dir=runs[0][1], then=runs[1:], discard=True)
+        manager.start(race_id, runs[0][0], out_dir=runs[0][1], then=runs[1:], discard=True, scratch=root)
         st.session_state["rvl_race_settings"] = (int(race_steps), gaps_kind)
     except jobs.BusyError as err:
         st.warning(f"Busy, try again: {err}.", icon="⏳")

@@ -139,13 +139,16 @@ class Snapshot:
 class Job:
     """One training run in its own thread; the page reads it only through :meth:`snapshot`."""
 
-    def __init__(self, session_id: str, spec: RunSpec, out_dir: Path | None = None, then=(), discard: bool = False):
+    def __init__(
+        self, session_id: str, spec: RunSpec, out_dir: Path | None = None, then=(), discard: bool = False, scratch=None
+    ):
         self.session_id = session_id
         self.spec = spec
         self.out_dir = out_dir or zoo.user_dir() / spec.name
         self.claimed = out_dir is None  # a new user model: its folder is claimed on disk (lstm_viz.reservation)
         self.runs = [(spec, self.out_dir), *then]  # one run, or several one after another (a race)
         self.discard = discard  # remove the runs' folders at the end (their cards stay in the snapshot)
+        self.scratch = scratch  # a temporary folder the job owns (a race's), removed with everything in it at the end
         self.stop_event = threading.Event()
         self._lock = threading.Lock()
         self._run_index = 0
@@ -217,6 +220,8 @@ class Job:
         finally:
             if self.claimed:
                 reservation.release(self.out_dir)
+            if self.scratch is not None:
+                shutil.rmtree(self.scratch, ignore_errors=True)
 
     def _train_all(self) -> None:
         from lstm_viz.train import train
@@ -303,13 +308,25 @@ class JobManager:
         with self._lock:
             return self._jobs.get(session_id)
 
-    def start(self, session_id: str, spec: RunSpec, out_dir: Path | None = None, then=(), discard=False) -> Job:
+    def start(
+        self, session_id: str, spec: RunSpec, out_dir: Path | None = None, then=(), discard=False, scratch=None
+    ) -> Job:
         """Start a job for this session; ValueError for a bad request, BusyError when full.
 
         ``out_dir`` (default: the user model folder ``zoo.user_dir()/name``, whose name must be
         new) lets a page train somewhere else, such as a temporary folder for a classroom race;
-        ``then`` lists more (spec, out_dir) runs to train after it, in the same job.
+        ``then`` lists more (spec, out_dir) runs to train after it, in the same job. ``scratch`` is
+        a temporary folder the job takes over (a race's): removed when the job ends, or at once
+        when it cannot start.
         """
+        try:
+            return self._start(session_id, spec, out_dir, then, discard, scratch)
+        except BaseException:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+            raise
+
+    def _start(self, session_id: str, spec: RunSpec, out_dir, then, discard, scratch) -> Job:
         limit = self.limit or max_jobs()
         with self._lock:
             current = self._jobs.get(session_id)
@@ -327,7 +344,7 @@ class JobManager:
                 raise ValueError(f"a model called {spec.name!r} is being trained right now; choose another name")
             if not spec.overrides.get("threads"):  # the job's share of the cores (see threads_per_job)
                 spec = replace(spec, overrides={**spec.overrides, "threads": threads_per_job()})
-            job = Job(session_id, spec, out_dir, then, discard)
+            job = Job(session_id, spec, out_dir, then, discard, scratch)
             if job.claimed:  # one claim on disk, so that a replica sharing the folder cannot take the name
                 reservation.claim(job.out_dir)
             self._jobs[session_id] = job

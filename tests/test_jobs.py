@@ -250,3 +250,21 @@ def test_a_job_thread_lowers_only_its_own_priority(monkeypatch):
     thread.join()
     assert seen["job"] == min(19, me + 5)
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == me  # the server's threads keep theirs
+
+
+def test_a_race_leaves_no_temporary_folder_whether_it_runs_or_is_refused(home, tmp_path, monkeypatch):
+    from lstm_viz.analysis import memory
+
+    monkeypatch.setenv("LSTM_VIZ_MAX_JOBS", "1")
+    manager = jobs.manager()
+    root = tmp_path / "lstm-viz-race-a"
+    runs = memory.race_runs(["rnn"], False, 10, root)
+    manager.start("race", runs[0][0], out_dir=runs[0][1], then=runs[1:], discard=True, scratch=root)
+    refused = tmp_path / "lstm-viz-race-b"
+    refused.mkdir()
+    again = memory.race_runs(["rnn"], False, 10, refused)
+    with pytest.raises(jobs.BusyError):
+        manager.start("other", again[0][0], out_dir=again[0][1], discard=True, scratch=refused)
+    assert not refused.exists()
+    assert manager.wait("race", 120).status == "done"
+    assert not root.exists()

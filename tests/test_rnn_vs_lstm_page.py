@@ -135,4 +135,5 @@ def test_a_race_with_a_tiny_budget_runs_through_the_job_manager(at, monkeypatch)
     assert [run["name"] for run in snap.finished] == ["race-lstm", "race-rnn", "race-gru"]
     assert all(0 <= a <= 1 for run in snap.finished for a in run["card"]["metrics"]["accuracy_by_gap"].values())
     assert all(not out.exists() for _, out in race.runs)  # the race's folders are gone; its cards are kept
+    assert not race.runs[0][1].parent.exists()  # and so is the temporary folder that held them
     assert before == {n: _digest(n) for n in before}
