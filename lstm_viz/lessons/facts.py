@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lstm_viz import examples
+from lstm_viz import cell, examples
 from lstm_viz.analysis import contributions, expectation, features, memory, search
 from lstm_viz.analysis.counting import counting_units
 from lstm_viz.data import tasks
@@ -439,4 +439,5 @@ def compute(stop: Stop, load) -> Context:
         except (LookupError, ArithmeticError) as err:  # a combination the checks above did not foresee
             raise ValueError(f"the fact {spec['kind']!r} cannot be computed on {stop.model}: {cut(err, 120)}") from None
     ctx.values["unit"] = ctx.values.get("unit", ctx.unit)
+    ctx.values.setdefault("quantity", cell.QUANTITY[ctx.quantity].label)  # what the strip colours, in words
     return ctx

@@ -171,6 +171,12 @@ LINK_PARAM = "my"  # ?lesson=my-lesson&my=...: the teacher's lesson packed in th
 _IMPORT_ERROR = "_my_import_error"
 
 
+SCENE_WORDS = {  # a saved scene's narration: what its view draws, filled in when the lesson runs
+    "strip": "Step {step}, token {token!r}: unit {unit}'s {quantity} in layer {layer}, at every token of the text.",
+    "gates": "Step {step}, token {token!r}: every gate of layer {layer} at this token; unit {unit} is outlined.",
+}
+
+
 def my_stops() -> list[dict]:
     return st.session_state.setdefault(MY_LESSON, [])
 
@@ -205,7 +211,7 @@ def add_scene(page: str, title: str) -> None:
         "step": int(ss.get("step", 0)),
         "unit": int(ss.get("unit", 0)),
         "quantity": ss.get("colour", "forget_gate") if ss.get("colour") in cell.QUANTITY else "forget_gate",
-        "narration": "Step {step}, token {token!r}: unit {unit} of layer {layer}.",
+        "narration": SCENE_WORDS["gates" if page == "heatmaps" else "strip"],
     }
     try:
         my_lesson_from([stop], "check")
