@@ -3,7 +3,8 @@
     python -m deploy.serve --replicas 2 --port 8080 --home /srv/lstm-viz/models
 
 starts ``--replicas`` copies of ``streamlit run app.py`` on free ports of 127.0.0.1, all reading
-and writing one user model folder (``--home``, the replicas' ``LSTM_VIZ_HOME``), and Debian's
+and writing one user model folder (``--home``, else an ``LSTM_VIZ_HOME`` already set, else ``runs/``;
+it becomes the replicas' ``LSTM_VIZ_HOME``), and Debian's
 nginx on ``--port`` as the reverse proxy (``deploy/nginx.conf.j2``: websockets passed on, a
 cookie that keeps each browser on one replica). It prints the address to open, then waits;
 Ctrl-C or SIGTERM stops every process it started. docs/scale.md says how many replicas a
@@ -177,18 +178,25 @@ def serve(
         _stop(processes[::-1])  # nginx first: no request reaches a replica that is stopping
 
 
+def default_home(given: str | None) -> Path:
+    """The user model folder: ``--home``, else ``LSTM_VIZ_HOME`` (set once, as the app reads it), else runs/."""
+    return Path(given or os.environ.get("LSTM_VIZ_HOME") or ROOT / "runs")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.serve", description=__doc__.split("\n")[0])
     parser.add_argument("--replicas", type=int, default=2, help="Streamlit processes (about one per core)")
     parser.add_argument("--port", type=int, default=8080, help="where nginx listens")
     parser.add_argument("--host", default=HOST, help="address nginx and the replicas listen on (default 127.0.0.1)")
-    parser.add_argument("--home", help="the shared user model folder (default: runs/ in the project)")
+    parser.add_argument(
+        "--home", help="the shared user model folder (default: $LSTM_VIZ_HOME if set, as the app reads it; else runs/)"
+    )
     parser.add_argument("--folder", help="for nginx.conf and the logs (default: a new temporary folder)")
     parser.add_argument("--no-proxy", dest="proxy", action="store_false", help="start the replicas without nginx")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # the finally of serve() stops everything
     try:
-        with serve(args.replicas, args.port, args.home or ROOT / "runs", args.folder, args.proxy, args.host) as d:
+        with serve(args.replicas, args.port, default_home(args.home), args.folder, args.proxy, args.host) as d:
             replicas = ", ".join(f"{url} (pid {pid})" for url, pid in zip(d.replica_urls, d.pids, strict=True))
             print(f"open {d.url}  ({len(d.replica_urls)} replicas: {replicas})", flush=True)
             print(f"user models in {d.home}; nginx.conf and logs in {d.folder}; Ctrl-C stops", flush=True)

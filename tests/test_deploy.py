@@ -141,3 +141,31 @@ def test_the_load_benchmark_runs_against_the_proxy(deployment):
     for line in ("steps done: ", "lost steps: ", "errors: 0", "server CPU per step: ", "server time per step: p50"):
         assert line in out, (line, out)
     assert "students per replica: 127.0.0.1:" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "expected"),
+    [
+        ([], "/srv/teacher/models", "/srv/teacher/models"),  # set once, honoured like the app honours it
+        (["--home", "/elsewhere"], "/srv/teacher/models", "/elsewhere"),  # --home still wins
+        ([], None, str(serve.ROOT / "runs")),  # neither: runs/ in the project, as the app's default
+    ],
+)
+def test_the_user_model_folder_comes_from_home_then_lstm_viz_home_then_runs(monkeypatch, argv, env, expected):
+    import contextlib
+
+    seen = []
+
+    @contextlib.contextmanager
+    def fake_serve(replicas, port, home, *rest):
+        seen.append(str(home))
+        raise ValueError("stopped by the test")
+        yield
+
+    monkeypatch.setattr(serve, "serve", fake_serve)
+    if env is None:
+        monkeypatch.delenv("LSTM_VIZ_HOME", raising=False)
+    else:
+        monkeypatch.setenv("LSTM_VIZ_HOME", env)
+    assert serve.main(argv) == 2
+    assert seen == [expected]
