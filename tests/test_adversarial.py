@@ -1056,7 +1056,10 @@ def history_copy(home):
 
 @pytest.mark.parametrize(
     ("damage", "message"),
-    [(lambda data: data[:-1] + bytes([data[-1] ^ 1]), "its sha256 differs"), (lambda data: b"\x80\x04pickled", "pickle")],
+    [
+        pytest.param(lambda data: data[:-1] + bytes([data[-1] ^ 1]), "its sha256 differs", id="changed"),
+        pytest.param(lambda data: b"\x80\x04pickled", "pickle", id="pickle"),
+    ],
 )
 def test_a_damaged_training_step_is_a_message_and_the_trained_model_is_shown(history_copy, damage, message):
     from tests.factory import open_app
