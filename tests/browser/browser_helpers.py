@@ -81,3 +81,103 @@ def tab(browser, width: int = 1600, height: int = 1000, timeout_ms: int = 30_000
         yield page
     finally:
         context.close()
+
+
+# --- what a person sees: used by the journeys (tests/browser/test_journeys.py) ------------------
+
+_FAULTS_JS = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    if (!main) return ['no main area: a blank page'];
+    const found = [];
+    for (const box of main.querySelectorAll('[data-testid="stException"]'))
+        found.push('an exception box: ' + box.innerText.slice(0, 400));
+    if (/Traceback \\(most recent call last\\)/.test(main.innerText)) found.push('traceback text on the page');
+    const shown = (el) => el.offsetParent !== null && !el.closest('[hidden], details:not([open])');
+    for (const chart of main.querySelectorAll('[data-testid="stPlotlyChart"]')) {
+        if (!shown(chart)) continue;
+        const r = chart.getBoundingClientRect();
+        if (r.width < 20 || r.height < 20 || !chart.querySelector('.main-svg')) found.push('an empty chart');
+    }
+    for (const img of main.querySelectorAll('[data-testid="stImage"] img, [data-testid="stMain"] img')) {
+        if (shown(img) && img.complete && img.naturalWidth === 0) found.push('a broken picture ' + (img.alt || ''));
+    }
+    for (const html of main.querySelectorAll('[data-testid="stHtml"]')) {
+        if (!shown(html)) continue;
+        const r = html.getBoundingClientRect();
+        const text = html.innerText.trim();
+        const drawn = html.querySelector('svg, canvas, img, [style*="background"]');
+        if (r.height < 2 && !text && !drawn && !html.querySelector('style')) found.push('an empty HTML block');
+    }
+    return found;
+}"""
+
+
+def faults_on_page(page, title: str | None = None) -> list[str]:
+    """Every visible fault of the page: an exception box, a traceback, an empty chart, picture or HTML block,
+    and, with ``title``, a page whose first heading is not ``title``."""
+    found = page.evaluate(_FAULTS_JS)
+    if title is not None:
+        heading = page.locator('[data-testid="stMain"] h1')
+        shown = heading.first.inner_text().strip() if heading.count() else "(no title)"
+        if shown != title:
+            found.append(f"the page's title is {shown!r}, not {title!r}")
+    return found
+
+
+def main_text(page) -> str:
+    """The text of the page's main area, as a person reads it."""
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def go_to_page(page, title: str, timeout_ms: int = 180_000) -> None:
+    """Click ``title`` in the sidebar's navigation (the session, and so every choice, is kept)."""
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+    page.wait_for_timeout(300)
+    wait_for_render(page, timeout_ms)
+
+
+_VIEW_JS = """() => {
+    const seen = {};
+    const labelOf = (el) => {
+        const box = el.closest('[data-testid^="st"][data-testid$="Input"], [data-testid="stTextArea"], '
+            + '[data-testid="stSelectbox"], [data-testid="stSlider"], [data-testid="stNumberInput"], label');
+        const lab = box && box.querySelector('label, [data-testid="stWidgetLabel"]');
+        return (el.getAttribute('aria-label') || (lab && lab.innerText) || el.dataset.role || el.type || '').trim();
+    };
+    for (const el of document.querySelectorAll('[data-testid="stAppViewContainer"] textarea, '
+            + '[data-testid="stAppViewContainer"] input, .lv-stepper select')) {
+        if (!el.offsetParent || ['file', 'checkbox', 'radio', 'hidden'].includes(el.type)) continue;
+        let label = labelOf(el);
+        if (el.dataset.role === 'unit') label = 'unit';
+        seen[label] = el.value;
+    }
+    for (const el of document.querySelectorAll('[role="slider"]')) {
+        if (el.offsetParent)
+            seen[(el.getAttribute('aria-label') || 'slider').trim()] = el.getAttribute('aria-valuenow');
+    }
+    const step = (document.querySelector('[data-testid="stMain"]') || document.body).innerText
+        .match(/step (\\d+) of (\\d+)/);
+    if (step) { seen.step = +step[1]; seen.steps = +step[2]; }
+    const unit = document.querySelector('.lv-stepper input[data-role="unit"]');
+    if (unit) seen.unit = +unit.value;
+    else {
+        const box = [...document.querySelectorAll('[data-testid="stNumberInput"]')]
+            .find((b) => /^Unit\\b/.test((b.querySelector('label') || {}).innerText || ''));
+        if (box) seen.unit = +box.querySelector('input').value;
+    }
+    return seen;
+}"""
+
+
+def view_of(page, expected: dict | None = None, timeout_s: float = 15) -> dict:
+    """The view a person sees: every input's and select's value by its label, the step shown and the unit.
+
+    With ``expected``, polled until it matches (widgets fill in their values a moment after the run)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        seen = page.evaluate(_VIEW_JS)
+        if expected is None or seen == expected or time.monotonic() > deadline:
+            return seen
+        page.wait_for_timeout(250)
