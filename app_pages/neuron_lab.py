@@ -61,27 +61,30 @@ with moment_tab:
     how = st.selectbox("Rank units by", moments, format_func=lambda m: search.MOMENTS[m][2], key="lab_moment")
     step = st.slider("At step", 0, n_steps - 1, key="step", **widgets.KEEP) if n_steps > 1 else 0
     st.markdown(widgets.step_caption(trace, step))
-    found = search.by_moment(layer, step, how, top=TOP)
-    best = found[0]
-    common = features.common_feature(sel.text, spans, best.also)
-    st.info(search.describe_moment(best, how, trace.tokens, common), icon=":material/psychology:")
-    rows = [
-        {
-            "unit": f.unit,
-            "change here": round(f.score, 4),
-            "before": round(f.before, 4),
-            "after": round(f.after, 4),
-            "reacts like this elsewhere": f"{len(f.also)} steps ({f.share_elsewhere:.0%})",
-        }
-        for f in found
-    ]
-    pick(rows, "lab_moment_table")
-    quantity = search.MOMENTS[how][0]
-    shown = "input_gate" if quantity == "write" else quantity
-    st.plotly_chart(
-        lab.unit_traces(quantities[shown], trace.tokens, [f.unit for f in found[:5]], shown, step=step),
-        key="lab_moment_traces",
-    )
+    if not search.has_step_before(how, step):
+        st.info(search.no_step_before(how), icon=":material/first_page:")
+    else:
+        found = search.by_moment(layer, step, how, top=TOP)
+        best = found[0]
+        common = features.common_feature(sel.text, spans, best.also)
+        st.info(search.describe_moment(best, how, trace.tokens, common), icon=":material/psychology:")
+        rows = [
+            {
+                "unit": f.unit,
+                "change here": round(f.score, 4),
+                "before" + (" (initial state)" if f.from_initial else ""): round(f.before, 4),
+                "after": round(f.after, 4),
+                "reacts like this elsewhere": f"{len(f.also)} steps ({f.share_elsewhere:.0%})",
+            }
+            for f in found
+        ]
+        pick(rows, "lab_moment_table")
+        quantity = search.MOMENTS[how][0]
+        shown = "input_gate" if quantity == "write" else quantity
+        st.plotly_chart(
+            lab.unit_traces(quantities[shown], trace.tokens, [f.unit for f in found[:5]], shown, step=step),
+            key="lab_moment_traces",
+        )
 
 with selection_tab:
     st.markdown(
@@ -173,13 +176,22 @@ with feature_tab:
         pick([{"unit": u, "correlation r": round(r, 4)} for u, r in ranked], "lab_feat_table")
         u, r = ranked[0]
         st.markdown(
-            f"The best unit is **{u}**: its {cell.QUANTITY[quantity].label} correlates with the feature at "
-            f"r = {r:+.3f} over the {n_steps} tokens."
+            f"On this text the best unit is **{u}**: its {cell.QUANTITY[quantity].label} correlates with the "
+            f"feature at r = {r:+.3f} over the {n_steps} tokens."
         )
+        if kind == "bracket_depth" and quantity == "cell" and examples.task_data(model.card).get("kind") == "brackets":
+            found = cache.counting_units(sel.model) if sel.at_step is None and sel.layer == 0 else None
+            if found is not None:
+                named = ", ".join(f"unit {c} (r = {cr:+.3f})" for c, cr in found.counting)
+                st.markdown(
+                    f"**The counting units of {sel.model}**, measured over {found.strings} strings of the task "
+                    f"({found.steps:,} characters): {named}. These are the units the RNN vs LSTM page and the "
+                    f"counting lesson name. A correlation over only {n_steps} tokens is a rough guide: several "
+                    "units follow the depth almost equally well, so a short text can rank another one first."
+                )
+        feature_name = features.FEATURES[kind][0] if not kind.startswith("(") else f"the pattern {pattern[:40]!r}"
         st.plotly_chart(
-            lab.unit_traces(
-                np.column_stack([quantities[quantity][:, u], feature]), trace.tokens, [0, 1], quantity, scores=None
-            ),
+            lab.unit_and_feature(quantities[quantity][:, u], feature, trace.tokens, u, quantity, feature_name),
             key="lab_feat_traces",
         )
         st.caption(f"Top: unit {u}'s {cell.QUANTITY[quantity].label}. Bottom: the feature at each token.")

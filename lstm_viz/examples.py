@@ -51,15 +51,21 @@ def fits(encoding) -> bool:
     return len(encoding) > 0 and len(encoding.unknown) <= MAX_UNKNOWN_SHARE * len(encoding)
 
 
-def _task_text(card: dict) -> str | None:
-    """A string of the synthetic task the model was trained on (its preset's data), or None."""
+def task_data(card: dict) -> dict:
+    """The data table of the preset the model was trained from (``{"kind": "brackets", ...}``); {} if unknown."""
     from lstm_viz import presets
-    from lstm_viz.data import tasks
 
     try:
-        data = presets.get(preset_of(card) or "").data
+        return dict(presets.get(preset_of(card) or "").data)
     except (KeyError, ValueError):
-        return None
+        return {}
+
+
+def _task_text(card: dict) -> str | None:
+    """A string of the synthetic task the model was trained on (its preset's data), or None."""
+    from lstm_viz.data import tasks
+
+    data = task_data(card)
     if data.get("kind") == "memory":
         lo, hi = int(data.get("gap_low", 1)), int(data.get("gap_high", 100))
         return tasks.MemoryTask(gap_range=(lo, hi)).example(min(max(20, lo), hi), seed=0)[0]

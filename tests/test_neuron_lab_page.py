@@ -79,3 +79,56 @@ def test_an_empty_clamp_range_gets_a_message_and_a_clamp_moves_the_prediction():
 def test_a_vanilla_rnn_is_told_it_has_no_gates():
     at = lab(model="memory-rnn", text="B3141592653?")
     assert "no gates to saturate" in messages(at)
+
+
+def test_at_step_0_a_gate_has_no_step_before_and_the_page_says_so():
+    at = lab(model="shakespeare-char", text=BOB, step=0)
+    said = messages(at)
+    assert "no step before" in said, said
+    assert "reacts to this moment" not in said and "0.200 to 0.200" not in said
+    assert not [f for f in at.dataframe if f.key == "lab_moment_table"]  # no table of zero changes
+
+
+def test_at_step_0_the_cell_is_compared_with_the_initial_state():
+    at = lab(model="shakespeare-char", text=BOB, step=0)
+    at.selectbox(key="lab_moment").set_value("cell_change").run()
+    assert not at.exception, at.exception
+    tr = zoo.load("shakespeare-char").trace(BOB)
+    best = search.by_moment(tr.layers[0], 0, "cell_change", top=8)[0]
+    assert best.before == pytest.approx(float(tr.layers[0].c_prev[0, best.unit]))
+    assert best.score == pytest.approx(abs(best.after - best.before), abs=1e-6) and best.score > 0
+    said = messages(at)
+    assert "initial state" in said and f"{best.before:.3f} (the initial state) to {best.after:.3f}" in said, said
+
+
+def _chart_titles(at, key: str) -> list[str]:
+    import json
+
+    chart = next(c for c in at.get("plotly_chart") if c.proto.id and key in c.proto.id or key in str(c.proto))
+    spec = json.loads(chart.proto.spec)
+    return [a.get("text", "") for a in spec["layout"].get("annotations", [])]
+
+
+def test_the_feature_charts_are_titled_with_the_unit_the_caption_names():
+    text = "((()))"
+    at = lab(model="brackets-lstm", text=text)
+    at.selectbox(key="lab_feature").set_value("bracket_depth").run()
+    assert not at.exception, at.exception
+    tr = zoo.load("brackets-lstm").trace(text)
+    u, _ = search.by_feature(tr.layers[0].cell, features.feature(text, tr.spans, name="bracket_depth"), top=1)[0]
+    titles = _chart_titles(at, "lab_feat_traces")
+    assert any(f"unit {u}" in t for t in titles), titles
+    assert not any(t.startswith("unit 1") for t in titles) or u == 1, titles
+    assert any("feature" in t or "depth" in t for t in titles), titles
+
+
+def test_the_feature_tab_names_the_counting_units_every_page_names():
+    from lstm_viz.analysis import counting
+
+    found = counting.counting_units(zoo.load("brackets-lstm"))
+    at = lab(model="brackets-lstm", text="((()))")
+    at.selectbox(key="lab_feature").set_value("bracket_depth").run()
+    assert not at.exception, at.exception
+    shown = " ".join(m.value for m in at.markdown) + messages(at)
+    assert f"unit {found.unit}" in shown and f"{found.r:+.3f}" in shown, shown
+    assert "6 tokens" in shown or "six" in shown

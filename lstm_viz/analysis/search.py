@@ -55,18 +55,45 @@ def _series(layer, quantity: str) -> np.ndarray:
     return np.asarray(layer.quantity(quantity) if quantity != "hidden" else layer.hidden, dtype=np.float64)
 
 
+def has_step_before(how: str, step: int) -> bool:
+    """Whether the moment ``how`` has something to compare with at ``step``: a gate has no value before step 0
+    (the cell and hidden state do: the initial state the layer starts from)."""
+    quantity, kind, _ = MOMENTS[how]
+    return step > 0 or kind == "value" or not quantity.endswith("gate")
+
+
+def no_step_before(how: str) -> str:
+    """What a page says at step 0 for a gate's moment (:func:`has_step_before` is False)."""
+    what = cell.QUANTITY[MOMENTS[how][0]].label
+    return (
+        f"At step 0 there is no step before: the {what} has no value before the first token, so nothing has changed "
+        "yet to rank. Move to step 1 or later, or rank by a change of the cell or hidden state, which are compared "
+        "with the initial state the layer starts from."
+    )
+
+
+def _initial(layer, quantity: str) -> np.ndarray:
+    """(H,) the state the layer starts from: c_{-1} for the cell, h_{-1} for the hidden state."""
+    start = layer.c_prev if quantity == "cell" else layer.h_prev
+    return np.asarray(start[0], dtype=np.float64)
+
+
 def _changes(layer, how: str) -> np.ndarray:
-    """(T, H) the score of every step of every unit for the moment ``how`` (step 0 compares with the zero state)."""
+    """(T, H) the score of every step of every unit for the moment ``how``.
+
+    The cell and hidden state at step 0 are compared with the initial state; a gate has no value
+    before step 0, so its change there is 0 (and :func:`by_moment` refuses to rank it).
+    """
     if how not in MOMENTS:
         raise ValueError(f"unknown moment {how!r}; choose one of {', '.join(MOMENTS)}")
     quantity, kind, _ = MOMENTS[how]
     values = _series(layer, quantity)
     if kind == "value":
         return np.abs(values)
-    if quantity == "forget_gate" or quantity.endswith("gate"):
+    if quantity.endswith("gate"):
         before = np.vstack([values[:1], values[:-1]])  # a gate has no value before step 0: no change there
     else:
-        before = np.vstack([np.zeros((1, values.shape[1])), values[:-1]])  # c and h start at zero
+        before = np.vstack([_initial(layer, quantity)[None], values[:-1]])
     delta = values - before
     return {"drop": -delta, "rise": delta, "abs": np.abs(delta)}[kind]
 
@@ -79,6 +106,7 @@ class UnitMoment:
     after: float
     also: np.ndarray  # other steps where the unit changes at least REACTS x as much
     total_steps: int
+    from_initial: bool = False  # step 0: ``before`` is the initial state the layer starts from
 
     @property
     def share_elsewhere(self) -> float:
@@ -87,7 +115,11 @@ class UnitMoment:
 
 
 def by_moment(layer, step: int, how: str = "forget_drop", top: int = 10) -> list[UnitMoment]:
-    """The ``top`` units whose ``how`` change is largest at ``step``, with where else each reacts."""
+    """The ``top`` units whose ``how`` change is largest at ``step``, with where else each reacts.
+
+    ValueError for a gate's moment at step 0 (:func:`no_step_before` says why); the cell and hidden
+    state at step 0 are compared with the initial state.
+    """
     n_steps = len(layer.hidden)
     if not 0 <= step < n_steps:
         raise ValueError(f"step must be in 0..{n_steps - 1}, got {step}")
@@ -95,16 +127,24 @@ def by_moment(layer, step: int, how: str = "forget_drop", top: int = 10) -> list
         raise ValueError(
             f"a {layer.kind.upper()} layer has no {how.replace('_', ' ')}; choose {', '.join(moments_for(layer))}"
         )
+    if not has_step_before(how, step):
+        raise ValueError(no_step_before(how))
     changes = _changes(layer, how)
-    quantity = MOMENTS[how][0]
+    quantity, kind, _ = MOMENTS[how]
     values = _series(layer, quantity)
+    start = _initial(layer, quantity) if step == 0 and kind != "value" else None
     order = np.argsort(-changes[step], kind="stable")[: max(1, top)]
     out = []
     for u in order.tolist():
         score = float(changes[step, u])
         others = np.flatnonzero(changes[:, u] >= REACTS * score) if score > 0 else np.array([], dtype=int)
-        before = float(values[step - 1, u]) if step and MOMENTS[how][1] != "value" else float(values[step, u])
-        out.append(UnitMoment(u, score, before, float(values[step, u]), others[others != step], n_steps))
+        if kind == "value":
+            before = float(values[step, u])
+        else:
+            before = float(start[u]) if start is not None else float(values[step - 1, u])
+        out.append(
+            UnitMoment(u, score, before, float(values[step, u]), others[others != step], n_steps, start is not None)
+        )
     return out
 
 
@@ -192,10 +232,15 @@ def describe_moment(found: UnitMoment, how: str, tokens: list[str], common=None)
     """A sentence on one unit's moment, honest about where else it reacts (``common``: features.common_feature)."""
     quantity = MOMENTS[how][0]
     what = "|i · g|" if quantity == "write" else cell.QUANTITY[quantity].label
+    initial = " (the initial state)" if found.from_initial else ""
     move = (
-        f"is {found.after:.3f}" if MOMENTS[how][1] == "value" else f"goes from {found.before:.3f} to {found.after:.3f}"
+        f"is {found.after:.3f}"
+        if MOMENTS[how][1] == "value"
+        else f"goes from {found.before:.3f}{initial} to {found.after:.3f}"
     )
     sentence = f"Unit {found.unit}'s {what} {move} here"
+    if found.score <= 0:
+        return sentence + f": no unit's {what} changes this way at this step."
     others = len(found.also)
     if others == 0:
         return sentence + ": it changes like this nowhere else in the text, so it reacts to this moment."

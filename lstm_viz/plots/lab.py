@@ -68,6 +68,37 @@ def unit_traces(
     return layout(fig, 90 + 95 * rows, title=f"{cell.title(quantity)} of each unit along the text")
 
 
+def unit_and_feature(
+    values: np.ndarray, feature: np.ndarray, tokens: list[str], unit: int, quantity: str, feature_name: str
+) -> go.Figure:
+    """Two rows along the text: unit ``unit``'s ``quantity`` (``values`` (T,)) on top, the feature below, each
+    titled with what it is and on its own scale."""
+    values, feature = np.asarray(values, dtype=np.float64), np.asarray(feature, dtype=np.float64)
+    titles = [f"unit {unit}: {cell.QUANTITY[quantity].label}", f"the feature: {feature_name}"]
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, subplot_titles=titles)
+    steps = np.arange(len(tokens))
+    words = [repr(t) for t in tokens]
+    for row, (series, name) in enumerate(((values, f"unit {unit}"), (feature, "feature")), 1):
+        fig.add_trace(
+            go.Scatter(
+                x=steps,
+                y=series,
+                mode="lines",
+                line=dict(color=colours.class_colour(row - 1), width=2, shape="hv" if row == 2 else "linear"),
+                customdata=words,
+                hovertemplate=f"{name}<br>step %{{x}}: %{{customdata}}<br>value %{{y:.4f}}<extra></extra>",
+                showlegend=False,
+            ),
+            row=row,
+            col=1,
+        )
+    lo, hi = colours.quantity_range(quantity, values[:, None])
+    fig.update_yaxes(range=[lo, hi], nticks=3, row=1, col=1)
+    fig.update_yaxes(nticks=4, row=2, col=1)
+    fig.update_xaxes(**token_axis(tokens, most=30, title="token (step)"), row=2, col=1)
+    return layout(fig, 300, title=f"Unit {unit} and the feature along the text")
+
+
 def saturation_scatter(saturated: dict[str, tuple[np.ndarray, np.ndarray]], unit: int | None = None) -> go.Figure:
     """Every unit of each gate as a point: x its share of steps below 0.1, y above 0.9 (click a point to pick it).
 

@@ -68,6 +68,18 @@ def checkpoints(name: str) -> tuple[history.Checkpoint, ...]:
     return _checkpoints(name, _version(name))
 
 
+@st.cache_resource(show_spinner="Looking for the counting units over 20 strings…", max_entries=8)
+def _counting_units(name: str, version: float):
+    from lstm_viz.analysis import counting
+
+    return counting.counting_units(_load_model(name, version))
+
+
+def counting_units(name: str):
+    """A brackets model's counting units (``counting.counting_units``), found once and shared by every page."""
+    return _counting_units(name, _version(name))
+
+
 def model_at(name: str, step: int | None = None) -> zoo.LoadedModel:
     """The model as it was after ``step`` training steps (None or the final step: the model itself); shared."""
     kept = checkpoints(name)
