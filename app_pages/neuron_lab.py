@@ -283,11 +283,9 @@ with memory_tab:
     for name in ("memory-lstm", "memory-rnn"):
         if name in cache.model_names():
             other = cache.load_model(name)
-            influence = connectivity.connectivity(other.module, other.encode(text).ids, len(text) - 1)
-            st.markdown(
-                f"**{other.card.get('title', name)}**: the first letter's share of the influence at the "
-                f"query is {influence[0] / influence.sum():.1%}"
-            )
-            st.html(lab.connectivity_strip_html(list(text), influence, len(text) - 1, font_px=16))
+            found = connectivity.influence_at_query(other, text)
+            st.markdown(f"**{other.card.get('title', name)}**")
+            st.html(lab.connectivity_strip_html(list(text), found.norms, len(text) - 1, font_px=16))
+            st.markdown(connectivity.describe_influence(found))
 
 widgets.share_box("neuron_lab")
