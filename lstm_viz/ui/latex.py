@@ -48,9 +48,9 @@ def gate_latex(terms, unit: int) -> str:
         s_in, s_h, b_i, b_h = f"W_{{i{s}}} x_t", f"W_{{h{s}}} h_{{t-1}}", f"b_{{i{s}}}", f"b_{{h{s}}}"
     x_part = rf"\underbrace{{{_n(terms.input_part)}}}_{{{s_in}}}"
     h_part = rf"\underbrace{{{_n(terms.recurrent_part)}}}_{{{s_h}}}"
-    if terms.reset is not None:  # a GRU's n: tanh(W_in x + b_in + r * (W_hn h + b_hn))
+    if terms.reset is not None:  # a GRU's n: tanh(W_in x + b_in + r * (W_hn h + b_hn)), on two lines
         inside = (
-            rf"{x_part} + \underbrace{{{_n(terms.bias_ih)}}}_{{{b_i}}}"
+            rf"{x_part} + \underbrace{{{_n(terms.bias_ih)}}}_{{{b_i}}}\\&\qquad"
             rf" + \underbrace{{{_n(terms.reset)}}}_{{r_t}} \times \big({h_part}"
             rf" + \underbrace{{{_n(terms.bias_hh)}}}_{{{b_h}}}\big)"
         )
@@ -81,8 +81,8 @@ def gru_latex(update, unit: int) -> str:
     z = update.update_gate
     return (
         r"\begin{aligned}"
-        rf"h_t[{unit}] &= (1 - z_t)\, n_t + z_t\, h_{{t-1}} = (1 - {z:.4f}) \times {_n(update.new_gate)}"
-        rf" + {z:.4f} \times {_n(update.h_prev)}\\"
+        rf"h_t[{unit}] &= (1 - z_t)\, n_t + z_t\, h_{{t-1}}\\"
+        rf"&= (1 - {z:.4f}) \times {_n(update.new_gate)} + {z:.4f} \times {_n(update.h_prev)}\\"
         rf"&= {_n(update.written)} + {_n(update.kept)} = {update.hidden:.4f}"
         r"\end{aligned}"
     )

@@ -15,7 +15,7 @@ import pytest
 
 from lstm_viz import zoo
 from lstm_viz.analysis import equations
-from lstm_viz.plots import colours, strips
+from lstm_viz.plots import colours, diagram, strips
 from tests.browser.browser_helpers import screenshot, wait_for_render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -267,3 +267,33 @@ def test_number_formats_and_shades_are_pythons(page):
         expected = [f"{v:.4f}", f"{v:.2f}", f"{v:+.3f}", f"{v:+.2f}", f"{v:.0%}", f"{v:.1%}"]
         expected += [int(colours.GATE.shade([v])[0]), int(colours.SIGNED.shade([v], (-1.0, 1.0))[0])]
         assert row == expected, v
+
+
+@pytest.mark.parametrize("model", ["memory-gru", "memory-rnn"])
+def test_each_kind_of_cell_has_its_own_diagram_with_the_traces_numbers(page, app_url, model):
+    """A GRU's diagram shows r, z, n and h = (1 - z) n + z h_prev, an RNN's its one tanh, with the Trace's numbers."""
+    text, step, unit = "D52300018695697655928?", 6, 3
+    query = urllib.parse.urlencode({"model": model, "text": text, "step": step, "unit": unit})
+    page.goto(f"{app_url}/step_through?{query}")
+    wait_for_render(page, 90_000)
+    page.wait_for_selector(f'{STEPPER}[data-state="live"][data-loaded="true"]', timeout=30_000)
+    wait_step(page, step)
+    lt = zoo.load(model).trace(text).layers[0]
+    kind = lt.kind
+    root = page.locator(STEPPER)
+    svg = root.locator('[data-role="diagram"] svg')
+    title = "GRU" if kind == "gru" else "vanilla RNN"
+    assert svg.count() == 1 and svg.get_attribute("aria-label").startswith(f"A {title} cell")
+    update = equations.step_update(lt, step, unit)
+    values = diagram.values_of(update, text[step])
+    for name in diagram.SLOTS[kind]:
+        want = values[name] if name == "token" else f"{values[name]:+.3f}"
+        assert root.locator(f"#val-{name}").text_content() == want, name
+    for symbol in diagram.BOXES[kind]:
+        assert root.locator(f"#box-{symbol}").bounding_box()["height"] > 20, symbol  # drawn, not an empty block
+    if kind == "gru":
+        shade = colours.GATE.shade([update.reset_gate])[0]
+        assert root.locator("#box-r").get_attribute("fill") == colours.palette("gate")[shade][0]
+    assert root.locator('[data-role="words"] li').all_text_contents() == equations.plain_words(update)
+    assert root.locator('[data-role="diagram"]').bounding_box()["height"] > 150
+    screenshot(page, f"stepper-diagram-{model}")
