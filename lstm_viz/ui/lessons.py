@@ -66,7 +66,7 @@ def release_keyboard() -> None:
     → and space would open its list instead of moving through the lesson until the teacher pressed Tab."""
     n = st.session_state.pop(_RELEASE, None)
     if n is not None:
-        st.html(_RELEASE_JS.format(n=n), unsafe_allow_javascript=True)
+        st.sidebar.html(_RELEASE_JS.format(n=n), unsafe_allow_javascript=True)  # nothing to see: not in the slide
 
 
 def _numbers(told: Told) -> None:
