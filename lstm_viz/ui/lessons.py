@@ -125,7 +125,7 @@ def scene(told: Told, key: str) -> None:
     if view == "gates":
         layer = tr.layers[ctx.layer]
         st.html(strips.gate_strip_html({q: v[ctx.step] for q, v in layer.quantities().items()}, unit=ctx.unit))
-        st.html(strips.strip_legend_html())
+        st.html(strips.strip_legend_html(layer.kind))
     if view in ("prediction", "units"):
         st.html(strips.class_prob_columns_html(tr.probs, tr.output_labels, tr.tokens, ctx.step))
     if view == "next_words":
