@@ -37,7 +37,7 @@ _DEV_SUBJECTS = (
 )  # fmt: skip
 _TEST_SUBJECTS = (
     ("the prince", "the princess"), ("my uncle", "my aunt"), ("the young man", "the young woman"),
-    ("the duke", "the duchess"), ("mr. hale", "mrs. hale"), ("thomas", "margaret"), ("the monk", "the nun"),
+    ("the duke", "the duchess"), ("mr. grey", "mrs. grey"), ("thomas", "margaret"), ("the landlord", "the landlady"),
     ("he", "she"), ("the bridegroom", "the bride"), ("her son", "his daughter"),
 )  # fmt: skip
 _DEV_STARTS = ("after dinner ,", "in the morning ,", "that evening ,", "at the door ,", "on the stairs ,",
@@ -53,7 +53,7 @@ _TEST_MIDDLES = ("", "quietly", "then quietly", "sat down and", "said nothing an
                  "paused for a moment and then", "walked across the hall and", "stood there a long time , then",
                  "went back to the table , sighed and")  # fmt: skip
 _DEV_VERBS = ("raised", "shook", "lost", "closed", "folded", "dropped", "lowered", "turned")
-_TEST_VERBS = ("bent", "clasped", "wiped", "rubbed", "crossed", "put down", "took off", "held out")
+_TEST_VERBS = ("bent", "lifted", "wiped", "rubbed", "crossed", "put down", "took off", "held out")
 
 
 def _build(subjects, starts, middles, verbs, count: int) -> tuple[Pair, ...]:
