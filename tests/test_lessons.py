@@ -438,3 +438,14 @@ def test_open_in_step_through_opens_the_unit_layer_and_colouring_the_stop_draws(
         "cell",
     )
     assert told.context.unit == told.context.values["speaker_unit"]
+
+
+def test_a_stop_reads_at_most_as_many_tokens_as_the_pages():
+    """A scene or an imported stop may carry 20,000 characters: it is read as the explorer reads it, and a
+    piece of text past what is read is a clear error, not a mean of nothing."""
+    text = "To be, or not to be. " * 950 + "the navy"
+    stop = schema.parse(_raw(_scene(text=text))).stops[0]
+    assert len(facts.compute(stop, load).trace) == facts.MAX_STEPS
+    past = schema.parse(_raw(_scene(text=text, facts=[{"kind": "writes", "spans": ["To be", "the navy"]}])))
+    with pytest.raises(ValueError, match="'the navy' is past the first 2,000 tokens"):
+        facts.compute(past.stops[0], load)

@@ -62,6 +62,7 @@ def step_of(model, text: str, stop: Stop, n_steps: int) -> int:
     return n_steps - 1
 
 
+MAX_STEPS = 2000  # a stop reads at most this many tokens of its text, as the explorer pages do
 _MEMO: dict = {}  # (what, params) -> (the modules it was measured on, the result); a few entries
 _MEMO_ENTRIES = 8
 
@@ -251,6 +252,8 @@ def writes(ctx: Context, spans: list) -> None:
         if at < 0:
             raise ValueError(f"{cut(piece, 40)!r} is not in the stop's text")
         steps = [t for t, (s, e) in enumerate(token_spans) if at <= s < at + len(piece)]
+        if not steps:
+            raise ValueError(f"{cut(piece, 40)!r} is past the first {len(token_spans):,} tokens the stop reads")
         means[piece] = float(write[steps].mean())
         rows.append({"words": piece, "mean |i·g| over all units": round(means[piece], 4)})
     order = sorted(means, key=means.get, reverse=True)
@@ -406,7 +409,7 @@ KINDS = {
 def compute(stop: Stop, load) -> Context:
     """Every fact of ``stop`` (``load(name)`` gives a LoadedModel); ValueError for a fact that cannot be computed."""
     model = load(stop.model)
-    trace = model.trace(stop.text)
+    trace = model.trace(stop.text, max_tokens=MAX_STEPS)
     if not 0 <= stop.layer < trace.num_layers:
         raise ValueError(f"{stop.model} has {trace.num_layers} layer(s); the stop asks for layer {stop.layer}")
     step = step_of(model, stop.text, stop, len(trace))
