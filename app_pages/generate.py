@@ -8,7 +8,7 @@ import streamlit as st
 
 from lstm_viz import autocomplete
 from lstm_viz.analysis import expectation
-from lstm_viz.generate import MAX_GENERATE, MAX_PRIME, SEED_MAX, GenerationStream
+from lstm_viz.generate import MAX_GENERATE, MAX_PRIME, SEED_MAX, GenerationStream, as_written
 from lstm_viz.plots import generation, strips
 from lstm_viz.plots.html import visible
 from lstm_viz.ui import cache, pages, state, widgets
@@ -68,7 +68,7 @@ def _show_coloured(gen, colour_by: str, legend: bool = True) -> None:
     values = expectation.generated_probs_per_token(gen, sampled=colour_by == "sampled")
     if legend:
         st.html(generation.colour_legend_html("probability"))
-    st.html(generation.coloured_text_html(gen.trace.tokens, values))
+    st.html(generation.coloured_text_html(as_written(gen.trace.tokens, gen.trace.spans), values))
 
 
 def _open_buttons(text: str, prefix: str, step: int) -> None:
@@ -211,7 +211,8 @@ def _expected_view(trace) -> None:
         key="gen_exp_step",
     )
     st.html(generation.colour_legend_html("surprise"))
-    st.html(generation.coloured_text_html(trace.tokens, exp.per_token, "surprise", step + 1))
+    shown = as_written(trace.tokens, trace.spans)
+    st.html(generation.coloured_text_html(shown, exp.per_token, "surprise", step + 1))
     st.plotly_chart(generation.surprise_bars(trace.tokens, exp.surprise, step), key="gen_exp_bars")
     cand = expectation.top_candidates(trace, step, k=10)
     st.markdown(

@@ -299,6 +299,20 @@ class GenerationStream:
         )
 
 
+def as_written(tokens: list[str], spans: list[tuple[int, int]] | None) -> list[str]:
+    """Each token as it is shown in running text: with a space in front where the text had a gap before it.
+
+    A word model's tokens are words without the spaces between them; a character model's have no gaps.
+    """
+    if not spans:
+        return list(tokens)
+    out, end = [], None
+    for token, (start, stop) in zip(tokens, spans, strict=True):
+        out.append((" " if end is not None and start > end else "") + token)
+        end = stop
+    return out
+
+
 def style_symbol(card: dict, style: str | None) -> str:
     """The symbol that opens text in ``style`` for a model with styles (its card's ``styles``); "" for no style."""
     styles = card.get("styles") or {}

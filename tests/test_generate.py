@@ -256,3 +256,13 @@ def test_a_word_model_traces_exactly_the_words_it_read_and_wrote():
         assert "".join(g.text[a:b] for a, b in g.trace.spans[g.prime_length :]).replace(" ", "") == g.generated.replace(
             " ", ""
         )
+
+
+def test_a_word_models_text_is_shown_with_its_spaces():
+    from lstm_viz.generate import as_written
+
+    words = zoo.load("words-lm")
+    g = words.generate("ROMEO: the king", 20, seed=3)
+    assert "".join(as_written(g.trace.tokens, g.trace.spans)) == g.text
+    chars = zoo.load("shakespeare-char").trace("To be, or not")
+    assert as_written(chars.tokens, chars.spans) == chars.tokens  # characters have no gaps to show
