@@ -262,7 +262,8 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
     elif resume:
         log(f"no resume state in {out_dir}: starting afresh")
     card["training"]["resumes"] = resumes
-    last_resume_save = last_eval = time.perf_counter()
+    last_resume_save = last_eval = session_start = time.perf_counter()
+    session_tokens = tokens_seen
 
     def save_resume() -> None:
         nonlocal last_resume_save
@@ -328,7 +329,7 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
     try:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=cfg.steps, desc=name, unit="step", disable=log is not print, file=sys.stderr)
+        bar = tqdm(total=cfg.steps, initial=step, desc=name, unit="step", disable=log is not print, file=sys.stderr)
         if step == 0 and keeper.due(0):
             keep_history()  # the untrained model: where the gates start
         while True:
@@ -369,7 +370,7 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
             if step % 10 == 0 or step == 1:
                 last_loss = world.total(loss.item())
                 elapsed = time.perf_counter() - start
-                tps = tokens_seen / max(elapsed, 1e-9)
+                tps = (tokens_seen - session_tokens) / max(time.perf_counter() - session_start, 1e-9)  # this process
                 bar.set_postfix(loss=f"{last_loss:.3f}", tok_s=f"{tps:,.0f}")
                 emit(
                     "step",
@@ -387,10 +388,10 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
                 cfg.eval_every_minutes and time.perf_counter() - last_eval >= cfg.eval_every_minutes * 60
             )
             if world.is_main and due:
-                last_eval = time.perf_counter()
                 model.eval()
                 best_metrics = evaluate_and_save(final=False)
                 model.train()
+                last_eval = time.perf_counter()  # minutes of training between evaluations, not of evaluating
             if keeper.due(step):  # listed by the next card written: until then these are the model's own weights
                 keep_history()
             if cfg.save_every_minutes and time.perf_counter() - last_resume_save >= cfg.save_every_minutes * 60:

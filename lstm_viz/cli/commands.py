@@ -49,15 +49,19 @@ def train(args) -> int:
     else:
         runspec.check_new_name(spec.name)
         out = zoo.user_dir() / spec.name
-    data, model_config, train_config, extra = spec.build()
-    extra["command"] = "python -m lstm_viz " + " ".join(shlex.quote(a) for a in sys.argv[1:])  # exactly as typed
     if getattr(args, "resume", False) and not args.out:
         raise ValueError("--resume needs --out, the folder of the run to continue")
+    data, model_config, train_config, extra = spec.build()
+    extra["command"] = "python -m lstm_viz " + " ".join(shlex.quote(a) for a in sys.argv[1:])  # exactly as typed
     stop = threading.Event()
-    card = _with_stop_signals(
-        stop, lambda: train_loop(data, model_config, train_config, out, name=spec.name, card_extra=extra, stop=stop,
-                                 resume=getattr(args, "resume", False))
-    )  # fmt: skip
+    try:
+        card = _with_stop_signals(
+            stop, lambda: train_loop(data, model_config, train_config, out, name=spec.name, card_extra=extra,
+                                     stop=stop, resume=getattr(args, "resume", False))
+        )  # fmt: skip
+    except KeyboardInterrupt:  # a second signal: no last evaluation
+        print(f"stopped at once; {out} keeps its last checkpoint and resume state, if any", file=sys.stderr)
+        return 130
     if os.environ.get("RANK", "0") == "0":  # under torchrun every process trains; only rank 0 reports
         shown = {k: v for k, v in card["metrics"].items() if isinstance(v, float)}
         print("metrics: " + ", ".join(f"{k} {v:.4f}" for k, v in shown.items()))
