@@ -59,3 +59,11 @@ def test_a_link_keeps_its_text_even_when_it_does_not_fit():
     at = open_app("app_pages/step_through.py", timeout=120, params={"model": "memory-gru", "text": "Hello there"})
     assert not at.exception, at.exception
     assert at.session_state["text"] == "Hello there"
+
+
+def test_switching_model_from_the_trained_weights_says_nothing_about_training_steps():
+    at = open_app("app_pages/step_through.py", timeout=120, model="shakespeare-char", text="Hello there.")
+    assert not at.exception, at.exception
+    at.selectbox(key="model").set_value("memory-lstm").run()
+    assert not at.exception, at.exception
+    assert "kept no weights" not in _warnings(at), _warnings(at)

@@ -257,6 +257,11 @@ def check_model(names: list[str], default: str | None, key: str = "model") -> st
     return ss[key]
 
 
+def model_changed(name: str) -> bool:
+    """True during the run in which the explorer's model changed to ``name`` (not on a session's first run)."""
+    return st.session_state.get(_LAST_MODEL) not in (None, name)
+
+
 def fit_text_to_model(name: str, model) -> None:
     """On a change of the explorer's model (``model``, loaded), open its own text if the current one does not fit.
 
@@ -265,7 +270,7 @@ def fit_text_to_model(name: str, model) -> None:
     link's text, on the first run of a session, is kept as it came.
     """
     ss = st.session_state
-    if ss.get(_LAST_MODEL) in (None, name):
+    if not model_changed(name):
         return
     text = ss.get("text") or ""
     if not text.strip():

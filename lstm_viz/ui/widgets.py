@@ -122,7 +122,7 @@ def training_scrubber(name: str) -> int | None:
     steps, final = [c.step for c in kept], kept[-1].step
     chosen = ss.get("checkpoint")
     if chosen not in steps:
-        if chosen is not None:
+        if chosen is not None and not state.model_changed(name):  # another model's step: its trained weights
             state.notice(
                 f"{name} kept no weights at training step {chosen}; its kept steps are "
                 f"{', '.join(f'{s:,}' for s in steps)}. Showing the trained model (step {final:,})."
