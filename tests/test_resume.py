@@ -112,3 +112,45 @@ def test_resume_refuses_another_model(data, tmp_path):
     other = ModelConfig(n, n, embed_dim=16, hidden_size=16, num_layers=2, tied=True)
     with pytest.raises(ValueError, match="cannot resume"):
         train(data, other, TrainConfig(**CFG), tmp_path, resume=True, log=lambda *a: None)
+
+
+@pytest.mark.slow
+def test_sigterm_saves_and_the_same_command_with_resume_continues(tmp_path):
+    """The command line, as the long run uses it: SIGTERM stops after a step and saves; --resume goes on."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "run"
+    args = [sys.executable, "-m", "lstm_viz", "train", "--preset", "words-lm", "--out", str(out), "--resume",
+            "--hidden-size", "16", "--embed-dim", "16", "--num-layers", "1", "--batch-size", "8", "--seq-len", "12",
+            "--eval-every", "1000", "--threads", "1", "--device", "cpu"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(root), "LSTM_VIZ_HOME": str(tmp_path / "home")}
+    log = tmp_path / "first.log"
+    with log.open("w") as f:
+        child = subprocess.Popen([*args, "--minutes", "30"], cwd=root, env=env, stdout=f, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 240
+    while "history: kept step 10 " not in log.read_text() and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.5)
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(timeout=240) == 0, log.read_text()[-3000:]
+    assert "SIGTERM: stopping after this step and saving" in log.read_text()
+    first = json.loads((out / "card.json").read_text())
+    assert first["training"]["interrupted"] and first["training"]["resumes"] == []
+    stopped = first["training"]["steps"]
+    assert stopped >= 10 and resume.path(out).is_file()
+
+    done = subprocess.run([*args, "--steps", str(stopped + 5)], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"resumed from step {stopped}" in done.stdout
+    card = json.loads((out / "card.json").read_text())
+    assert card["training"]["steps"] == stopped + 5 and not card["training"]["interrupted"]
+    assert [r["from_step"] for r in card["training"]["resumes"]] == [stopped]
+    assert card["training"]["seconds"] > first["training"]["seconds"] * 0.5
+    assert "agreement_her" in card["metrics"] and "--resume" in card["training"]["command"]
