@@ -144,6 +144,8 @@ def make_card(data, model_config: ModelConfig, train_config: TrainConfig, name: 
             "data": data.description,
             "data_sha256": data.data_sha256,
             "dropout": model_config.dropout,
+            **({"tied_embeddings": True} if model_config.tied else {}),  # saved as two equal tensors all the same
+            **({"io_dropout": model_config.io_dropout} if model_config.io_dropout else {}),
             "config": asdict(train_config),
             "versions": library_versions(),
         },

@@ -88,6 +88,7 @@ def test_resumed_run_ends_exactly_where_the_uninterrupted_run_ends(data, tmp_pat
                   log=lambda *a: None)  # fmt: skip
     assert first["training"]["interrupted"] and first["training"]["steps"] < 40
     assert resume.path(part).is_file()
+    assert first["training"]["tied_embeddings"] and first["training"]["io_dropout"] == 0.1
     stopped_at = first["training"]["steps"]
     second = train(data, tied_config(data), TrainConfig(**CFG), part, resume=True, log=lambda *a: None)
 
