@@ -112,3 +112,18 @@ def test_the_share_box_link_opens_the_same_view_in_a_fresh_browser(browser, app_
         assert page.locator('[data-testid="stMain"] [data-testid="stElementContainer"]').count() > 3, "blank page"
         assert _view(page, shown) == shown
         assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_the_generate_link_carries_the_style_into_a_fresh_browser(browser, app_url):
+    with tab(browser, 1400, 900) as page:
+        page.goto(f"{app_url}/generate?model=authors-lm&style=Melville&prime=Call+me")
+        wait_for_render(page, 180_000)
+        link = _shared_link(page)
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(link).query).get("style") == ["Melville"], link
+    with tab(browser, 1400, 900) as page:
+        page.goto(link)
+        wait_for_render(page, 180_000)
+        chosen = page.locator('[data-testid="stSelectbox"]').filter(has_text="Write in the style of").first
+        shown = chosen.inner_text() + " ".join(box.input_value() for box in chosen.locator("input").all())
+        assert "Melville" in shown, shown
+        assert page.locator('[data-testid="stException"]').count() == 0
