@@ -38,7 +38,8 @@ if st.session_state.get("lesson_id") not in by_id:
 # the whole width: a lesson's title is long, and a projector at 1024 pixels would cut it short
 lesson = by_id[
     st.selectbox(
-        "Lesson", list(by_id), key="lesson_id", format_func=lambda i: by_id[i].title, on_change=lessons.picked
+        "Lesson", list(by_id), key="lesson_id", format_func=lambda i: by_id[i].title, on_change=lessons.picked,
+        **lessons.KEEP,
     )
 ]
 lessons.release_keyboard()  # after a pick, → and space go to the lesson, not to the box

@@ -449,3 +449,16 @@ def test_a_stop_reads_at_most_as_many_tokens_as_the_pages():
     past = schema.parse(_raw(_scene(text=text, facts=[{"kind": "writes", "spans": ["To be", "the navy"]}])))
     with pytest.raises(ValueError, match="'the navy' is past the first 2,000 tokens"):
         facts.compute(past.stops[0], load)
+
+
+def test_back_from_step_through_the_lesson_its_stop_and_your_title_are_kept():
+    lesson = schema.find("writing-shakespeare")
+    at = open_lessons(lesson_id=lesson.id, lesson_for=lesson.id, lesson_stop=2)
+    at.text_input(key="my_lesson_title").input("Speakers and new lines").run()
+    at.button(key="lesson_open").click().run()
+    assert not at.exception, at.exception
+    at.switch_page("app_pages/lessons.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="lesson_id").value == lesson.id
+    assert at.header[0].value == lesson.stops[2].title
+    assert at.text_input(key="my_lesson_title").value == "Speakers and new lines"

@@ -22,6 +22,7 @@ from lstm_viz.ui import pages, state
 
 MY_LESSON = "my_lesson"  # session key: the teacher's own lesson (a list of stop dicts)
 PRESENT_PARAM = "present"  # ?present=1: presentation mode from a link
+KEEP = {"persist_state": "session"}  # the lesson, the stop, presentation mode and your title survive a page change
 
 PRESENTATION_CSS = """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
@@ -38,7 +39,7 @@ def presentation() -> bool:
     if st.query_params.get(PRESENT_PARAM) == "1" and "lesson_present" not in st.session_state:
         st.session_state["lesson_present"] = True
     on = st.toggle(
-        "Presentation mode", key="lesson_present", help="Hides the sidebar and enlarges text for a projector."
+        "Presentation mode", key="lesson_present", help="Hides the sidebar and enlarges text for a projector.", **KEEP
     )
     if on:
         st.html(f"<style>{PRESENTATION_CSS}</style>")
@@ -219,7 +220,10 @@ def add_scene(page: str, title: str) -> None:
         st.error(f"This view cannot be a scene: {err}")
         return
     stops.append(stop)
-    st.success(f"Added: your lesson has {len(stops)} scene(s); see the Lessons page.")
+    st.success(
+        f"Added: your lesson has {len(stops)} scene(s); see the Lessons page. It lives in this tab: move between "
+        "pages with the sidebar (a reload or a typed address starts afresh), and export it or copy its link to keep it."
+    )
 
 
 def my_lesson_from(stops: list[dict], title: str) -> schema.Lesson:
@@ -319,7 +323,7 @@ def edit_my_lesson(lesson: schema.Lesson | None) -> None:
     """Reorder, remove, export, share and import the teacher's scenes (``lesson``: them as a lesson, or None)."""
     stops = my_stops()
     st.session_state.setdefault("my_lesson_title", "My lesson")
-    st.text_input("Title of your lesson", key="my_lesson_title", max_chars=200)
+    st.text_input("Title of your lesson", key="my_lesson_title", max_chars=200, **KEEP)
     for k, stop in enumerate(stops):
         cols = st.columns([6, 1, 1, 1])
         cols[0].markdown(
