@@ -29,6 +29,7 @@ from tests.browser.browser_helpers import (
     view_of,
     wait_for_render,
 )
+from tests.browser.test_small_screens import CUT_JS  # what a projector's 1024 pixels cut short
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "assets" / "models"
@@ -78,6 +79,16 @@ def _kind_words(text: str, cell_kind: str, describes: bool) -> list[str]:
         for w in MUST_NOT[cell_kind]
         if (m := re.search(w, text, re.I))
     ]
+
+
+def _chart_words(page) -> str:
+    """The titles, axis titles and legends of the page's charts (drawn as SVG text)."""
+    return "\n".join(
+        page.locator(
+            '[data-testid="stMain"] [data-testid="stPlotlyChart"] :is(.gtitle, .g-xtitle, .g-ytitle, .legendtext,'
+            " .annotation-text)"
+        ).all_text_contents()
+    )
 
 
 def _torch_hidden(name: str, text: str, step: int, unit: int) -> float:
@@ -147,17 +158,23 @@ def _stepper_state(page) -> dict:
     )
 
 
+def _open_select(page, label: str) -> None:
+    """Open the list of the select box labelled ``label`` (its arrow: a click in the box filters by its text)."""
+    box = page.get_by_role("combobox", name=label, exact=True).first
+    box.locator("xpath=..").locator('button[aria-label="Open"]').click()
+    page.wait_for_selector('[role="option"]')
+
+
 def _choose(page, label: str, option: str) -> None:
     """Pick the option that starts with ``option`` in the select box labelled ``label``, as a person picks it."""
-    page.get_by_role("combobox", name=label, exact=True).first.click()
+    _open_select(page, label)
     page.get_by_role("option").filter(has_text=re.compile("^" + re.escape(option))).first.click()
     wait_for_render(page, SLOW_MS)
 
 
 def _options(page, label: str) -> list[str]:
     """Every option of the select box labelled ``label``, as the person sees them."""
-    page.get_by_role("combobox", name=label, exact=True).first.click()
-    page.wait_for_selector('[role="option"]')
+    _open_select(page, label)
     found = page.locator('[role="option"]').all_inner_texts()
     page.keyboard.press("Escape")
     return [o.strip() for o in found]
@@ -183,7 +200,7 @@ def test_every_explorer_page_describes_the_kind_of_model_it_shows(browser, app_u
                 go_to_page(page, title)
             where = f"{KINDS[name]} ({name}) on {title}"
             found += [f"{where}: {f}" for f in faults_on_page(page, title)]
-            text = main_text(page)
+            text = main_text(page) + "\n" + _chart_words(page)
             found += [f"{where}: {f}" for f in _kind_words(text, kind, path in ("step_through", "equations"))]
             unknown = re.search(r"does not know some pieces.*?: ([\d,]+) unknown pieces", text)
             steps = re.search(r"step \d+ of ([\d,]+)", text)
@@ -294,6 +311,8 @@ def _change(page, what: str | None) -> None:
 
 @pytest.mark.parametrize("path", list(SHARED))
 def test_share_this_view_opens_the_same_view_in_a_fresh_browser(browser, app_url, path):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     query, change = SHARED[path]
     path = path.strip()
     with tab(browser, 1400, 900) as page:
@@ -322,7 +341,7 @@ def test_share_this_view_opens_the_same_view_in_a_fresh_browser(browser, app_url
             fresh.goto(url)
             try:
                 wait_for_render(fresh, 60_000)
-            except TimeoutError:
+            except (TimeoutError, PlaywrightTimeout):
                 problems.append(f"{where}: the {label} {url} opens a blank page")
                 screenshot(fresh, f"journey-share-{path}-blank")
                 continue
@@ -339,7 +358,7 @@ def test_a_lesson_link_in_the_address_bar_opens_the_same_stop(browser, app_url):
         page.goto(f"{app_url}/lessons")
         wait_for_render(page, SLOW_MS)
         assert faults_on_page(page, "Lessons") == []
-        page.locator(".st-key-lesson_next button").click()
+        page.locator(".st-key-lesson_next").get_by_role("button").first.click()
         wait_for_render(page, SLOW_MS)
         heading = page.locator('[data-testid="stMain"] h2').first.inner_text()
         stop = re.search(r"Stop \d+ of \d+", main_text(page)).group(0)
@@ -513,9 +532,18 @@ def test_a_lesson_made_of_scenes_survives_export_and_import(browser, app_url, tm
             assert faults_on_page(page, "Lessons") == [], scene
             played.append(page.locator('[data-testid="stMain"] h2').first.inner_text())
             if k + 1 < len(scenes):
-                page.locator(".st-key-lesson_next button").click()
+                page.locator(".st-key-lesson_next").get_by_role("button").first.click()
                 wait_for_render(page, SLOW_MS)
         assert played == [s for _l, s in scenes.values()]
+        address, last = page.url, played[-1]
+    with tab(browser, 1600, 1000) as page:  # the address bar of the played lesson, sent to a student
+        page.goto(address)
+        wait_for_render(page, SLOW_MS)
+        assert faults_on_page(page, "Lessons") == []
+        shown = page.locator('[data-testid="stMain"] h2').first.inner_text()
+        assert (shown, f"Stop {len(scenes)} of {len(scenes)}" in main_text(page)) == (last, True), (
+            f"the lesson's address {address} opens {shown!r}, not the scene {last!r} at its last stop"
+        )
 
 
 # --- Generate, autocomplete and Classify with every model that can be chosen there -------------
@@ -527,8 +555,9 @@ def _charlm_titles() -> set[str]:
 
 
 def test_generate_and_autocomplete_with_every_language_model(browser, app_url):
+    """On a classroom projector (1024x768): write with each model offered, then autocomplete with it."""
     found: list[str] = []
-    with tab(browser, 1600, 1000) as page:
+    with tab(browser, 1024, 768) as page:
         page.goto(f"{app_url}/generate")
         wait_for_render(page, SLOW_MS)
         offered = [o.split(" · ")[0] for o in _options(page, "Language model")]
@@ -537,16 +566,6 @@ def test_generate_and_autocomplete_with_every_language_model(browser, app_url):
             _choose(page, "Language model", title)
             where = f"Generate with {title!r}"
             found += [f"{where}: {f}" for f in faults_on_page(page, "Generate")]
-            length = page.get_by_label(re.compile(r"^Length \((characters|words)\)"))
-            length.fill("40")
-            length.press("Enter")
-            wait_for_render(page, SLOW_MS)
-            page.locator(".st-key-gen_go button").click()
-            wait_for_render(page, SLOW_MS)
-            found += [f"{where}: {f}" for f in faults_on_page(page, "Generate")]
-            written = re.search(r"(Characters|Words) written\s*([\d,]+)", main_text(page))
-            if not written or written.group(2) != "40":
-                found.append(f"{where}: did not write 40 tokens ({written.group(0) if written else 'nothing'})")
             page.get_by_role("tab", name="Autocomplete").click()
             typed = "the king and the qu" if "Words" in title else "To be, or no"
             box = page.get_by_label("Start typing")
@@ -561,14 +580,29 @@ def test_generate_and_autocomplete_with_every_language_model(browser, app_url):
             if len(set(seen)) != len(seen):
                 found.append(f"{where}, autocomplete: a completion is listed twice: {shown}")
             page.get_by_role("tab", name="Write").click()
+            length = page.get_by_label(re.compile(r"^Length \((characters|words)\)"))
+            length.fill("40")
+            length.press("Enter")
+            wait_for_render(page, SLOW_MS)
+            page.locator(".st-key-gen_go").get_by_role("button").first.click()
+            wait_for_render(page, SLOW_MS)
+            faults = faults_on_page(page, "Generate")
+            found += [f"{where}: {f}" for f in faults]
+            if faults:
+                continue
+            found += [f"{where}, at 1024x768: {c}" for c in page.evaluate(CUT_JS)]
+            written = re.search(r"(Characters|Words) written\s*([\d,]+)", main_text(page))
+            if not written or written.group(2) != "40":
+                found.append(f"{where}: did not write 40 tokens ({written.group(0) if written else 'nothing'})")
         if found:
             screenshot(page, "journey-generate")
     assert not found, "\n".join(found)
 
 
 def test_classify_with_every_classifier(browser, app_url):
+    """On a classroom projector (1024x768): each classifier offered, on its own example and on a typed text."""
     found: list[str] = []
-    with tab(browser, 1600, 1000) as page:
+    with tab(browser, 1024, 768) as page:
         page.goto(f"{app_url}/classify")
         wait_for_render(page, SLOW_MS)
         offered = [o.split(" · ")[0] for o in _options(page, "Classifier")]
@@ -579,6 +613,7 @@ def test_classify_with_every_classifier(browser, app_url):
             _choose(page, "Classifier", title)
             where = f"Classify with {title!r}"
             found += [f"{where}: {f}" for f in faults_on_page(page, "Classify")]
+            found += [f"{where}, at 1024x768: {c}" for c in page.evaluate(CUT_JS)]
             labels = _card(classifiers[title])["labels"] if title in classifiers else []
             text = page.get_by_label("Text to classify")
             text.fill("It was a truly wonderful evening, and the food was good.")
