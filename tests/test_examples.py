@@ -67,3 +67,12 @@ def test_switching_model_from_the_trained_weights_says_nothing_about_training_st
     at.selectbox(key="model").set_value("memory-lstm").run()
     assert not at.exception, at.exception
     assert "kept no weights" not in _warnings(at), _warnings(at)
+
+
+def test_the_home_card_of_memory_gru_opens_a_task_string():
+    at = open_app("app_pages/home.py", timeout=120)
+    assert not at.exception, at.exception
+    at.button(key="home_open_memory-gru").click().run()
+    assert not at.exception, at.exception
+    assert tasks.MemoryTask().answer(at.session_state["text"]) is not None, at.session_state["text"]
+    assert not _warnings(at)
