@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from lstm_viz import cell, examples
-from lstm_viz.analysis import connectivity, features, search
+from lstm_viz.analysis import connectivity, counting, features, search
 from lstm_viz.data import tasks
 from lstm_viz.intervene import generate_clamped, intervene
 from lstm_viz.plots import colours, lab, strips
@@ -258,6 +258,14 @@ with whatif_tab:
             before = (result.before.probs.argmax(1) == depth).mean()
             after = (result.after.probs.argmax(1) == depth).mean()
             st.metric("Depth right, before → after", f"{after:.0%}", f"{after - before:+.0%} (was {before:.0%})")
+            if quantity == "forget_gate" and after >= before - 0.05 and sel.layer == 0 and sel.at_step is None:
+                found = cache.counting_units(sel.model)
+                st.caption(
+                    f"The count survives here: {len(found.counting)} units follow the depth (|r| ≥ "
+                    f"{counting.COUNTING_R} over {found.strings} strings), and on a short, shallow string the others "
+                    f"carry it without unit {unit}. The RNN vs LSTM page shows a string where closing unit "
+                    f"{found.unit}'s forget gate breaks the count, with the shares right at each depth."
+                )
         if trace.task == "charlm" and st.button("Write on with the clamp held", key="lab_write"):
             free = model.generate(sel.text, MAX_WRITE // 2, temperature=0.8, seed=1).generated
             held = generate_clamped(model, sel.text, Clamp(sel.layer, unit, quantity, float(value)), MAX_WRITE // 2)

@@ -132,3 +132,14 @@ def test_the_feature_tab_names_the_counting_units_every_page_names():
     shown = " ".join(m.value for m in at.markdown) + messages(at)
     assert f"unit {found.unit}" in shown and f"{found.r:+.3f}" in shown, shown
     assert "6 tokens" in shown or "six" in shown
+
+
+def test_a_clamp_the_short_string_survives_says_why_and_where_it_breaks():
+    from lstm_viz.analysis import counting
+
+    found = counting.counting_units(zoo.load("brackets-lstm"))
+    at = lab(model="brackets-lstm", text="((()))", unit=found.unit)
+    at.selectbox(key="lab_clamp_quantity").set_value("forget_gate").run()
+    assert not at.exception, at.exception
+    said = " ".join(c.value for c in at.caption)
+    assert f"{len(found.counting)} units follow the depth" in said and "RNN vs LSTM" in said, said
