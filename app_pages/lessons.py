@@ -47,10 +47,20 @@ if not presenting:
     st.caption(lesson.summary)
 
 
+def _tell(lesson_json: str, index: int) -> render.Told:
+    return render.tell(schema.parse(lesson_json).stops[index], cache.load_model)
+
+
 @st.cache_data(show_spinner="Computing this stop on the model…", max_entries=64)
-def told_stop(lesson_json: str, index: int) -> render.Told:
-    stop = schema.parse(lesson_json).stops[index]
-    return render.tell(stop, cache.load_model)
+def told_stop(lesson_json: str, index: int) -> render.Told:  # the shipped lessons: short texts, shared by all
+    return _tell(lesson_json, index)
+
+
+# A teacher's own (or imported, or linked) stop may read 2,000 tokens: about 56 MB cached. A few entries, so
+# forty long scenes cannot fill the server's memory (64 of them would be 3.6 GB).
+@st.cache_data(show_spinner="Computing this stop on the model…", max_entries=4)
+def told_own_stop(lesson_json: str, index: int) -> render.Told:
+    return _tell(lesson_json, index)
 
 
 def _move(delta: int, count: int) -> None:
@@ -85,7 +95,7 @@ nav[1].button(
 nav[2].markdown(f"**Stop {index + 1} of {count}**")
 lessons.show_in_address_bar(lesson, index)  # so a link (or a reload) opens it again
 try:
-    told = told_stop(schema.to_json(lesson), index)
+    told = (told_own_stop if lesson.id == lessons.MY_ID else told_stop)(schema.to_json(lesson), index)
 except ValueError as err:
     st.error(f"This stop cannot be shown: {err}", icon="🚫")
     st.stop()
