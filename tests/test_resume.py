@@ -128,7 +128,7 @@ def test_sigterm_saves_and_the_same_command_with_resume_continues(tmp_path):
 
     root = Path(__file__).resolve().parent.parent
     out = tmp_path / "run"
-    args = [sys.executable, "-m", "lstm_viz", "train", "--preset", "words-lm", "--out", str(out), "--resume",
+    args = [sys.executable, "-m", "lstm_viz", "train", "--preset", "words-lm-long", "--out", str(out), "--resume",
             "--hidden-size", "16", "--embed-dim", "16", "--num-layers", "1", "--batch-size", "8", "--seq-len", "12",
             "--eval-every", "1000", "--threads", "1", "--device", "cpu"]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(root), "LSTM_VIZ_HOME": str(tmp_path / "home")}
