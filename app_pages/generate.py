@@ -67,7 +67,7 @@ def _written(stream: GenerationStream, progress):
 def _show_coloured(gen, colour_by: str, legend: bool = True) -> None:
     values = expectation.generated_probs_per_token(gen, sampled=colour_by == "sampled")
     if legend:
-        st.html(generation.colour_legend_html("probability"))
+        st.html(generation.colour_legend_html("probability", unit_word))
     st.html(generation.coloured_text_html(as_written(gen.trace.tokens, gen.trace.spans), values))
 
 
@@ -182,7 +182,7 @@ with compare_tab:
         st.info("Pick two or three temperatures to compare.", icon=":material/tune:")
     stored = st.session_state.get("gen_compare")
     if stored and stored[0] == name:
-        st.html(generation.colour_legend_html("probability"))
+        st.html(generation.colour_legend_html("probability", unit_word))
         for col, result in zip(st.columns(len(stored[1])), stored[1], strict=True):
             with col:
                 st.subheader(f"Temperature {result.temperature:g}")
@@ -210,10 +210,10 @@ def _expected_view(trace) -> None:
         min(worst, len(trace) - 2),
         key="gen_exp_step",
     )
-    st.html(generation.colour_legend_html("surprise"))
+    st.html(generation.colour_legend_html("surprise", unit_word))
     shown = as_written(trace.tokens, trace.spans)
     st.html(generation.coloured_text_html(shown, exp.per_token, "surprise", step + 1))
-    st.plotly_chart(generation.surprise_bars(trace.tokens, exp.surprise, step), key="gen_exp_bars")
+    st.plotly_chart(generation.surprise_bars(trace.tokens, exp.surprise, step, unit_word), key="gen_exp_bars")
     cand = expectation.top_candidates(trace, step, k=10)
     st.markdown(
         generation.candidates_sentence(
@@ -229,7 +229,7 @@ def _expected_view(trace) -> None:
         )
         quantities = trace.layers[layer_index].quantities()
         st.html(strips.gate_strip_html({q: v[step] for q, v in quantities.items()}))
-        st.html(strips.strip_legend_html())
+        st.html(strips.strip_legend_html(trace.layers[layer_index].kind))
     _open_buttons("".join(trace.tokens), "gen_exp", step=step)
 
 

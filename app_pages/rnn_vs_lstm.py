@@ -287,7 +287,7 @@ else:
     cols[1].metric(
         "With the forget gate shut",
         f"{effect.example_after:.0%}",
-        f"{effect.example_after - effect.example_before:+.0%}",
+        f"{100 * (effect.example_after - effect.example_before):+.0f} points",
     )
     st.markdown(counting.describe_clamp(effect, found))
 

@@ -190,6 +190,8 @@ def test_a_word_model_writes_from_the_default_prime_and_colours_every_word():
     coloured = next(b for b in html_bodies(at) if 'gen-text"' in b)
     assert coloured.count("<span") == len(want.trace)
     assert metric(at, "Mean loss").endswith("nats/word")
+    legends = " ".join(b for b in html_bodies(at) if "probability the model gave" in b)
+    assert "probability the model gave the word" in legends and "the character" not in legends
 
 
 def _param(at: AppTest, name: str):

@@ -106,6 +106,9 @@ def test_counting_unit_reads_as_rising_and_odd_bracket_input(at):
     layout = json.loads(counter.proto.spec)["layout"]
     assert "autorange" not in layout["yaxis2"]  # never a flipped axis: a downward counter is drawn as −c
     assert layout["yaxis"]["title"]["text"] == (f"−c[{unit}]" if r < 0 else f"c[{unit}]")
+    shut = next(m for m in at.metric if m.label == "With the forget gate shut")  # a change of a share: points, not %
+    before, after = (float(metric(at, label).rstrip("%")) for label in ("Depth right as trained", shut.label))
+    assert shut.proto.delta == f"{after - before:+.0f} points"
     at.text_input(key="rvl_bracket_text").input("((a[b]))🙂(((((((((x)))))))))").run()
     assert not at.exception, at.exception
     assert any("nests deeper" in w.value for w in at.warning)

@@ -69,16 +69,16 @@ def coloured_text_html(
     return render("coloured_text.html.j2", pieces=items, font_px=font_px)
 
 
-def colour_legend_html(scale: str = "probability") -> str:
-    """The legend of :func:`coloured_text_html`: labelled swatches of the scale."""
+def colour_legend_html(scale: str = "probability", what: str = "character") -> str:
+    """The legend of :func:`coloured_text_html`: labelled swatches of the scale (``what``: character or word)."""
     if scale == "probability":
         ticks = [(p, f"{p:.0%}") for p in (0.02, 0.1, 0.25, 0.5, 0.75, 0.95)]
-        label = "probability the model gave the character:"
+        label = f"probability the model gave the {what}:"
     else:
         top = colours.SURPRISE_MAX
         ticks = [(s, f"{s:g} nats (p {np.exp(-s):.0%})") for s in (0.1, 0.7, 1.5, 3.0, 4.5)]
         ticks.append((top, f"≥ {top:g} nats (p ≤ {np.exp(-top):.1%})"))
-        label = "surprise −ln p of the actual next character:"
+        label = f"surprise −ln p of the actual next {what}:"
     swatches = []
     for value, text in ticks:
         background = SCALES[scale].colour(value)
@@ -88,10 +88,12 @@ def colour_legend_html(scale: str = "probability") -> str:
     )
 
 
-def surprise_bars(tokens: list[str], surprise: np.ndarray, step: int | None = None) -> go.Figure:
-    """Surprise −ln p of each actual next character (bar ``t`` scores token ``t + 1``), on the surprise scale.
+def surprise_bars(
+    tokens: list[str], surprise: np.ndarray, step: int | None = None, what: str = "character"
+) -> go.Figure:
+    """Surprise −ln p of each actual next token (bar ``t`` scores token ``t + 1``), on the surprise scale.
 
-    The chosen ``step``'s bar is outlined; the dotted line is the mean (nats per character).
+    The chosen ``step``'s bar is outlined; the dotted line is the mean (nats per ``what``: character or word).
     """
     surprise = np.asarray(surprise, dtype=np.float64)
     steps = np.arange(len(surprise))
@@ -114,9 +116,9 @@ def surprise_bars(tokens: list[str], surprise: np.ndarray, step: int | None = No
     fig.add_hline(
         y=float(surprise.mean()) if len(surprise) else 0.0,
         line_dash="dot",
-        annotation_text=f"mean {surprise.mean():.2f} nats/char" if len(surprise) else "",
+        annotation_text=f"mean {surprise.mean():.2f} nats/{what}" if len(surprise) else "",
     )
-    fig.update_xaxes(title="step (the bar scores the character after it)")
+    fig.update_xaxes(title=f"step (the bar scores the {what} after it)")
     fig.update_yaxes(title="surprise (nats)", rangemode="tozero")
     fig.update_layout(bargap=0.05, showlegend=False)
     return layout(fig, 300, title="Surprise at every step")
