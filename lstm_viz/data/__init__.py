@@ -23,6 +23,7 @@ KINDS = {  # data kind (in lstm_viz/presets.toml) -> the options it takes beside
     "brackets": ("max_depth", "length"),
     "styles": ("seq_len",),
     "words": ("seq_len", "min_count", "max_vocab", "more_books"),
+    "book": ("author", "seq_len"),
 }
 
 
@@ -64,6 +65,10 @@ def build(spec: dict, tokenizer=None, text: str | None = None, text_name: str = 
         from lstm_viz.data.styles import StyleCorpus
 
         return StyleCorpus(tokenizer=tokenizer, **spec)
+    if kind == "book":
+        from lstm_viz.data.one_author import AuthorBook
+
+        return AuthorBook(tokenizer=tokenizer, **spec)
     if kind == "words":
         from lstm_viz.data.words import WordCorpus
 

@@ -112,23 +112,34 @@ def style_check(module, tokenizer, classifier: str = "authors") -> dict:
     For each style and seed, write CHECK_LENGTH characters at CHECK_TEMPERATURE and let the shipped
     classifier read them; returns the agreement and every passage's verdict.
     """
-    from lstm_viz import zoo
     from lstm_viz.generate import sample_ids
+
+    symbols = style_symbols()
+
+    def write(label: str, seed: int) -> str:
+        prime = tokenizer.encode(symbols[label]).ids
+        return tokenizer.decode(sample_ids(module, prime, CHECK_LENGTH, CHECK_TEMPERATURE, seed=seed).ids)
+
+    was_training = module.training
+    module.eval()
+    try:
+        return judge_passages(list(symbols), write, classifier)
+    finally:
+        module.train(was_training)
+
+
+def judge_passages(labels: list[str], write, classifier: str = "authors") -> dict:
+    """``write(label, seed)`` for each label and CHECK_SEEDS, read by the shipped classifier: agreement and verdicts."""
+    from lstm_viz import zoo
 
     judge = zoo.load(classifier)
     rows, agree = [], 0
-    was_training = module.training
-    module.eval()
-    for label, symbol in style_symbols().items():
+    for label in labels:
         for seed in CHECK_SEEDS:
-            written = tokenizer.decode(
-                sample_ids(module, tokenizer.encode(symbol).ids, CHECK_LENGTH, CHECK_TEMPERATURE, seed=seed).ids
-            )
-            probs = judge.trace(written).probs[-1]
+            probs = judge.trace(write(label, seed)).probs[-1]
             verdict = judge.labels[int(np.argmax(probs))]
             agree += verdict == label
             rows.append({"style": label, "seed": seed, "classified_as": verdict, "p": round(float(probs.max()), 4)})
-    module.train(was_training)
     return {"agree": agree, "total": len(rows), "share": round(agree / len(rows), 4), "passages": rows}
 
 
