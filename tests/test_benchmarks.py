@@ -81,3 +81,38 @@ def test_load_benchmark_steps_a_small_class():
     for line in ("steps done: ", "lost steps: ", "errors: 0", "server CPU per step: ", "server time per step: p50"):
         assert line in out, (line, out)
     assert re.search(r"steps done: \d+ of 15 sent", out), out
+
+
+def test_style_recognition_prints_both_designs_verdicts(tmp_path):
+    """Seven tiny random generators against the shipped authors-lm: 21 verdicts each, counts that add up, and
+    authors-lm's verdicts are those its card recorded when it was trained (the same check, run again)."""
+    import json
+
+    from lstm_viz import zoo
+    from lstm_viz.data.authors import LABELS
+    from tests import factory
+
+    for k, label in enumerate(LABELS):
+        name = f"author-{label.lower()}"
+        factory.write_model(tmp_path / name, factory.char_card(name=name, metrics={"val_loss": 2.5}), seed=k)
+    out = bench("benchmarks.style_recognition", "--runs", str(tmp_path), "--json", str(tmp_path / "out.json"))
+    rows = re.findall(r"^(\w+)\s+([123])\s+(\w+) \([\d.]+\)\s+(\w+) \([\d.]+\)\s*$", out, re.M)
+    assert [(r[0], r[1]) for r in rows] == [(label, s) for label in LABELS for s in "123"], out
+    ours = sum(r[0] == r[2] for r in rows)
+    theirs = sum(r[0] == r[3] for r in rows)
+    assert re.search(rf"one model per author: {ours} of 21 recognised", out), out
+    assert re.search(rf"authors-lm:\s+{theirs} of 21 recognised", out), out
+    recorded = zoo.load("authors-lm").card["metrics"]["style_check"]["passages"]
+    assert [r[3] for r in rows] == [r["classified_as"] for r in recorded]
+    figures = json.loads((tmp_path / "out.json").read_text())["figures"]
+    assert [f["val_loss"] for f in figures.values()] == [2.5] * 7
+    assert re.search(r"the seven weights files: [\d.]+ MB", out), out
+
+
+def test_style_recognition_says_which_generators_are_missing(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.style_recognition", "--runs", str(tmp_path)],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode != 0 and "no trained generator in" in result.stderr and "author-milton" in result.stderr
+    assert "Traceback" not in result.stderr
