@@ -74,7 +74,7 @@ best = int(final.argmax())
 head_weight, head_bias = contributions.head_parameters(model.module)
 influence = contributions.token_influence(trace.probs, best, contributions.prior_probabilities(head_bias))
 
-col1, col2, col3 = st.columns(3)
+col1, col2, col3 = st.columns([2, 1, 1])  # the prediction is a name (Shakespeare): never cut at 1024 px
 col1.metric("Prediction", labels[best])
 col2.metric("Confidence", f"{final[best]:.1%}")
 col3.metric("Tokens read", f"{len(trace):,}")

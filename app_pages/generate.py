@@ -73,10 +73,10 @@ def _show_coloured(gen, colour_by: str, legend: bool = True) -> None:
 
 def _open_buttons(text: str, prefix: str, step: int) -> None:
     """Buttons that open ``text`` at ``step`` in Step Through and the Gate Heatmaps."""
-    left, right, _ = st.columns([1, 1, 3])
-    if left.button("Step through this", key=f"{prefix}_open_step", icon=":material/footprint:", type="primary"):
+    row = st.container(horizontal=True)  # each button as wide as its label: never cut on a projector
+    if row.button("Step through this", key=f"{prefix}_open_step", icon=":material/footprint:", type="primary"):
         state.open_in(pages.STEP_THROUGH, name, text, step)
-    if right.button("Gate heatmaps", key=f"{prefix}_open_heatmaps", icon=":material/grid_on:"):
+    if row.button("Gate heatmaps", key=f"{prefix}_open_heatmaps", icon=":material/grid_on:"):
         state.open_in(pages.HEATMAPS, name, text, step)
 
 
@@ -139,10 +139,15 @@ with write_tab:
         settings = "greedy (argmax)" if gen.greedy else f"temperature {gen.temperature:g}, seed {gen.seed}"
         m = st.columns(3)
         m[0].metric(f"{unit_word.capitalize()}s written", f"{len(gen.chosen_probs):,}")
-        m[1].metric(f"Mean probability of the chosen {unit_word}", f"{float(np.mean(gen.chosen_probs)):.1%}")
+        m[1].metric(
+            "Mean p of a choice",
+            f"{float(np.mean(gen.chosen_probs)):.1%}",
+            help=f"The mean probability the model gave each {unit_word} it chose.",
+        )
         m[2].metric(
-            "Model's loss on what it wrote",
-            f"{expectation.nats_per_char(expectation.generated_probs(gen, sampled=False)):.3f} nats/{per}",
+            f"Loss (nats/{per})",
+            f"{expectation.nats_per_char(expectation.generated_probs(gen, sampled=False)):.3f}",
+            help=f"The model's loss on what it wrote: the mean −ln p of each written {unit_word}.",
         )
         st.caption(f"Written with {settings}" + (f", top-{gen.top_k}" if gen.top_k else "") + ".")
         colour_by = st.radio(
@@ -199,10 +204,10 @@ def _expected_view(trace) -> None:
     exp = expectation.expectation(trace)
     worst = int(np.argmax(exp.surprise))
     m = st.columns(4)
-    m[0].metric("Mean loss", f"{exp.mean_nats:.3f} nats/{per}")
+    m[0].metric(f"Mean loss (nats/{per})", f"{exp.mean_nats:.3f}")
     m[1].metric(f"Bits per {unit_word}", f"{exp.bits_per_char:.3f}")
     m[2].metric("Perplexity", f"{exp.perplexity:.2f}", help="e^loss: as unsure as a fair choice among this many")
-    m[3].metric("Most surprising", f"{visible(trace.tokens[worst + 1])} at step {worst + 1}")
+    m[3].metric(f"Most surprising: step {worst + 1}", visible(trace.tokens[worst + 1]))
     step = st.slider(
         f"Step: the model has read the text up to here and predicts the next {unit_word}",
         0,

@@ -62,16 +62,16 @@ def test_generate_shows_the_models_text_coloured_and_steps_through_it(model):
     got = at.session_state["gen_result"][1]
     assert got.text == want.text
     assert metric(at, "Characters written") == "120"
-    assert metric(at, "Mean probability") == f"{float(np.mean(want.chosen_probs)):.1%}"
+    assert metric(at, "Mean p of a choice") == f"{float(np.mean(want.chosen_probs)):.1%}"
     loss = float(np.mean(-np.log(expectation.generated_probs(want, sampled=False))))
-    assert metric(at, "Model's loss") == f"{loss:.3f} nats/char"
+    assert metric(at, "Loss (nats/char)") == f"{loss:.3f}"
     coloured = next(b for b in html_bodies(at) if 'gen-text"' in b)
     assert coloured.count("<span") == len(want.text)
     assert f"p = {want.chosen_probs[5]:.4f}" in coloured
     assert any("probability the model gave the character" in b for b in html_bodies(at))
     # the expected view switches to the text just written and scores it
     assert at.radio(key="gen_exp_source").value == "the generated text"
-    assert metric(at, "Mean loss") == f"{expectation.expectation(want.trace).mean_nats:.3f} nats/char"
+    assert metric(at, "Mean loss (nats/char)") == f"{expectation.expectation(want.trace).mean_nats:.3f}"
 
     at.button(key="gen_open_step").click().run()
     assert not at.exception, at.exception
@@ -141,7 +141,7 @@ def test_what_the_model_expected_for_typed_text(model):
     assert not at.exception, at.exception
     tr = model.trace(text)
     exp = expectation.expectation(tr)
-    assert metric(at, "Mean loss") == f"{exp.mean_nats:.3f} nats/char"
+    assert metric(at, "Mean loss (nats/char)") == f"{exp.mean_nats:.3f}"
     assert metric(at, "Bits per character") == f"{exp.bits_per_char:.3f}"
     at.slider(key="gen_exp_step").set_value(4).run()  # read "To be", predict the ","
     sentence = next(m.value for m in at.markdown if m.value.startswith("After reading 5 characters"))
@@ -189,7 +189,7 @@ def test_a_word_model_writes_from_the_default_prime_and_colours_every_word():
     assert metric(at, "Words written") == "25"
     coloured = next(b for b in html_bodies(at) if 'gen-text"' in b)
     assert coloured.count("<span") == len(want.trace)
-    assert metric(at, "Mean loss").endswith("nats/word")
+    assert metric(at, "Loss (nats/word)")
     legends = " ".join(b for b in html_bodies(at) if "probability the model gave" in b)
     assert "probability the model gave the word" in legends and "the character" not in legends
 
