@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 from lstm_viz import cell, zoo
 from lstm_viz.lessons import facts, render, schema
 from lstm_viz.ui import lessons as ui_lessons
+from lstm_viz.ui import state as ui_state
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = {
@@ -462,3 +463,33 @@ def test_back_from_step_through_the_lesson_its_stop_and_your_title_are_kept():
     assert at.selectbox(key="lesson_id").value == lesson.id
     assert at.header[0].value == lesson.stops[2].title
     assert at.text_input(key="my_lesson_title").value == "Speakers and new lines"
+
+
+def _path_to(node, key: str, path=()) -> tuple | None:
+    """Where the widget with this key sits in the page's tree (the indices the browser keys its elements by)."""
+    if getattr(node, "key", None) == key:
+        return path
+    for index, child in getattr(node, "children", {}).items():
+        found = _path_to(child, key, (*path, index))
+        if found is not None:
+            return found
+    return None
+
+
+@pytest.mark.parametrize("page", ["heatmaps", "neuron_lab"])
+def test_add_to_my_lesson_stays_where_it_is_when_a_notice_goes_away(page):
+    """A notice shown once (a unit the new model lacks) must not move the share box on the next run: the
+    browser would close the popover, and with it the confirmation that the scene was added."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.session_state["model"] = "shakespeare-char"
+    at.session_state["text"] = "To be, or not to be"
+    at.session_state["unit"] = 9999  # as after a switch to a model with fewer units:
+    at.session_state[ui_state._LAST_MODEL] = "memory-lstm"  # the model the teacher switched from
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    assert any("unit 9999" in w.value for w in at.warning), [w.value for w in at.warning]
+    before = _path_to(at._tree, f"{page}_scene_add")
+    at.button(key=f"{page}_scene_add").click().run()
+    assert not at.exception, at.exception
+    assert _path_to(at._tree, f"{page}_scene_add") == before
+    assert any("Added: your lesson has 1 scene" in s.value for s in at.success), [s.value for s in at.success]

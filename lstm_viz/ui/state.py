@@ -145,9 +145,14 @@ def notice(message: str) -> None:
 
 
 def show_notices() -> None:
-    """Show and forget the queued warnings about replaced values."""
+    """Show and forget the queued warnings about replaced values.
+
+    They go in a container drawn on every run, notices or not, so that what follows keeps its place when
+    they go away: the browser keys elements by place, and a moved popover (Share this view) would close.
+    """
+    box = st.container()
     for message in st.session_state.pop(_NOTICES, []):
-        st.warning(message, icon=":material/warning:")
+        box.warning(message, icon=":material/warning:")
     st.session_state[_NOTICES] = []
 
 
