@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from lstm_viz import examples
 from lstm_viz.analysis import contributions
 from lstm_viz.plots import classify, strips
+from lstm_viz.store import examples
 from lstm_viz.ui import cache, cards, pages, state, widgets
 
 OWN_TEXT = "(your own text)"

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from lstm_viz import cell
 from lstm_viz.analysis import equations
+from lstm_viz.engine import cell
 from lstm_viz.ui import latex, state, widgets
 
 sel = widgets.explorer_page("Equations")

@@ -6,9 +6,9 @@ import time
 import numpy as np
 import streamlit as st
 
-from lstm_viz import autocomplete
 from lstm_viz.analysis import expectation
-from lstm_viz.generate import MAX_GENERATE, MAX_PRIME, SEED_MAX, GenerationStream, as_written
+from lstm_viz.generation import autocomplete
+from lstm_viz.generation.generate import MAX_GENERATE, MAX_PRIME, SEED_MAX, GenerationStream, as_written
 from lstm_viz.plots import generation, strips
 from lstm_viz.plots.html import visible
 from lstm_viz.ui import cache, pages, state, widgets

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from lstm_viz import cell
 from lstm_viz.analysis import export, units
+from lstm_viz.engine import cell
 from lstm_viz.plots import heatmaps, strips
 from lstm_viz.ui import cache, state, widgets
 

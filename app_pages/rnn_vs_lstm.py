@@ -13,10 +13,11 @@ import tempfile
 import numpy as np
 import streamlit as st
 
-from lstm_viz import cell, jobs
 from lstm_viz.analysis import counting, gradients, memory
 from lstm_viz.data import tasks
+from lstm_viz.engine import cell
 from lstm_viz.plots import base, comparison, heatmaps, strips
+from lstm_viz.training import jobs
 from lstm_viz.ui import cache, state, widgets
 
 BRACKETS = "brackets-lstm"

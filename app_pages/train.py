@@ -1,20 +1,21 @@
 """Train page: train a model from a preset or your own text, watch it learn, keep it.
 
-The run is a background job (:mod:`lstm_viz.jobs`) built from a :class:`~lstm_viz.runspec.RunSpec`,
+The run is a background job (:mod:`lstm_viz.training.jobs`) built from a :class:`~lstm_viz.training.runspec.RunSpec`,
 the same specification the command line uses; this page starts it, polls its snapshot from a
 fragment that reruns every second, and stops it. Finished models join the model list of every
 page. Your models can be downloaded as a zip or deleted, and a model trained elsewhere can be
-uploaded (:mod:`lstm_viz.usermodels`).
+uploaded (:mod:`lstm_viz.store.usermodels`).
 """
 
 from functools import partial
 
 import streamlit as st
 
-from lstm_viz import examples, jobs, presets, runspec, usermodels
 from lstm_viz.data.upload import decode_corpus, vocabulary
 from lstm_viz.plots import training
-from lstm_viz.runspec import RunSpec
+from lstm_viz.store import examples, usermodels
+from lstm_viz.training import jobs, presets, runspec
+from lstm_viz.training.runspec import RunSpec
 from lstm_viz.ui import cache, pages, state
 
 OWN_TEXT = "Your own text"

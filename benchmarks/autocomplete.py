@@ -16,9 +16,9 @@ import time
 
 import torch
 
-from lstm_viz import zoo
-from lstm_viz.autocomplete import complete
 from lstm_viz.data.corpus import SHAKESPEARE, asset_path
+from lstm_viz.generation.autocomplete import complete
+from lstm_viz.store import zoo
 
 GOAL_MS = 100.0
 

@@ -6,7 +6,7 @@ Times, interleaved in one process (medians of several repeats):
 
 (a) ``LoadedModel.generate("ROMEO:", 500, temperature=0.8, seed=...)``: what the Generate page
     and the CLI run, i.e. the sampling loop plus the Trace of the whole text (goal: <= 1 s);
-(b) the sampling loop alone (``lstm_viz.generate.sample_ids``), per character;
+(b) the sampling loop alone (``lstm_viz.generation.generate.sample_ids``), per character;
 (c) a plain forward step: ``SequenceModel(x, state)`` for one token with the state carried
     (embedding -> ``nn.LSTM`` -> head), the cheapest way plain PyTorch writes a character,
     at torch's default thread count and at one thread.
@@ -24,8 +24,8 @@ import time
 
 import torch
 
-from lstm_viz import zoo
-from lstm_viz.generate import sample_ids
+from lstm_viz.generation.generate import sample_ids
+from lstm_viz.store import zoo
 
 GOAL_SECONDS = 1.0
 PRIME = "ROMEO:"

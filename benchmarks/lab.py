@@ -17,10 +17,10 @@ import time
 
 import torch
 
-from lstm_viz import zoo
 from lstm_viz.analysis import search
 from lstm_viz.data.corpus import SHAKESPEARE, asset_path
-from lstm_viz.trace import Clamp, trace
+from lstm_viz.engine.trace import Clamp, trace
+from lstm_viz.store import zoo
 
 RANK_GOAL_MS = 50.0
 INTERVENE_GOAL = 2.0

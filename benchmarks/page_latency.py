@@ -56,7 +56,7 @@ def server_side(steps: int, text: str = TEXT) -> tuple[float, float, float]:
     """Median AppTest rerun of the server-side view after a step change, one uncached trace, one step's figures (s)."""
     from streamlit.testing.v1 import AppTest
 
-    from lstm_viz import zoo
+    from lstm_viz.store import zoo
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["model"] = MODEL
@@ -107,8 +107,8 @@ def figure_work(trace, steps: int) -> float:
 
 def payload_sizes() -> dict[str, int]:
     """Bytes of the stepper's data as JSON: each text's first view (at step 0 and mid-text) and one further chunk."""
-    from lstm_viz import zoo
     from lstm_viz.plots import stepper_payload as sp
+    from lstm_viz.store import zoo
     from lstm_viz.ui import widgets
 
     model, sizes = zoo.load(MODEL), {}

@@ -28,12 +28,12 @@ from pathlib import Path
 
 import torch
 
-from lstm_viz import zoo
-from lstm_viz.checkpoint import WEIGHTS
 from lstm_viz.data.authors import BOOKS, LABELS, encode_fast, read_book
 from lstm_viz.data.corpus import split_by_position, stream_loss
 from lstm_viz.data.one_author import per_author_check
 from lstm_viz.data.styles import CHECK_LENGTH, CHECK_SEEDS, CHECK_TEMPERATURE, style_check, style_symbols
+from lstm_viz.store import zoo
+from lstm_viz.store.checkpoint import WEIGHTS
 
 
 def folder_of(runs: Path, label: str) -> Path:

@@ -4,7 +4,7 @@
 
 For T = 50, 200, 1000 characters of held-out Shakespeare it times, interleaved, (a) the
 SequenceModel forward (embedding -> fused nn.LSTM -> head, the plain PyTorch cost) and (b)
-``lstm_viz.trace.trace`` on the same ids (every gate, cell and hidden value of every step, as
+``lstm_viz.engine.trace.trace`` on the same ids (every gate, cell and hidden value of every step, as
 numpy), and prints the median of each and their ratio. Goal: ratio <= 1.5 at T = 1000.
 It does so with 1 torch thread (what the app sets for every session; the trace then records on
 a spare core beside the fused kernel) and with torch's default thread count, both given the
@@ -22,10 +22,10 @@ import time
 
 import torch
 
-from lstm_viz import zoo
 from lstm_viz.data.corpus import CharCorpus
-from lstm_viz.model import ModelConfig, SequenceModel
-from lstm_viz.trace import trace
+from lstm_viz.engine.network import ModelConfig, SequenceModel
+from lstm_viz.engine.trace import trace
+from lstm_viz.store import zoo
 
 LENGTHS = (50, 200, 1000)
 GOAL = 1.5

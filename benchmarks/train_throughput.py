@@ -5,7 +5,7 @@
 Both loops train the shakespeare-char preset's model (2x256 LSTM, embedding 64, head 65,
 dropout 0.1) on batches of 32 x 128 characters with AdamW and global-norm clipping:
 
-- ours: ``lstm_viz.train.train`` as the command line runs it (schedule, callbacks, progress
+- ours: ``lstm_viz.training.train.train`` as the command line runs it (schedule, callbacks, progress
   bar, AMP on CUDA), timed between its 10th and last step through its own callback, so model
   set-up and the closing evaluation are not counted;
 - bare: ``nn.Embedding -> nn.LSTM -> nn.Linear`` with nanoGPT-style random windows, a fixed
@@ -27,10 +27,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from lstm_viz import data as data_kinds
-from lstm_viz import presets
 from lstm_viz.data.corpus import CharCorpus
-from lstm_viz.model import ModelConfig
-from lstm_viz.train import TrainConfig, device_name, train
+from lstm_viz.engine.network import ModelConfig
+from lstm_viz.training import presets
+from lstm_viz.training.train import TrainConfig, device_name, train
 
 GOAL = 0.9
 SKIP = 10  # steps before the clock starts: allocator, cuDNN autotuning, first-call overheads
@@ -44,7 +44,7 @@ class QuickEvalCorpus(CharCorpus):
 
 
 def ours(data, preset, device: str, steps: int) -> float:
-    """Tokens/s of lstm_viz.train.train between step SKIP and the last step."""
+    """Tokens/s of lstm_viz.training.train.train between step SKIP and the last step."""
     times: dict[int, float] = {}
 
     def callback(event, info):

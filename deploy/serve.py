@@ -38,7 +38,7 @@ import jinja2
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = Path(__file__).with_name("nginx.conf.j2")
 HOST = "127.0.0.1"
-MAX_UPLOAD_MB = 100  # the Train page takes model uploads of up to 68 MB (lstm_viz.usermodels)
+MAX_UPLOAD_MB = 100  # the Train page takes model uploads of up to 68 MB (lstm_viz.store.usermodels)
 # Each replica's share of the machine's training: one job at a time on one thread, so the jobs
 # of all replicas together leave cores to draw pages (override by setting them in the environment).
 REPLICA_DEFAULTS = {"LSTM_VIZ_MAX_JOBS": "1", "LSTM_VIZ_TRAIN_THREADS": "1"}

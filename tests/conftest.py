@@ -8,7 +8,7 @@ import pytest
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     """An empty user model folder and a fresh job manager; every job is stopped afterwards."""
-    from lstm_viz import jobs
+    from lstm_viz.training import jobs
 
     monkeypatch.setenv("LSTM_VIZ_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("LSTM_VIZ_TRAIN_THREADS", "1")

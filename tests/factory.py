@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from lstm_viz import checkpoint
-from lstm_viz.model import SequenceModel
-from lstm_viz.tokenizers import CharTokenizer, WordTokenizer
+from lstm_viz.engine.network import SequenceModel
+from lstm_viz.engine.tokenizers import CharTokenizer, WordTokenizer
+from lstm_viz.store import checkpoint
 
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest

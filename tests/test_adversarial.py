@@ -32,11 +32,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from safetensors.torch import save
 
-from lstm_viz import checkpoint, history, usermodels, zoo
 from lstm_viz.analysis import features
 from lstm_viz.data.upload import decode_corpus
-from lstm_viz.model import SequenceModel
-from lstm_viz.tokenizers import CharTokenizer, WordTokenizer, tokenizer_from_dict
+from lstm_viz.engine.network import SequenceModel
+from lstm_viz.engine.tokenizers import CharTokenizer, WordTokenizer, tokenizer_from_dict
+from lstm_viz.store import checkpoint, history, usermodels, zoo
 from tests.factory import VOCAB, char_card, model_for, weights
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -324,7 +324,7 @@ def test_described_values_are_short_and_printable(values):
 
 
 def test_a_100000_character_unknown_word_gives_a_short_report():
-    from lstm_viz.tokenizers import describe_unknown
+    from lstm_viz.engine.tokenizers import describe_unknown
 
     words = WordTokenizer(["<pad>", "<unk>", "good"])
     word = "supercalifragilistic" * 5000
@@ -435,8 +435,8 @@ def test_a_trailing_space_is_refused_and_near_misses_are_fine():
 KILL_CHILD = """
 import json, os, signal, sys
 import torch
-from lstm_viz import checkpoint
-from lstm_viz.model import SequenceModel
+from lstm_viz.store import checkpoint
+from lstm_viz.engine.network import SequenceModel
 
 folder, card, kill_at = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
 
@@ -499,8 +499,8 @@ def test_sigkill_between_the_renames_of_a_save_leaves_a_consistent_pair(tmp_path
 TRAIN_CHILD = """
 import sys
 from lstm_viz.data.corpus import CharCorpus
-from lstm_viz.model import ModelConfig
-from lstm_viz.train import TrainConfig, train
+from lstm_viz.engine.network import ModelConfig
+from lstm_viz.training.train import TrainConfig, train
 
 text = "".join(f"line {i} of a tiny corpus that a test trains on, then kills.\\n" for i in range(400))
 data = CharCorpus(text, seq_len=32, name="kill.txt")
@@ -655,8 +655,8 @@ def test_a_folder_without_write_permission_keeps_the_previous_model(tmp_path):
 
 def test_a_training_run_whose_save_fails_stops_with_the_message_and_keeps_its_last_checkpoint(tmp_path, monkeypatch):
     from lstm_viz.data.corpus import CharCorpus
-    from lstm_viz.model import ModelConfig
-    from lstm_viz.train import TrainConfig, train
+    from lstm_viz.engine.network import ModelConfig
+    from lstm_viz.training.train import TrainConfig, train
 
     text = "".join(f"line {i} of a corpus whose disk fills up.\n" for i in range(300))
     data = CharCorpus(text, seq_len=32, name="full.txt")
@@ -915,7 +915,7 @@ def test_the_cli_refuses_a_huge_repetition_with_a_message(capsys):
 
 @pytest.mark.parametrize("setting", ["cell=1e308", "forget_gate=-1e308", "hidden=3.5e38", "candidate=1e39"])
 def test_clamp_values_beyond_the_limit_are_refused_with_the_range(capsys, setting):
-    from lstm_viz.trace import MAX_CLAMP
+    from lstm_viz.engine.trace import MAX_CLAMP
 
     code, err = cli(capsys, "intervene", "brackets-lstm", "a((b))c", "--unit", "0", "--set", setting)
     assert code == 2 and "error: the clamp value must lie between" in err and f"{MAX_CLAMP:,g}" in err
@@ -923,8 +923,8 @@ def test_clamp_values_beyond_the_limit_are_refused_with_the_range(capsys, settin
 
 @pytest.mark.parametrize("quantity", ["forget_gate", "cell", "input_gate"])
 def test_the_largest_clamp_allowed_keeps_every_output_finite(quantity):
-    from lstm_viz.intervene import intervene
-    from lstm_viz.trace import MAX_CLAMP, Clamp
+    from lstm_viz.engine.intervene import intervene
+    from lstm_viz.engine.trace import MAX_CLAMP, Clamp
 
     model = zoo.load("brackets-lstm")
     for value in (MAX_CLAMP, -MAX_CLAMP):
@@ -933,7 +933,7 @@ def test_the_largest_clamp_allowed_keeps_every_output_finite(quantity):
 
 
 def test_a_seed_out_of_range_names_the_range(capsys):
-    from lstm_viz.generate import SEED_MAX
+    from lstm_viz.generation.generate import SEED_MAX
 
     for seed in (str(10**30), str(2**63), "-1"):
         code, err = cli(capsys, "generate", "shakespeare-char", "--length", "3", f"--seed={seed}")
@@ -1009,7 +1009,7 @@ def test_an_explorer_link_with_foreign_digits_gets_notices_not_a_traceback():
 
 
 def test_a_generate_link_with_a_seed_beyond_the_range_is_replaced_with_a_notice():
-    from lstm_viz.generate import SEED_MAX
+    from lstm_viz.generation.generate import SEED_MAX
     from tests.factory import open_app
 
     at = open_app("app_pages/generate.py", timeout=240, params={"model": "shakespeare-char", "seed": str(10**20)})
@@ -1093,7 +1093,8 @@ def test_a_training_step_asked_of_a_model_without_history_is_explained():
 
 AUTOCOMPLETE_CHILD = """
 import resource, sys, torch
-from lstm_viz import autocomplete, zoo
+from lstm_viz.generation import autocomplete
+from lstm_viz.store import zoo
 torch.set_num_threads(1)
 model = zoo.load("words-lm")
 words = [w for w in model.tokenizer.vocab if w.isalpha()][:500]
@@ -1112,7 +1113,7 @@ def test_autocomplete_on_100000_words_stays_small():
 
 
 def test_completions_that_show_the_same_are_one_row_with_their_probabilities_summed():
-    from lstm_viz import autocomplete
+    from lstm_viz.generation import autocomplete
 
     rows = autocomplete.merge([("een", math.log(0.5)), ("een\n", math.log(0.2)), ("een's", math.log(0.1)),
                                ("een's\u200b", math.log(0.05)), ("een.", math.log(0.05))])  # fmt: skip
@@ -1120,7 +1121,7 @@ def test_completions_that_show_the_same_are_one_row_with_their_probabilities_sum
 
 
 def test_the_shakespeare_model_lists_queen_once():
-    from lstm_viz import autocomplete
+    from lstm_viz.generation import autocomplete
 
     found = autocomplete.complete(zoo.load("shakespeare-char"), "the king and the qu", width=10)
     shown = [c.text for c in found]
@@ -1129,7 +1130,7 @@ def test_the_shakespeare_model_lists_queen_once():
 
 
 def test_the_autocomplete_box_is_bounded():
-    from lstm_viz import autocomplete
+    from lstm_viz.generation import autocomplete
     from tests.factory import open_app
 
     at = open_app("app_pages/generate.py", timeout=240, params={"model": "words-lm"})

@@ -7,10 +7,10 @@ from collections import Counter
 import pytest
 import torch
 
-from lstm_viz import zoo
 from lstm_viz.analysis import agreement
 from lstm_viz.data.words import MORE_BOOKS, WordCorpus, _texts
-from lstm_viz.tokenizers import WordTokenizer
+from lstm_viz.engine.tokenizers import WordTokenizer
+from lstm_viz.store import zoo
 
 
 def words(text: str) -> list[str]:

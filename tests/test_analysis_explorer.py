@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_viz import zoo
 from lstm_viz.analysis import equations, export, units
-from lstm_viz.model import ModelConfig, SequenceModel
-from lstm_viz.trace import trace
+from lstm_viz.engine.network import ModelConfig, SequenceModel
+from lstm_viz.engine.trace import trace
+from lstm_viz.store import zoo
 
 TEXT = "Now is the winter of our discontent"
 

@@ -88,8 +88,8 @@ def test_style_recognition_prints_both_designs_verdicts(tmp_path):
     authors-lm's verdicts are those its card recorded when it was trained (the same check, run again)."""
     import json
 
-    from lstm_viz import zoo
     from lstm_viz.data.authors import LABELS
+    from lstm_viz.store import zoo
     from tests import factory
 
     for k, label in enumerate(LABELS):

@@ -21,9 +21,10 @@ import torch
 from safetensors.torch import load_file
 from torch import nn
 
-from lstm_viz import cell, zoo
 from lstm_viz.analysis import export
+from lstm_viz.engine import cell
 from lstm_viz.plots import stepper_payload
+from lstm_viz.store import zoo
 from tests.factory import open_app, write_every_kind
 
 MODELS = {"lstm": ("tiny-seq", "(ab)(a(b)"), "gru": ("tiny-gru", "hello world"), "rnn": ("tiny-rnn", "hello world")}

@@ -14,8 +14,8 @@ import pytest
 import torch
 from safetensors.torch import save, save_file
 
-from lstm_viz import checkpoint, zoo
-from lstm_viz.model import SequenceModel
+from lstm_viz.engine.network import SequenceModel
+from lstm_viz.store import checkpoint, zoo
 from tests.factory import VOCAB, char_card, model_for
 
 

@@ -9,11 +9,12 @@ import pytest
 import torch
 
 from lstm_viz import data as data_kinds
-from lstm_viz import examples, presets, zoo
 from lstm_viz.analysis import contributions
 from lstm_viz.data import authors, sentiment
 from lstm_viz.data.labelled import pad_batch
 from lstm_viz.plots import classify
+from lstm_viz.store import examples, zoo
+from lstm_viz.training import presets
 from lstm_viz.ui.cards import accuracy_table
 
 SHIPPED = ("reviews-sentiment", "authors")

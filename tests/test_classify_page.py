@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lstm_viz import examples, zoo
 from lstm_viz.analysis import contributions
+from lstm_viz.store import examples, zoo
 from tests.factory import open_app
 
 PAGE = "app_pages/classify.py"

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_viz import zoo
+from lstm_viz.store import zoo
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN = [

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_viz import zoo
 from lstm_viz.analysis import connectivity
 from lstm_viz.data import tasks
+from lstm_viz.store import zoo
 from tests.factory import open_app
 
 TEXT, ANSWER = tasks.MemoryTask().example(40, seed=0)

@@ -12,11 +12,11 @@ import pytest
 import torch
 from torch import nn
 
-from lstm_viz import checkpoint
 from lstm_viz.data.corpus import CharCorpus
-from lstm_viz.model import ModelConfig
-from lstm_viz.trace import trace
-from lstm_viz.train import TrainConfig, train
+from lstm_viz.engine.network import ModelConfig
+from lstm_viz.engine.trace import trace
+from lstm_viz.store import checkpoint
+from lstm_viz.training.train import TrainConfig, train
 
 pytestmark = [
     pytest.mark.cuda,
@@ -70,7 +70,7 @@ def test_cuda_amp_training_and_trace_of_the_trained_weights(tmp_path):
 
 
 def test_cuda_autocast_uses_bf16_where_supported():
-    from lstm_viz.train import _autocast
+    from lstm_viz.training.train import _autocast
 
     with _autocast(torch.device("cuda"), True):
         y = torch.ones(2, 2, device="cuda") @ torch.ones(2, 2, device="cuda")

@@ -19,9 +19,9 @@ import torch
 
 from benchmarks.load import view
 from deploy import serve
-from lstm_viz import checkpoint
-from lstm_viz.model import ModelConfig, SequenceModel
-from lstm_viz.tokenizers import CharTokenizer
+from lstm_viz.engine.network import ModelConfig, SequenceModel
+from lstm_viz.engine.tokenizers import CharTokenizer
+from lstm_viz.store import checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("LSTM_VIZ_CHROMIUM", "/usr/bin/chromium")

@@ -17,8 +17,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lstm_viz.distributed import IGNORE, World
-from lstm_viz.model import ModelConfig, SequenceModel
+from lstm_viz.engine.network import ModelConfig, SequenceModel
+from lstm_viz.training.distributed import IGNORE, World
 
 ROOT = Path(__file__).resolve().parents[1]
 # A tiny one-layer model (nn.LSTM applies no dropout to a single layer, so nothing random differs

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from lstm_viz import examples, zoo
 from lstm_viz.data import tasks
+from lstm_viz.store import examples, zoo
 from tests.factory import ROOT, open_app
 
 MEMORY = ["memory-gru", "memory-lstm", "memory-rnn", "memory-gru-short", "memory-lstm-short", "memory-rnn-short"]

@@ -15,7 +15,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lstm_viz import zoo
+from lstm_viz.store import zoo
 from lstm_viz.ui import cache
 from tests.factory import open_app, write_every_kind
 

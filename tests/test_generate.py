@@ -11,11 +11,18 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_viz import zoo
 from lstm_viz.analysis import expectation
 from lstm_viz.cli import main
-from lstm_viz.generate import MAX_GENERATE, MAX_PRIME, GenerationStream, check_settings, distribution, generate
+from lstm_viz.generation.generate import (
+    MAX_GENERATE,
+    MAX_PRIME,
+    GenerationStream,
+    check_settings,
+    distribution,
+    generate,
+)
 from lstm_viz.plots import colours, generation
+from lstm_viz.store import zoo
 
 
 @pytest.fixture(scope="module")
@@ -259,7 +266,7 @@ def test_a_word_model_traces_exactly_the_words_it_read_and_wrote():
 
 
 def test_a_word_models_text_is_shown_with_its_spaces():
-    from lstm_viz.generate import as_written
+    from lstm_viz.generation.generate import as_written
 
     words = zoo.load("words-lm")
     g = words.generate("ROMEO: the king", 20, seed=3)

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lstm_viz import zoo
 from lstm_viz.analysis import expectation
+from lstm_viz.store import zoo
 from tests.factory import open_app
 
 CHAR = "shakespeare-char"
@@ -164,7 +164,7 @@ def test_what_the_model_expected_for_typed_text(model):
 
 
 def test_autocomplete_tab_shows_the_models_completions(model):
-    from lstm_viz.autocomplete import complete
+    from lstm_viz.generation.autocomplete import complete
 
     at = open_generate()
     at.text_input(key="gen_complete_text").set_value("To be, or no").run()

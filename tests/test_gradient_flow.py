@@ -12,8 +12,8 @@ import torch
 import torch.nn.functional as F
 
 from lstm_viz.analysis import gradients, units
-from lstm_viz.model import ModelConfig, SequenceModel
-from lstm_viz.trace import trace
+from lstm_viz.engine.network import ModelConfig, SequenceModel
+from lstm_viz.engine.trace import trace
 
 
 def tiny(cell: str, seed: int = 0, hidden: int = 5, layers: int = 1) -> SequenceModel:

@@ -4,7 +4,7 @@ The trace records a GRU layer with torch's fused kernel plus vectorised gates; t
 here steps ``torch.nn.GRUCell`` by hand with the layer's weights (tolerance 1e-5, float32), and
 checks the gates against the GRU equations written out independently. Generation steps with
 ``torch.lstm_cell`` / ``gru_cell`` / ``rnn_tanh_cell`` for speed: each is held to the reference
-steps of :mod:`lstm_viz.cell`.
+steps of :mod:`lstm_viz.engine.cell`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import pytest
 import torch
 from torch import nn
 
-from lstm_viz import cell
-from lstm_viz.generate import _Stepper
-from lstm_viz.model import ModelConfig, SequenceModel
-from lstm_viz.trace import trace
+from lstm_viz.engine import cell
+from lstm_viz.engine.network import ModelConfig, SequenceModel
+from lstm_viz.engine.trace import trace
+from lstm_viz.generation.generate import _Stepper
 
 ATOL = 1e-5
 WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")

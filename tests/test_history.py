@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_viz import checkpoint, history, zoo
 from lstm_viz.data.corpus import CharCorpus
-from lstm_viz.model import ModelConfig, SequenceModel
-from lstm_viz.train import TrainConfig, seed_everything, train
+from lstm_viz.engine.network import ModelConfig, SequenceModel
+from lstm_viz.store import checkpoint, history, zoo
+from lstm_viz.training.train import TrainConfig, seed_everything, train
 
 HALF = 2**-11  # float16's relative rounding
 

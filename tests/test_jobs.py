@@ -14,11 +14,12 @@ import time
 import pytest
 import torch
 
-from lstm_viz import checkpoint, jobs, reservation, usermodels, zoo
 from lstm_viz.cli import main as cli_main
 from lstm_viz.data.corpus import CharCorpus
-from lstm_viz.runspec import RunSpec, check_new_name
-from lstm_viz.train import pick_device
+from lstm_viz.store import checkpoint, reservation, usermodels, zoo
+from lstm_viz.training import jobs
+from lstm_viz.training.runspec import RunSpec, check_new_name
+from lstm_viz.training.train import pick_device
 from tests.factory import corpus_text
 
 TINY = {"num_layers": 1, "hidden_size": 16, "batch_size": 8}

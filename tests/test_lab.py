@@ -13,14 +13,15 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_viz import cell, zoo
 from lstm_viz.analysis import connectivity, features, search, units
 from lstm_viz.data import tasks
-from lstm_viz.intervene import generate_clamped, intervene
-from lstm_viz.model import ModelConfig, SequenceModel
-from lstm_viz.tokenizers import CharTokenizer
-from lstm_viz.trace import Clamp, trace
-from lstm_viz.zoo import LoadedModel
+from lstm_viz.engine import cell
+from lstm_viz.engine.intervene import generate_clamped, intervene
+from lstm_viz.engine.network import ModelConfig, SequenceModel
+from lstm_viz.engine.tokenizers import CharTokenizer
+from lstm_viz.engine.trace import Clamp, trace
+from lstm_viz.store import zoo
+from lstm_viz.store.zoo import LoadedModel
 
 ROOT = Path(__file__).resolve().parents[1]
 VOCAB = list(" abxD.")

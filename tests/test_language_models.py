@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lstm_viz import zoo
-from lstm_viz.autocomplete import complete
 from lstm_viz.data import styles
-from lstm_viz.generate import sample_ids
+from lstm_viz.generation.autocomplete import complete
+from lstm_viz.generation.generate import sample_ids
+from lstm_viz.store import zoo
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,8 +19,9 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from lstm_viz import cell, zoo
+from lstm_viz.engine import cell
 from lstm_viz.lessons import facts, render, schema
+from lstm_viz.store import zoo
 from lstm_viz.ui import lessons as ui_lessons
 from lstm_viz.ui import state as ui_state
 

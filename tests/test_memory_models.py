@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_viz import zoo
 from lstm_viz.analysis import gradients, memory, units
 from lstm_viz.data import tasks
-from lstm_viz.runspec import RunSpec
-from lstm_viz.train import TrainConfig, train
+from lstm_viz.store import zoo
+from lstm_viz.training.runspec import RunSpec
+from lstm_viz.training.train import TrainConfig, train
 
 GAPS = (1, 2, 5, 10, 20, 50, 100)
 MODELS = [name for regime in memory.REGIMES for name in regime.models.values()]

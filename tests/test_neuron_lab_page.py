@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from lstm_viz import zoo
 from lstm_viz.analysis import features, search
+from lstm_viz.store import zoo
 from tests.factory import open_app
 
 PAGE = "app_pages/neuron_lab.py"

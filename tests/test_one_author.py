@@ -14,12 +14,13 @@ import numpy as np
 import pytest
 
 from lstm_viz import data as data_kinds
-from lstm_viz import presets, zoo
 from lstm_viz.data import authors, styles
 from lstm_viz.data.corpus import split_by_position
 from lstm_viz.data.one_author import PRIME, AuthorBook, per_author_check
-from lstm_viz.generate import sample_ids
-from lstm_viz.tokenizers import tokenizer_from_dict
+from lstm_viz.engine.tokenizers import tokenizer_from_dict
+from lstm_viz.generation.generate import sample_ids
+from lstm_viz.store import zoo
+from lstm_viz.training import presets
 from tests import factory
 
 ROOT = Path(__file__).resolve().parent.parent

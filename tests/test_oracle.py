@@ -1,6 +1,6 @@
 """The oracle: every value of a Trace against torch.nn.LSTM / nn.RNN with the same weights.
 
-The reference is computed independently of lstm_viz.trace: each layer is stepped with
+The reference is computed independently of lstm_viz.engine.trace: each layer is stepped with
 ``torch.nn.LSTMCell`` (which exposes c at every step, unlike the fused nn.LSTM) fed with the
 reference hidden states of the layer below, and the top layer and final state are also checked
 against one plain ``nn.LSTM`` forward. Tolerance: max |diff| of h and c <= 1e-5 in float32
@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from lstm_viz.cell import QUANTITIES, lstm_step, rnn_step
-from lstm_viz.model import ModelConfig, SequenceModel
-from lstm_viz.trace import trace
+from lstm_viz.engine.cell import QUANTITIES, lstm_step, rnn_step
+from lstm_viz.engine.network import ModelConfig, SequenceModel
+from lstm_viz.engine.trace import trace
 
 ATOL = 1e-5
 
@@ -206,7 +206,7 @@ def test_the_app_setting_takes_the_parallel_path(monkeypatch):
     """One torch thread and a spare core: a long trace records on the worker, a short one here."""
     import threading
 
-    from lstm_viz import record as record_module
+    from lstm_viz.engine import record as record_module
 
     threads = []
     real_record = record_module.LstmRecorder.record

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.colors
 import pytest
 
-from lstm_viz import cell
+from lstm_viz.engine import cell
 from lstm_viz.plots import colours, diagram, heatmaps, html, strips
 from lstm_viz.ui import widgets
 

@@ -8,11 +8,12 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from lstm_viz import checkpoint, resume
 from lstm_viz.data.corpus import SHAKESPEARE, CharCorpus, asset_path
 from lstm_viz.data.words import WordCorpus
-from lstm_viz.model import ModelConfig, SequenceModel
-from lstm_viz.train import TrainConfig, train
+from lstm_viz.engine.network import ModelConfig, SequenceModel
+from lstm_viz.store import checkpoint
+from lstm_viz.training import resume
+from lstm_viz.training.train import TrainConfig, train
 
 
 class StreamChars(CharCorpus):

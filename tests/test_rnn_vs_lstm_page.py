@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lstm_viz import jobs, zoo
 from lstm_viz.analysis import memory, units
 from lstm_viz.data import tasks
+from lstm_viz.store import zoo
+from lstm_viz.training import jobs
 from tests.factory import open_app
 
 PAGE = "app_pages/rnn_vs_lstm.py"

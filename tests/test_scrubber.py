@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lstm_viz import history, zoo
+from lstm_viz.store import history, zoo
 from tests.factory import open_app
 
 TEXT = "To be, or not to be"

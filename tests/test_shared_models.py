@@ -16,7 +16,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from lstm_viz import checkpoint, zoo
+from lstm_viz.store import checkpoint, zoo
 from lstm_viz.ui import cache
 from tests.factory import open_app
 

@@ -19,8 +19,9 @@ import pytest
 import torch
 
 from lstm_viz import data as data_kinds
-from lstm_viz import presets, zoo
-from lstm_viz.checkpoint import CARD, WEIGHTS
+from lstm_viz.store import zoo
+from lstm_viz.store.checkpoint import CARD, WEIGHTS
+from lstm_viz.training import presets
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted(p.name for p in zoo.SHIPPED_DIR.iterdir() if (p / CARD).is_file()) if zoo.SHIPPED_DIR.is_dir() else []

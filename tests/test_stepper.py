@@ -16,11 +16,11 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
-from lstm_viz import zoo
 from lstm_viz.analysis import units
 from lstm_viz.plots import colours, strips
 from lstm_viz.plots import stepper_payload as sp
 from lstm_viz.plots.html import visible
+from lstm_viz.store import zoo
 from lstm_viz.ui import widgets
 from tests.factory import open_app
 

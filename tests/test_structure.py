@@ -100,20 +100,21 @@ def test_the_cycle_finder_and_the_import_reader_see_what_they_must():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"x": {"y"}, "y": {"y2"}, "y2": {"y"}}) == ["y", "y2", "y"]
-    modules = {"lstm_viz", "lstm_viz.zoo", "lstm_viz.plots", "lstm_viz.plots.base", "lstm_viz.plots.html"}
+    modules = {"lstm_viz", "lstm_viz.store", "lstm_viz.store.zoo", "lstm_viz.plots", "lstm_viz.plots.base",
+               "lstm_viz.plots.html"}  # fmt: skip
     source = (
-        "from . import base\nfrom .html import visible\nimport lstm_viz.zoo\n"
-        "def later():\n    from lstm_viz import zoo\n    from lstm_viz.plots.base import thing\n"
+        "from . import base\nfrom .html import visible\nimport lstm_viz.store.zoo\n"
+        "def later():\n    from lstm_viz.store import zoo\n    from lstm_viz.plots.base import thing\n"
     )
     assert imported_modules(source, "lstm_viz.plots.strips", False, modules) == {
-        "lstm_viz.plots.base", "lstm_viz.plots.html", "lstm_viz.zoo"
+        "lstm_viz.plots.base", "lstm_viz.plots.html", "lstm_viz.store.zoo"
     }  # fmt: skip
-    assert imported_modules("from .. import zoo\n", "lstm_viz.plots", True, modules) == {"lstm_viz.zoo"}
+    assert imported_modules("from ..store import zoo\n", "lstm_viz.plots", True, modules) == {"lstm_viz.store.zoo"}
 
 
 def test_no_import_cycle_in_the_package():
     graph = import_graph()
-    assert len(graph) > 40 and graph["lstm_viz.zoo"], "the import reader found nothing"
+    assert len(graph) > 40 and graph["lstm_viz.store.zoo"], "the import reader found nothing"
     cycle = find_cycle(graph)
     assert cycle is None, "import cycle: " + " -> ".join(cycle)
 
@@ -122,6 +123,41 @@ def test_no_module_is_too_long():
     lengths = {module_name(p): len(p.read_text(encoding="utf-8").splitlines()) for p in package_modules().values()}
     long = {name: n for name, n in sorted(lengths.items()) if n > MAX_LINES}
     assert not long, f"modules over {MAX_LINES} lines: " + ", ".join(f"{name} ({n})" for name, n in long.items())
+
+
+PACKAGE_TOP = {"__init__", "__main__", "paths", "messages"}  # the rest of the top are packages, one per layer
+
+
+def listed_modules(doc: str, package: str) -> set[str]:
+    """The modules a package's docstring names, as ``:mod:`.name``` or ``:mod:`lstm_viz.pkg.name```."""
+    return set(re.findall(":mod:`(?:" + re.escape(package) + r")?\.(\w+)`", doc))
+
+
+def test_each_package_docstring_lists_every_module_in_it():
+    """The folder tree reads as the architecture: each package says what every module in it is for,
+    and names no module that is not there; the package top holds only the layers and two shared modules."""
+    faults = []
+    for init in sorted(PACKAGE.rglob("__init__.py")):
+        folder = init.parent
+        if "__pycache__" in folder.parts:
+            continue
+        package = module_name(init)
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        present = {p.stem for p in folder.glob("*.py") if p.stem not in ("__init__", "__main__")}
+        present |= {d.name for d in folder.iterdir() if (d / "__init__.py").is_file()}
+        listed = listed_modules(doc, package)
+        if missing := present - listed:
+            faults.append(f"{package}'s docstring does not list {sorted(missing)}")
+        if extra := listed - present:
+            faults.append(f"{package}'s docstring lists {sorted(extra)}, which are not in it")
+    top = {p.stem for p in PACKAGE.glob("*.py")}
+    assert top <= PACKAGE_TOP, f"modules at the package top besides the layers: {sorted(top - PACKAGE_TOP)}"
+    assert not faults, "\n".join(faults)
+
+
+def test_the_docstring_reader_sees_both_spellings():
+    doc = "- :mod:`.cell`: ...\n- :mod:`lstm_viz.engine.trace`: ...\n- :mod:`lstm_viz.other.x`"
+    assert listed_modules(doc, "lstm_viz.engine") == {"cell", "trace"}
 
 
 def test_the_core_never_imports_streamlit():

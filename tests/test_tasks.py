@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lstm_viz.data.tasks import EVAL_GAPS, BracketsTask, MemoryTask, accuracy_by_gap, bracket_depths
-from lstm_viz.model import ModelConfig, SequenceModel
+from lstm_viz.engine.network import ModelConfig, SequenceModel
 
 MEMORY = MemoryTask(gap_range=(1, 100))
 BRACKETS = BracketsTask(max_depth=6, length=64)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstm_viz.tokenizers import CharTokenizer, WordTokenizer, tokenizer_from_dict
+from lstm_viz.engine.tokenizers import CharTokenizer, WordTokenizer, tokenizer_from_dict
 
 SHAKESPEARE_LIKE = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from lstm_viz import zoo
+from lstm_viz.store import zoo
 from lstm_viz.ui import cache
 
 

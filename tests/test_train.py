@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_viz import checkpoint
 from lstm_viz.data.corpus import SHAKESPEARE, CharCorpus, asset_path
-from lstm_viz.model import ModelConfig, SequenceModel
-from lstm_viz.train import TrainConfig, learning_rate, pick_device, train
+from lstm_viz.engine.network import ModelConfig, SequenceModel
+from lstm_viz.store import checkpoint
+from lstm_viz.training.train import TrainConfig, learning_rate, pick_device, train
 
 UNIFORM_LOSS = math.log(65)  # 4.17 nats: a model that knows nothing about tiny shakespeare
 

@@ -11,9 +11,10 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from lstm_viz import jobs, zoo
 from lstm_viz.data.upload import vocabulary
-from lstm_viz.runspec import RunSpec
+from lstm_viz.store import zoo
+from lstm_viz.training import jobs
+from lstm_viz.training.runspec import RunSpec
 from lstm_viz.ui import cache
 from tests.factory import char_card, corpus_text, open_app, write_model
 
@@ -181,7 +182,7 @@ def test_bad_model_uploads_show_their_message_and_write_nothing(home):
 
 
 def test_a_good_model_upload_joins_the_picker(home, tmp_path):
-    from lstm_viz.tokenizers import CharTokenizer
+    from lstm_viz.engine.tokenizers import CharTokenizer
 
     card = char_card(name="brought", tokenizer=CharTokenizer(list("\n abc")).to_dict())
     write_model(tmp_path / "brought", card)

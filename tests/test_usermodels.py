@@ -15,10 +15,11 @@ import torch
 import torch.nn as nn
 from safetensors.torch import save
 
-from lstm_viz import checkpoint, jobs, usermodels, zoo
 from lstm_viz.data.upload import decode_corpus, vocabulary
-from lstm_viz.runspec import RunSpec
-from lstm_viz.tokenizers import CharTokenizer
+from lstm_viz.engine.tokenizers import CharTokenizer
+from lstm_viz.store import checkpoint, usermodels, zoo
+from lstm_viz.training import jobs
+from lstm_viz.training.runspec import RunSpec
 from tests.factory import VOCAB, char_card, model_for, weights
 
 

@@ -2,8 +2,14 @@
 
 - :mod:`.equations`: one unit at one step, each gate's dot products split into their terms;
 - :mod:`.units`: unit orderings, saturation, the unit that tracks a known feature;
+- :mod:`.search`: finding the units that do something (at a moment, on a selection, for a feature);
+- :mod:`.features`: features of a text, one number per token;
+- :mod:`.counting`: the counting units of a brackets model, found once;
 - :mod:`.export`: a whole Trace as CSV or JSON;
 - :mod:`.expectation`: what a character model expected next, for typed and generated text;
 - :mod:`.contributions`: each unit's share of a classifier's decision;
-- :mod:`.gradients`: how far the error reaches back through time, RNN versus LSTM.
+- :mod:`.gradients`: how far the error reaches back through time, RNN versus LSTM;
+- :mod:`.connectivity`: how much each earlier token drives the prediction at one step;
+- :mod:`.memory`: RNN, LSTM and GRU on the memory task;
+- :mod:`.agreement`: whether a word model makes "his"/"her" agree with its subject.
 """

@@ -89,8 +89,8 @@ class ClampEffect:
 
 def clamp_effect(model, unit: int, n: int = STRINGS, seed: int = 0, layer: int = 0) -> ClampEffect:
     """Unit ``unit``'s forget gate held at 0 on every step of the ``n`` strings :func:`counting_units` reads."""
-    from lstm_viz.intervene import intervene
-    from lstm_viz.trace import Clamp
+    from lstm_viz.engine.intervene import intervene
+    from lstm_viz.engine.trace import Clamp
 
     texts, depths = _strings(model, n, seed)
     right: dict[int, list[int]] = {}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_viz import cell
+from lstm_viz.engine import cell
 
 
 @dataclass(frozen=True)

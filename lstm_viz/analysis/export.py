@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from lstm_viz import cell
+from lstm_viz.engine import cell
 
 
 def trace_csv(trace) -> str:

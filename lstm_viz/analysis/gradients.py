@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lstm_viz import cell
+from lstm_viz.engine import cell
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from lstm_viz.analysis import gradients
-from lstm_viz.cell import CELLS as ORDER
-from lstm_viz.cell import KINDS
 from lstm_viz.data import tasks
+from lstm_viz.engine.cell import CELLS as ORDER
+from lstm_viz.engine.cell import KINDS
 
 CELLS = {kind: KINDS[kind].title for kind in ORDER}  # the cells compared, in the page's order
 SHORT = {kind: KINDS[kind].short for kind in ORDER}  # legend names (the colour module knows them)
@@ -121,11 +121,11 @@ def first_learned(steps: list[int], accuracy: list[float], chance: float) -> int
 def initial_module(model):
     """The model as it was before its first training step: same config, weights drawn from its card's seed.
 
-    ``lstm_viz.train.train`` seeds every generator and builds the model before anything else draws,
+    ``lstm_viz.training.train.train`` seeds every generator and builds the model before anything else draws,
     so this is exactly the start of the run the card describes.
     """
-    from lstm_viz.model import SequenceModel
-    from lstm_viz.train import seed_everything
+    from lstm_viz.engine.network import SequenceModel
+    from lstm_viz.training.train import seed_everything
 
     seed = int(
         (model.card.get("training") or {}).get("seed")
@@ -151,7 +151,7 @@ class StartGradient:
 
 def start_gradient(model, text: str, trained: bool = False) -> StartGradient:
     """Gradient norms for ``text`` (a memory string) of the untrained model (or the trained one)."""
-    from lstm_viz.trace import trace
+    from lstm_viz.engine.trace import trace
 
     module = _module(model, trained)
     ids, targets = _query_targets(model, text)
@@ -176,7 +176,7 @@ def _query_targets(model, text: str) -> tuple[np.ndarray, np.ndarray]:
 def rnn_formula_check(model, text: str, trained: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(the product formula's ‖∏ Vᵀ diag(1 − h²) e‖, autograd's ‖∂L/∂h_t‖) for a vanilla RNN on ``text``."""
     from lstm_viz.analysis.equations import layer_weights
-    from lstm_viz.trace import trace
+    from lstm_viz.engine.trace import trace
 
     module = _module(model, trained)
     ids, targets = _query_targets(model, text)
@@ -187,7 +187,7 @@ def rnn_formula_check(model, text: str, trained: bool = False) -> tuple[np.ndarr
 
 def forget_survival(model, text: str, trained: bool = False, k: int = 5) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(∏ f per step and unit, the ``k`` units that keep most of c₀, the tokens) for an LSTM on ``text``."""
-    from lstm_viz.trace import trace
+    from lstm_viz.engine.trace import trace
 
     tr = trace(_module(model, trained), np.asarray(model.encode(text).ids), tokens=list(text))
     forget = tr.layers[0].forget_gate
@@ -196,7 +196,7 @@ def forget_survival(model, text: str, trained: bool = False, k: int = 5) -> tupl
 
 def race_runs(cells, log_gaps: bool, steps: int, root: Path, seed: int = 1337) -> list:
     """(RunSpec, out folder) of each cell for a live race: the shipped recipe, fewer steps, a quick final test."""
-    from lstm_viz.runspec import RunSpec
+    from lstm_viz.training.runspec import RunSpec
 
     runs = []
     for cell in cells:

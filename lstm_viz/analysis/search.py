@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_viz import cell
+from lstm_viz.engine import cell
 
 # name -> (quantity, how the change at step t is scored, words for the ranking's title)
 MOMENTS = {

@@ -11,6 +11,10 @@ Examples::
     lstm-viz app                      # start the Streamlit app
 
 Layers and units are 0-based, as in a Trace.
+
+- :mod:`.commands`: train, eval, trace, generate, classify, list;
+- :mod:`.lab`: ``units`` and ``intervene``, the neuron lab on the command line;
+- :mod:`.lessons`: ``lesson``, the shipped lessons as a list or a Markdown handout.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ def _app(args) -> int:
 def _train_parser(sub) -> None:
     p = sub.add_parser("train", help="train a model from a preset or your own text")
     source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--preset", help="a named recipe (see lstm_viz/presets.toml)")
+    source.add_argument("--preset", help="a named recipe (see lstm_viz/training/presets.toml)")
     source.add_argument("--corpus", help="a plain-text file: train a character model on it")
     p.add_argument("--name", help="model name (default: the preset's or the file's)")
     p.add_argument("--out", help="output folder (default: $LSTM_VIZ_HOME/NAME, i.e. runs/NAME); replaced if it exists")

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_viz import cell, zoo
+from lstm_viz.engine import cell
+from lstm_viz.store import zoo
 
 OVERRIDES = ("cell", "num_layers", "hidden_size", "embed_dim", "seq_len", "gap_low", "gap_high", "log_gaps",
              "eval_per_gap", "steps", "minutes", "batch_size", "lr", "eval_every", "seed", "threads",
@@ -24,9 +25,9 @@ OVERRIDES = ("cell", "num_layers", "hidden_size", "embed_dim", "seq_len", "gap_l
 
 
 def run_spec(args):
-    """The :class:`~lstm_viz.runspec.RunSpec` the ``train`` arguments describe."""
+    """The :class:`~lstm_viz.training.runspec.RunSpec` the ``train`` arguments describe."""
     from lstm_viz.data.upload import read_corpus_file
-    from lstm_viz.runspec import RunSpec
+    from lstm_viz.training.runspec import RunSpec
 
     overrides = {k: getattr(args, k) for k in OVERRIDES if getattr(args, k, None) not in (None, False)}
     if args.corpus:
@@ -38,8 +39,8 @@ def run_spec(args):
 
 
 def train(args) -> int:
-    from lstm_viz import runspec
-    from lstm_viz.train import train as train_loop
+    from lstm_viz.training import runspec
+    from lstm_viz.training.train import train as train_loop
 
     spec = run_spec(args)
     if args.out:  # an explicit folder (e.g. assets/models/NAME to retrain a shipped model) may be replaced
@@ -92,9 +93,9 @@ def _with_stop_signals(stop: threading.Event, run):
 
 def evaluate(args) -> int:
     from lstm_viz import data as data_kinds
-    from lstm_viz import presets
     from lstm_viz.data.upload import read_corpus_file
-    from lstm_viz.train import pick_device
+    from lstm_viz.training import presets
+    from lstm_viz.training.train import pick_device
 
     model = zoo.load_name_or_folder(args.name)
     preset_name = model.card.get("training", {}).get("preset")

@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 import math
 
-from lstm_viz import cell, zoo
 from lstm_viz.analysis import features, search
-from lstm_viz.intervene import intervene as run_intervention
-from lstm_viz.trace import Clamp
+from lstm_viz.engine import cell
+from lstm_viz.engine.intervene import intervene as run_intervention
+from lstm_viz.engine.trace import Clamp
+from lstm_viz.store import zoo
 
 
 def _span(text: str, flag: str) -> tuple[int, int]:

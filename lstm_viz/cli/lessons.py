@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
-from lstm_viz import zoo
 from lstm_viz.lessons import render, schema
+from lstm_viz.store import zoo
 
 
 def add_parser(sub) -> None:

@@ -1,7 +1,7 @@
 """Corpora, splits and synthetic tasks used to train and evaluate the models.
 
 Each training source is a *task data* object with the same small interface, so one training
-loop (:mod:`lstm_viz.train`) serves all of them:
+loop (:mod:`lstm_viz.training.train`) serves all of them:
 
 - ``tokenizer``, ``task`` ("charlm" | "classify" | "sequence"), ``labels`` (or None),
   ``num_outputs``, ``description``, ``data_sha256``;
@@ -9,12 +9,22 @@ loop (:mod:`lstm_viz.train`) serves all of them:
   loss is taken;
 - ``evaluate(model, device, full) -> dict`` of held-out metrics (``val_loss`` always).
 
-:func:`build` makes one from a preset's ``data`` table (:mod:`lstm_viz.presets`).
+:func:`build` makes one from a preset's ``data`` table (:mod:`lstm_viz.training.presets`).
+
+- :mod:`.corpus`: character corpora: finding, splitting, batching, evaluating;
+- :mod:`.upload`: a user's plain-text corpus read with a message for every fault;
+- :mod:`.words`: the word model's corpus;
+- :mod:`.labelled`: padding, last-token targets and scoring for classifiers;
+- :mod:`.sentiment`: review sentiment (Yelp, Amazon, rt-polarity);
+- :mod:`.authors`: which of seven authors wrote a passage;
+- :mod:`.styles`: one character model, seven styles;
+- :mod:`.one_author`: one author's book alone, a generator per author;
+- :mod:`.tasks`: the synthetic memory and brackets tasks.
 """
 
 from __future__ import annotations
 
-KINDS = {  # data kind (in lstm_viz/presets.toml) -> the options it takes besides a tokenizer
+KINDS = {  # data kind (in lstm_viz/training/presets.toml) -> the options it takes besides a tokenizer
     "shakespeare": ("seq_len",),
     "corpus": ("seq_len",),
     "sentiment": ("word_dropout",),

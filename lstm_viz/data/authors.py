@@ -25,7 +25,7 @@ import torch
 
 from lstm_viz.data.corpus import ASSET_DATA, split_by_position
 from lstm_viz.data.labelled import confusion_matrix, logits_at, loss_and_accuracy
-from lstm_viz.tokenizers import CharTokenizer
+from lstm_viz.engine.tokenizers import CharTokenizer
 
 GUTENBERG_DIR = ASSET_DATA / "gutenberg"
 # (file, label) in head order; the label is the author's surname.

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from lstm_viz import paths
-from lstm_viz.tokenizers import CharTokenizer
+from lstm_viz.engine.tokenizers import CharTokenizer
 
 ASSET_DATA = paths.ASSETS / "data"
 SHAKESPEARE = "tinyshakespeare.txt"

@@ -1,7 +1,7 @@
 """Shared plumbing for sequence classification data: padding, last-token targets, scoring.
 
 A classifier reads a whole text and is scored once, on the output at its last real token
-(the model still produces a running prediction at every step; see :mod:`lstm_viz.model`).
+(the model still produces a running prediction at every step; see :mod:`lstm_viz.engine.network`).
 Batches are right-padded with the pad id: the LSTM reads left to right, so outputs at real
 positions never see the padding, and the padded positions carry the target -100 (no loss).
 """

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from lstm_viz.data.authors import BOOKS, LABELS, read_book
 from lstm_viz.data.corpus import CharCorpus
-from lstm_viz.tokenizers import CharTokenizer
+from lstm_viz.engine.tokenizers import CharTokenizer
 
 PRIME = " "  # what each generator reads before it writes: the one character every collapsed book is full of
 FILES = {label: name for name, label in BOOKS}
@@ -44,7 +44,7 @@ def per_author_check(generators: dict, classifier: str = "authors") -> dict:
     every verdict, as :func:`lstm_viz.data.styles.style_check` gives them for a model with styles).
     """
     from lstm_viz.data.styles import CHECK_LENGTH, CHECK_TEMPERATURE, judge_passages
-    from lstm_viz.generate import sample_ids
+    from lstm_viz.generation.generate import sample_ids
 
     unknown = set(generators) - set(LABELS)
     if unknown:

@@ -8,7 +8,7 @@ Sources (shipped in ``assets/data/sentiment/``, credits in assets/README.md):
 - ``rt-polarity.pos`` / ``.neg`` (Pang & Lee 2005, CC BY 4.0): one lower-cased, pre-tokenised
   snippet per line (``does n't``, ``it 's``), UTF-8.
 
-One :class:`~lstm_viz.tokenizers.WordTokenizer` serves all three: it lower-cases and splits
+One :class:`~lstm_viz.engine.tokenizers.WordTokenizer` serves all three: it lower-cases and splits
 ``doesn't`` into ``does n't`` exactly as rt-polarity writes it, so the sources share words.
 The vocabulary comes from the training split only (words seen twice or more); the rest map
 to ``<unk>`` and are reported. 10% of each (source, label) group is held out with a fixed
@@ -25,7 +25,7 @@ import torch
 
 from lstm_viz.data.corpus import ASSET_DATA
 from lstm_viz.data.labelled import logits_at, loss_and_accuracy, pad_batch
-from lstm_viz.tokenizers import WordTokenizer
+from lstm_viz.engine.tokenizers import WordTokenizer
 
 SENTIMENT_DIR = ASSET_DATA / "sentiment"
 LABELS = ["negative", "positive"]

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 from lstm_viz.data.authors import BOOKS, LABELS, data_sha256, encode_fast, read_book
 from lstm_viz.data.corpus import split_by_position
-from lstm_viz.tokenizers import CharTokenizer
+from lstm_viz.engine.tokenizers import CharTokenizer
 
 STYLE_BASE = 0xE000  # the style symbol of label k is chr(STYLE_BASE + k): private-use, never in a book
 WINDOW = 256  # characters read after the style symbol in a training window
@@ -112,7 +112,7 @@ def style_check(module, tokenizer, classifier: str = "authors") -> dict:
     For each style and seed, write CHECK_LENGTH characters at CHECK_TEMPERATURE and let the shipped
     classifier read them; returns the agreement and every passage's verdict.
     """
-    from lstm_viz.generate import sample_ids
+    from lstm_viz.generation.generate import sample_ids
 
     symbols = style_symbols()
 
@@ -130,7 +130,7 @@ def style_check(module, tokenizer, classifier: str = "authors") -> dict:
 
 def judge_passages(labels: list[str], write, classifier: str = "authors") -> dict:
     """``write(label, seed)`` for each label and CHECK_SEEDS, read by the shipped classifier: agreement and verdicts."""
-    from lstm_viz import zoo
+    from lstm_viz.store import zoo
 
     judge = zoo.load(classifier)
     rows, agree = [], 0

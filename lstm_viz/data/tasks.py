@@ -25,7 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from lstm_viz.tokenizers import CharTokenizer
+from lstm_viz.engine.tokenizers import CharTokenizer
 
 EVAL_GAPS = (5, 10, 20, 50, 100)  # gap lengths reported on cards and on the RNN vs LSTM page
 EVAL_SEED = 20260  # fixed evaluation set, disjoint in seed from any training rng

@@ -1,6 +1,6 @@
 """A word-level language model's corpus: the seven shipped books and tiny shakespeare, read as words.
 
-Words are lower-cased and split from punctuation by :class:`~lstm_viz.tokenizers.WordTokenizer`;
+Words are lower-cased and split from punctuation by :class:`~lstm_viz.engine.tokenizers.WordTokenizer`;
 the vocabulary is the words seen at least ``min_count`` times in the training parts, everything
 else reads as ``<unk>`` (its share of held-out words is reported). Each text is split by
 position (the first 90% trains, the last 10% is held out); held-out loss is measured on every
@@ -25,7 +25,7 @@ import torch
 from lstm_viz.analysis import agreement
 from lstm_viz.data.authors import BOOKS, GUTENBERG_DIR, read_book
 from lstm_viz.data.corpus import SHAKESPEARE, asset_path, split_by_position, stream_loss
-from lstm_viz.tokenizers import WordTokenizer
+from lstm_viz.engine.tokenizers import WordTokenizer
 
 SOURCES = [*(name for name, _ in BOOKS), SHAKESPEARE]
 MORE_BOOKS = ("austen-emma.txt", "austen-sense.txt", "chesterton-ball.txt", "chesterton-brown.txt")

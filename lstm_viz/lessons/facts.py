@@ -12,16 +12,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lstm_viz import cell, examples
 from lstm_viz.analysis import contributions, expectation, features, memory, search
 from lstm_viz.analysis.counting import counting_units
 from lstm_viz.data import tasks
-from lstm_viz.intervene import intervene
+from lstm_viz.engine import cell
+from lstm_viz.engine.intervene import intervene
+from lstm_viz.engine.trace import Clamp
 from lstm_viz.lessons import fit
 from lstm_viz.lessons.schema import Stop
 from lstm_viz.messages import cut
 from lstm_viz.plots.html import visible
-from lstm_viz.trace import Clamp
+from lstm_viz.store import examples
 
 
 @dataclass

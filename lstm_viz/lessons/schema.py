@@ -24,9 +24,11 @@ import string
 import zlib
 from dataclasses import dataclass, field
 
-from lstm_viz import cell, paths, zoo
+from lstm_viz import paths
 from lstm_viz.analysis import features, search
+from lstm_viz.engine import cell
 from lstm_viz.messages import cut, describe
+from lstm_viz.store import zoo
 
 LESSONS_DIR = paths.ASSETS / "lessons"
 NEEDS = {"memory": "memory", "counting": "counting", "generation": "generation"}  # view -> the fact it draws

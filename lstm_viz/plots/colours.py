@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.colors
 
-from lstm_viz import cell
+from lstm_viz.engine import cell
 
 SHADES = 33  # steps of each scale in the HTML strips (an odd number keeps white at the centre of "signed")
 SURPRISE_MAX = 6.0  # nats (p ≈ 0.25%): the surprise scale saturates here; a uniform guess over 65 characters is 4.2
@@ -105,7 +105,7 @@ SURPRISE = Scale("surprise", "Oranges", hi=SURPRISE_MAX)
 INFLUENCE = Scale("influence", "Purples")
 SCALES = {s.name: s for s in (GATE, SIGNED, PROBABILITY, SURPRISE, INFLUENCE)}
 
-# The quantities of a layer and the scale each is drawn on (see lstm_viz.cell.Quantity.kind).
+# The quantities of a layer and the scale each is drawn on (see lstm_viz.engine.cell.Quantity.kind).
 _BY_KIND = {"gate": GATE, "tanh": SIGNED, "unbounded": SIGNED}
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 import re
 
-from lstm_viz import cell
 from lstm_viz.analysis import equations
+from lstm_viz.engine import cell
 from lstm_viz.plots import colours
 
 SLOTS = {  # the numbers each kind's diagram shows (and the token x_t)

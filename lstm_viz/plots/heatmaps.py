@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_viz import cell
+from lstm_viz.engine import cell
 from lstm_viz.plots import colours
 from lstm_viz.plots.base import NARROWEST_PX, layout, token_axis
 

@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lstm_viz import cell
+from lstm_viz.engine import cell
 from lstm_viz.plots import colours
 from lstm_viz.plots.base import layout, token_axis, top_legend
 from lstm_viz.plots.strips import token_strip_html

@@ -25,8 +25,8 @@ import zlib
 
 import numpy as np
 
-from lstm_viz import cell
 from lstm_viz.analysis import units
+from lstm_viz.engine import cell
 from lstm_viz.messages import cut
 from lstm_viz.plots import colours, diagram
 from lstm_viz.plots.html import visible

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstm_viz import cell
+from lstm_viz.engine import cell
 from lstm_viz.plots import colours
 from lstm_viz.plots.html import render, visible
 

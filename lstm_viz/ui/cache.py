@@ -2,7 +2,7 @@
 
 Models are cached with ``st.cache_resource``: one object shared by every session, so treat it as
 read-only (never ``.train()`` it, never change its weights). Traces live in :class:`TraceCache`,
-one copy shared by every session (their arrays are read-only, see :mod:`lstm_viz.trace`): a step
+one copy shared by every session (their arrays are read-only, see :mod:`lstm_viz.engine.trace`): a step
 change reruns the page without copying or unpickling anything, so it costs the same at 200 tokens
 as at 2,000. The cache is bounded by bytes (``LSTM_VIZ_TRACE_CACHE_MB``; by default a quarter of the
 machine's memory, at most 1,536 MB), not by entry counts, so thirty students with long texts cannot
@@ -24,9 +24,9 @@ from collections import OrderedDict
 import plotly.graph_objects as go
 import streamlit as st
 
-from lstm_viz import checkpoint, history, zoo
+from lstm_viz.engine.trace import Trace
 from lstm_viz.plots import heatmaps
-from lstm_viz.trace import Trace
+from lstm_viz.store import checkpoint, history, zoo
 
 MAX_TOKENS = 2000  # longer texts are cut to their first MAX_TOKENS tokens, with a notice
 DEFAULT_TRACE_CACHE_MB = 1536  # a 2,000-token trace of the 2x256 model is 42.5 MB

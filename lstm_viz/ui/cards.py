@@ -7,7 +7,8 @@ import re
 
 import streamlit as st
 
-from lstm_viz import cell, examples
+from lstm_viz.engine import cell
+from lstm_viz.store import examples
 from lstm_viz.ui import state
 
 TASK_NAMES = {"charlm": "language model", "classify": "classifier", "sequence": "sequence task"}

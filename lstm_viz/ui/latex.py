@@ -1,9 +1,9 @@
-"""Each kind's equations as LaTeX for ``st.latex``, in PyTorch's notation (:mod:`lstm_viz.cell`), with numbers."""
+"""Each kind's equations as LaTeX for ``st.latex``, in PyTorch's notation (:mod:`lstm_viz.engine.cell`)."""
 
 from __future__ import annotations
 
-from lstm_viz import cell
 from lstm_viz.analysis import equations
+from lstm_viz.engine import cell
 from lstm_viz.plots.html import visible
 
 _SQUASH = "σ squashes to 0..1 (a gate: 0 shut, 1 open); tanh squashes to −1..1; ⊙ multiplies unit by unit."

@@ -13,8 +13,8 @@ import urllib.parse
 import numpy as np
 import streamlit as st
 
-from lstm_viz import cell
 from lstm_viz.data import tasks
+from lstm_viz.engine import cell
 from lstm_viz.lessons import schema
 from lstm_viz.lessons.render import Told
 from lstm_viz.plots import colours, comparison, generation, png, strips

@@ -24,9 +24,11 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
-from lstm_viz import cell, examples, messages
+from lstm_viz import messages
 from lstm_viz.analysis import units
-from lstm_viz.generate import SEED_MAX
+from lstm_viz.engine import cell
+from lstm_viz.generation.generate import SEED_MAX
+from lstm_viz.store import examples
 
 DEFAULT_TEXT = examples.DEFAULT_TEXT
 MAX_LINK_CHARS = 6_000  # the longest query a link may carry: browsers, proxies and servers agree below 8 KB

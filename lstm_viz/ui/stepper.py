@@ -34,8 +34,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from lstm_viz import cell, paths
+from lstm_viz import paths
 from lstm_viz.analysis import equations, units
+from lstm_viz.engine import cell
 from lstm_viz.plots import colours, stepper_payload, strips
 from lstm_viz.ui import state, widgets
 

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from lstm_viz import cell, paths
+from lstm_viz import paths
 from lstm_viz.data import styles
+from lstm_viz.engine import cell
+from lstm_viz.engine.tokenizers import describe_unknown
+from lstm_viz.engine.trace import Trace
 from lstm_viz.plots import diagram, html, strips
 from lstm_viz.plots.html import visible
-from lstm_viz.tokenizers import describe_unknown
-from lstm_viz.trace import Trace
 from lstm_viz.ui import cache, cards, lessons, state
 
 PREFERRED_MODEL = "shakespeare-char"

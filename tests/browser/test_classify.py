@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from lstm_viz import zoo
+from lstm_viz.store import zoo
 from tests.browser.browser_helpers import screenshot, wait_for_render
 
 REVIEW = "The staff were lovely and the view was great, but the food was cold and bland."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from lstm_viz import zoo
+from lstm_viz.store import zoo
 from tests.browser.browser_helpers import screenshot, wait_for_render
 
 PRIME = "ROMEO:"

@@ -95,7 +95,7 @@ def _chart_words(page) -> str:
 @functools.lru_cache(maxsize=8)
 def _first_layer(name: str):
     """The model and its first layer as torch's own nn.LSTM / nn.GRU / nn.RNN, with the model's weights."""
-    from lstm_viz import zoo
+    from lstm_viz.store import zoo
 
     loaded = zoo.load(name)
     rnn = loaded.module.rnn
@@ -393,7 +393,7 @@ def _lesson_ids() -> list[str]:
 
 def _labels() -> dict[str, str]:
     """Every quantity's label as the pages write it (forget gate, cell state, ...) -> its name."""
-    from lstm_viz import cell
+    from lstm_viz.engine import cell
 
     return {q.label.lower(): name for name, q in cell.QUANTITY.items()}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import urllib.parse
 
-from lstm_viz import zoo
 from lstm_viz.analysis import search
+from lstm_viz.store import zoo
 from tests.browser.browser_helpers import wait_for_render
 
 BOB = "Bob is a nice person. Dan on the other hand is evil."

@@ -8,9 +8,9 @@ import re
 import numpy as np
 from playwright.sync_api import expect
 
-from lstm_viz import zoo
 from lstm_viz.analysis import memory
 from lstm_viz.data import tasks
+from lstm_viz.store import zoo
 from tests.browser.browser_helpers import screenshot, wait_for_render
 
 

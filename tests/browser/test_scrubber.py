@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import urllib.parse
 
-from lstm_viz import history, zoo
+from lstm_viz.store import history, zoo
 from tests.browser.browser_helpers import screenshot, wait_for_render
 
 TEXT = "To be, or not to be, that is the question"

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_viz import zoo
 from lstm_viz.analysis import equations
 from lstm_viz.plots import colours, diagram, strips
+from lstm_viz.store import zoo
 from tests.browser.browser_helpers import screenshot, wait_for_render
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -53,7 +53,7 @@ def fits(encoding) -> bool:
 
 def task_data(card: dict) -> dict:
     """The data table of the preset the model was trained from (``{"kind": "brackets", ...}``); {} if unknown."""
-    from lstm_viz import presets
+    from lstm_viz.training import presets
 
     try:
         return dict(presets.get(preset_of(card) or "").data)

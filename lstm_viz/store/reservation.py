@@ -18,7 +18,7 @@ import socket
 import time
 from pathlib import Path
 
-from lstm_viz import checkpoint
+from lstm_viz.store import checkpoint
 
 MARKER = ".training.json"  # inside the claimed folder; never part of a model (export takes two files)
 UNMARKED_GRACE_S = 60.0  # a folder with neither model nor marker younger than this may be a claim being made

@@ -1,17 +1,17 @@
 """The training loop: one loop for every task, no Streamlit inside.
 
 ``train(data, model_config, train_config, out_dir, callback=..., stop=...)`` trains a
-:class:`~lstm_viz.model.SequenceModel` on a task data object (see :mod:`lstm_viz.data`),
+:class:`~lstm_viz.engine.network.SequenceModel` on a task data object (see :mod:`lstm_viz.data`),
 evaluates on held-out data periodically, and writes ``model.safetensors`` + ``card.json``
 atomically at every evaluation and at the end, so an interrupted run keeps its last good
 checkpoint. Pages and the command line watch progress through ``callback(event, info)``
 (events "start", "step", "eval", "end") and stop it with a ``threading.Event``. A few
 checkpoints along the way (step 0, then log-spaced) go to the model's ``history/`` for gates
-over training (:mod:`lstm_viz.history`).
+over training (:mod:`lstm_viz.store.history`).
 
 Several processes: under ``torchrun`` the same loop trains one model with DistributedDataParallel,
 each process on its slice of the global batch, rank 0 alone evaluating, saving and logging
-(:mod:`lstm_viz.distributed`; docs/scale.md).
+(:mod:`lstm_viz.training.distributed`; docs/scale.md).
 
 Device: :func:`pick_device` chooses CUDA when present. On CUDA the fused cuDNN LSTM runs
 under bf16 autocast (fp16 with a gradient scaler where bf16 is missing), batches come from
@@ -19,7 +19,7 @@ pinned memory, and ``cudnn.benchmark`` is on.
 
 Long runs: ``stream=True`` reads the training text as parallel streams with the state carried
 between batches (truncated back-propagation; the data must offer ``stream_batch``);
-``save_every_minutes`` writes a resume state (:mod:`lstm_viz.resume`) that often and when the run
+``save_every_minutes`` writes a resume state (:mod:`lstm_viz.training.resume`) that often and when the run
 stops, and ``train(..., resume=True)`` continues from it exactly, the card listing every resume.
 """
 
@@ -41,9 +41,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from lstm_viz import checkpoint, distributed, history
-from lstm_viz import resume as resume_state
-from lstm_viz.model import ModelConfig, SequenceModel
+from lstm_viz.engine.network import ModelConfig, SequenceModel
+from lstm_viz.store import checkpoint, history
+from lstm_viz.training import distributed
+from lstm_viz.training import resume as resume_state
 
 
 @dataclass(frozen=True)
@@ -428,7 +429,7 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
 
 @torch.no_grad()
 def sample_text(model: SequenceModel, tokenizer, length: int, seed: int, prime: str = "\n") -> str:
-    from lstm_viz.generate import sample_ids
+    from lstm_viz.generation.generate import sample_ids
 
     was_training = model.training
     model.eval()

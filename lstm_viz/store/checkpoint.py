@@ -1,12 +1,12 @@
 """Save and load models as ``model.safetensors`` + ``card.json``, validating every field.
 
 The format is public (docs/architecture.md): a plain state_dict in safetensors with exactly the keys of
-:class:`~lstm_viz.model.SequenceModel`, and a JSON card describing it. Nothing is ever
+:class:`~lstm_viz.engine.network.SequenceModel`, and a JSON card describing it. Nothing is ever
 unpickled. Every fault raises ``ValueError`` with a message that names the problem (and the
 card field), because the app shows it to whoever uploaded the file; messages that quote user
 data are bounded (:mod:`lstm_viz.messages`).
 
-A card is hostile until checked: :mod:`lstm_viz.card` parses and checks it before anything is built.
+A card is hostile until checked: :mod:`lstm_viz.store.card` parses and checks it before anything is built.
 
 Crash safety. The pair is written so that a reader, or the next run after a crash (SIGKILL
 included), always finds a consistent pair: the card records the sha256 of the weights it
@@ -35,7 +35,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
-from lstm_viz.card import (  # noqa: F401 - parse_card and config_from_card are read through this module too
+from lstm_viz.engine.network import ModelConfig, SequenceModel
+from lstm_viz.messages import count_and_first, describe
+from lstm_viz.store.card import (  # noqa: F401 - parse_card and config_from_card are read through this module too
     MAX_CARD_BYTES,
     MAX_WEIGHTS_BYTES,
     config_from_card,
@@ -45,8 +47,6 @@ from lstm_viz.card import (  # noqa: F401 - parse_card and config_from_card are 
     size_error,
     surrogate_error,
 )
-from lstm_viz.messages import count_and_first, describe
-from lstm_viz.model import ModelConfig, SequenceModel
 
 WEIGHTS = "model.safetensors"
 CARD = "card.json"

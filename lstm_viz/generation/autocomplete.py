@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import torch
 
-from lstm_viz import cell
+from lstm_viz.engine import cell
 
 MAX_WIDTH = 10
 MAX_CHARS = 40  # characters a character model may write in one completion

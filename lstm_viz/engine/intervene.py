@@ -1,9 +1,9 @@
 """Interventions ("what if"): hold one unit's quantity at a value and see what the model does instead.
 
-:func:`intervene` traces a text twice, as it is and with a :class:`~lstm_viz.trace.Clamp`, so a page
+:func:`intervene` traces a text twice, as it is and with a :class:`~lstm_viz.engine.trace.Clamp`, so a page
 can show the next-token distribution (or the class probabilities) before and after, side by side.
 :func:`generate_clamped` lets a language model write on from the clamped state with the clamp
-still held, one step at a time with the equations of :mod:`lstm_viz.cell`. The shared model is
+still held, one step at a time with the equations of :mod:`lstm_viz.engine.cell`. The shared model is
 only read: every value comes from its weights, nothing is written back.
 """
 
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lstm_viz import cell
-from lstm_viz.generate import check_settings, distribution
-from lstm_viz.trace import Clamp, Trace
+from lstm_viz.engine import cell
+from lstm_viz.engine.trace import Clamp, Trace
+from lstm_viz.generation.generate import check_settings, distribution
 
 
 @dataclass(frozen=True)

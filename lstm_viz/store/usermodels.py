@@ -5,12 +5,12 @@ per model holding ``model.safetensors`` + ``card.json`` (the public format, docs
 
 An upload is either a ``.zip`` holding those two files (at its top or in one folder) or the
 two files themselves. Everything is checked in memory first (size limits, zip entry names
-and sizes, pickle files refused, :func:`lstm_viz.checkpoint.build_model` for keys, shapes,
+and sizes, pickle files refused, :func:`lstm_viz.store.checkpoint.build_model` for keys, shapes,
 vocabulary and NaN); only then is anything written, into a staging folder that is renamed
 into place in one step. A failed upload (or a full disk) leaves no folder behind. Each fault
 raises ``ValueError`` with a short message for the person who uploaded the file: the card is
-parsed with bounded size, depth and digits (:func:`lstm_viz.checkpoint.parse_card`), file names
-are quoted cut, and a model's name must also be portable (:func:`lstm_viz.zoo.check_portable_name`),
+parsed with bounded size, depth and digits (:func:`lstm_viz.store.checkpoint.parse_card`), file names
+are quoted cut, and a model's name must also be portable (:func:`lstm_viz.store.zoo.check_portable_name`),
 since models leave as zips.
 
 Deleting only ever removes a folder directly inside the user folder; shipped models in
@@ -29,8 +29,8 @@ import zlib
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from lstm_viz import checkpoint, reservation, zoo
 from lstm_viz.messages import describe, storable
+from lstm_viz.store import checkpoint, reservation, zoo
 
 MAX_CARD_BYTES = checkpoint.MAX_CARD_BYTES
 MAX_UPLOAD_BYTES = checkpoint.MAX_WEIGHTS_BYTES + MAX_CARD_BYTES  # one zip, or the two files together
@@ -143,7 +143,7 @@ def validate(files: dict[str, bytes]) -> dict:
 
 def install(uploads: list[tuple[str, bytes]], name: str | None = None) -> zoo.ModelInfo:
     """Validate an upload and write it as a new user model; nothing is written unless it is valid."""
-    from lstm_viz.runspec import check_new_name
+    from lstm_viz.training.runspec import check_new_name
 
     files = collect(uploads)
     card = validate(files)
@@ -197,7 +197,7 @@ def export_zip(name: str) -> bytes:
 
 def delete(name: str) -> None:
     """Remove a user model's folder (never a shipped model, never one being trained)."""
-    from lstm_viz.jobs import manager
+    from lstm_viz.training.jobs import manager
 
     path = user_model_path(name)
     if name in manager().training_names() or reservation.held(path):  # here, or on a replica sharing the folder

@@ -18,7 +18,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save as save_safetensors_bytes
 
-from lstm_viz import checkpoint
+from lstm_viz.store import checkpoint
 
 FOLDER = "resume"
 FILE = "state.safetensors"

@@ -1,6 +1,6 @@
 """Gates over training: a few checkpoints kept along the way, and the API that lists and loads them.
 
-While it trains, :func:`lstm_viz.train.train` keeps the weights at log-spaced steps (:data:`GRID`:
+While it trains, :func:`lstm_viz.training.train.train` keeps the weights at log-spaced steps (:data:`GRID`:
 0, the untrained model, then 10, 30, 100, 300, 1000, ...) in the model folder's ``history/``,
 one ``step-NNNNNN.safetensors`` each, weights only (the card and tokenizer are the model's).
 The card lists them under ``checkpoints`` with their step, the sha256 of their file and the
@@ -18,8 +18,8 @@ stays float32). Gates traced through a float16 copy differ from the float32 weig
 about 1e-3 (tests/test_history.py holds them to the float32 weights of the same step).
 
 Loading goes through the same checks as the model's own weights: the file's size is bounded, it
-must be safetensors (:func:`lstm_viz.checkpoint.read_weights`), its sha256 must be the one the card
-names, and :func:`lstm_viz.checkpoint.build_model` validates keys, shapes and finite values against
+must be safetensors (:func:`lstm_viz.store.checkpoint.read_weights`), its sha256 must be the one the card
+names, and :func:`lstm_viz.store.checkpoint.build_model` validates keys, shapes and finite values against
 the card. A history written by an earlier training into the same folder is replaced as the new run
 goes: a file the card no longer lists is removed after the card that drops it is written.
 """
@@ -34,9 +34,9 @@ from typing import NamedTuple
 import torch
 from safetensors.torch import save as save_safetensors_bytes
 
-from lstm_viz import checkpoint
-from lstm_viz.card import size_error
 from lstm_viz.messages import describe
+from lstm_viz.store import checkpoint
+from lstm_viz.store.card import size_error
 
 FOLDER = "history"
 FILE_RE = re.compile(r"^step-(\d{6,})\.safetensors$")
@@ -180,7 +180,7 @@ def _listed(card: dict) -> list[dict]:
 
 
 def checkpoints(model) -> list[Checkpoint]:
-    """A :class:`~lstm_viz.zoo.LoadedModel`'s checkpoints in step order, the final weights last.
+    """A :class:`~lstm_viz.store.zoo.LoadedModel`'s checkpoints in step order, the final weights last.
 
     Empty when its folder holds none of the checkpoints its card lists (an uploaded model, one
     trained before checkpoints were kept, or with ``checkpoints=1``): there is nothing to scrub.
@@ -206,7 +206,7 @@ def load(model, step: int):
     The final step returns ``model`` itself. ValueError when no checkpoint of that step is kept, or
     when its file fails any check of the model's own weights or is not the file the card names.
     """
-    from lstm_viz.zoo import LoadedModel
+    from lstm_viz.store.zoo import LoadedModel
 
     kept = checkpoints(model)
     match = next((c for c in kept if c.step == step), None)

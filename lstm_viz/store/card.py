@@ -16,10 +16,10 @@ import re
 
 import numpy as np
 
-from lstm_viz import cell
+from lstm_viz.engine import cell
+from lstm_viz.engine.network import CELLS, TASKS, ModelConfig
+from lstm_viz.engine.tokenizers import tokenizer_from_dict
 from lstm_viz.messages import describe, has_lone_surrogate
-from lstm_viz.model import CELLS, TASKS, ModelConfig
-from lstm_viz.tokenizers import tokenizer_from_dict
 
 MAX_WEIGHTS_BYTES = 64 * 1024 * 1024  # a model to inspect is small; larger is refused
 MAX_CARD_BYTES = 4 * 1024 * 1024  # a card with a 100,000-word vocabulary is under 2 MB

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lstm_viz import cell
-from lstm_viz.tokenizers import UnknownPiece
-from lstm_viz.trace import Trace, trace
+from lstm_viz.engine import cell
+from lstm_viz.engine.tokenizers import UnknownPiece
+from lstm_viz.engine.trace import Trace, trace
 
 MAX_GENERATE = 2000  # characters per request: enough for a page, bounded for a shared server
 MAX_PRIME = 2000  # prime characters: the whole text is traced afterwards

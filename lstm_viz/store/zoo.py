@@ -16,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_viz import checkpoint, paths
+from lstm_viz import paths
+from lstm_viz.engine.network import SequenceModel
+from lstm_viz.engine.tokenizers import CharTokenizer, Encoding, WordTokenizer, tokenizer_from_dict
+from lstm_viz.engine.trace import Clamp, Trace, trace
 from lstm_viz.messages import describe
-from lstm_viz.model import SequenceModel
-from lstm_viz.tokenizers import CharTokenizer, Encoding, WordTokenizer, tokenizer_from_dict
-from lstm_viz.trace import Clamp, Trace, trace
+from lstm_viz.store import checkpoint
 
 ASSETS = paths.ASSETS
 SHIPPED_DIR = ASSETS / "models"
@@ -91,7 +92,7 @@ class LoadedModel:
     def trace(self, text: str, max_tokens: int | None = None, clamp: Clamp | None = None) -> Trace:
         """Trace ``text``; ``max_tokens`` keeps only its first tokens. Empty text raises ValueError.
 
-        ``clamp`` holds one unit's value at every step (see :mod:`lstm_viz.intervene`).
+        ``clamp`` holds one unit's value at every step (see :mod:`lstm_viz.engine.intervene`).
         """
         if max_tokens is not None and max_tokens < 1:  # a negative slice would silently drop the end
             raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
@@ -110,12 +111,12 @@ class LoadedModel:
         )
 
     def generate(self, prime: str, length: int, **settings):
-        """Generated text with its Trace and per-step distributions; see :func:`lstm_viz.generate.generate`.
+        """Generated text with its Trace and per-step distributions; see :func:`lstm_viz.generation.generate.generate`.
 
         ``settings``: temperature (1.0), top_k (None), greedy (False), seed (None: one is drawn and
         reported), style (None), on_step (None).
         """
-        from lstm_viz.generate import generate
+        from lstm_viz.generation.generate import generate
 
         return generate(self, prime, length, **settings)
 

@@ -2,7 +2,7 @@
 
 A page script must return quickly, so a training run lives in a thread owned by the
 process-wide :class:`JobManager` (``manager()``), not in the page. The page starts a job from
-a :class:`~lstm_viz.runspec.RunSpec` (the same specification the command line builds), then
+a :class:`~lstm_viz.training.runspec.RunSpec` (the same specification the command line builds), then
 polls ``job.snapshot()`` (a copy taken under a lock) from an
 ``st.fragment(run_every=...)``; navigating away or closing the tab leaves the thread running,
 and the model lands in the user model folder (``zoo.user_dir()/name``) either way.
@@ -12,8 +12,8 @@ Rules, each enforced here and tested in tests/test_jobs.py:
 - one running job per session id (a second start says so);
 - at most ``LSTM_VIZ_MAX_JOBS`` (default 2) running jobs in the server, else :class:`BusyError`
   ("busy, try again in a few minutes");
-- the job builds its own :class:`~lstm_viz.model.SequenceModel` through
-  :func:`lstm_viz.train.train`; it never sees the cached, shared models of the zoo;
+- the job builds its own :class:`~lstm_viz.engine.network.SequenceModel` through
+  :func:`lstm_viz.training.train.train`; it never sees the cached, shared models of the zoo;
 - Stop sets the job's ``threading.Event``: the loop ends after the current step and saves the
   weights it has (``train`` writes a checkpoint atomically at every evaluation, so a crash
   keeps the last good one); a crashed job keeps its error message for the page.
@@ -43,8 +43,9 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lstm_viz import reservation, runspec, zoo
-from lstm_viz.runspec import RunSpec
+from lstm_viz.store import reservation, zoo
+from lstm_viz.training import runspec
+from lstm_viz.training.runspec import RunSpec
 
 DEFAULT_MAX_JOBS = 2
 MAX_HISTORY = 2000  # loss points kept for the curves (steps are logged every 10 updates)
@@ -145,7 +146,7 @@ class Job:
         self.session_id = session_id
         self.spec = spec
         self.out_dir = out_dir or zoo.user_dir() / spec.name
-        self.claimed = out_dir is None  # a new user model: its folder is claimed on disk (lstm_viz.reservation)
+        self.claimed = out_dir is None  # a new user model: its folder is claimed on disk (lstm_viz.store.reservation)
         self.runs = [(spec, self.out_dir), *then]  # one run, or several one after another (a race)
         self.discard = discard  # remove the runs' folders at the end (their cards stay in the snapshot)
         self.scratch = scratch  # a temporary folder the job owns (a race's), removed with everything in it at the end
@@ -224,7 +225,7 @@ class Job:
                 shutil.rmtree(self.scratch, ignore_errors=True)
 
     def _train_all(self) -> None:
-        from lstm_viz.train import train
+        from lstm_viz.training.train import train
 
         _lower_priority()
         for index, (spec, out_dir) in enumerate(self.runs):
@@ -272,7 +273,7 @@ class Job:
 
 
 def _has_checkpoint(path: Path) -> bool:
-    from lstm_viz import checkpoint
+    from lstm_viz.store import checkpoint
 
     return (path / checkpoint.WEIGHTS).is_file() and (path / checkpoint.CARD).is_file()
 

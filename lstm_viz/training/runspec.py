@@ -1,6 +1,6 @@
 """One training run, specified once: a preset (or your own text), a name and the overrides.
 
-The command line (``python -m lstm_viz train``) and the Train page (through :mod:`lstm_viz.jobs`)
+The command line (``python -m lstm_viz train``) and the Train page (through :mod:`lstm_viz.training.jobs`)
 both build a :class:`RunSpec` and call :meth:`RunSpec.build`, so a run started from the page is
 exactly the run its recorded command repeats from the shell (:meth:`RunSpec.command`, which the
 card keeps). Names of new models are checked here, once, for both.
@@ -11,9 +11,11 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
-from lstm_viz import data, presets, reservation, zoo
-from lstm_viz.model import ModelConfig
-from lstm_viz.train import TrainConfig
+from lstm_viz import data
+from lstm_viz.engine.network import ModelConfig
+from lstm_viz.store import reservation, zoo
+from lstm_viz.training import presets
+from lstm_viz.training.train import TrainConfig
 
 # Command-line flag of each override, in the order the recorded command lists them.
 FLAGS = {

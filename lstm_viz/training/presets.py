@@ -1,8 +1,8 @@
 """Named training recipes, as plain data (``presets.toml``), and the one way to override them.
 
 A preset is a table of three parts: ``data`` (a data kind and its options, see
-:func:`lstm_viz.data.build`), ``model`` (the :class:`~lstm_viz.model.ModelConfig` fields besides
-the vocabulary and output sizes) and ``train`` (:class:`~lstm_viz.train.TrainConfig` defaults).
+:func:`lstm_viz.data.build`), ``model`` (the :class:`~lstm_viz.engine.network.ModelConfig` fields besides
+the vocabulary and output sizes) and ``train`` (:class:`~lstm_viz.training.train.TrainConfig` defaults).
 The command line and the Train page read the same file and override it the same way, with
 :func:`merge`: a flat mapping of field names (``hidden_size=64``, ``steps=300``, ``seq_len=64``),
 each sent to the part it belongs to, unknown names refused. A shipped model's card names its
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lstm_viz import data as data_kinds
-from lstm_viz.model import ModelConfig
-from lstm_viz.train import TrainConfig
+from lstm_viz.engine.network import ModelConfig
+from lstm_viz.training.train import TrainConfig
 
 FILE = Path(__file__).resolve().parent / "presets.toml"
 CORPUS = "corpus"  # the table for a character model of your own text

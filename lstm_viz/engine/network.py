@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from lstm_viz.cell import CELLS
+from lstm_viz.engine.cell import CELLS
 
 TASKS = ("charlm", "classify", "sequence")
 LAYERS = {"lstm": nn.LSTM, "rnn": nn.RNN, "gru": nn.GRU}

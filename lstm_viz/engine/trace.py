@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from lstm_viz import cell, record
-from lstm_viz.tokenizers import UnknownPiece
+from lstm_viz.engine import cell, record
+from lstm_viz.engine.tokenizers import UnknownPiece
 
 
 @dataclass(frozen=True)

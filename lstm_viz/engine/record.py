@@ -5,8 +5,8 @@ For an LSTM layer (:class:`LstmRecorder`), each span of steps runs torch's fused
 does; ``record`` derives the rest from it: the pre-activations of the whole span are one GEMM, the
 gates are elementwise, and the cell ``c_t = f_t * c_{t-1} + i_t * g_t`` is a cheap elementwise scan.
 A clamped span (an intervention) is stepped one step at a time with the equations of
-:mod:`lstm_viz.cell`. RNN and GRU layers are recorded in one go. Every recorder returns the fields
-of a :class:`lstm_viz.trace.LayerTrace` as a dict of numpy arrays.
+:mod:`lstm_viz.engine.cell`. RNN and GRU layers are recorded in one go. Every recorder returns the fields
+of a :class:`lstm_viz.engine.trace.LayerTrace` as a dict of numpy arrays.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from concurrent.futures import Future
 import numpy as np
 import torch
 
-from lstm_viz import cell
+from lstm_viz.engine import cell
 
 PARALLEL_MIN_STEPS = 64  # below this a trace takes a few ms and a thread hand-off is not worth it
 SPANS = 4  # spans per layer in parallel: the last span's record is the only part not overlapped
