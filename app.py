@@ -6,7 +6,7 @@ Run with ``streamlit run app.py``. This file sets the page up, declares the page
 
 import streamlit as st
 
-from lstm_viz.ui import pages, state, widgets
+from lstm_viz.ui import display, pages, state
 
 st.set_page_config(layout="wide", page_title="lstm-viz", page_icon="🧠")
 
@@ -15,5 +15,5 @@ for section, path, title, icon in pages.PAGES:
     sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, default=path == pages.HOME))
 page = st.navigation(sections)
 state.init(page.url_path or "home")
-widgets.stylesheet()
+display.stylesheet()
 page.run()

@@ -5,12 +5,12 @@ import streamlit as st
 from lstm_viz.analysis import contributions
 from lstm_viz.plots import classify, strips
 from lstm_viz.store import examples
-from lstm_viz.ui import cache, cards, pages, state, widgets
+from lstm_viz.ui import cache, cards, display, pages, picker, sharing, state
 
 OWN_TEXT = "(your own text)"
 TOP_UNITS = 8
 
-name, model = widgets.model_page(
+name, model = picker.model_page(
     "Classify",
     "A classifier reads the text one token at a time and keeps a running opinion: after every "
     "word (or character) its head turns the hidden state into class probabilities.",
@@ -42,9 +42,9 @@ def _own_text() -> None:
         st.session_state["classify_example"] = OWN_TEXT
 
 
-st.selectbox("Example", [*samples, OWN_TEXT], key="classify_example", on_change=_use_example, **widgets.KEEP)
-st.text_area("Text to classify", key="classify_text", height=110, on_change=_own_text, **widgets.KEEP)
-widgets.share_box("classify")
+st.selectbox("Example", [*samples, OWN_TEXT], key="classify_example", on_change=_use_example, **state.KEEP)
+st.text_area("Text to classify", key="classify_text", height=110, on_change=_own_text, **state.KEEP)
+sharing.share_box("classify")
 text = st.session_state.get("classify_text") or ""
 
 if not text.strip():
@@ -66,7 +66,7 @@ if trace.unknown and len(trace.unknown) == len(trace):
         icon="❓",
     )
 else:
-    widgets.unknown_note(trace)
+    display.unknown_note(trace)
 
 labels = trace.output_labels
 final = trace.probs[-1]
@@ -79,7 +79,7 @@ col1.metric("Prediction", labels[best])
 col2.metric("Confidence", f"{final[best]:.1%}")
 col3.metric("Tokens read", f"{len(trace):,}")
 
-widgets.chart(classify.running_probabilities(trace.probs, trace.tokens, labels), key="classify_probs")
+display.chart(classify.running_probabilities(trace.probs, trace.tokens, labels), key="classify_probs")
 st.markdown(
     f"**Each token coloured by how much reading it moved P({labels[best]})**: red raised it, blue lowered "
     "it (hover a token for the exact change)."

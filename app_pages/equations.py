@@ -4,19 +4,19 @@ import streamlit as st
 
 from lstm_viz.analysis import equations
 from lstm_viz.engine import cell
-from lstm_viz.ui import latex, state, widgets
+from lstm_viz.ui import controls, latex, sharing, sidebar, state
 
-sel = widgets.explorer_page("Equations")
+sel = sidebar.explorer_page("Equations")
 trace, layer = sel.trace, sel.layer_trace
 spec = layer.spec
 n_steps, n_units = len(trace), layer.hidden_size
-weights = equations.layer_weights(sel.loaded.module, sel.layer)
+weights = equations.layer_weights(sel.model.module, sel.layer)
 
-unit = widgets.unit_picker(n_units, where=st.columns([1, 4])[0])
-step = widgets.step_controls(trace, "eq")
+unit = controls.unit_picker(n_units, where=st.columns([1, 4])[0])
+step = controls.step_controls(trace, "eq")
 state.show_notices()
 token = trace.tokens[step]
-st.markdown(widgets.step_caption(trace, step) + f" · unit **{unit}** of layer {sel.layer + 1}")
+st.markdown(controls.step_caption(trace, step) + f" · unit **{unit}** of layer {sel.layer + 1}")
 
 st.info(spec.summary)
 st.latex(latex.equations_latex(spec.name))
@@ -36,4 +36,4 @@ if (filled := latex.update_latex(update, unit)) is not None:
 st.subheader("In plain words")
 for sentence in equations.plain_words(update):
     st.markdown(f"- {sentence}")
-widgets.share_box("equations")
+sharing.share_box("equations")

@@ -7,11 +7,12 @@ import numpy as np
 import streamlit as st
 
 from lstm_viz.analysis import expectation
+from lstm_viz.engine.trace import Trace
 from lstm_viz.generation import autocomplete
 from lstm_viz.generation.generate import MAX_GENERATE, MAX_PRIME, SEED_MAX, GenerationStream, as_written
 from lstm_viz.plots import generation, strips
 from lstm_viz.plots.html import visible
-from lstm_viz.ui import cache, pages, state, widgets
+from lstm_viz.ui import cache, cards, display, pages, picker, sharing, state
 
 COMPARE_TEMPERATURES = [0.2, 0.5, 0.8, 1.0, 1.2, 1.5, 2.0]
 COLOUR_BY = {
@@ -19,7 +20,7 @@ COLOUR_BY = {
     "model": "the model's own probability (temperature 1)",
 }
 
-name, model = widgets.model_page(
+name, model = picker.model_page(
     "Generate",
     "A language model writes one token (a character, or a word) at a time: it reads the prime, turns its output "
     "into a probability for every token, picks one, reads it, and goes on. Each written token is coloured by the "
@@ -44,7 +45,7 @@ if model.styles:
     style = st.selectbox(
         "Write in the style of", model.styles, key="gen_style", help="The model reads this style's symbol first."
     )
-    widgets.style_check(model.card)
+    cards.style_check(model.card)
 else:
     st.session_state["gen_style"] = None  # a model without styles: no style in its link
 state.clamp("gen_top_k", len(model.labels) + 1, f"this model knows {len(model.labels)} tokens")
@@ -80,16 +81,16 @@ def _open_buttons(text: str, prefix: str, step: int) -> None:
         state.open_in(pages.HEATMAPS, name, text, step)
 
 
-widgets.share_box("generate")
+sharing.share_box("generate")
 write_tab, compare_tab, expect_tab, complete_tab = st.tabs(
     ["Write", "Compare temperatures", "What the model expected", "Autocomplete"]
 )
 
 with write_tab:
-    prime = st.text_area("Prime: the text the model reads first", key="gen_prime", max_chars=MAX_PRIME, **widgets.KEEP)
+    prime = st.text_area("Prime: the text the model reads first", key="gen_prime", max_chars=MAX_PRIME, **state.KEEP)
     cols = st.columns([2, 3, 2, 2], vertical_alignment="bottom")
     actions = st.columns([1, 3], vertical_alignment="center")  # drawn below the settings: Generate, greedy
-    length = cols[0].number_input(f"Length ({unit_word}s)", 1, MAX_GENERATE, step=50, key="gen_length", **widgets.KEEP)
+    length = cols[0].number_input(f"Length ({unit_word}s)", 1, MAX_GENERATE, step=50, key="gen_length", **state.KEEP)
     greedy = actions[1].toggle(
         "Greedy: always the most likely", key="gen_greedy", help=f"Always take the most likely {unit_word} (argmax)."
     )
@@ -101,7 +102,7 @@ with write_tab:
         key="gen_temperature",
         disabled=greedy,
         help="Divides the model's scores before the softmax: below 1 safer and more repetitive, above 1 wilder.",
-        **widgets.KEEP,
+        **state.KEEP,
     )
     top_k = cols[2].number_input(
         "Top-k (0 = all)",
@@ -109,10 +110,10 @@ with write_tab:
         len(model.labels),
         key="gen_top_k",
         help="Sample only among the k most likely.",
-        **widgets.KEEP,
+        **state.KEEP,
     )
     seed = cols[3].number_input(
-        "Seed", 0, SEED_MAX, key="gen_seed", disabled=greedy, help="Same seed, same text.", **widgets.KEEP
+        "Seed", 0, SEED_MAX, key="gen_seed", disabled=greedy, help="Same seed, same text.", **state.KEEP
     )
     if actions[0].button("Generate", key="gen_go", type="primary", icon=":material/edit_note:"):
         try:
@@ -135,7 +136,7 @@ with write_tab:
     if gen is None:
         st.info("Set a prime and press **Generate**: the text appears as the model writes it.", icon=":material/edit:")
     else:
-        widgets.unknown_note(gen.trace)
+        display.unknown_note(gen.trace)
         settings = "greedy (argmax)" if gen.greedy else f"temperature {gen.temperature:g}, seed {gen.seed}"
         m = st.columns(3)
         m[0].metric(f"{unit_word.capitalize()}s written", f"{len(gen.chosen_probs):,}")
@@ -199,7 +200,7 @@ with compare_tab:
                 _show_coloured(result, "sampled", legend=False)
 
 
-def _expected_view(trace) -> None:
+def _expected_view(trace: Trace) -> None:
     """Surprise colouring, mean loss, and the top-10 and gates at a chosen step of ``trace``."""
     exp = expectation.expectation(trace)
     worst = int(np.argmax(exp.surprise))
@@ -250,14 +251,14 @@ with expect_tab:
         _expected_view(gen.trace)
     else:
         st.session_state.setdefault("gen_exp_text", state.DEFAULT_TEXT)
-        text = st.text_area("Your text", key="gen_exp_text", height=120, **widgets.KEEP)
+        text = st.text_area("Your text", key="gen_exp_text", height=120, **state.KEEP)
         if len(model.encode(text)) < 2:
             st.info("Type at least two characters: one to read and one to predict.", icon=":material/edit:")
         else:
             trace = cache.get_trace(name, text)
             if len(model.encode(text)) > cache.MAX_TOKENS:
                 st.warning(f"Only the first {cache.MAX_TOKENS:,} characters are read.", icon=":material/content_cut:")
-            widgets.unknown_note(trace)
+            display.unknown_note(trace)
             _expected_view(trace)
 
 

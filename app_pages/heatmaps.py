@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from lstm_viz.analysis import export, units
+from lstm_viz.analysis import export, search
 from lstm_viz.engine import cell
 from lstm_viz.plots import heatmaps, strips
-from lstm_viz.ui import cache, state, widgets
+from lstm_viz.ui import cache, clicks, controls, display, downloads, sharing, sidebar, state
 
-sel = widgets.explorer_page("Gate Heatmaps")
+sel = sidebar.explorer_page("Gate Heatmaps")
 trace, layer = sel.trace, sel.layer_trace
 spec, quantities = layer.spec, layer.quantities()
 n_steps, n_units = len(trace), layer.hidden_size
@@ -17,31 +17,31 @@ for key in ("quantity", "order_of"):
         st.session_state[key] = spec.state if key == "order_of" else next(iter(quantities))
 state.clamp("count", n_units + 1, f"this layer has {n_units} units", lo=1)
 
-controls = [*st.columns(3, vertical_alignment="bottom"), *st.columns([4, 1], vertical_alignment="bottom")]
-quantity = controls[0].selectbox("Heatmap of", list(quantities), key="quantity", format_func=cell.title, **widgets.KEEP)
-order_by = controls[1].selectbox(
-    "Order units by", units.ORDERINGS, key="order", help="Over every step of this text.", **widgets.KEEP
+cols = [*st.columns(3, vertical_alignment="bottom"), *st.columns([4, 1], vertical_alignment="bottom")]
+quantity = cols[0].selectbox("Heatmap of", list(quantities), key="quantity", format_func=cell.title, **state.KEEP)
+order_by = cols[1].selectbox(
+    "Order units by", search.ORDERINGS, key="order", help="Over every step of this text.", **state.KEEP
 )
-by_quantity = controls[2].selectbox("…of", list(quantities), key="order_of", format_func=cell.title, **widgets.KEEP)
-count = controls[3].slider("Units shown (first in that order)", 1, n_units, key="count", **widgets.KEEP)
-unit = widgets.unit_picker(n_units, where=controls[4])
+by_quantity = cols[2].selectbox("…of", list(quantities), key="order_of", format_func=cell.title, **state.KEEP)
+count = cols[3].slider("Units shown (first in that order)", 1, n_units, key="count", **state.KEEP)
+unit = controls.unit_picker(n_units, where=cols[4])
 if n_steps > 1:
-    step = st.slider("Step (token index)", 0, n_steps - 1, key="step", **widgets.KEEP)
+    step = st.slider("Step (token index)", 0, n_steps - 1, key="step", **state.KEEP)
 else:
     step = 0
 state.show_notices()
-shown = units.unit_order(quantities[by_quantity], order_by, bounded01=by_quantity.endswith("gate"))[:count]
+shown = search.unit_order(quantities[by_quantity], order_by, bounded01=by_quantity.endswith("gate"))[:count]
 clickable = n_steps * len(shown) <= heatmaps.MAX_CLICK_CELLS
 hint = (
     "click a cell to select its step and unit"
     if clickable
     else "pick the step and unit above (too many cells to click)"
 )
-st.markdown(widgets.step_caption(trace, step) + f" · unit **{unit}** · {hint}")
-widgets.unit_metrics(quantities, step, unit)
+st.markdown(controls.step_caption(trace, step) + f" · unit **{unit}** · {hint}")
+display.unit_metrics(quantities, step, unit)
 
-fig = cache.heatmap(sel.model, sel.text, sel.layer, quantity, shown, step=step, unit=unit, at_step=sel.at_step)
-st.plotly_chart(fig, key="hm_chart", on_select=lambda: widgets.select_from_chart("hm_chart"), selection_mode="points")
+fig = cache.heatmap(sel.name, sel.text, sel.layer, quantity, shown, step=step, unit=unit, at_step=sel.at_step)
+st.plotly_chart(fig, key="hm_chart", on_select=lambda: clicks.select_from_chart("hm_chart"), selection_mode="points")
 st.html(strips.strip_legend_html(spec.name))
 st.caption(
     "The black lines mark the current step and unit. Hover a cell for its token, step, unit and exact value."
@@ -58,12 +58,12 @@ if line_units:
 
 st.subheader("Download the whole trace")
 dl = st.columns(3)
-widgets.download(
-    dl[0], "CSV", lambda: export.trace_csv(trace), f"{sel.model}-trace.csv", key="hm_csv",
+downloads.download(
+    dl[0], "CSV", lambda: export.trace_csv(trace), f"{sel.name}-trace.csv", key="hm_csv",
     tip="One row per layer, step and unit, with every quantity.",
 )  # fmt: skip
-widgets.download(
-    dl[1], "JSON", lambda: export.trace_json(trace, sel.model), f"{sel.model}-trace.json", key="hm_json",
+downloads.download(
+    dl[1], "JSON", lambda: export.trace_json(trace, sel.name), f"{sel.name}-trace.json", key="hm_json",
     tip="Every array of every layer, with the tokens and the model's name.",
 )  # fmt: skip
-widgets.share_box("heatmaps", where=dl[2])
+sharing.share_box("heatmaps", where=dl[2])

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lstm_viz.ui import cache, cards, pages, widgets
+from lstm_viz.ui import cache, cards, diagram, pages
 
 st.title("lstm-viz: watch an LSTM read")
 left, right = st.columns([2, 3], gap="large")
@@ -26,7 +26,7 @@ Every number you see here is computed by a really trained model on the text you 
     st.page_link(pages.HEATMAPS, label="See every unit over the whole text as a heatmap", icon=":material/grid_on:")
     st.page_link(pages.EQUATIONS, label="Open the equations with the numbers in", icon=":material/function:")
 with right:
-    widgets.cell_diagram()
+    diagram.cell_diagram()
     st.caption("One step of one LSTM layer: c flows along the top, h along the bottom; f, i, g, o are the gates.")
 
 st.header("Models")

@@ -7,7 +7,7 @@ download it as a handout. A teacher's own scenes (saved from the explorer pages)
 import streamlit as st
 
 from lstm_viz.lessons import render, schema
-from lstm_viz.ui import cache, lessons, state, widgets
+from lstm_viz.ui import cache, downloads, lessons, state
 
 top = st.columns([3, 1.6], vertical_alignment="bottom")
 with top[1]:
@@ -47,19 +47,19 @@ if not presenting:
     st.caption(lesson.summary)
 
 
-def _tell(lesson_json: str, index: int) -> render.Told:
+def _tell(lesson_json: str, index: int) -> render.NarratedStop:
     return render.tell(schema.parse(lesson_json).stops[index], cache.load_model)
 
 
 @st.cache_data(show_spinner="Computing this stop on the model…", max_entries=64)
-def told_stop(lesson_json: str, index: int) -> render.Told:  # the shipped lessons: short texts, shared by all
+def told_stop(lesson_json: str, index: int) -> render.NarratedStop:  # the shipped lessons: short texts, shared by all
     return _tell(lesson_json, index)
 
 
 # A teacher's own (or imported, or linked) stop may read 2,000 tokens: about 56 MB cached. A few entries, so
 # forty long scenes cannot fill the server's memory (64 of them would be 3.6 GB).
 @st.cache_data(show_spinner="Computing this stop on the model…", max_entries=4)
-def told_own_stop(lesson_json: str, index: int) -> render.Told:
+def told_own_stop(lesson_json: str, index: int) -> render.NarratedStop:
     return _tell(lesson_json, index)
 
 
@@ -116,11 +116,11 @@ if cols[0].button(
     "Open in Step Through", key="lesson_open", icon=":material/footprint:", help="This scene, to explore it yourself."
 ):
     lessons.open_in_step_through(told)
-widgets.download(
+downloads.download(
     cols[1], "Handout (Markdown)", lambda: render.handout(lesson, cache.load_model), f"{lesson.id}.md",
     key="lesson_handout", icon="description",
 )  # fmt: skip
-widgets.download(
+downloads.download(
     cols[2], "Picture (PNG)", lambda: lessons.scene_png(told), f"{lesson.id}-{index + 1}.png", key="lesson_png",
     icon="image", tip="This scene as a picture, for a slide or a handout.",
 )  # fmt: skip

@@ -8,25 +8,25 @@ Picking a unit in any ranking or chart makes it the unit of every page.
 import numpy as np
 import streamlit as st
 
-from lstm_viz.analysis import connectivity, counting, features, search
+from lstm_viz.analysis import connectivity, counting, features, memory, search
 from lstm_viz.data import tasks
 from lstm_viz.engine import cell
 from lstm_viz.engine.intervene import generate_clamped, intervene
 from lstm_viz.engine.trace import Clamp
 from lstm_viz.plots import colours, lab, strips
 from lstm_viz.store import examples
-from lstm_viz.ui import cache, state, widgets
+from lstm_viz.ui import cache, controls, sharing, sidebar, state
 
 TOP = 8
 MAX_WRITE = 300  # characters written on from a clamped state
 
-sel = widgets.explorer_page("Neuron Lab")
+sel = sidebar.explorer_page("Neuron Lab")
 trace, layer = sel.trace, sel.layer_trace
-model = sel.loaded
+model = sel.model
 n_steps, n_units = len(trace), layer.hidden_size
 quantities = layer.quantities()
 spans = trace.spans or [(t, t + 1) for t in range(n_steps)]
-unit = widgets.unit_picker(n_units, where=st.columns([1, 5])[0])
+unit = controls.unit_picker(n_units, where=st.columns([1, 5])[0])
 state.show_notices()
 
 
@@ -60,8 +60,8 @@ with moment_tab:
     moments = search.moments_for(layer)
     # one row each: the rankings' names are long, and a projector at 1024 pixels would cut them short
     how = st.selectbox("Rank units by", moments, format_func=lambda m: search.MOMENTS[m][2], key="lab_moment")
-    step = st.slider("At step", 0, n_steps - 1, key="step", **widgets.KEEP) if n_steps > 1 else 0
-    st.markdown(widgets.step_caption(trace, step))
+    step = st.slider("At step", 0, n_steps - 1, key="step", **state.KEEP) if n_steps > 1 else 0
+    st.markdown(controls.step_caption(trace, step))
     if not search.has_step_before(how, step):
         st.info(search.no_step_before(how), icon=":material/first_page:")
     else:
@@ -123,7 +123,7 @@ with selection_tab:
             long = examples.long_text(model.card)
             where = "20,000 characters of text the model did not train on" if long else "this text"
             if st.button(f"Find the same pattern in {where}", key="lab_match", icon=":material/search:"):
-                searched = cache.get_trace(sel.model, long, len(long), sel.at_step) if long else trace
+                searched = cache.get_trace(sel.name, long, len(long), sel.at_step) if long else trace
                 values = searched.layers[sel.layer].quantities()[quantity][:, best_units]
                 pattern = quantities[quantity][start:end][:, best_units]
                 found = search.match(pattern, values, searched.tokens, top=TOP, exclude=None if long else (start, end))
@@ -181,11 +181,11 @@ with feature_tab:
             f"feature at r = {r:+.3f} over the {n_steps} tokens."
         )
         if kind == "bracket_depth" and quantity == "cell" and examples.task_data(model.card).get("kind") == "brackets":
-            found = cache.counting_units(sel.model) if sel.at_step is None and sel.layer == 0 else None
+            found = cache.counting_units(sel.name) if sel.at_step is None and sel.layer == 0 else None
             if found is not None:
                 named = ", ".join(f"unit {c} (r = {cr:+.3f})" for c, cr in found.counting)
                 st.markdown(
-                    f"**The counting units of {sel.model}**, measured over {found.strings} strings of the task "
+                    f"**The counting units of {sel.name}**, measured over {found.strings} strings of the task "
                     f"({found.steps:,} characters): {named}. These are the units the RNN vs LSTM page and the "
                     f"counting lesson name. A correlation over only {n_steps} tokens is a rough guide: several "
                     "units follow the depth almost equally well, so a short text can rank another one first."
@@ -202,7 +202,7 @@ with saturation_tab:
         st.info("A vanilla RNN has no gates to saturate.")
     else:
         long = examples.long_text(model.card, chars=5_000)
-        counted = cache.get_trace(sel.model, long, len(long), sel.at_step).layers[sel.layer] if long else layer
+        counted = cache.get_trace(sel.name, long, len(long), sel.at_step).layers[sel.layer] if long else layer
         st.markdown(
             "How often each unit's gates are shut (below 0.1) or open (above 0.9), over "
             + ("5,000 characters of text the model did not train on" if long else "this text")
@@ -260,7 +260,7 @@ with whatif_tab:
             after = (result.after.probs.argmax(1) == depth).mean()
             st.metric("Depth right, before → after", f"{after:.0%}", f"{after - before:+.0%} (was {before:.0%})")
             if quantity == "forget_gate" and after >= before - 0.05 and sel.layer == 0 and sel.at_step is None:
-                found = cache.counting_units(sel.model)
+                found = cache.counting_units(sel.name)
                 st.caption(
                     f"The count survives here: {len(found.counting)} units follow the depth (|r| ≥ "
                     f"{counting.COUNTING_R} over {found.strings} strings), and on a short, shallow string the others "
@@ -289,7 +289,7 @@ with memory_tab:
     st.caption(f"The prediction at step {at}: {trace.output_labels[int(np.argmax(trace.probs[at]))]!r}.")
     st.subheader("LSTM and RNN on the memory task")
     text, _ = tasks.MemoryTask().example(40, seed=0)
-    for name in ("memory-lstm", "memory-rnn"):
+    for name in memory.PAIR:
         if name in cache.model_names():
             other = cache.load_model(name)
             found = connectivity.influence_at_query(other, text)
@@ -297,4 +297,4 @@ with memory_tab:
             st.html(lab.connectivity_strip_html(list(text), found.norms, len(text) - 1, font_px=16))
             st.markdown(connectivity.describe_influence(found))
 
-widgets.share_box("neuron_lab")
+sharing.share_box("neuron_lab")

@@ -18,53 +18,31 @@ from lstm_viz.data import tasks
 from lstm_viz.engine import cell
 from lstm_viz.plots import base, comparison, heatmaps, strips
 from lstm_viz.training import jobs
-from lstm_viz.ui import cache, state, widgets
+from lstm_viz.ui import cache, display, state
 
 BRACKETS = "brackets-lstm"
 MAX_TEXT = 400  # characters of a typed memory string; longer strings are refused with a message
 POLL_SECONDS = 1.0
 
 st.title("RNN versus LSTM")
-st.markdown(
-    "Each model reads a letter (**A**-**D**), then **N** random digits, then **?**, and must answer the first "
-    "letter. All six models have the same size (48 units), optimiser and number of training steps; they differ "
-    "in the cell (LSTM, vanilla RNN, GRU) and in how long the gaps they were trained on were."
-)
 available = cache.model_names(("sequence",))
-missing = [name for regime in memory.REGIMES for name in regime.models.values() if name not in available]
+missing = [name for name in memory.MODELS if name not in available]
 if missing:
     st.error(f"Shipped models missing: {', '.join(missing)}. Train each with `python -m lstm_viz train --preset NAME`.")
     st.stop()
-loaded = {name: cache.load_model(name) for regime in memory.REGIMES for name in regime.models.values()}
-first = loaded[memory.REGIMES[0].models["lstm"]]
-chance = 1 / len(first.labels)  # guessing among the possible first letters
-task = tasks.MemoryTask(tokenizer=first.tokenizer)
-
-
-@st.cache_data(show_spinner="Measuring accuracy on fresh strings…", max_entries=32)
-def accuracy(name: str, seed: int, per_gap: int) -> dict[int, float]:
-    model = cache.load_model(name)
-    return tasks.accuracy_by_gap(model.module, task, gaps=memory.PAGE_GAPS, per_gap=per_gap, seed=seed)
-
-
-@st.cache_data(show_spinner="Backpropagating through every step…", max_entries=64)
-def start_gradient(name: str, text: str, trained: bool) -> memory.StartGradient:
-    return memory.start_gradient(cache.load_model(name), text, trained=trained)
-
-
-@st.cache_data(show_spinner="Checking the product formula against autograd…", max_entries=32)
-def formula_check(name: str, text: str, trained: bool) -> tuple[np.ndarray, np.ndarray]:
-    return memory.rnn_formula_check(cache.load_model(name), text, trained)
-
-
-@st.cache_data(show_spinner="Looking for the counting units…")
-def counting_units(name: str) -> counting.CountingUnits:
-    return counting.counting_units(cache.load_model(name))
-
-
-@st.cache_data(show_spinner="Closing the counting unit's forget gate on every string…")
-def clamp_effect(name: str, unit: int) -> counting.ClampEffect:
-    return counting.clamp_effect(cache.load_model(name), unit)
+models = {name: cache.load_model(name) for name in memory.MODELS}
+size = memory.shared_size([model.card for model in models.values()])
+kinds = ", ".join(cell.KINDS[kind].title for kind in memory.REGIMES[0].models)
+st.markdown(
+    "Each model reads a letter (**A**-**D**), then **N** random digits, then **?**, and must answer the first "
+    f"letter. All {len(models)} models have the same "
+    + (f"size ({size} units), " if size else "")
+    + f"optimiser and number of training steps; they differ in the cell ({kinds}) and in how long the gaps they "
+    "were trained on were."
+)
+lstm_model = models[memory.REGIMES[0].models["lstm"]]
+chance = memory.chance(lstm_model)
+task = memory.task(lstm_model)
 
 
 # --- 1. who learns the task -----------------------------------------------------------------
@@ -77,33 +55,31 @@ if controls[1].button("New strings", key="rvl_resample", icon=":material/casino:
 controls[2].caption(f"{per_gap} fresh strings at each gap, drawn with seed {seed}, the same for every model.")
 measured = {}
 for column, regime in zip(st.columns(2), memory.REGIMES, strict=True):
-    by_model = {memory.SHORT[c]: accuracy(name, seed, per_gap) for c, name in regime.models.items()}
-    measured[regime.key] = by_model
+    by_kind = {kind: cache.memory_accuracy(name, seed, per_gap) for kind, name in regime.models.items()}
+    measured[regime.key] = by_kind
     with column:
         st.subheader(regime.title.capitalize())
-        widgets.chart(comparison.accuracy_vs_gap(by_model, chance=chance), key=f"rvl_accuracy_{regime.key}")
-        for c in regime.models:
-            st.markdown("- " + memory.describe(c, by_model[memory.SHORT[c]], chance, regime))
+        display.chart(
+            comparison.accuracy_vs_gap(memory.legend(by_kind), chance=chance), key=f"rvl_accuracy_{regime.key}"
+        )
+        for kind in regime.models:
+            st.markdown("- " + memory.describe(kind, by_kind[kind], chance, regime))
 with st.container(horizontal=True, wrap=True, gap="medium"):  # wraps on a narrow screen rather than cutting
-    for label, regime, cell_name, gap in (
-        ("LSTM at N = 100 (mostly long)", "long", "LSTM", 100),
-        ("RNN at N = 5 (mostly long)", "long", "RNN", 5),
-        ("RNN at N = 5 (many short)", "short", "RNN", 5),
-        ("RNN at N = 100 (many short)", "short", "RNN", 100),
-    ):
-        st.metric(label, f"{measured[regime][cell_name][gap]:.0%}", width=210)
+    for key, kind, gap in (("long", "lstm", 100), ("long", "rnn", 5), ("short", "rnn", 5), ("short", "rnn", 100)):
+        label = f"{cell.KINDS[kind].short} at N = {gap} ({memory.regime(key).label})"
+        st.metric(label, f"{measured[key][kind][gap]:.0%}", width=210)
 found = memory.lesson(measured, chance)
 if found:
     st.info(found, icon=":material/lightbulb:")
 
 st.subheader("How training went")
 for column, regime in zip(st.columns(2), memory.REGIMES, strict=True):
-    curves = {memory.SHORT[c]: memory.training_curve(loaded[name].card) for c, name in regime.models.items()}
+    curves = memory.legend({kind: memory.training_curve(models[name].card) for kind, name in regime.models.items()})
     with column:
         st.caption(
             regime.title.capitalize() + ": held-out accuracy at each evaluation of the training run (from the cards)"
         )
-        widgets.chart(comparison.training_progress(curves, chance=chance), key=f"rvl_curves_{regime.key}")
+        display.chart(comparison.training_progress(curves, chance=chance), key=f"rvl_curves_{regime.key}")
         started = {n: memory.first_learned(s, a, chance) for n, (s, a) in curves.items()}
         st.markdown(
             " · ".join(
@@ -145,7 +121,7 @@ if typed.strip():
 answer = task.answer(text)
 st.html(strips.token_strip_html(list(text), current=0, font_px=18))
 long_models = memory.REGIMES[0].models
-flows = {c: start_gradient(long_models[c], text, trained) for c in memory.CELLS}
+flows = {kind: cache.start_gradient(name, text, trained) for kind, name in long_models.items()}
 when = "after training" if trained else "before training (the weights the run started from)"
 norms = {
     "LSTM ‖∂L/∂h_t‖": flows["lstm"].hidden,
@@ -157,8 +133,8 @@ st.plotly_chart(comparison.gradient_vs_distance(norms), key="rvl_gradient_chart"
 st.markdown(f"The answer, and the share of the error at the query that reaches h₀, ‖∂L/∂h₀‖ / ‖∂L/∂h_{len(text) - 1}‖:")
 cols = st.columns(4)
 cols[0].metric("Answer", answer)
-for col, c in zip(cols[1:], memory.CELLS, strict=True):
-    col.metric(memory.SHORT[c], f"{flows[c].reach():.1e}")
+for col, (kind, flow) in zip(cols[1:], flows.items(), strict=True):
+    col.metric(cell.KINDS[kind].short, f"{flow.reach():.1e}")
 lstm_flow = flows["lstm"]
 st.markdown(
     f"Measured {when}, on this string of {len(text)} characters: the share of the error at the query that reaches "
@@ -175,8 +151,8 @@ st.markdown(
 )
 left, right = st.columns(2)
 with left:
-    formula, measured_norms = formula_check(long_models["rnn"], text, trained)
-    widgets.chart(comparison.formula_vs_measured(formula, measured_norms), key="rvl_formula_chart")
+    formula, measured_norms = cache.formula_check(long_models["rnn"], text, trained)
+    display.chart(comparison.formula_vs_measured(formula, measured_norms), key="rvl_formula_chart")
     rows = [d for d in (1, 5, 10, 20, 50, 100, 150) if d < len(text)]
     st.dataframe(
         {
@@ -188,8 +164,8 @@ with left:
         key="rvl_formula_table",
     )
 with right:
-    survival, top, tokens = memory.forget_survival(loaded[long_models["lstm"]], text, trained)
-    widgets.chart(comparison.forget_product_lines(survival, top, tokens), key="rvl_forget_chart")
+    survival, top, tokens = memory.forget_survival(models[long_models["lstm"]], text, trained)
+    display.chart(comparison.forget_product_lines(survival, top, tokens), key="rvl_forget_chart")
     st.caption(
         "The LSTM units whose forget gates keep most of c₀ to the query: "
         + ", ".join(f"unit {u}: {survival[0, u]:.2e}" for u in top)
@@ -199,9 +175,9 @@ with right:
 st.header("3 · The same string through the trained LSTM and RNN")
 lstm_trained, rnn_trained = cache.get_trace(long_models["lstm"], text), cache.get_trace(long_models["rnn"], text)
 cols = st.columns(2)
-for col, (name, tr) in zip(cols, (("LSTM", lstm_trained), ("RNN", rnn_trained)), strict=True):
-    guess = tr.output_labels[int(np.argmax(tr.probs[-1]))]
-    col.metric(f"{name} says", guess, f"{tr.probs[-1].max():.0%} sure", delta_color="off")
+for col, (kind, tr) in zip(cols, (("lstm", lstm_trained), ("rnn", rnn_trained)), strict=True):
+    guess, sure = memory.verdict(tr)
+    col.metric(f"{cell.KINDS[kind].short} says", guess, f"{sure:.0%} sure", delta_color="off")
 
 
 @st.fragment
@@ -241,7 +217,7 @@ if BRACKETS not in available:
 else:
     brackets = cache.load_model(BRACKETS)
     bracket_task = tasks.BracketsTask(tokenizer=brackets.tokenizer)
-    found = counting_units(BRACKETS)
+    found = cache.counting_units(BRACKETS)
     unit, r = found.unit, found.r
     b_seed = st.number_input("Bracket string number", 0, 10_000, 1, key="rvl_bracket_seed")
     b_typed = st.text_input(
@@ -249,7 +225,7 @@ else:
     )
     b_text = b_typed.strip() or bracket_task.example(int(b_seed))
     b_trace = cache.get_trace(BRACKETS, b_text)
-    widgets.unknown_note(b_trace)
+    display.unknown_note(b_trace)
     depth = np.array(tasks.bracket_depths(b_text))
     if depth.max() > bracket_task.max_depth:
         st.warning(f"This string nests deeper than {bracket_task.max_depth}, the most the model saw in training.")
@@ -277,7 +253,7 @@ else:
             f"|r| ≥ {counting.COUNTING_R} too. The Neuron Lab names the same units."
         )
     st.subheader(f"Close unit {unit}'s forget gate")
-    effect = clamp_effect(BRACKETS, unit)
+    effect = cache.clamp_effect(BRACKETS, unit)
     st.markdown(
         f"The string of those {found.strings} where holding its forget gate at 0 on every step costs most "
         f"(depth up to {effect.example_deepest}):"
@@ -302,9 +278,9 @@ manager = jobs.manager()
 race_id = st.session_state.setdefault("rvl_race_session", "race-" + secrets.token_hex(16))
 cols = st.columns([2, 2, 3], vertical_alignment="bottom")
 race_steps = cols[0].number_input("Training steps for each model", 10, 3000, 1000, step=50, key="rvl_race_steps")
-gaps_kind = cols[1].radio("Training gaps", ["mostly long", "many short"], key="rvl_race_gaps", horizontal=True)
+gaps_kind = cols[1].radio("Training gaps", [r.label for r in memory.REGIMES], key="rvl_race_gaps", horizontal=True)
 race_cells = cols[2].multiselect(
-    "Cells", list(memory.CELLS), default=["lstm", "rnn"], format_func=memory.CELLS.get, key="rvl_race_cells"
+    "Cells", list(long_models), default=["lstm", "rnn"], format_func=lambda k: cell.KINDS[k].title, key="rvl_race_cells"
 )
 job = manager.get(race_id)
 busy = job is not None and job.snapshot().active
@@ -312,7 +288,8 @@ if st.button(
     "Train them now", type="primary", key="rvl_race", icon=":material/sprint:", disabled=busy or not race_cells
 ):
     root = tempfile.mkdtemp(prefix="lstm-viz-race-")
-    runs = memory.race_runs(race_cells, gaps_kind == "many short", int(race_steps), root)
+    log_gaps = next(r.log_gaps for r in memory.REGIMES if r.label == gaps_kind)
+    runs = memory.race_runs(race_cells, log_gaps, int(race_steps), root)
     try:
         manager.start(race_id, runs[0][0], out_dir=runs[0][1], then=runs[1:], discard=True, scratch=root)
         st.session_state["rvl_race_settings"] = (int(race_steps), gaps_kind)
@@ -344,13 +321,13 @@ def race_panel() -> None:
     seconds = ", ".join(f"{name} in {run['card']['training']['seconds']:.0f} s" for name, run in done.items())
     st.success(f"Trained for {steps} steps each on {kind} gaps: {seconds}.")
     left, right = st.columns(2)
-    acc = {
-        name: {int(g): a for g, a in run["card"]["metrics"]["accuracy_by_gap"].items()} for name, run in done.items()
-    }
-    widgets.chart(comparison.accuracy_vs_gap(acc, chance=chance), key="rvl_race_accuracy", where=left)
+    acc = {name: memory.final_accuracy(run["card"]) for name, run in done.items()}
+    display.chart(comparison.accuracy_vs_gap(acc, chance=chance), key="rvl_race_accuracy", where=left)
     left.caption("Accuracy from each run's final test: 100 fixed-seed strings at each gap.")
     losses = {name: ([s for s, _ in run["losses"]], [v for _, v in run["losses"]]) for name, run in done.items()}
-    widgets.chart(comparison.loss_race(losses, chance_loss=float(-np.log(chance))), key="rvl_race_loss", where=right)
+    display.chart(
+        comparison.loss_race(losses, chance_loss=memory.chance_loss(chance)), key="rvl_race_loss", where=right
+    )
 
 
 st.fragment(race_panel, run_every=POLL_SECONDS if busy else None)()

@@ -5,8 +5,8 @@ The step view runs in the browser (:mod:`lstm_viz.ui.stepper`): stepping and pla
 
 import streamlit as st
 
-from lstm_viz.ui import stepper, widgets
+from lstm_viz.ui import sidebar, stepper
 
-sel = widgets.explorer_page("Step Through")
+sel = sidebar.explorer_page("Step Through")
 st.info(sel.layer_trace.spec.summary)
 stepper.step_through(sel)

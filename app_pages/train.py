@@ -16,7 +16,7 @@ from lstm_viz.plots import training
 from lstm_viz.store import examples, usermodels
 from lstm_viz.training import jobs, presets, runspec
 from lstm_viz.training.runspec import RunSpec
-from lstm_viz.ui import cache, pages, state
+from lstm_viz.ui import cache, pages, state, training_run
 
 OWN_TEXT = "Your own text"
 HIDDEN_SIZES = [32, 64, 128, 256, 512]
@@ -30,7 +30,7 @@ st.caption(
     "The run goes on in the background if you open another page."
 )
 manager = jobs.manager()
-session_id = state.training_run_id(lambda run_id: manager.get(run_id) is not None)  # ?run=… survives a reload
+session_id = training_run.training_run_id(lambda run_id: manager.get(run_id) is not None)  # ?run=… survives a reload
 state.show_notices()
 
 
@@ -266,7 +266,7 @@ def upload_model() -> None:
 
 
 current = manager.get(session_id)
-state.show_run_in_url(None if current is None else session_id)
+training_run.show_run_in_url(None if current is None else session_id)
 if current is None:
     setup_form()
 else:

@@ -86,20 +86,21 @@ def figure_work(trace, steps: int) -> float:
     """Median time of what the server-side view builds for one step (no Streamlit)."""
     from lstm_viz.analysis import equations
     from lstm_viz.plots import diagram, strips
-    from lstm_viz.ui import widgets
+    from lstm_viz.ui import diagram as cell_diagram
+    from lstm_viz.ui import stepper
 
     layer = trace.layers[0]
     quantities = layer.quantities()
-    svg = widgets.CELL_SVG.read_text(encoding="utf-8")
+    svg = cell_diagram.CELL_SVG.read_text(encoding="utf-8")
     times = []
     for k in range(steps + 1):
         step = 1 + k % (len(trace) - 2)
         start = time.perf_counter()
-        strips.token_strip_html(trace.tokens, step, quantities["forget_gate"][:, 3], window=widgets.STRIP_WINDOW)
+        strips.token_strip_html(trace.tokens, step, quantities["forget_gate"][:, 3], window=stepper.STRIP_WINDOW)
         strips.gate_strip_html({q: v[step] for q, v in quantities.items()}, unit=3)
         strips.next_token_bars_html(trace.probs[step], trace.output_labels, trace.tokens[step + 1])
         update = equations.cell_update(layer, step, 3)
-        diagram.annotated_cell_svg(svg, widgets.diagram_values(update, layer, step, 3, trace.tokens[step]))
+        diagram.annotated_cell_svg(svg, cell_diagram.diagram_values(update, layer, step, 3, trace.tokens[step]))
         if k:
             times.append(time.perf_counter() - start)
     return statistics.median(times)
@@ -109,12 +110,12 @@ def payload_sizes() -> dict[str, int]:
     """Bytes of the stepper's data as JSON: each text's first view (at step 0 and mid-text) and one further chunk."""
     from lstm_viz.plots import stepper_payload as sp
     from lstm_viz.store import zoo
-    from lstm_viz.ui import widgets
+    from lstm_viz.ui import stepper
 
     model, sizes = zoo.load(MODEL), {}
     for name, text in (("200", TEXT), ("2000", LONG_TEXT)):
         trace = model.trace(text)
-        payload = sp.layer_payload(trace, 0, name, widgets.STRIP_WINDOW)
+        payload = sp.layer_payload(trace, 0, name, stepper.STRIP_WINDOW)
         steps = payload["chunks"]["steps"]
         for where, step in (("start", 0), ("middle", len(trace) // 2)):
             chunks = {str(k): sp.encode_chunk(trace.layers[0], k, steps) for k in sp.initial_chunks(payload, step)}

@@ -547,7 +547,7 @@ def test_sigkill_in_the_middle_of_a_training_run_keeps_the_last_good_checkpoint(
     killed = zoo.load("killed")
     assert killed.trace("line 1").probs.shape[0] == 6
     kept = history.checkpoints(killed)  # every checkpoint the card lists is whole: it loads and passes its sha256
-    assert len(kept) >= 2 and all(history.load(killed, c.step).trace("line 1") for c in kept)
+    assert len(kept) >= 2 and all(history.load(killed, c.training_step).trace("line 1") for c in kept)
 
 
 def previous(folder: Path) -> tuple[bytes, bytes]:

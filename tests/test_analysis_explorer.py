@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_viz.analysis import equations, export, units
+from lstm_viz.analysis import equations, export, search
 from lstm_viz.engine.network import ModelConfig, SequenceModel
 from lstm_viz.engine.trace import trace
 from lstm_viz.store import zoo
@@ -81,15 +81,15 @@ def test_rnn_terms_and_no_cell():
 
 def test_unit_orderings():
     values = np.array([[0.5, 0.0, 0.95], [0.5, 1.0, 0.99], [0.5, 0.0, 0.02]])  # (T=3, H=3)
-    assert units.unit_order(values, "index").tolist() == [0, 1, 2]
-    assert units.unit_order(values, "variance")[0] == 1
-    assert units.unit_order(values, "mean").tolist() == [2, 0, 1]
-    sat = units.saturation(values, bounded01=True)
+    assert search.unit_order(values, "index").tolist() == [0, 1, 2]
+    assert search.unit_order(values, "variance")[0] == 1
+    assert search.unit_order(values, "mean").tolist() == [2, 0, 1]
+    sat = search.saturated_share(values, bounded01=True)
     assert sat.tolist() == pytest.approx([0.0, 1.0, 1.0])
-    assert units.unit_order(values, "saturation")[-1] == 0
-    assert units.saturation(np.array([[-0.95, 0.2]]), bounded01=False).tolist() == [1.0, 0.0]
+    assert search.unit_order(values, "saturation")[-1] == 0
+    assert search.saturated_share(np.array([[-0.95, 0.2]]), bounded01=False).tolist() == [1.0, 0.0]
     with pytest.raises(ValueError, match="unknown ordering"):
-        units.unit_order(values, "random")
+        search.unit_order(values, "random")
 
 
 def test_trace_csv_and_json_hold_every_value(shipped):

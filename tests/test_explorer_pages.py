@@ -213,11 +213,11 @@ def test_heatmaps_values_and_unit_picker():
 
 
 def test_heatmap_click_selects_step_and_unit():
-    from lstm_viz.ui import widgets
+    from lstm_viz.ui import clicks
 
-    assert widgets.parse_heatmap_point({"x": "12:e", "y": "u40", "z": 0.3}) == (12, 40)
-    assert widgets.parse_heatmap_point({"x": "3::", "y": "u0"}) == (3, 0)  # the token itself is ':'
-    assert widgets.parse_heatmap_point({"x": "garbage"}) is None
+    assert clicks.parse_heatmap_point({"x": "12:e", "y": "u40", "z": 0.3}) == (12, 40)
+    assert clicks.parse_heatmap_point({"x": "3::", "y": "u0"}) == (3, 0)  # the token itself is ':'
+    assert clicks.parse_heatmap_point({"x": "garbage"}) is None
 
 
 def test_equations_numbers_equal_the_trace():

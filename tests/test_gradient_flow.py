@@ -11,7 +11,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lstm_viz.analysis import gradients, units
+from lstm_viz.analysis import counting, gradients
 from lstm_viz.engine.network import ModelConfig, SequenceModel
 from lstm_viz.engine.trace import trace
 
@@ -162,8 +162,8 @@ def test_counting_unit_finds_the_planted_counter():
     depth = np.cumsum(rng.choice([-1, 0, 1], size=200)).clip(0)
     cell = rng.normal(size=(200, 6))
     cell[:, 4] = -0.7 * depth + rng.normal(scale=0.1, size=200)
-    unit, r = units.counting_unit(cell, depth)
+    unit, r = counting.counting_unit(cell, depth)
     assert unit == 4 and r == pytest.approx(np.corrcoef(cell[:, 4], depth)[0, 1])
     assert r < -0.95
     with pytest.raises(ValueError):
-        units.counting_unit(cell[:, :2], np.zeros(200))
+        counting.counting_unit(cell[:, :2], np.zeros(200))

@@ -54,7 +54,7 @@ def test_the_grid_is_log_spaced_from_the_untrained_model():
 
 def test_a_run_keeps_the_grid_steps_and_lists_them_with_their_loss(long_run, data):
     kept = history.checkpoints(long_run)
-    assert [c.step for c in kept] == [0, 10, 30, 40]
+    assert [c.training_step for c in kept] == [0, 10, 30, 40]
     assert [c.path.name for c in kept] == [*(f"step-{s:06d}.safetensors" for s in (0, 10, 30)), "model.safetensors"]
     assert abs(kept[0].val_loss - math.log(65)) < 0.15  # untrained: about uniform over 65 characters
     assert kept[-1].val_loss == long_run.card["metrics"]["val_loss"]
@@ -97,7 +97,7 @@ def test_a_step_not_kept_is_refused_with_the_kept_ones(long_run):
 
 
 def test_the_count_is_bounded_and_spread_over_the_run_on_a_log_scale(tmp_path):
-    keeper = history.Keeper(tmp_path, limit=8, total_steps=None, log=lambda *a: None)
+    keeper = history.HistoryWriter(tmp_path, limit=8, total_steps=None, log=lambda *a: None)
     model = SequenceModel(ModelConfig(vocab_size=3, num_outputs=3, embed_dim=2, hidden_size=2, num_layers=1))
     for step in range(100_001):
         if keeper.due(step):
@@ -120,7 +120,7 @@ def test_training_again_in_place_replaces_the_history(data, tmp_path):
     fit(data, out, steps=40)
     fit(data, out, steps=25)
     model = zoo.load_path(out)
-    assert [c.step for c in history.checkpoints(model)] == [0, 10, 25]
+    assert [c.training_step for c in history.checkpoints(model)] == [0, 10, 25]
     assert sorted(p.name for p in (out / "history").iterdir()) == ["step-000000.safetensors", "step-000010.safetensors"]
 
 
@@ -183,6 +183,6 @@ def test_shipped_memory_models_carry_their_history():
     for name in ("memory-lstm", "memory-rnn"):
         model = zoo.load(name)
         kept = history.checkpoints(model)
-        assert [c.step for c in kept] == [0, 10, 30, 100, 300, 1000, 2000], name
+        assert [c.training_step for c in kept] == [0, 10, 30, 100, 300, 1000, 2000], name
         for c in kept:
-            assert history.load(model, c.step).trace("A0123?").layers[0].hidden.shape == (6, 48)
+            assert history.load(model, c.training_step).trace("A0123?").layers[0].hidden.shape == (6, 48)

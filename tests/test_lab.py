@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_viz.analysis import connectivity, features, search, units
+from lstm_viz.analysis import connectivity, counting, features, search
 from lstm_viz.data import tasks
 from lstm_viz.engine import cell
 from lstm_viz.engine.intervene import generate_clamped, intervene
@@ -188,7 +188,7 @@ def test_clamp_errors_are_clear():
 
 def test_closing_the_counting_units_forget_gate_breaks_the_depth_on_deep_strings():
     model = zoo.load("brackets-lstm")
-    unit, _ = units.find_counting_unit(model)
+    unit, _ = counting.find_counting_unit(model)
     task = tasks.BracketsTask(tokenizer=model.tokenizer)
     worst = 1.0
     for seed in range(6):

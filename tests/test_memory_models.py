@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_viz.analysis import gradients, memory, units
+from lstm_viz.analysis import counting, gradients, memory
 from lstm_viz.data import tasks
 from lstm_viz.store import zoo
 from lstm_viz.training.runspec import RunSpec
@@ -76,10 +76,10 @@ def test_the_page_words_follow_the_measurements(fresh):
         "rnn", dict.fromkeys(GAPS, 0.2) | {1: 0.3}, 0.25, long
     )
     assert "knows the letter at every gap" in memory.describe("rnn", fresh["memory-rnn-short"], 0.25, short)
-    short_names = {r.key: {memory.SHORT[c]: fresh[n] for c, n in r.models.items()} for r in memory.REGIMES}
-    told = memory.lesson(short_names, 0.25)
+    by_kind = {r.key: {c: fresh[n] for c, n in r.models.items()} for r in memory.REGIMES}
+    told = memory.lesson(by_kind, 0.25)
     assert told is not None and "never learns the task" in told and "holds the letter over 100 digits" in told
-    assert memory.lesson({**short_names, "short": short_names["long"]}, 0.25) is None  # not said when not measured
+    assert memory.lesson({**by_kind, "short": by_kind["long"]}, 0.25) is None  # not said when not measured
     fading = {1: 1.0, 2: 1.0, 5: 0.97, 10: 0.6, 20: 0.3, 50: 0.25, 100: 0.26}
     assert "up to N = 5 (97%) and then loses it: 60% at N = 10" in memory.describe("lstm", fading, 0.25, long)
 
@@ -132,7 +132,7 @@ def test_lstm_keeps_a_memory_unit_open(models):
 
 def test_brackets_model_has_a_counting_unit():
     model = zoo.load("brackets-lstm")
-    unit, r = units.find_counting_unit(model)
+    unit, r = counting.find_counting_unit(model)
     assert abs(r) > 0.9 and 0 <= unit < model.card["hidden_size"]
     metrics = tasks.BracketsTask(tokenizer=model.tokenizer).evaluate(model.module, torch.device("cpu"), full=False)
     assert metrics["val_accuracy"] > 0.95

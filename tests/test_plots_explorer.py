@@ -11,7 +11,7 @@ import pytest
 
 from lstm_viz.engine import cell
 from lstm_viz.plots import colours, diagram, heatmaps, html, strips
-from lstm_viz.ui import widgets
+from lstm_viz.ui import clicks
 
 RNG = np.random.default_rng(0)
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,6 +91,25 @@ def test_only_the_colour_module_defines_colours():
     assert offenders == []
     users = [p.name for p in ROOT.glob("lstm_viz/plots/*.py") if "colours" in p.read_text(encoding="utf-8")]
     assert {"strips.py", "heatmaps.py", "generation.py", "classify.py", "comparison.py", "training.py"} <= set(users)
+
+
+def test_the_stylesheets_name_colours_only_as_variables_written_from_the_colour_module():
+    """style.css and stepper.css hold no colour of their own: each is var(--lv-NAME), and the app's
+    stylesheet and the stepper's write every such variable from colours.PAGE, before the rules."""
+    written = html.css_variables()
+    assert dict(re.findall(r"--lv-([\w-]+):(#[0-9a-fA-F]{6});", written)) == colours.PAGE
+    used = set()
+    for path in (ROOT / "lstm_viz/plots/templates/style.css", ROOT / "lstm_viz/ui/stepper_static/stepper.css"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"#[0-9a-fA-F]{3,8}\b|rgba?\(|hsla?\(", text), path.name
+        assert not re.search(r":\s*(black|white|red|blue|green|orange|grey|gray)\b", text), path.name
+        assert not re.search(r"--lv-[\w-]+\s*:", text), path.name  # it sets no variable of its own
+        used |= set(re.findall(r"var\(--lv-([\w-]+)\)", text))
+    assert used == set(colours.PAGE)  # every variable used is written, every colour written is used
+    sheet = html.stylesheet()
+    assert sheet.index(written) > sheet.index(".tok.cur")  # the app's stylesheet: the rules, then their colours
+    assert (ROOT / "lstm_viz/ui/stepper.py").read_text(encoding="utf-8").count("html.css_variables() +") == 1
+    assert colours.PAGE["outline"] == colours.OUTLINE and colours.PAGE["unknown"] in colours.OKABE_ITO
 
 
 def test_gate_strip_rows_follow_the_order():
@@ -216,7 +235,7 @@ def test_quantity_heatmap_cells_are_clickable_points():
     assert len(plain.data) == 1 and "%{z:.4f}" in plain.data[0].hovertemplate  # hover without click markers
     assert len(points.x) == 3 * 2
     for x, y, (_, v) in zip(points.x, points.y, points.customdata, strict=True):
-        step, unit = widgets.parse_heatmap_point({"x": x, "y": y})
+        step, unit = clicks.parse_heatmap_point({"x": x, "y": y})
         assert v == values[step, unit]
 
 

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lstm_viz.analysis import memory, units
+from lstm_viz.analysis import counting, memory
 from lstm_viz.data import tasks
+from lstm_viz.engine import cell
 from lstm_viz.store import zoo
 from lstm_viz.training import jobs
 from tests.factory import open_app
@@ -52,9 +53,10 @@ def test_accuracy_is_measured_on_the_pages_fresh_strings(at, models):
     assert metric(at, "RNN at N = 5 (mostly long)") == f"{fresh['memory-rnn'][5]:.0%}"
     assert metric(at, "RNN at N = 5 (many short)") == f"{fresh['memory-rnn-short'][5]:.0%}"
     for regime in memory.REGIMES:  # each model's sentence is the one its measurements give
-        for cell, name in regime.models.items():
-            assert memory.describe(cell, fresh[name], 0.25, regime) in words(at), name
+        for kind, name in regime.models.items():
+            assert memory.describe(kind, fresh[name], 0.25, regime) in words(at), name
     assert "has not learned the task" in words(at)
+    assert f"same size ({models['memory-lstm'].card['hidden_size']} units)" in words(at)  # read from the cards
     shown = " ".join(c.proto.spec for c in at.get("plotly_chart")) + words(at)  # a column's chart title is page text
     assert "Does the model still know the first letter?" in shown and "held-out accuracy" in shown
 
@@ -62,9 +64,9 @@ def test_accuracy_is_measured_on_the_pages_fresh_strings(at, models):
 def test_gradient_numbers_are_those_of_the_untrained_models(at, models):
     text, answer = tasks.MemoryTask().example(100, seed=0)
     assert metric(at, "Answer") == answer
-    for cell, short in memory.SHORT.items():
-        start = memory.start_gradient(models[memory.REGIMES[0].models[cell]], text)
-        assert metric(at, short) == f"{start.reach():.1e}"
+    for kind, name in memory.REGIMES[0].models.items():
+        start = memory.start_gradient(models[name], text)
+        assert metric(at, cell.KINDS[kind].short) == f"{start.reach():.1e}"
     table = at.dataframe[0].value
     formula = table["formula ‖∏ Vᵀ diag(1−h²) e‖"].astype(float).to_numpy()
     measured = table["autograd ‖∂L/∂h_t‖"].astype(float).to_numpy()
@@ -100,7 +102,7 @@ def test_step_slider_survives_a_shorter_string(at):
 
 
 def test_counting_unit_reads_as_rising_and_odd_bracket_input(at):
-    unit, r = units.find_counting_unit(zoo.load("brackets-lstm"))
+    unit, r = counting.find_counting_unit(zoo.load("brackets-lstm"))
     assert metric(at, "Counting unit") == f"unit {unit}"
     assert metric(at, "Correlation with depth") == f"{r:+.3f}"
     counter = next(c for c in at.get("plotly_chart") if "The counting unit" in c.proto.spec)

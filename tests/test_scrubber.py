@@ -27,7 +27,7 @@ def model():
 
 
 def test_the_slider_offers_the_kept_steps_and_the_untrained_model_is_shown(model):
-    kept = [c.step for c in history.checkpoints(model)]
+    kept = [c.training_step for c in history.checkpoints(model)]
     assert kept[0] == 0 and kept[-1] == model.card["metrics"]["measured_at_step"] and len(kept) >= 4
     at = open_app("app_pages/heatmaps.py", model="shakespeare-char", text=TEXT, step=5, unit=3)
     assert not at.exception
@@ -45,7 +45,7 @@ def test_the_slider_offers_the_kept_steps_and_the_untrained_model_is_shown(model
 
 @pytest.mark.parametrize("page", ["app_pages/equations.py", "app_pages/heatmaps.py"])
 def test_a_link_to_a_training_step_shows_that_step(model, page):
-    step = history.checkpoints(model)[2].step
+    step = history.checkpoints(model)[2].training_step
     at = open_app(page, params={"model": "shakespeare-char", "text": TEXT, "step": "4", "unit": "7", "layer": "1",
                                 "checkpoint": str(step)})  # fmt: skip
     assert not at.exception
@@ -69,7 +69,7 @@ def test_a_model_without_history_has_no_slider():
 
 
 def test_the_chosen_step_survives_a_page_change(model):
-    step = history.checkpoints(model)[3].step
+    step = history.checkpoints(model)[3].training_step
     at = open_app("app_pages/step_through.py", model="shakespeare-char", text=TEXT, unit=3)
     at.select_slider(key="checkpoint").set_value(step).run()
     at.slider(key="step").set_value(6).run()

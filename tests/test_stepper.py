@@ -16,12 +16,12 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
-from lstm_viz.analysis import units
-from lstm_viz.plots import colours, strips
+from lstm_viz.analysis import search
+from lstm_viz.plots import colours, strips, wording
 from lstm_viz.plots import stepper_payload as sp
 from lstm_viz.plots.html import visible
 from lstm_viz.store import zoo
-from lstm_viz.ui import widgets
+from lstm_viz.ui import stepper
 from tests.factory import open_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +32,7 @@ HAMLET = (
     "And by opposing end them. To die"
 )[:200]
 INJECTION = "<img src=x onerror=alert(1)> and </script><b>bold</b> & co"
-WINDOW = widgets.STRIP_WINDOW
+WINDOW = stepper.STRIP_WINDOW
 
 
 @pytest.fixture(scope="module")
@@ -136,9 +136,9 @@ def test_payload_matches_the_server_side_views(model):
         assert strip[u] == colours.quantity_range("cell", quantities["cell"][:, u])[1]
     for t in (0, 50, 199):
         assert rows[t] == colours.quantity_range("cell", quantities["cell"][t])[1]
-    for by in units.ORDERINGS[1:]:
+    for by in search.ORDERINGS[1:]:
         order = np.frombuffer(base64.b64decode(payload["orders"][by]), "<u2")
-        assert order.tolist() == units.unit_order(quantities["cell"], by).tolist()
+        assert order.tolist() == search.unit_order(quantities["cell"], by).tolist()
     out = payload["output"]
     k = out["k"]
     top = np.frombuffer(base64.b64decode(out["top"]), "<u2").reshape(-1, k)
@@ -192,13 +192,42 @@ def test_every_colour_comes_from_the_colour_module(model):
     outside = json.dumps({k: v for k, v in payload.items() if k != "colours"})
     assert not re.search(r"#[0-9a-fA-F]{3,6}\b", outside)
     files = ROOT / "lstm_viz" / "ui" / "stepper_static"
-    js = (files / "stepper.js").read_text(encoding="utf-8")
-    assert not re.search(r"#[0-9a-fA-F]{3,6}\b|rgba?\(|hsla?\(", js)  # the script has no colour of its own
-    for hexcode in re.findall(
-        r"#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b", (files / "stepper.css").read_text(encoding="utf-8")
-    ):
-        full = hexcode if len(hexcode) == 6 else "".join(c * 2 for c in hexcode)
-        assert full[0:2] == full[2:4] == full[4:6], hexcode  # the stylesheet holds neutral greys only
+    for script in ("stepper.js", "format.js"):
+        js = (files / script).read_text(encoding="utf-8")
+        assert not re.search(r"#[0-9a-fA-F]{3,6}\b|rgba?\(|hsla?\(", js), script  # no colour of its own
+    css = (files / "stepper.css").read_text(encoding="utf-8")
+    assert not re.search(r"#[0-9a-fA-F]{3,8}\b", css)  # the stylesheet's colours are colours.PAGE's variables
+
+
+def test_the_views_words_are_the_server_views_own(model):
+    """The browser fills the words of plots/wording.py, as the server's templates do: none of its own."""
+    payload = sp.layer_payload(model.trace(HAMLET), 0, "x", WINDOW)
+    assert payload["text"] == wording.TEXT
+    assert payload["output"]["title"] == "Next character, top 10"
+    assert payload["output"]["notes"] == {
+        "actual": wording.TEXT["next_actual"],
+        "unknown": wording.TEXT["next_unknown"],
+        "length": wording.TEXT["next_length"],
+    }
+    out = sp.layer_payload(zoo.load("reviews-sentiment").trace("so good"), 0, "x", WINDOW)["output"]
+    assert out["title"] == wording.TEXT["class_title"]
+    assert out["notes"] == [wording.TEXT["class_predicted"], wording.TEXT["class_length"]]
+    js = (ROOT / "lstm_viz" / "ui" / "stepper_static" / "stepper.js").read_text(encoding="utf-8")
+    for words in wording.TEXT.values():  # the script writes none of these sentences itself
+        for piece in re.split(r"\{\w+\}", words):
+            if len(piece.strip()) > 8:
+                assert piece not in js, piece
+
+
+def test_the_component_script_carries_its_pure_functions():
+    """One module for the browser: stepper.js with format.js in place of its import (node imports format.js)."""
+    from lstm_viz.ui import stepper
+
+    files = ROOT / "lstm_viz" / "ui" / "stepper_static"
+    script = stepper.script()
+    assert not re.search(r"^\s*import\b", script, re.MULTILINE)  # a module that needs no other file
+    assert (files / "format.js").read_text(encoding="utf-8") in script
+    assert script.index("export function fixed") < script.index("export default function stepper")
 
 
 def test_classifier_payload_sends_every_class_probability():

@@ -1,10 +1,10 @@
 """Analyses over Traces and models (numpy and torch only, never streamlit), one module per question:
 
 - :mod:`.equations`: one unit at one step, each gate's dot products split into their terms;
-- :mod:`.units`: unit orderings, saturation, the unit that tracks a known feature;
-- :mod:`.search`: finding the units that do something (at a moment, on a selection, for a feature);
+- :mod:`.search`: finding the units that do something (at a moment, on a selection, for a feature), and
+  unit orderings (variance, mean, saturation);
 - :mod:`.features`: features of a text, one number per token;
-- :mod:`.counting`: the counting units of a brackets model, found once;
+- :mod:`.counting`: the counting units of a brackets model (the unit whose cell follows the depth), found once;
 - :mod:`.export`: a whole Trace as CSV or JSON;
 - :mod:`.expectation`: what a character model expected next, for typed and generated text;
 - :mod:`.contributions`: each unit's share of a classifier's decision;

@@ -13,9 +13,13 @@ evaluation of a training run; ``TEST`` is held aside, to be measured once, at th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+
+if TYPE_CHECKING:
+    from lstm_viz.engine.network import SequenceModel
 
 ANSWERS = {"male": "his", "female": "her"}
 
@@ -76,32 +80,32 @@ TEST = _build(_TEST_SUBJECTS, _TEST_STARTS, _TEST_MIDDLES, _TEST_VERBS, 80)
 
 
 @torch.no_grad()
-def margins(model, tokenizer, pairs, device=None) -> np.ndarray:
+def margins(module: SequenceModel, tokenizer, pairs, device=None) -> np.ndarray:
     """log p(right possessive) - log p(wrong possessive) at the blank of each context (> 0: agrees)."""
     index = tokenizer.index
     for word in ANSWERS.values():
         if word not in index:
             raise ValueError(f"the model's vocabulary has no {word!r}: agreement cannot be measured")
     his, her = index["his"], index["her"]
-    was_training = model.training
-    model.eval()
+    was_training = module.training
+    module.eval()
     out = []
     try:
         for pair in pairs:
             ids = tokenizer.encode(pair.text).ids
             x = torch.tensor([ids], dtype=torch.long, device=device)
-            logits, _ = model(x)
+            logits, _ = module(x)
             last = logits[0, -1].float()
             right, wrong = (his, her) if pair.gender == "male" else (her, his)
             out.append(float(last[right] - last[wrong]))  # the softmax's normaliser cancels
     finally:
-        model.train(was_training)
+        module.train(was_training)
     return np.array(out)
 
 
-def metrics(model, tokenizer, pairs=DEV, device=None, prefix: str = "agreement") -> dict:
+def metrics(module: SequenceModel, tokenizer, pairs=DEV, device=None, prefix: str = "agreement") -> dict:
     """Share of contexts that agree, overall and for each possessive, and by distance (a dict)."""
-    agree = margins(model, tokenizer, pairs, device) > 0
+    agree = margins(module, tokenizer, pairs, device) > 0
     genders = np.array([p.gender for p in pairs])
     distances = np.array([p.distance for p in pairs])
     result = {prefix: float(agree.mean())}

@@ -9,9 +9,13 @@ embeddings carry gradients here; the shared model's weights are read and never g
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+
+if TYPE_CHECKING:
+    from lstm_viz.store.zoo import LoadedModel
 
 
 def connectivity(module, ids, step: int, target: int | None = None) -> np.ndarray:
@@ -59,7 +63,7 @@ class QueryInfluence:
         return float(self.norms[-5:].sum() / self.norms.sum())
 
 
-def influence_at_query(model, text: str) -> QueryInfluence:
+def influence_at_query(model: LoadedModel, text: str) -> QueryInfluence:
     """Connectivity at the last step of a memory-task string (a LoadedModel), and the answer with each letter first."""
     from lstm_viz.data.tasks import MemoryTask
 

@@ -15,8 +15,12 @@ breaks most, as the example a page shows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from lstm_viz.store.zoo import LoadedModel
 
 COUNTING_R = 0.9  # |r| with the depth over the strings from which a unit is said to count
 STRINGS = 20  # fixed-seed strings the units are ranked over
@@ -46,7 +50,7 @@ class CountingUnits:
         return dict(self.ranked)[unit]
 
 
-def _strings(model, n: int, seed: int) -> tuple[list[str], list[np.ndarray]]:
+def _strings(model: LoadedModel, n: int, seed: int) -> tuple[list[str], list[np.ndarray]]:
     from lstm_viz.data.tasks import BracketsTask
 
     data = BracketsTask(tokenizer=model.tokenizer)
@@ -54,7 +58,27 @@ def _strings(model, n: int, seed: int) -> tuple[list[str], list[np.ndarray]]:
     return [data.tokenizer.decode(row.tolist()) for row in ids], [d.numpy() for d in depths]
 
 
-def counting_units(model, n: int = STRINGS, seed: int = 0, layer: int = 0) -> CountingUnits:
+def counting_unit(cell_state: np.ndarray, depth: np.ndarray) -> tuple[int, float]:
+    """The unit whose cell state (T, H) correlates best (|Pearson r|) with the true nesting depth (T,)."""
+    cell_state = np.asarray(cell_state, dtype=np.float64)
+    depth = np.asarray(depth, dtype=np.float64)
+    if len(cell_state) != len(depth) or len(depth) < 2 or np.std(depth) == 0:
+        raise ValueError("need at least two steps with varying depth, one depth per step")
+    centred = cell_state - cell_state.mean(axis=0)
+    d = depth - depth.mean()
+    denom = np.sqrt((centred**2).sum(axis=0) * (d**2).sum())
+    r = np.divide(centred.T @ d, denom, out=np.zeros(cell_state.shape[1]), where=denom > 0)
+    unit = int(np.argmax(np.abs(r)))
+    return unit, float(r[unit])
+
+
+def find_counting_unit(model: LoadedModel, n: int = STRINGS, seed: int = 0, layer: int = 0) -> tuple[int, float]:
+    """(unit, r) of :func:`counting_units`' first: the unit whose cell state follows the depth best."""
+    found = counting_units(model, n=n, seed=seed, layer=layer)
+    return found.unit, found.r
+
+
+def counting_units(model: LoadedModel, n: int = STRINGS, seed: int = 0, layer: int = 0) -> CountingUnits:
     """Every unit of ``layer`` of a brackets model (a LoadedModel) ranked by |r| of its cell state with the
     true depth, over ``n`` fixed-seed strings of the task read one after another."""
     from lstm_viz.analysis.search import by_feature
@@ -87,7 +111,7 @@ class ClampEffect:
         return share(lambda d: d <= split), share(lambda d: d > split)
 
 
-def clamp_effect(model, unit: int, n: int = STRINGS, seed: int = 0, layer: int = 0) -> ClampEffect:
+def clamp_effect(model: LoadedModel, unit: int, n: int = STRINGS, seed: int = 0, layer: int = 0) -> ClampEffect:
     """Unit ``unit``'s forget gate held at 0 on every step of the ``n`` strings :func:`counting_units` reads."""
     from lstm_viz.engine.intervene import intervene
     from lstm_viz.engine.trace import Clamp

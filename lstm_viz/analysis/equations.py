@@ -143,8 +143,8 @@ def cell_update(layer_trace, step: int, unit: int) -> CellUpdate:
         raise ValueError(f"a {layer_trace.spec.title} has no cell state: {layer_trace.spec.summary}")
     q = lambda name: _value(layer_trace, name, step, unit)  # noqa: E731
     c_prev, f, i, g, o = q("c_prev"), q("forget_gate"), q("input_gate"), q("candidate"), q("output_gate")
-    cell = q("cell")
-    return CellUpdate(c_prev, f, i, g, o, f * c_prev, i * g, cell, float(np.tanh(cell)), q("hidden"), q("h_prev"))
+    c = q("cell")
+    return CellUpdate(c_prev, f, i, g, o, f * c_prev, i * g, c, float(np.tanh(c)), q("hidden"), q("h_prev"))
 
 
 def step_update(layer_trace, step: int, unit: int) -> CellUpdate | GRUUpdate | RNNUpdate:

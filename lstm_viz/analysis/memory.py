@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lstm_viz.analysis import gradients
 from lstm_viz.data import tasks
-from lstm_viz.engine.cell import CELLS as ORDER
 from lstm_viz.engine.cell import KINDS
 
-CELLS = {kind: KINDS[kind].title for kind in ORDER}  # the cells compared, in the page's order
-SHORT = {kind: KINDS[kind].short for kind in ORDER}  # legend names (the colour module knows them)
+if TYPE_CHECKING:
+    from lstm_viz.engine.network import SequenceModel
+    from lstm_viz.engine.trace import Trace
+    from lstm_viz.store.zoo import LoadedModel
 
 
 @dataclass(frozen=True)
@@ -28,30 +30,72 @@ class Regime:
     key: str
     title: str  # how the training gaps were drawn, in words
     log_gaps: bool
-    models: dict  # cell -> shipped model name
+    models: dict  # cell kind -> shipped model name, in the pages' order of cells
+    label: str  # the training gaps in two words ("mostly long")
 
 
 REGIMES = (
     Regime("long", "trained on mostly long gaps (uniform over 1-100)", False,
-           {"lstm": "memory-lstm", "rnn": "memory-rnn", "gru": "memory-gru"}),
+           {"lstm": "memory-lstm", "rnn": "memory-rnn", "gru": "memory-gru"}, "mostly long"),
     Regime("short", "trained with many short gaps (log-uniform over 1-100)", True,
-           {"lstm": "memory-lstm-short", "rnn": "memory-rnn-short", "gru": "memory-gru-short"}),
+           {"lstm": "memory-lstm-short", "rnn": "memory-rnn-short", "gru": "memory-gru-short"}, "many short"),
 )  # fmt: skip
+MODELS = tuple(name for regime in REGIMES for name in regime.models.values())  # every shipped memory model
+PAIR = (REGIMES[0].models["lstm"], REGIMES[0].models["rnn"])  # the LSTM and the vanilla RNN shown side by side
 PAGE_GAPS = (1, 2, 5, 10, 20, 50, 100)  # the gaps the page measures (the cards report tasks.EVAL_GAPS)
 LEARNED = 0.9  # accuracy at which a model "knows" the letter at a gap
 
 
-def accuracy_table(modules: dict, task: tasks.MemoryTask, per_gap: int, seed: int, gaps=PAGE_GAPS) -> dict:
-    """Accuracy at each gap on fresh strings for each model (``name -> module``), the same strings for all."""
-    return {
-        name: tasks.accuracy_by_gap(module, task, gaps=gaps, per_gap=per_gap, seed=seed)
-        for name, module in modules.items()
-    }
+def regime(key: str) -> Regime:
+    """The regime called ``key`` ("long" or "short")."""
+    return next(r for r in REGIMES if r.key == key)
 
 
-def describe(cell: str, by_gap: dict[int, float], chance: float, regime: Regime) -> str:
+def legend(by_kind: dict) -> dict:
+    """``{cell kind: value}`` keyed by each kind's legend name instead ("LSTM", "RNN", "GRU": the colours know them)."""
+    return {KINDS[kind].short: value for kind, value in by_kind.items()}
+
+
+def chance(model: LoadedModel) -> float:
+    """The accuracy of guessing among the possible first letters."""
+    return 1 / len(model.labels)
+
+
+def chance_loss(chance: float) -> float:
+    """The cross-entropy of guessing: −ln(chance)."""
+    return float(-np.log(chance))
+
+
+def task(model: LoadedModel) -> tasks.MemoryTask:
+    """The memory task in a model's own vocabulary."""
+    return tasks.MemoryTask(tokenizer=model.tokenizer)
+
+
+def accuracy(model: LoadedModel, seed: int, per_gap: int, gaps=PAGE_GAPS) -> dict[int, float]:
+    """Accuracy at each gap on ``per_gap`` fresh strings drawn with ``seed``: the same strings for every model."""
+    return tasks.accuracy_by_gap(model.module, task(model), gaps=gaps, per_gap=per_gap, seed=seed)
+
+
+def final_accuracy(card: dict) -> dict[int, float]:
+    """A training run's final test, from its card: the accuracy at each gap."""
+    return {int(g): float(a) for g, a in card["metrics"]["accuracy_by_gap"].items()}
+
+
+def shared_size(cards: list[dict]) -> int | None:
+    """The hidden size all the cards give, or None when they differ."""
+    sizes = {card.get("hidden_size") for card in cards}
+    return sizes.pop() if len(sizes) == 1 else None
+
+
+def verdict(trace: Trace) -> tuple[str, float]:
+    """What a model answers after the last step, and the probability it gives that answer."""
+    last = trace.probs[-1]
+    return trace.output_labels[int(np.argmax(last))], float(last.max())
+
+
+def describe(kind: str, by_gap: dict[int, float], chance: float, regime: Regime) -> str:
     """One sentence on what a model's accuracy by gap shows (computed from the numbers, not assumed)."""
-    name = f"The {CELLS[cell]} {regime.title}"
+    name = f"The {KINDS[kind].title} {regime.title}"
     gaps = sorted(by_gap)
     low, high = min(by_gap.values()), max(by_gap.values())
     near_chance = [g for g in gaps if by_gap[g] <= chance + 0.1]
@@ -87,8 +131,8 @@ def _at_least(value: float) -> str:
 
 
 def lesson(measured: dict, chance: float) -> str | None:
-    """What the two regimes show together, when the measurements show it (``measured[regime key][SHORT name]``)."""
-    long_rnn, short_rnn, long_lstm = measured["long"]["RNN"], measured["short"]["RNN"], measured["long"]["LSTM"]
+    """What the two regimes show together, when the measurements show it (``measured[regime key][cell kind]``)."""
+    long_rnn, short_rnn, long_lstm = measured["long"]["rnn"], measured["short"]["rnn"], measured["long"]["lstm"]
     never = max(long_rnn.values()) < LEARNED
     learns = min(short_rnn.values()) >= LEARNED
     if not (never and learns and min(long_lstm.values()) >= LEARNED):
@@ -118,7 +162,7 @@ def first_learned(steps: list[int], accuracy: list[float], chance: float) -> int
     return None
 
 
-def initial_module(model):
+def initial_module(model: LoadedModel) -> SequenceModel:
     """The model as it was before its first training step: same config, weights drawn from its card's seed.
 
     ``lstm_viz.training.train.train`` seeds every generator and builds the model before anything else draws,
@@ -149,7 +193,7 @@ class StartGradient:
         return gradients.gradient_ratio(self.hidden)
 
 
-def start_gradient(model, text: str, trained: bool = False) -> StartGradient:
+def start_gradient(model: LoadedModel, text: str, trained: bool = False) -> StartGradient:
     """Gradient norms for ``text`` (a memory string) of the untrained model (or the trained one)."""
     from lstm_viz.engine.trace import trace
 
@@ -162,18 +206,18 @@ def start_gradient(model, text: str, trained: bool = False) -> StartGradient:
     return StartGradient(module.config.cell, flow.hidden_norm, flow.cell_norm, products)
 
 
-def _module(model, trained: bool):
+def _module(model: LoadedModel, trained: bool) -> SequenceModel:
     return model.module if trained else initial_module(model)
 
 
-def _query_targets(model, text: str) -> tuple[np.ndarray, np.ndarray]:
+def _query_targets(model: LoadedModel, text: str) -> tuple[np.ndarray, np.ndarray]:
     ids = np.asarray(model.encode(text).ids)
     targets = np.full(len(ids), -100)
     targets[-1] = model.labels.index(text[0])
     return ids, targets
 
 
-def rnn_formula_check(model, text: str, trained: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def rnn_formula_check(model: LoadedModel, text: str, trained: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(the product formula's ‖∏ Vᵀ diag(1 − h²) e‖, autograd's ‖∂L/∂h_t‖) for a vanilla RNN on ``text``."""
     from lstm_viz.analysis.equations import layer_weights
     from lstm_viz.engine.trace import trace
@@ -185,7 +229,9 @@ def rnn_formula_check(model, text: str, trained: bool = False) -> tuple[np.ndarr
     return gradients.propagated_error_norms(products, flow.hidden_grad[-1]), flow.hidden_norm
 
 
-def forget_survival(model, text: str, trained: bool = False, k: int = 5) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def forget_survival(
+    model: LoadedModel, text: str, trained: bool = False, k: int = 5
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(∏ f per step and unit, the ``k`` units that keep most of c₀, the tokens) for an LSTM on ``text``."""
     from lstm_viz.engine.trace import trace
 
@@ -194,14 +240,14 @@ def forget_survival(model, text: str, trained: bool = False, k: int = 5) -> tupl
     return gradients.forget_products(forget), gradients.top_memory_units(forget, k=k), tr.tokens
 
 
-def race_runs(cells, log_gaps: bool, steps: int, root: Path, seed: int = 1337) -> list:
+def race_runs(kinds, log_gaps: bool, steps: int, root: Path, seed: int = 1337) -> list:
     """(RunSpec, out folder) of each cell for a live race: the shipped recipe, fewer steps, a quick final test."""
     from lstm_viz.training.runspec import RunSpec
 
     runs = []
-    for cell in cells:
-        overrides = {"cell": cell, "steps": int(steps), "eval_every": int(steps), "eval_per_gap": 100, "seed": seed}
+    for kind in kinds:
+        overrides = {"cell": kind, "steps": int(steps), "eval_every": int(steps), "eval_per_gap": 100, "seed": seed}
         if log_gaps:
             overrides["log_gaps"] = True
-        runs.append((RunSpec(f"race-{cell}", preset="memory-lstm", overrides=overrides), Path(root) / f"race-{cell}"))
+        runs.append((RunSpec(f"race-{kind}", preset="memory-lstm", overrides=overrides), Path(root) / f"race-{kind}"))
     return runs

@@ -14,6 +14,8 @@ passes: well under 50 ms for 2,000 tokens x 256 units (``python -m benchmarks.la
   built-in one from :mod:`lstm_viz.analysis.features`).
 - :func:`saturation`: for each gate, how often each unit is below 0.1 or above 0.9 (Karpathy,
   Johnson and Fei-Fei, "Visualizing and Understanding Recurrent Networks", 2015, Fig. 3).
+- :func:`unit_order`: every unit in order of its variance, mean or :func:`saturated_share` (the
+  heatmaps' and the stepper's orderings).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ MOMENTS |= {
     "reset_drop": ("reset_gate", "drop", "biggest drop of the reset gate (the GRU unit ignores its past)"),
 }
 REACTS = 0.5  # another step "reacts like this" when its change is at least half of this step's
+ORDERINGS = ("index", "variance", "mean", "saturation")  # what :func:`unit_order` can order units by
 
 
 def moments_for(layer) -> list[str]:
@@ -259,3 +262,31 @@ def describe_moment(found: UnitMoment, how: str, tokens: list[str], common=None)
         sample = ", ".join(repr(tokens[t]) for t in found.also[:6])
         sentence += f": at {sample}" + ("…" if others > 6 else "")
     return sentence + "."
+
+
+def saturated_share(values: np.ndarray, bounded01: bool, margin: float = 0.1) -> np.ndarray:
+    """Per unit, the fraction of steps within ``margin`` of the activation's limits.
+
+    ``values`` (T, H). Gates (σ, 0..1) saturate near 0 or 1; tanh quantities near -1 or 1.
+    Unbounded quantities (the cell state) use tanh(values).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if bounded01:
+        return ((values < margin) | (values > 1 - margin)).mean(axis=0)
+    return (np.abs(np.tanh(values) if np.abs(values).max(initial=0) > 1 else values) > 1 - margin).mean(axis=0)
+
+
+def unit_order(values: np.ndarray, by: str = "index", bounded01: bool = False) -> np.ndarray:
+    """Unit indices of ``values`` (T, H) ordered by ``by`` (largest first; "index": 0..H-1)."""
+    values = np.asarray(values, dtype=np.float64)
+    if by == "index":
+        return np.arange(values.shape[1])
+    if by == "variance":
+        score = values.var(axis=0)
+    elif by == "mean":
+        score = values.mean(axis=0)
+    elif by == "saturation":
+        score = saturated_share(values, bounded01)
+    else:
+        raise ValueError(f"unknown ordering {by!r}; expected one of {ORDERINGS}")
+    return np.argsort(-score, kind="stable")

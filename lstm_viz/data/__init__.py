@@ -24,7 +24,7 @@ loop (:mod:`lstm_viz.training.train`) serves all of them:
 
 from __future__ import annotations
 
-KINDS = {  # data kind (in lstm_viz/training/presets.toml) -> the options it takes besides a tokenizer
+DATA_KINDS = {  # data kind (in lstm_viz/training/presets.toml) -> the options it takes besides a tokenizer
     "shakespeare": ("seq_len",),
     "corpus": ("seq_len",),
     "sentiment": ("word_dropout",),
@@ -45,11 +45,12 @@ def build(spec: dict, tokenizer=None, text: str | None = None, text_name: str = 
     """
     spec = dict(spec)
     kind = spec.pop("kind", None)
-    if kind not in KINDS:
-        raise ValueError(f"unknown data kind {kind!r}; expected one of {', '.join(KINDS)}")
-    unknown = set(spec) - set(KINDS[kind])
+    if kind not in DATA_KINDS:
+        raise ValueError(f"unknown data kind {kind!r}; expected one of {', '.join(DATA_KINDS)}")
+    unknown = set(spec) - set(DATA_KINDS[kind])
     if unknown:
-        raise ValueError(f"data kind {kind!r} takes {', '.join(KINDS[kind]) or 'no options'}, not {sorted(unknown)}")
+        takes = ", ".join(DATA_KINDS[kind]) or "no options"
+        raise ValueError(f"data kind {kind!r} takes {takes}, not {sorted(unknown)}")
     if kind in ("shakespeare", "corpus"):
         from lstm_viz.data.corpus import CharCorpus
 

@@ -19,6 +19,7 @@ the same number per book; accuracy is read after 50, 100 and 300 characters of e
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -26,6 +27,9 @@ import torch
 from lstm_viz.data.corpus import ASSET_DATA, split_by_position
 from lstm_viz.data.labelled import confusion_matrix, logits_at, loss_and_accuracy
 from lstm_viz.engine.tokenizers import CharTokenizer
+
+if TYPE_CHECKING:
+    from lstm_viz.engine.network import SequenceModel
 
 GUTENBERG_DIR = ASSET_DATA / "gutenberg"
 # (file, label) in head order; the label is the author's surname.
@@ -132,14 +136,14 @@ class AuthorsData:
         targets[:, FIRST_SCORED - 1 :] = torch.from_numpy(books)[:, None]
         return ids, targets
 
-    def evaluate(self, model, device: torch.device, full: bool = True) -> dict:
+    def evaluate(self, module: SequenceModel, device: torch.device, full: bool = True) -> dict:
         """Held-out accuracy after 50, 100 and 300 characters of each passage; confusion at 300."""
         sequences, labels = [], []
         for book, starts in enumerate(self.val_starts):
             sequences += [self.ids[book][s : s + PASSAGE].tolist() for s in starts]
             labels += [book] * len(starts)
         positions = [n - 1 for n in EVAL_LENGTHS]
-        logits = logits_at(model, sequences, positions, self.pad_id, device)  # (N, 3, C)
+        logits = logits_at(module, sequences, positions, self.pad_id, device)  # (N, 3, C)
         labels = torch.tensor(labels)
         metrics = {}
         for k, n in enumerate(EVAL_LENGTHS):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -17,6 +18,9 @@ import torch.nn.functional as F
 
 from lstm_viz import paths
 from lstm_viz.engine.tokenizers import CharTokenizer
+
+if TYPE_CHECKING:
+    from lstm_viz.engine.network import SequenceModel
 
 ASSET_DATA = paths.ASSETS / "data"
 SHAKESPEARE = "tinyshakespeare.txt"
@@ -82,29 +86,29 @@ class CharCorpus:
         return window[:, :-1], window[:, 1:]
 
     @torch.no_grad()
-    def evaluate(self, model, device: torch.device, full: bool = True, max_chars: int = 20000) -> dict:
+    def evaluate(self, module: SequenceModel, device: torch.device, full: bool = True, max_chars: int = 20000) -> dict:
         """Mean next-character loss (nats) over the held-out text as one stream, state carried."""
         ids = self.val_ids if full else self.val_ids[: max_chars + 1]
         return {
-            "val_loss": stream_loss(model, ids, device),
+            "val_loss": stream_loss(module, ids, device),
             "val_loss_unit": "nats per character",
             "split": f"last 10% held out ({len(ids):,} characters), read as one stream with the state carried",
         }
 
 
 @torch.no_grad()
-def stream_loss(model, ids: torch.Tensor, device: torch.device, chunk: int = 2048) -> float:
+def stream_loss(module: SequenceModel, ids: torch.Tensor, device: torch.device, chunk: int = 2048) -> float:
     """Average -log p(next char) over ``ids`` read left to right with the state carried."""
-    was_training = model.training
-    model.eval()
+    was_training = module.training
+    module.eval()
     state, total, count = None, 0.0, 0
     for start in range(0, len(ids) - 1, chunk):
         piece = ids[start : start + chunk + 1].to(device)
         x, y = piece[:-1][None], piece[1:][None]
-        logits, state = model(x, state)
+        logits, state = module(x, state)
         total += F.cross_entropy(logits[0].float(), y[0], reduction="sum").item()
         count += y.numel()
-    model.train(was_training)
+    module.train(was_training)
     if count == 0:
         return math.nan
     return total / count

@@ -8,9 +8,14 @@ positions never see the padding, and the padded positions carry the target -100 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+if TYPE_CHECKING:
+    from lstm_viz.engine.network import SequenceModel
 
 
 def pad_batch(sequences: list[list[int]], labels: list[int], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -27,23 +32,25 @@ def pad_batch(sequences: list[list[int]], labels: list[int], pad_id: int) -> tup
 
 
 @torch.no_grad()
-def logits_at(model, sequences: list[list[int]], positions: list[int], pad_id: int, device, batch_size: int = 256):
+def logits_at(
+    module: SequenceModel, sequences: list[list[int]], positions: list[int], pad_id: int, device, batch_size: int = 256
+):
     """Class logits (N, P, C) read at each of ``positions`` (index of the token, -1 = last real)."""
-    was_training = model.training
-    model.eval()
+    was_training = module.training
+    module.eval()
     order = np.argsort([len(s) for s in sequences], kind="stable")  # similar lengths pad less
     out = [None] * len(sequences)
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
         seqs = [sequences[i] for i in chunk]
         ids, _ = pad_batch(seqs, [0] * len(seqs), pad_id)
-        logits, _ = model(ids.to(device))
+        logits, _ = module(ids.to(device))
         logits = logits.float().cpu()
         for row, i in enumerate(chunk):
             last = len(sequences[i]) - 1
             picks = [last if p == -1 else min(p, last) for p in positions]
             out[i] = logits[row, picks]
-    model.train(was_training)
+    module.train(was_training)
     return torch.stack(out)
 
 

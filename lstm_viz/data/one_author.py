@@ -11,9 +11,14 @@ each read by the shipped ``authors`` classifier. :func:`per_author_check` runs i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lstm_viz.data.authors import BOOKS, LABELS, read_book
 from lstm_viz.data.corpus import CharCorpus
 from lstm_viz.engine.tokenizers import CharTokenizer
+
+if TYPE_CHECKING:
+    from lstm_viz.engine.network import SequenceModel
 
 PRIME = " "  # what each generator reads before it writes: the one character every collapsed book is full of
 FILES = {label: name for name, label in BOOKS}
@@ -30,10 +35,10 @@ class AuthorBook(CharCorpus):
         self.author = author
         self.description = f"author {author}: {self.description} (whitespace collapsed, as the authors classifier)"
 
-    def evaluate(self, model, device, full: bool = True, max_chars: int = 20000) -> dict:
-        metrics = {"author": self.author, **super().evaluate(model, device, full=full, max_chars=max_chars)}
+    def evaluate(self, module: SequenceModel, device, full: bool = True, max_chars: int = 20000) -> dict:
+        metrics = {"author": self.author, **super().evaluate(module, device, full=full, max_chars=max_chars)}
         if full:
-            metrics["author_check"] = per_author_check({self.author: (model, self.tokenizer)})
+            metrics["author_check"] = per_author_check({self.author: (module, self.tokenizer)})
         return metrics
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -26,6 +27,9 @@ import torch
 from lstm_viz.data.corpus import ASSET_DATA
 from lstm_viz.data.labelled import logits_at, loss_and_accuracy, pad_batch
 from lstm_viz.engine.tokenizers import WordTokenizer
+
+if TYPE_CHECKING:
+    from lstm_viz.engine.network import SequenceModel
 
 SENTIMENT_DIR = ASSET_DATA / "sentiment"
 LABELS = ["negative", "positive"]
@@ -143,10 +147,10 @@ class SentimentData:
             ids[hide] = self.tokenizer.unk_id
         return ids, targets
 
-    def evaluate(self, model, device: torch.device, full: bool = True) -> dict:
+    def evaluate(self, module: SequenceModel, device: torch.device, full: bool = True) -> dict:
         """Held-out loss and accuracy overall and per source (the split is small: always all of it)."""
         index = self.val_index
-        logits = logits_at(model, [self.ids[i] for i in index], [-1], self.pad_id, device)[:, 0]
+        logits = logits_at(module, [self.ids[i] for i in index], [-1], self.pad_id, device)[:, 0]
         labels = torch.tensor([self.examples[i].label for i in index])
         loss, accuracy = loss_and_accuracy(logits, labels)
         metrics = {"val_loss": loss, "val_accuracy": accuracy}

@@ -17,6 +17,7 @@ model, and the share it puts in the right class is reported.
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -25,6 +26,9 @@ import torch.nn.functional as F
 from lstm_viz.data.authors import BOOKS, LABELS, data_sha256, encode_fast, read_book
 from lstm_viz.data.corpus import split_by_position
 from lstm_viz.engine.tokenizers import CharTokenizer
+
+if TYPE_CHECKING:
+    from lstm_viz.engine.network import SequenceModel
 
 STYLE_BASE = 0xE000  # the style symbol of label k is chr(STYLE_BASE + k): private-use, never in a book
 WINDOW = 256  # characters read after the style symbol in a training window
@@ -72,10 +76,10 @@ class StyleCorpus:
         return window[:, :-1], window[:, 1:]
 
     @torch.no_grad()
-    def held_out_losses(self, model, device, windows_per_book: int | None = None) -> dict[str, float]:
+    def held_out_losses(self, module: SequenceModel, device, windows_per_book: int | None = None) -> dict[str, float]:
         """Mean next-character loss (nats) of each author's held-out text, in windows opened by its style symbol."""
-        was_training = model.training
-        model.eval()
+        was_training = module.training
+        module.eval()
         out = {}
         for b, label in enumerate(LABELS):
             tail = self.ids[b][self.cuts[b] :]
@@ -85,16 +89,16 @@ class StyleCorpus:
             )
             total = 0.0
             for chunk in rows.split(64):
-                logits, _ = model(chunk[:, :-1].to(device))
+                logits, _ = module(chunk[:, :-1].to(device))
                 total += F.cross_entropy(
                     logits.float().flatten(0, 1), chunk[:, 1:].flatten().to(device), reduction="sum"
                 ).item()
             out[label] = total / (len(starts) * self.seq_len)
-        model.train(was_training)
+        module.train(was_training)
         return out
 
-    def evaluate(self, model, device, full: bool = True) -> dict:
-        losses = self.held_out_losses(model, device, windows_per_book=None if full else 8)
+    def evaluate(self, module: SequenceModel, device, full: bool = True) -> dict:
+        losses = self.held_out_losses(module, device, windows_per_book=None if full else 8)
         metrics = {
             "val_loss": float(np.mean(list(losses.values()))),
             "val_loss_unit": "nats per character",
@@ -102,7 +106,7 @@ class StyleCorpus:
             "split": f"last 10% of each book, read in {self.seq_len}-character windows opened by the style symbol",
         }
         if full:
-            metrics["style_check"] = style_check(model, self.tokenizer)
+            metrics["style_check"] = style_check(module, self.tokenizer)
         return metrics
 
 

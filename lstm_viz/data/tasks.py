@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from lstm_viz.engine.tokenizers import CharTokenizer
+
+if TYPE_CHECKING:
+    from lstm_viz.engine.network import SequenceModel
 
 EVAL_GAPS = (5, 10, 20, 50, 100)  # gap lengths reported on cards and on the RNN vs LSTM page
 EVAL_SEED = 20260  # fixed evaluation set, disjoint in seed from any training rng
@@ -120,20 +124,20 @@ class MemoryTask:
 
     @torch.no_grad()
     def evaluate(
-        self, model, device: torch.device, full: bool = True, gaps=EVAL_GAPS, per_gap: int | None = None
+        self, module: SequenceModel, device: torch.device, full: bool = True, gaps=EVAL_GAPS, per_gap: int | None = None
     ) -> dict:
         """Loss and accuracy at the query on a fixed-seed set, overall and per gap length."""
         per_gap = per_gap or self.eval_per_gap or (500 if full else 100)
-        was_training = model.training
-        model.eval()
+        was_training = module.training
+        module.eval()
         rng = np.random.default_rng(EVAL_SEED)
         val_gaps = self.draw_gaps(4 * per_gap, rng)
-        loss, acc = _scored(model, *self.sample(val_gaps, rng)[:2], device)
+        loss, acc = _scored(module, *self.sample(val_gaps, rng)[:2], device)
         by_gap = {}
         for gap in gaps:
-            _, gap_acc = _scored(model, *self.sample(np.full(per_gap, gap), rng)[:2], device)
+            _, gap_acc = _scored(module, *self.sample(np.full(per_gap, gap), rng)[:2], device)
             by_gap[str(gap)] = round(gap_acc, 4)
-        model.train(was_training)
+        module.train(was_training)
         return {
             "val_loss": loss,
             "val_accuracy": acc,
@@ -144,24 +148,28 @@ class MemoryTask:
         }
 
 
-def accuracy_by_gap(model, data: MemoryTask, gaps=EVAL_GAPS, per_gap: int = 200, seed: int = 0) -> dict[int, float]:
+def accuracy_by_gap(
+    module: SequenceModel, data: MemoryTask, gaps=EVAL_GAPS, per_gap: int = 200, seed: int = 0
+) -> dict[int, float]:
     """Accuracy at each gap on fresh strings drawn with ``seed`` (the page's 'fresh samples')."""
     rng = np.random.default_rng(seed)
-    device = next(model.parameters()).device
+    device = next(module.parameters()).device
     out = {}
     for gap in gaps:
         ids, targets, _ = data.sample(np.full(per_gap, gap), rng)
-        out[int(gap)] = _scored(model, ids, targets, device)[1]
+        out[int(gap)] = _scored(module, ids, targets, device)[1]
     return out
 
 
 @torch.no_grad()
-def _scored(model, ids: torch.Tensor, targets: torch.Tensor, device, chunk: int = 500) -> tuple[float, float]:
+def _scored(
+    module: SequenceModel, ids: torch.Tensor, targets: torch.Tensor, device, chunk: int = 500
+) -> tuple[float, float]:
     """Mean loss and accuracy over the positions with a target; never changes the model."""
     total, correct, count = 0.0, 0, 0
     for start in range(0, len(ids), chunk):
         x, y = ids[start : start + chunk].to(device), targets[start : start + chunk].to(device)
-        logits, _ = model(x)
+        logits, _ = module(x)
         logits, y = logits.float().flatten(0, 1), y.flatten()
         keep = y != IGNORE
         total += F.cross_entropy(logits[keep], y[keep], reduction="sum").item()
@@ -232,13 +240,13 @@ class BracketsTask:
         return self.sample(batch_size, rng)
 
     @torch.no_grad()
-    def evaluate(self, model, device: torch.device, full: bool = True) -> dict:
+    def evaluate(self, module: SequenceModel, device: torch.device, full: bool = True) -> dict:
         """Per-step loss and accuracy on a fixed-seed set, and accuracy at each true depth."""
         n = 1000 if full else 200
-        was_training = model.training
-        model.eval()
+        was_training = module.training
+        module.eval()
         ids, depths = self.sample(n, np.random.default_rng(EVAL_SEED))
-        logits, _ = model(ids.to(device))
+        logits, _ = module(ids.to(device))
         logits = logits.float().cpu()
         loss = F.cross_entropy(logits.flatten(0, 1), depths.flatten()).item()
         hit = logits.argmax(-1) == depths
@@ -247,7 +255,7 @@ class BracketsTask:
             for d in range(self.max_depth + 1)
             if (depths == d).any()
         }
-        model.train(was_training)
+        module.train(was_training)
         return {
             "val_loss": loss,
             "val_accuracy": float(hit.float().mean()),

@@ -18,6 +18,7 @@ also measures his/her agreement on the dev minimal pairs (:mod:`lstm_viz.analysi
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -26,6 +27,9 @@ from lstm_viz.analysis import agreement
 from lstm_viz.data.authors import BOOKS, GUTENBERG_DIR, read_book
 from lstm_viz.data.corpus import SHAKESPEARE, asset_path, split_by_position, stream_loss
 from lstm_viz.engine.tokenizers import WordTokenizer
+
+if TYPE_CHECKING:
+    from lstm_viz.engine.network import SequenceModel
 
 SOURCES = [*(name for name, _ in BOOKS), SHAKESPEARE]
 MORE_BOOKS = ("austen-emma.txt", "austen-sense.txt", "chesterton-ball.txt", "chesterton-brown.txt")
@@ -134,22 +138,22 @@ class WordCorpus:
         return (lane - 1) // self.seq_len
 
     @torch.no_grad()
-    def evaluate(self, model, device, full: bool = True, quick_words: int = 5_000) -> dict:
+    def evaluate(self, module: SequenceModel, device, full: bool = True, quick_words: int = 5_000) -> dict:
         """Mean next-word loss over every text's held-out tail read as one stream; perplexity e^loss."""
         losses, counts = [], []
         for ids in self.val_ids:
             part = ids if full else ids[: quick_words + 1]
-            losses.append(stream_loss(model, part, device))
+            losses.append(stream_loss(module, part, device))
             counts.append(len(part) - 1)
         loss = float(np.average(losses, weights=counts))
         names = [name.removesuffix(".txt") for name in SOURCES]
         extra = {}
         if self.more_val_ids:
-            more = [stream_loss(model, ids if full else ids[: quick_words + 1], device) for ids in self.more_val_ids]
+            more = [stream_loss(module, ids if full else ids[: quick_words + 1], device) for ids in self.more_val_ids]
             extra["val_perplexity_more_books"] = {
                 n.removesuffix(".txt"): round(float(np.exp(v)), 2) for n, v in zip(MORE_BOOKS, more, strict=True)
             }
-        extra.update(agreement.metrics(model, self.tokenizer, agreement.DEV, device))
+        extra.update(agreement.metrics(module, self.tokenizer, agreement.DEV, device))
         return {
             "val_loss": loss,
             "val_loss_unit": "nats per word",

@@ -46,8 +46,9 @@ The GRU (``torch.nn.GRU``, packed ``W_ir|W_iz|W_in``) has no cell state:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
+import numpy as np
 import torch
 
 GATES = ("input_gate", "forget_gate", "candidate", "output_gate")  # packed row order: i, f, g, o
@@ -212,6 +213,30 @@ def gate_rows(gate: str, hidden_size: int, kind: str = "lstm") -> slice:
     return slice(k * hidden_size, (k + 1) * hidden_size)
 
 
+class Hold(Protocol):
+    """One quantity of one unit held at a value during a step (:class:`lstm_viz.engine.trace.Clamp` is one).
+
+    The hold is applied where the equations produce the quantity: a gate right after its activation
+    (so c_t and h_t see the held gate), the cell state before h_t = o_t * tanh(c_t), h_t last.
+    """
+
+    @property
+    def quantity(self) -> str: ...  # a quantity of the layer's kind: "forget_gate", "cell", "hidden", ...
+
+    @property
+    def unit(self) -> int: ...
+
+    @property
+    def value(self) -> float: ...
+
+
+def _held(values: torch.Tensor, name: str, hold: Hold | None) -> torch.Tensor:
+    """``values`` (the quantity ``name``, (..., H)) with ``hold`` written in place if it holds that quantity."""
+    if hold is not None and hold.quantity == name:
+        values[..., hold.unit] = hold.value
+    return values
+
+
 class LSTMStep(NamedTuple):
     """Everything one step computes; each field is (H,) or (B, H)."""
 
@@ -223,46 +248,107 @@ class LSTMStep(NamedTuple):
     hidden: torch.Tensor
 
 
-def split_gates(preactivation: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    """Split packed pre-activations (..., 4H) into (i, f, g, o), each (..., H)."""
-    if preactivation.shape[-1] % 4:
-        raise ValueError(f"expected a last dimension of 4H, got {preactivation.shape[-1]}")
-    return tuple(preactivation.chunk(4, dim=-1))
+def lstm_activations(preactivation: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+    """The gates of packed pre-activations (..., 4H), packed alike: σ of i, f, o and tanh of the candidate g.
+
+    Written into ``out`` when given (the trace's (T, 4H) buffer); this form is not differentiable.
+    """
+    candidate = gate_rows("candidate", preactivation.shape[-1] // 4)
+    gates = torch.sigmoid(preactivation, out=out)
+    torch.tanh(preactivation[..., candidate], out=gates[..., candidate])
+    return gates
 
 
-def lstm_step(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh) -> LSTMStep:
+def lstm_update(
+    preactivation: torch.Tensor,
+    c_prev: torch.Tensor,
+    hold: Hold | None = None,
+    out: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
+) -> LSTMStep:
+    """The rest of a step from its pre-activations (..., 4H), packed i, f, g, o, and c_{t-1}: gates, c_t, h_t.
+
+    ``hold`` holds one quantity of one unit (see :class:`Hold`). ``out`` is ``(gates (..., 4H), c_t, h_t)``
+    buffers written in place, as the trace steps a clamped span; without it every value is a new tensor
+    (autograd follows them). In place, ``f * c_prev + i * g`` is one multiply-add (``addcmul_``), as the
+    trace has always stepped it.
+    """
+    size = preactivation.shape[-1] // 4
+    rows = {name: gate_rows(name, size) for name in GATES}
+    if out is None:
+        squashed = torch.sigmoid(preactivation)
+        gates = {name: squashed[..., rows[name]] for name in GATES}
+        gates["candidate"] = torch.tanh(preactivation[..., rows["candidate"]])
+    else:
+        packed, c_out, h_out = out
+        lstm_activations(preactivation, out=packed)
+        gates = {name: packed[..., rows[name]] for name in GATES}
+    for name in GATES:
+        _held(gates[name], name, hold)
+    input_gate, forget_gate, candidate, output_gate = (gates[name] for name in GATES)
+    if out is None:
+        c = forget_gate * c_prev + input_gate * candidate
+    else:
+        c = torch.mul(forget_gate, c_prev, out=c_out).addcmul_(input_gate, candidate)
+    _held(c, "cell", hold)
+    h = output_gate * torch.tanh(c) if out is None else torch.tanh(c, out=h_out).mul_(output_gate)
+    return LSTMStep(input_gate, forget_gate, candidate, output_gate, c, _held(h, "hidden", hold))
+
+
+def lstm_step(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh, hold: Hold | None = None) -> LSTMStep:
     """One step of the equations above. ``x`` is (D,) or (B, D); states are (H,) or (B, H)."""
     preactivation = x @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh  # (.., 4H)
-    pre_i, pre_f, pre_g, pre_o = split_gates(preactivation)
-    input_gate = torch.sigmoid(pre_i)  # how much of the candidate to write
-    forget_gate = torch.sigmoid(pre_f)  # how much of the old cell to keep
-    candidate = torch.tanh(pre_g)  # the new content on offer
-    output_gate = torch.sigmoid(pre_o)  # how much of the cell to expose
-    cell = forget_gate * c_prev + input_gate * candidate
-    hidden = output_gate * torch.tanh(cell)
-    return LSTMStep(input_gate, forget_gate, candidate, output_gate, cell, hidden)
+    return lstm_update(preactivation, c_prev, hold)
 
 
-def rnn_step(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh) -> torch.Tensor:
+def lstm_cell_scan(gates: np.ndarray, cells: np.ndarray) -> None:
+    """``c_t = f_t * c_{t-1} + i_t * g_t`` along a sequence, in place: ``gates`` (T, 4H) packed i, f, g, o (numpy),
+    ``cells`` (T + 1, H) whose row 0 holds the cell state before the first step."""
+    size = gates.shape[1] // 4
+    input_gate, forget_gate, candidate = (gates[:, gate_rows(n, size)] for n in GATES[:3])  # i, f, g
+    np.multiply(input_gate, candidate, out=cells[1:])  # i_t * g_t
+    for f_t, c_t, c_prev in zip(forget_gate, cells[1:], cells[:-1], strict=True):  # sequential
+        c_t += f_t * c_prev
+
+
+def rnn_step(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, hold: Hold | None = None) -> torch.Tensor:
     """One step of a vanilla (Elman) RNN: ``h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``."""
-    return torch.tanh(x @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh)
+    return _held(torch.tanh(x @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh), "hidden", hold)
 
 
 class GRUStep(NamedTuple):
-    """Everything one GRU step computes; each field is (H,) or (B, H)."""
+    """Everything one GRU step computes; each field is (H,) or (B, H), the pre-activations (3H,) or (B, 3H)."""
 
     reset_gate: torch.Tensor
     update_gate: torch.Tensor
     new_gate: torch.Tensor  # n_t, the candidate
     hidden: torch.Tensor
+    preactivation: torch.Tensor  # packed r, z, n; n's is W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn)
 
 
-def gru_step(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh) -> GRUStep:
+def gru_update(
+    input_part: torch.Tensor, hidden_part: torch.Tensor, h_prev: torch.Tensor, hold: Hold | None = None
+) -> GRUStep:
+    """A GRU step from ``W_ih x_t + b_ih`` and ``W_hh h_{t-1} + b_hh`` (each (..., 3H), packed r, z, n) and h_{t-1}."""
+    in_r, in_z, in_n = input_part.chunk(3, dim=-1)
+    h_r, h_z, h_n = hidden_part.chunk(3, dim=-1)
+    pre_r, pre_z = in_r + h_r, in_z + h_z
+    reset_gate = torch.sigmoid(pre_r)  # how much of the old state the candidate may use
+    update_gate = torch.sigmoid(pre_z)  # how much of the old state to keep
+    pre_n = in_n + reset_gate * h_n
+    new_gate = torch.tanh(pre_n)  # the candidate n_t
+    hidden = _held((1 - update_gate) * new_gate + update_gate * h_prev, "hidden", hold)
+    return GRUStep(reset_gate, update_gate, new_gate, hidden, torch.cat([pre_r, pre_z, pre_n], dim=-1))
+
+
+def gru_step(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, hold: Hold | None = None) -> GRUStep:
     """One step of the GRU equations above (torch's packing r, z, n)."""
-    in_r, in_z, in_n = (x @ weight_ih.T + bias_ih).chunk(3, dim=-1)
-    h_r, h_z, h_n = (h_prev @ weight_hh.T + bias_hh).chunk(3, dim=-1)
-    reset_gate = torch.sigmoid(in_r + h_r)  # how much of the old state the candidate may use
-    update_gate = torch.sigmoid(in_z + h_z)  # how much of the old state to keep
-    new_gate = torch.tanh(in_n + reset_gate * h_n)  # the candidate n_t
-    hidden = (1 - update_gate) * new_gate + update_gate * h_prev
-    return GRUStep(reset_gate, update_gate, new_gate, hidden)
+    return gru_update(x @ weight_ih.T + bias_ih, h_prev @ weight_hh.T + bias_hh, h_prev, hold)
+
+
+def next_state(kind: str, x, state, weights, hold: Hold | None = None):
+    """One step of a layer of any kind from ``state`` ((h, c) for an LSTM, h otherwise): ``(new state, h_t)``."""
+    if kind == "lstm":
+        stepped = lstm_step(x, *state, *weights, hold=hold)
+        return (stepped.hidden, stepped.cell), stepped.hidden
+    h = rnn_step(x, state, *weights, hold=hold) if kind == "rnn" else gru_step(x, state, *weights, hold=hold).hidden
+    return h, h

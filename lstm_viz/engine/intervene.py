@@ -10,6 +10,7 @@ only read: every value comes from its weights, nothing is written back.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -17,6 +18,9 @@ import torch
 from lstm_viz.engine import cell
 from lstm_viz.engine.trace import Clamp, Trace
 from lstm_viz.generation.generate import check_settings, distribution
+
+if TYPE_CHECKING:
+    from lstm_viz.store.zoo import LoadedModel
 
 
 @dataclass(frozen=True)
@@ -35,37 +39,16 @@ class Intervention:
         return int(moved[0]) if len(moved) else None
 
 
-def intervene(model, text: str, clamp: Clamp, max_tokens: int | None = None) -> Intervention:
+def intervene(model: LoadedModel, text: str, clamp: Clamp, max_tokens: int | None = None) -> Intervention:
     """The trace of ``text`` through ``model`` (a LoadedModel) as it is, and with ``clamp`` held."""
     before = model.trace(text, max_tokens=max_tokens)
     return Intervention(clamp, before, model.trace(text, max_tokens=max_tokens, clamp=clamp))
 
 
-def _step_held(x, state, weights, clamp: Clamp | None, layer: int, kind: str):
-    """One step of one layer from ``state`` with ``clamp`` applied when it is this layer's: (new state, h)."""
-    if kind == "lstm":
-        h, c = state
-        pre = x @ weights[0].T + weights[2] + h @ weights[1].T + weights[3]
-        acts = torch.sigmoid(pre)
-        size = len(h)
-        acts[2 * size : 3 * size] = torch.tanh(pre[2 * size : 3 * size])
-        if clamp is not None and clamp.layer == layer and clamp.quantity in cell.GATES:
-            acts[cell.GATES.index(clamp.quantity) * size + clamp.unit] = clamp.value
-        c = acts[size : 2 * size] * c + acts[:size] * acts[2 * size : 3 * size]
-        if clamp is not None and clamp.layer == layer and clamp.quantity == "cell":
-            c[clamp.unit] = clamp.value
-        h = acts[3 * size :] * torch.tanh(c)
-    else:
-        h = (cell.rnn_step if kind == "rnn" else (lambda *a: cell.gru_step(*a).hidden))(x, state, *weights)
-        c = None
-    if clamp is not None and clamp.layer == layer and clamp.quantity == "hidden":
-        h = h.clone()
-        h[clamp.unit] = clamp.value
-    return ((h, c) if kind == "lstm" else h), h
-
-
 @torch.no_grad()
-def generate_clamped(model, text: str, clamp: Clamp, length: int = 200, temperature: float = 0.8, seed: int = 0) -> str:
+def generate_clamped(
+    model: LoadedModel, text: str, clamp: Clamp, length: int = 200, temperature: float = 0.8, seed: int = 0
+) -> str:
     """Characters a language model writes after ``text`` with ``clamp`` held on every step it writes."""
     if model.task != "charlm":
         raise ValueError(f"only a language model writes text, not a {model.task} model")
@@ -87,6 +70,6 @@ def generate_clamped(model, text: str, clamp: Clamp, length: int = 200, temperat
         out.append(token)
         x = params["embedding.weight"][token]
         for k in range(cfg.num_layers):
-            state[k], x = _step_held(x, state[k], weights[k], held, k, cfg.cell)
+            state[k], x = cell.next_state(cfg.cell, x, state[k], weights[k], held if held.layer == k else None)
         logits = params["head.weight"] @ x + params["head.bias"]
     return model.tokenizer.decode(out)

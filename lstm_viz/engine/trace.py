@@ -1,6 +1,6 @@
 """Trace: every gate, cell and hidden value of a model over one input, as numpy arrays.
 
-``trace(model, ids)`` is the only way values reach the screen. It computes exactly what
+``trace(module, ids)`` is the only way values reach the screen. It computes exactly what
 ``torch.nn.LSTM`` computes with the same weights (the oracle test checks max |diff| of h and
 c below 1e-5), at about the cost of one plain forward pass:
 
@@ -22,13 +22,13 @@ Shapes: T steps, H units, D input size of the layer (embedding size for layer 0)
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from lstm_viz.engine import cell, record
+from lstm_viz.engine.network import SequenceModel
 from lstm_viz.engine.tokenizers import UnknownPiece
 
 
@@ -166,7 +166,7 @@ def check_clamp(clamp: Clamp, cfg, steps: int) -> None:
 
 @torch.no_grad()
 def trace(
-    model: torch.nn.Module,
+    module: SequenceModel,
     ids,
     tokens: list[str] | None = None,
     output_labels: list[str] | None = None,
@@ -176,7 +176,7 @@ def trace(
     parallel: bool | None = None,
     clamp: Clamp | None = None,
 ) -> Trace:
-    """Run ``model`` (a SequenceModel) over 1-D ``ids`` and record every step.
+    """Run ``module`` (a SequenceModel) over 1-D ``ids`` and record every step.
 
     ``state`` optionally gives each layer's initial ``(h0, c0)`` (c0 None for an RNN);
     zeros otherwise. ``clamp`` holds one unit's quantity at a value over a range of steps and
@@ -190,55 +190,21 @@ def trace(
         raise ValueError(f"expected 1-D token ids, got {ids.dim()}-D")
     if len(ids) == 0:
         raise ValueError("cannot trace an empty sequence: give at least one token")
-    cfg = model.config
+    cfg = module.config
     if int(ids.max()) >= cfg.vocab_size or int(ids.min()) < 0:
         raise ValueError(f"token ids must lie in [0, {cfg.vocab_size}), got {int(ids.min())}..{int(ids.max())}")
-    params = {name: p.detach().float().cpu() for name, p in model.named_parameters()}
-    embedding = params["embedding.weight"]
-    x = embedding[ids]  # (T, E)
+    params = {name: p.detach().float().cpu() for name, p in module.named_parameters()}
     if clamp is not None:
         check_clamp(clamp, cfg, len(ids))
-    if parallel is None:
-        parallel = cfg.cell == "lstm" and len(ids) >= record.PARALLEL_MIN_STEPS and record.spare_core()
-    # In parallel, one worker thread (never more, so a trace uses at most two cores) records each
-    # span of steps while this thread runs the fused kernel over the next span.
-    steps = len(ids)
-    span = max(record.PARALLEL_MIN_STEPS, -(-steps // record.SPANS)) if parallel else steps
-    if parallel:
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lstm-viz-trace")
-    else:  # a clamped layer needs each span recorded before it steps on from it
-        pool = record.Later() if clamp is None else record.Now()
-    with pool:
-        layers, records = [], []
-        for k in range(cfg.num_layers):
-            weights = cell.layer_weights(params, k)
-            h = torch.zeros(cfg.hidden_size) if state is None else torch.tensor(state[k][0], dtype=torch.float32)
-            held = clamp if clamp is not None and clamp.layer == k else None
-            if cfg.cell in ("rnn", "gru"):
-                out = None if held is None else record.clamped_hidden(cfg.cell, x, weights, h, held)
-                recorder = record.rnn_layer if cfg.cell == "rnn" else record.gru_layer
-                layers.append(LayerTrace(**recorder(x, weights, h, out)))
-                x = torch.from_numpy(layers[-1].hidden)
-                continue
-            c = torch.zeros(cfg.hidden_size) if state is None else torch.tensor(state[k][1], dtype=torch.float32)
-            table = (embedding, ids) if k == 0 else (None, None)
-            layer = record.LstmRecorder(x, weights, pool.submit(record.input_part, x, weights, *table), h, c)
-            start_held, end_held = held.span(steps) if held is not None else (steps, steps)
-            for start, end, kind in record.pieces(steps, span, start_held, end_held):
-                if kind == "held":
-                    for pending in records:  # the held steps start from the recorded cell state
-                        pending.result()
-                    h, c = layer.clamped(start, end, held)
-                else:
-                    h, c = layer.fused(start, end, h, c)
-                    records.append(pool.submit(layer.record, start, end))
-            layers.append(layer)
-            x = layer.hidden
-        logits = torch.addmm(params["head.bias"], x, params["head.weight"].T)  # (T, V)
-        probs = torch.softmax(logits, dim=-1)
-    for pending in records:
-        pending.result()  # re-raises an error of the worker here
-    layer_traces = [LayerTrace(**x.result()) if isinstance(x, record.LstmRecorder) else x for x in layers]
+
+    def head(hidden: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        logits = torch.addmm(params["head.bias"], hidden, params["head.weight"].T)  # (T, V)
+        return logits, torch.softmax(logits, dim=-1)
+
+    recorded, (logits, probs) = record.layers(
+        params["embedding.weight"][ids], params, cfg, ids, state=state, clamp=clamp, parallel=parallel, head=head
+    )
+    layer_traces = [LayerTrace(**fields) for fields in recorded]
     return Trace(
         tokens=list(tokens) if tokens is not None else [str(i) for i in ids.tolist()],
         token_ids=ids.numpy(),

@@ -19,10 +19,14 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 
 from lstm_viz.engine import cell
+
+if TYPE_CHECKING:
+    from lstm_viz.store.zoo import LoadedModel
 
 MAX_WIDTH = 10
 MAX_CHARS = 40  # characters a character model may write in one completion
@@ -75,7 +79,9 @@ def _read(module, ids: list[int]):
 
 
 @torch.no_grad()
-def complete(model, text: str, width: int = 5, words: int = 1, max_tokens: int | None = None) -> list[Completion]:
+def complete(
+    model: LoadedModel, text: str, width: int = 5, words: int = 1, max_tokens: int | None = None
+) -> list[Completion]:
     """The ``width`` most likely continuations of ``text`` that finish ``words`` words (best first)."""
     if model.task != "charlm":
         raise ValueError(f"only a language model can complete text, not a {model.task} model")

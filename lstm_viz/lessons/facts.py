@@ -23,6 +23,7 @@ from lstm_viz.lessons.schema import Stop
 from lstm_viz.messages import cut
 from lstm_viz.plots.html import visible
 from lstm_viz.store import examples
+from lstm_viz.store.zoo import LoadedModel
 
 
 @dataclass
@@ -34,7 +35,7 @@ class Context:
     """
 
     stop: Stop
-    model: object  # a zoo.LoadedModel
+    model: LoadedModel
     trace: object
     step: int
     layer: int
@@ -47,7 +48,7 @@ class Context:
     charts: dict = field(default_factory=dict)  # what a stop's chart draws, measured once with its facts
 
 
-def step_of(model, text: str, stop: Stop, n_steps: int) -> int:
+def step_of(model: LoadedModel, text: str, stop: Stop, n_steps: int) -> int:
     """The stop's step: given, or the token where ``stop.at`` first starts in the text (else the last step)."""
     if stop.step is not None:
         return min(stop.step, n_steps - 1)
@@ -327,7 +328,7 @@ def feature_unit(ctx: Context, feature: str, quantity: str = "cell", name: str =
 
 
 def memory_regimes(ctx: Context, seed: int = 7, per_gap: int = 100) -> None:
-    lstm = ctx.load("memory-lstm")
+    lstm = ctx.load(memory.REGIMES[0].models["lstm"])
     ctx.values["chance"] = chance = 1 / len(lstm.labels)  # guessing among the possible first letters
     task = tasks.MemoryTask(tokenizer=lstm.tokenizer)
     measured, rows = {}, []
@@ -342,8 +343,8 @@ def memory_regimes(ctx: Context, seed: int = 7, per_gap: int = 100) -> None:
                     module, task, gaps=memory.PAGE_GAPS, per_gap=per_gap, seed=seed
                 ),
             )
-            measured[regime.key][memory.SHORT[cell_kind]] = acc
-            ctx.charts.setdefault("memory", {}).setdefault(regime.title, {})[memory.SHORT[cell_kind]] = acc
+            measured[regime.key][cell_kind] = acc
+            ctx.charts.setdefault("memory", {}).setdefault(regime.title, {})[cell.KINDS[cell_kind].short] = acc
             ctx.values[f"{cell_kind}_{regime.key}_5"] = acc[5]
             ctx.values[f"{cell_kind}_{regime.key}_100"] = acc[100]
             ctx.values[f"{cell_kind}_{regime.key}_says"] = memory.describe(cell_kind, acc, chance, regime)
@@ -395,7 +396,7 @@ def counting(ctx: Context, strings: int = 20) -> None:
     )
 
 
-KINDS = {
+FACT_KINDS = {
     "moment": moment,
     "prediction": prediction,
     "next_tokens": next_tokens,
@@ -431,13 +432,13 @@ def compute(stop: Stop, load) -> Context:
     )
     for spec in stop.facts:
         params = {k: v for k, v in spec.items() if k != "kind"}
-        if spec["kind"] not in KINDS:
-            raise ValueError(f"unknown fact {cut(spec['kind'], 40)!r}; the facts are {', '.join(KINDS)}")
+        if spec["kind"] not in FACT_KINDS:
+            raise ValueError(f"unknown fact {cut(spec['kind'], 40)!r}; the facts are {', '.join(FACT_KINDS)}")
         why = fit.misfit(spec["kind"], params, ctx.model, ctx.trace.layers[ctx.layer])
         if why is not None:
             raise ValueError(f"the fact {spec['kind']!r} does not fit {cut(stop.model, 64)}: {why}")
         try:
-            KINDS[spec["kind"]](ctx, **params)
+            FACT_KINDS[spec["kind"]](ctx, **params)
         except TypeError as err:
             raise ValueError(f"the fact {spec['kind']!r} does not take these settings: {cut(err, 120)}") from None
         except (LookupError, ArithmeticError) as err:  # a combination the checks above did not foresee

@@ -4,10 +4,16 @@ a KeyError from deep inside the measurement."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lstm_viz.analysis import search
 
+if TYPE_CHECKING:
+    from lstm_viz.engine.trace import LayerTrace
+    from lstm_viz.store.zoo import LoadedModel
 
-def misfit(kind: str, params: dict, model, layer) -> str | None:
+
+def misfit(kind: str, params: dict, model: LoadedModel, layer: LayerTrace) -> str | None:
     """Why the fact ``kind`` cannot run on ``model`` (a LoadedModel) and ``layer`` (its LayerTrace); None if it can."""
     if kind in ("next_tokens", "generation") and model.task != "charlm":
         return "it reads a language model's next-token probabilities"

@@ -42,7 +42,7 @@ def fill(template: str, values: dict) -> str:
 
 
 @dataclass(frozen=True)
-class Told:
+class NarratedStop:
     """One stop as a student meets it: the words, and the context its chart and tables are drawn from."""
 
     stop: Stop
@@ -52,15 +52,15 @@ class Told:
     context: facts.Context
 
 
-def tell(stop: Stop, load) -> Told:
+def tell(stop: Stop, load) -> NarratedStop:
     """Compute ``stop``'s facts and fill in its words."""
     ctx = facts.compute(stop, load)
-    return Told(
+    return NarratedStop(
         stop, fill(stop.narration, ctx.values), fill(stop.question, ctx.values), fill(stop.answer, ctx.values), ctx
     )
 
 
-def missing(told: Told) -> list[str]:
+def missing(told: NarratedStop) -> list[str]:
     """Placeholders of a told stop that its facts did not fill (a lesson test asserts none)."""
     names = []
     for template in told.stop.templates():

@@ -42,6 +42,30 @@ REST = "#aaaaaa"  # "all other units" in a contribution chart
 BIAS = "#555555"  # a bias term
 AXIS = "#333333"  # a zero line that matters
 
+# The colours of the HTML views' own stylesheets (plots/templates/style.css, ui/stepper_static/stepper.css),
+# which name them only as CSS variables: var(--lv-NAME). html.css_variables() writes them from here.
+PAGE = {
+    "ink": "#000000",  # a token's text
+    "paper": BACKGROUND,  # a token box, a control
+    "outline": OUTLINE,  # the current token, the chosen unit, the current column
+    "unknown": OKABE_ITO[5],  # the wavy underline of a token unknown to the model
+    "given": MUTED,  # generated text's given part
+    "note": BIAS,  # notes, the strip's axis, labels of the value boxes
+    "faint": REFERENCE,  # "… 40 earlier", a hovered button's border
+    "rule": GUIDE,  # the frame of a legend's bar, the base line of the class columns
+    "border": "#cccccc",  # a token box's border
+    "control-border": "#bbbbbb",  # buttons, inputs, the stepper's notice
+    "control-ink": "#222222",  # a button's or an input's text
+    "label": "#444444",  # a control's label
+    "quiet": "#666666",  # the stepper's captions
+    "disabled": REST,  # a button that cannot be pressed
+    "pressed": "#eeeeee",  # Play while playing
+    "panel": "#f4f4f4",  # the stepper's notice
+    "code": "#f0f0f0",  # a token quoted in the caption
+    "track": "#f3f3f3",  # a probability bar's track
+    "key": "#fafafa",  # a keyboard key
+}
+
 
 @dataclass(frozen=True)
 class Scale:

@@ -2,8 +2,9 @@
 
 Builders in :mod:`.strips` and :mod:`.generation` turn numbers into plain values and render a
 template from ``templates/``; anything typed by a user reaches the page only as escaped text.
-The one stylesheet (``templates/style.css`` plus the colour classes of :mod:`.colours`) is put
-on the page once per run by the app (:func:`lstm_viz.ui.widgets.stylesheet`).
+The one stylesheet (``templates/style.css``, then ``colours.PAGE`` as the ``--lv-`` CSS variables
+it uses and the colour classes of :mod:`.colours`) is put on the page once per run by the app
+(:func:`lstm_viz.ui.display.stylesheet`).
 """
 
 from __future__ import annotations
@@ -42,8 +43,15 @@ def render(template: str, **context) -> str:
     return environment().get_template(template).render(**context)
 
 
+def css_variables() -> str:
+    """``:root`` with one CSS variable per colour of ``colours.PAGE`` (``--lv-NAME``): what the stylesheets use."""
+    return render("palette.css.j2", variables=colours.PAGE, shades={})
+
+
 @functools.cache
 def stylesheet() -> str:
-    """The app's one stylesheet: layout rules and one class per shade of every colour scale."""
+    """The app's one stylesheet: layout rules, the colours as CSS variables, one class per shade of every scale."""
     shades = {name: colours.palette(name) for name in colours.SCALES}
-    return (TEMPLATES / "style.css").read_text(encoding="utf-8") + render("palette.css.j2", shades=shades)
+    return (TEMPLATES / "style.css").read_text(encoding="utf-8") + render(
+        "palette.css.j2", variables=colours.PAGE, shades=shades
+    )

@@ -3,9 +3,10 @@
 The Step Through page steps, plays and hovers in the browser (:mod:`lstm_viz.ui.stepper`); the server
 sends it the shown layer once. :func:`layer_payload` builds everything that does not depend on the
 step: the tokens, the unit orderings, the colour ranges, the model's output at every step, the
-palettes of :mod:`.colours` and the sentences the view shows. The layer's values (every quantity of
-every unit at every step) travel in chunks of consecutive steps (:func:`encode_chunk`), so a long
-text reaches the browser around the current step first and the rest as the reader moves on.
+palettes of :mod:`.colours` and the words of :mod:`.wording` (those of the server-side views).
+The layer's values (every quantity of every unit at every step) travel in chunks of consecutive
+steps (:func:`encode_chunk`), so a long text reaches the browser around the current step first and
+the rest as the reader moves on.
 
 Values are exactly the Trace's float32, never rounded: the little-endian bytes of a chunk are
 regrouped by position (all first bytes, then all second bytes, ...: sign and exponent bytes repeat,
@@ -25,11 +26,12 @@ import zlib
 
 import numpy as np
 
-from lstm_viz.analysis import units
+from lstm_viz.analysis import search
 from lstm_viz.engine import cell
 from lstm_viz.messages import cut
 from lstm_viz.plots import colours, diagram
 from lstm_viz.plots.html import visible
+from lstm_viz.plots.wording import TEXT, say
 
 FORMAT = 2  # bumped when the layout below changes, so a cached page never misreads new data
 CHUNK_BYTES = 192 * 1024  # float32 bytes of one chunk at most: 32 steps of the 2x256 model (~210 KB sent)
@@ -39,21 +41,6 @@ MAX_CHUNKS_PER_SEND = 8  # a burst of requests (dragging the slider) sends at mo
 TOP_K = 10  # next-token bars
 SPEEDS = (1, 2, 3, 5, 8, 12, 16, 24, 30)  # tokens/s of Play for the keys 1-9
 DEFAULT_SPEED = 5  # tokens/s when the page opens
-
-# The sentences of the view: one place, shared with the server-side view. "{name}" is filled in by the browser.
-TEXT = {
-    "strip_caption": "Tokens coloured by unit {unit}'s {label}; the outlined token is the current step. "
-    "Hover a token for its value.",
-    "cell_heading": "Unit {unit} inside the cell at step {step}",
-    "output_heading": "Model output",
-    "units_heading": "All {units} units of layer {layer} at step {step}",
-    "last_token": "This is the last token of the text, so there is no actual next token to mark.",
-    "rnn_line": "h_t = tanh({pre}) = {h}",
-    "loading": "loading…",
-    "columns_title": "Running prediction after each token",
-    "columns_note": "One column per token, from the first (left) to the last; the height of each colour is that "
-    "class's probability; the outlined column is the current step. Hover a column for its numbers.",
-}
 
 
 def _b64(array: np.ndarray, dtype: str) -> str:
@@ -122,8 +109,8 @@ def _output(trace) -> dict:
             "labels": [str(label) for label in labels],
             "probs": _b64(probs, "<f4"),
             "columns": trace.task == "classify" and len(trace) > 1,  # the running prediction, one column per token
-            "title": "Prediction after step {step} ({token})",
-            "notes": ["◀ the class the model predicts now", "bar length: probability (the full width is 1)"],
+            "title": TEXT["class_title"],
+            "notes": [TEXT["class_predicted"], TEXT["class_length"]],
         }
     k = min(TOP_K, probs.shape[1])
     top = np.argsort(-probs, axis=1, kind="stable")[:, :k]  # (T, k): the same order as strips.next_token_bars_html
@@ -148,13 +135,9 @@ def _output(trace) -> dict:
         # all next tokens (0: the last step, or a next token the model does not know)
         "actual": actual,
         "rank": rank,
-        "title": f"Next {'word' if word_level else 'character'}, top {k}",
+        "title": say("next_title", what="word" if word_level else "character", k=k),
         "label_col": "max-content" if word_level else "3em",
-        "notes": {
-            "actual": "orange: the actual next {token}, rank {rank}",
-            "unknown": "orange: the actual next {token} (not in the vocabulary)",
-            "length": "bar length: probability, relative to the most likely",
-        },
+        "notes": {"actual": TEXT["next_actual"], "unknown": TEXT["next_unknown"], "length": TEXT["next_length"]},
         "scale": 1.1,  # the longest bar is the most likely token's, 1/1.1 of the track
     }
 
@@ -202,7 +185,7 @@ def layer_payload(trace, layer_index: int, key: str, window: int) -> dict:
             strip_range[name] = _b64([_value_range(values[:, u]) for u in range(hidden_size)], "<f4")
             row_range[name] = _b64([_value_range(values[t]) for t in range(n_steps)], "<f4")
     orders = {
-        by: None if by == "index" else _b64(units.unit_order(quantities[ranked], by), "<u2") for by in units.ORDERINGS
+        by: None if by == "index" else _b64(search.unit_order(quantities[ranked], by), "<u2") for by in search.ORDERINGS
     }
     return {
         "format": FORMAT,

@@ -2,8 +2,9 @@
 
 These redraw at every step change, so they are HTML (rendered from ``templates/``), not Plotly
 charts: Streamlit re-creates a Plotly chart whenever its data change, which cost a full chart
-build in the browser per step. Every colour comes from :mod:`.colours`; every cell and bar has
-its exact number on hover. Pure functions: numbers in, an HTML string out.
+build in the browser per step. Every colour comes from :mod:`.colours`, every word from
+:mod:`.wording` (the browser-side stepper draws the same views with the same words); every cell and
+bar has its exact number on hover. Pure functions: numbers in, an HTML string out.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 from lstm_viz.engine import cell
 from lstm_viz.plots import colours
 from lstm_viz.plots.html import render, visible
+from lstm_viz.plots.wording import TEXT, say
 
 
 def _window(n: int, current: int | None, window: int | None) -> tuple[int, int]:
@@ -49,15 +51,15 @@ def token_strip_html(
         numbers = [f"{v:.4f}" for v in values[lo:hi].tolist()]
     items = []
     for t in range(lo, hi):
-        classes, title = ["tok"], f"step {t}: {tokens[t]!r}"
+        classes, title = ["tok"], say("token_title", step=t, token=repr(tokens[t]))
         if shades is not None:
             classes.append(f"lv-{scale.name}-{shades[t - lo]}")
-            title += f" = {numbers[t - lo]}"
+            title += say("token_value", value=numbers[t - lo])
         if t == current:
             classes.append("cur")
         if t in unknown:
             classes.append("unk")
-            title += " (unknown to the model)"
+            title += TEXT["token_unknown"]
         items.append(
             {
                 "step": t,
@@ -67,7 +69,9 @@ def token_strip_html(
                 "newline": tokens[t] == "\n",
             }
         )
-    return render("token_strip.html.j2", tokens=items, earlier=lo, later=len(tokens) - hi, font_px=font_px)
+    earlier = say("earlier", count=lo) if lo else ""
+    later = say("later", count=len(tokens) - hi) if hi < len(tokens) else ""
+    return render("token_strip.html.j2", tokens=items, earlier=earlier, later=later, font_px=font_px)
 
 
 def gate_strip_html(values: dict[str, np.ndarray], order: np.ndarray | None = None, unit: int | None = None) -> str:
@@ -78,20 +82,21 @@ def gate_strip_html(values: dict[str, np.ndarray], order: np.ndarray | None = No
     pre-activation) the signed scale over ±its largest magnitude at this step.
     """
     n_units = len(next(iter(values.values())))
-    axis = "unit index, left to right" if order is None else "units, in the order chosen"
+    axis = TEXT["axis_index"] if order is None else TEXT["axis_order"]
     order = np.arange(n_units) if order is None else np.asarray(order)
     if unit is not None and unit in order:
-        axis += " (the outlined column is the chosen unit)"
+        axis += TEXT["axis_chosen"]
     rows = []
     for name, raw in values.items():
         raw = np.asarray(raw, dtype=np.float64)[order]
         scale = colours.for_quantity(name)
         shades = scale.shade(raw, colours.quantity_range(name, raw)).tolist()
-        cells = [
-            {"unit": u, "value": f"{v:.4f}", "shade": k, "on": u == unit}
-            for u, v, k in zip(order.tolist(), raw.tolist(), shades, strict=True)
-        ]
-        rows.append({"label": cell.title(name), "symbol": cell.symbol(name), "scale": scale.name, "cells": cells})
+        symbol = cell.symbol(name)
+        cells = []
+        for u, v, k in zip(order.tolist(), raw.tolist(), shades, strict=True):
+            title = say("unit_title", unit=u, symbol=symbol, value=f"{v:.4f}")
+            cells.append({"unit": u, "shade": k, "on": u == unit, "title": title})
+        rows.append({"label": cell.title(name), "scale": scale.name, "cells": cells})
     return render("gate_strip.html.j2", rows=rows, n_units=n_units, axis=axis)
 
 
@@ -133,23 +138,27 @@ def next_token_bars_html(probs: np.ndarray, labels: list[str], actual: str | Non
     top = np.argsort(-probs, kind="stable")[:k]
     notes = []
     if actual is not None:
-        rank = int((probs > probs[labels.index(actual)]).sum()) + 1 if actual in labels else None
-        ranked = f", rank {rank}" if rank else " (not in the vocabulary)"
-        notes.append(f"orange: the actual next {visible(actual)!r}{ranked}")
-    notes.append("bar length: probability, relative to the most likely")
+        token = repr(visible(actual))
+        if actual in labels:
+            rank = int((probs > probs[labels.index(actual)]).sum()) + 1
+            notes.append(say("next_actual", token=token, rank=rank))
+        else:
+            notes.append(say("next_unknown", token=token))
+    notes.append(TEXT["next_length"])
     rows = [
         (
             visible(labels[i]),
             float(probs[i]),
             colours.HIGHLIGHT if labels[i] == actual else colours.NEUTRAL,
-            f"next {visible(labels[i])!r}: p = {probs[i]:.4f}",
+            say("next_hover", token=repr(visible(labels[i])), p=f"{probs[i]:.4f}"),
         )
         for i in top.tolist()
     ]
     word_level = any(len(label) > 2 for label in labels)
     what = "word" if word_level else "character"
     scale = max(float(probs[top[0]]), 1e-9) * 1.1
-    return _bars_html(rows, scale, f"Next {what}, top {len(top)}", notes, "max-content" if word_level else "3em")
+    title = say("next_title", what=what, k=len(top))
+    return _bars_html(rows, scale, title, notes, "max-content" if word_level else "3em")
 
 
 def output_bars_html(probs: np.ndarray, labels: list[str], title: str) -> str:
@@ -157,10 +166,15 @@ def output_bars_html(probs: np.ndarray, labels: list[str], title: str) -> str:
     probs = np.asarray(probs, dtype=np.float64)
     best = int(np.argmax(probs))
     rows = [
-        (f"{label} ◀" if c == best else str(label), float(p), colours.class_colour(c), f"{label}: p = {p:.4f}")
+        (
+            say("class_best", label=label) if c == best else str(label),
+            float(p),
+            colours.class_colour(c),
+            say("class_hover", label=label, p=f"{p:.4f}"),
+        )
         for c, (label, p) in enumerate(zip(labels, probs, strict=True))
     ]
-    notes = ["◀ the class the model predicts now", "bar length: probability (the full width is 1)"]
+    notes = [TEXT["class_predicted"], TEXT["class_length"]]
     return _bars_html(rows, 1.0, title, notes, "max-content")
 
 
@@ -170,13 +184,16 @@ def class_prob_columns_html(probs: np.ndarray, labels: list[str], tokens: list[s
     probs = np.asarray(probs, dtype=np.float64)
     columns = []
     for t, row in enumerate(probs.tolist()):
-        hover = f"step {t} {visible(tokens[t])!r}: " + " · ".join(
-            f"{label} {p:.1%}" for label, p in zip(labels, row, strict=True)
+        parts = TEXT["column_join"].join(
+            say("column_part", label=label, p=f"{p:.1%}") for label, p in zip(labels, row, strict=True)
         )
+        hover = say("column_hover", step=t, token=repr(visible(tokens[t])), parts=parts)
         segments = [{"height": f"{p * 100:.2f}", "colour": colours.class_colour(c)} for c, p in enumerate(row)]
         columns.append({"hover": hover, "segments": segments, "current": t == step})
     legend = [{"colour": colours.class_colour(c), "label": str(label)} for c, label in enumerate(labels)]
-    return render("class_columns.html.j2", columns=columns, legend=legend)
+    return render(
+        "class_columns.html.j2", columns=columns, legend=legend, title=TEXT["columns_title"], note=TEXT["columns_note"]
+    )
 
 
 def completion_bars_html(typed: str, completions) -> str:
@@ -188,5 +205,4 @@ def completion_bars_html(typed: str, completions) -> str:
         for k, c in enumerate(completions)
     ]  # fmt: skip
     scale = max((c.prob for c in completions), default=1.0) * 1.1 or 1.0
-    notes = ["bar length: probability, relative to the most likely"]
-    return _bars_html(rows, scale, "Most likely continuations", notes, "max-content")
+    return _bars_html(rows, scale, "Most likely continuations", [TEXT["next_length"]], "max-content")

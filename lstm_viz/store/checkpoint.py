@@ -137,11 +137,11 @@ def build_model(state: dict[str, torch.Tensor], card: dict) -> SequenceModel:
     """Validate card and weights together and return an eval-mode model with no gradients."""
     config = config_from_card(card)
     validate_state_dict(state, config)
-    model = SequenceModel(config)
-    model.load_state_dict({k: v.float() for k, v in state.items()})
-    model.eval()
-    model.requires_grad_(False)
-    return model
+    module = SequenceModel(config)
+    module.load_state_dict({k: v.float() for k, v in state.items()})
+    module.eval()
+    module.requires_grad_(False)
+    return module
 
 
 def _read_bounded(path: Path) -> bytes:
@@ -263,11 +263,11 @@ def _settle(folder: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def save_dir(model: SequenceModel, card: dict, path: str | Path) -> Path:
+def save_dir(module: SequenceModel, card: dict, path: str | Path) -> Path:
     """Write weights and card as one consistent pair (see the module docstring); SaveError if the disk refuses."""
     path = Path(path)
     config_from_card(card)  # refuse to write a card we could not read back
-    state = {k: v.detach().float().cpu().contiguous() for k, v in model.state_dict().items()}
+    state = {k: v.detach().float().cpu().contiguous() for k, v in module.state_dict().items()}
     weights = save_safetensors_bytes(state)
     card_data = _card_bytes(card, weights_sha256(weights))  # before any write: a card that is not text
     try:

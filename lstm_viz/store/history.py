@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import torch
 from safetensors.torch import save as save_safetensors_bytes
@@ -37,6 +37,9 @@ from safetensors.torch import save as save_safetensors_bytes
 from lstm_viz.messages import describe
 from lstm_viz.store import checkpoint
 from lstm_viz.store.card import size_error
+
+if TYPE_CHECKING:
+    from lstm_viz.store.zoo import LoadedModel
 
 FOLDER = "history"
 FILE_RE = re.compile(r"^step-(\d{6,})\.safetensors$")
@@ -56,14 +59,14 @@ def grid(limit: int) -> list[int]:
 GRID = frozenset(grid(10**9))
 
 
-def file_name(step: int) -> str:
-    return f"step-{step:06d}.safetensors"
+def file_name(training_step: int) -> str:
+    return f"step-{training_step:06d}.safetensors"
 
 
 class Checkpoint(NamedTuple):
     """One set of weights along the training: its step, its file and the held-out loss measured there."""
 
-    step: int
+    training_step: int
     path: Path
     val_loss: float | None = None
 
@@ -71,7 +74,7 @@ class Checkpoint(NamedTuple):
 # --- writing (the training loop) --------------------------------------------------------------
 
 
-class Keeper:
+class HistoryWriter:
     """The history of one training run: which steps to keep, their files, the card's ``checkpoints``."""
 
     def __init__(self, folder: str | Path, limit: int, total_steps: int | None, log=print):
@@ -81,32 +84,32 @@ class Keeper:
         self.entries: list[dict] = []  # the card's "checkpoints", in step order
         self.log = log
 
-    def due(self, step: int) -> bool:
-        """Whether the weights after ``step`` updates are kept (never the last step: that is the model)."""
-        if step not in GRID or (self.total_steps is not None and step >= self.total_steps):
+    def due(self, training_step: int) -> bool:
+        """Whether the weights after ``training_step`` updates are kept (never the last step: that is the model)."""
+        if training_step not in GRID or (self.total_steps is not None and training_step >= self.total_steps):
             return False
         # With room for one, only the untrained model: anything later would push out step 0 at once.
-        return self.capacity >= 2 or (self.capacity == 1 and step == 0)
+        return self.capacity >= 2 or (self.capacity == 1 and training_step == 0)
 
-    def save(self, step: int, model: torch.nn.Module, val_loss: float | None) -> None:
+    def save(self, training_step: int, module: torch.nn.Module, val_loss: float | None) -> None:
         """Write ``history/step-NNNNNN.safetensors`` and list it; thin the list to the capacity."""
-        data = _weights_bytes(model)
+        data = _weights_bytes(module)
         self.folder.mkdir(parents=True, exist_ok=True)
         try:
-            checkpoint.write_file(self.folder, file_name(step), data)  # atomic, as the model's own files
+            checkpoint.write_file(self.folder, file_name(training_step), data)  # atomic, as the model's own files
         except OSError as err:
             raise checkpoint.SaveError(self.folder, err) from err
         loss = float(val_loss) if isinstance(val_loss, int | float) and math.isfinite(val_loss) else None
-        self.entries = [e for e in self.entries if e["step"] != step]
-        self.entries.append({"step": step, "val_loss": loss, "sha256": checkpoint.weights_sha256(data)})
+        self.entries = [e for e in self.entries if e["step"] != training_step]
+        self.entries.append({"step": training_step, "val_loss": loss, "sha256": checkpoint.weights_sha256(data)})
         while len(self.entries) > self.capacity:
             self.entries.pop(_closest(self.entries))
         shown = f"held-out loss {loss:.4f}" if loss is not None else "no held-out loss"
-        self.log(f"history: kept step {step:,} ({shown}, {len(data) / 2**20:.2f} MB)")
+        self.log(f"history: kept step {training_step:,} ({shown}, {len(data) / 2**20:.2f} MB)")
 
-    def drop(self, step: int) -> None:
+    def drop(self, training_step: int) -> None:
         """Forget a kept step that turned out to be the last (its weights are the model's own)."""
-        self.entries = [e for e in self.entries if e["step"] != step]
+        self.entries = [e for e in self.entries if e["step"] != training_step]
 
     def prune(self) -> None:
         """Remove the files the card just written no longer lists (thinned, or from an earlier run)."""
@@ -119,9 +122,9 @@ class Keeper:
                 path.unlink(missing_ok=True)
 
 
-def _weights_bytes(model: torch.nn.Module) -> bytes:
+def _weights_bytes(module: torch.nn.Module) -> bytes:
     state = {}
-    for key, value in model.state_dict().items():
+    for key, value in module.state_dict().items():
         value = value.detach().float().cpu()
         half = value.half()
         state[key] = (half if torch.isfinite(half).all() else value).contiguous()  # beyond float16's range: keep 32
@@ -179,7 +182,7 @@ def _listed(card: dict) -> list[dict]:
     return sorted(listed, key=lambda e: e["step"])
 
 
-def checkpoints(model) -> list[Checkpoint]:
+def checkpoints(model: LoadedModel) -> list[Checkpoint]:
     """A :class:`~lstm_viz.store.zoo.LoadedModel`'s checkpoints in step order, the final weights last.
 
     Empty when its folder holds none of the checkpoints its card lists (an uploaded model, one
@@ -200,8 +203,8 @@ def checkpoints(model) -> list[Checkpoint]:
     return [*found, Checkpoint(_final_step(model.card), folder / checkpoint.WEIGHTS, final_loss)]
 
 
-def load(model, step: int):
-    """``model`` (a LoadedModel) with the weights it had after ``step`` updates: same name, tokenizer and card.
+def load(model: LoadedModel, training_step: int) -> LoadedModel:
+    """``model`` with the weights it had after ``training_step`` updates: same name, tokenizer and card.
 
     The final step returns ``model`` itself. ValueError when no checkpoint of that step is kept, or
     when its file fails any check of the model's own weights or is not the file the card names.
@@ -209,17 +212,17 @@ def load(model, step: int):
     from lstm_viz.store.zoo import LoadedModel
 
     kept = checkpoints(model)
-    match = next((c for c in kept if c.step == step), None)
+    match = next((c for c in kept if c.training_step == training_step), None)
     if match is None:
-        steps = ", ".join(f"{c.step:,}" for c in kept) or "none"
-        raise ValueError(f"{model.name} has no checkpoint at step {describe(step)}; kept steps: {steps}")
+        steps = ", ".join(f"{c.training_step:,}" for c in kept) or "none"
+        raise ValueError(f"{model.name} has no checkpoint at step {describe(training_step)}; kept steps: {steps}")
     if match.path.name == checkpoint.WEIGHTS:
         return model
     size = match.path.stat().st_size
     if size > checkpoint.MAX_WEIGHTS_BYTES:
         raise size_error(f"{FOLDER}/{match.path.name}", size, checkpoint.MAX_WEIGHTS_BYTES)
     data = match.path.read_bytes()
-    expected = next(e["sha256"] for e in _listed(model.card) if e["step"] == step)
+    expected = next(e["sha256"] for e in _listed(model.card) if e["step"] == training_step)
     if checkpoint.weights_sha256(data) != expected:
         raise ValueError(
             f"{FOLDER}/{match.path.name} is not the checkpoint card.json names (its sha256 differs): "

@@ -90,14 +90,14 @@ class World:
         torch.distributed.broadcast(tensor, src=0)
         return tuple(float(v) for v in tensor.tolist())
 
-    def wrap(self, model: torch.nn.Module) -> torch.nn.Module:
+    def wrap(self, module: torch.nn.Module) -> torch.nn.Module:
         """``model`` in DistributedDataParallel (its parameters are rank 0's from here on), or itself."""
         if self.size == 1:
-            return model
+            return module
         from torch.nn.parallel import DistributedDataParallel
 
         device_ids = [self.device.index] if self.device.type == "cuda" else None
-        return DistributedDataParallel(model, device_ids=device_ids)
+        return DistributedDataParallel(module, device_ids=device_ids)
 
     def close(self) -> None:
         if self.owns_group and torch.distributed.is_initialized():

@@ -49,7 +49,7 @@ def _check(name: str, table: dict) -> Preset:
     unknown = set(table["model"]) - set(MODEL_FIELDS)
     if unknown:
         raise ValueError(f"preset {name!r}: unknown model fields {sorted(unknown)}")
-    if table["data"].get("kind") not in data_kinds.KINDS:
+    if table["data"].get("kind") not in data_kinds.DATA_KINDS:
         raise ValueError(f"preset {name!r}: unknown data kind {table['data'].get('kind')!r}")
     return Preset(
         name,
@@ -94,9 +94,9 @@ def merge(preset: Preset, overrides: dict) -> Preset:
             model[key] = value
         elif key in TRAIN_FIELDS:
             train[key] = value
-        elif key in data_kinds.KINDS[data["kind"]]:
+        elif key in data_kinds.DATA_KINDS[data["kind"]]:
             data[key] = value
         else:
-            allowed = sorted({*MODEL_FIELDS, *TRAIN_FIELDS, *data_kinds.KINDS[data["kind"]]})
+            allowed = sorted({*MODEL_FIELDS, *TRAIN_FIELDS, *data_kinds.DATA_KINDS[data["kind"]]})
             raise ValueError(f"{key!r} cannot be set for preset {preset.name!r}; these can: {', '.join(allowed)}")
     return dataclasses.replace(preset, data=data, model=model, train=train)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -19,6 +20,9 @@ from safetensors import safe_open
 from safetensors.torch import save as save_safetensors_bytes
 
 from lstm_viz.store import checkpoint
+
+if TYPE_CHECKING:
+    from lstm_viz.engine.network import SequenceModel
 
 FOLDER = "resume"
 FILE = "state.safetensors"
@@ -31,9 +35,9 @@ def path(out_dir: str | Path) -> Path:
     return Path(out_dir) / FOLDER / FILE
 
 
-def save(out_dir, model, optimizer, carried, rng: np.random.Generator, info: dict) -> Path:
+def save(out_dir, module: SequenceModel, optimizer, carried, rng: np.random.Generator, info: dict) -> Path:
     """Write the state atomically (a crash leaves the previous state in place)."""
-    tensors = {f"model.{k}": v.detach().float().cpu().contiguous().clone() for k, v in model.state_dict().items()}
+    tensors = {f"model.{k}": v.detach().float().cpu().contiguous().clone() for k, v in module.state_dict().items()}
     opt = optimizer.state_dict()
     for index, values in opt["state"].items():
         for key, value in values.items():
@@ -86,9 +90,9 @@ def check_same_run(state: dict, model_config: dict, train_config: dict, data_sha
         raise ValueError(f"cannot resume: these training settings differ from the saved run's: {', '.join(changed)}")
 
 
-def restore(tensors: dict, state: dict, model, optimizer, rng: np.random.Generator):
+def restore(tensors: dict, state: dict, module: SequenceModel, optimizer, rng: np.random.Generator):
     """Put weights, optimizer moments and random states back; return the carried recurrent state."""
-    model.load_state_dict({k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")})
+    module.load_state_dict({k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")})
     opt_state: dict[int, dict] = {}
     for key, value in tensors.items():
         if key.startswith("optim."):

@@ -103,10 +103,10 @@ def seed_everything(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def learning_rate(cfg: TrainConfig, step: int, progress: float) -> float:
+def learning_rate(cfg: TrainConfig, training_step: int, progress: float) -> float:
     """Linear warm-up, then cosine decay over ``progress`` (0..1, steps or time, whichever is further)."""
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
+    if training_step < cfg.warmup_steps:
+        return cfg.lr * (training_step + 1) / cfg.warmup_steps
     cosine = 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
     return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * cosine)
 
@@ -204,14 +204,14 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
     rng = seed_everything(cfg.seed)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
-    model = SequenceModel(model_config).to(device)
-    model.train()
+    module = SequenceModel(model_config).to(device)
+    module.train()
     if world.size > 1:  # the same initial weights everywhere, but each process its own dropout masks
         torch.manual_seed(cfg.seed + world.rank)
-    net = world.wrap(model)  # what the steps run; evaluation and saving use the model itself
-    n_params = sum(p.numel() for p in model.parameters())
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and not n.startswith("embedding")]
-    no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and not n.startswith("embedding"))]
+    net = world.wrap(module)  # what the steps run; evaluation and saving use the model itself
+    n_params = sum(p.numel() for p in module.parameters())
+    decay = [p for n, p in module.named_parameters() if p.dim() >= 2 and not n.startswith("embedding")]
+    no_decay = [p for n, p in module.named_parameters() if not (p.dim() >= 2 and not n.startswith("embedding"))]
     optimizer = torch.optim.AdamW(
         [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
         lr=cfg.lr,
@@ -223,7 +223,7 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
     card["num_parameters"] = n_params
     where = device_name(device) + (f", {world.size} processes" if world.size > 1 else "")
     card["training"].update({"device": where, "world_size": world.size, "global_batch_size": cfg.batch_size})
-    keeper = history.Keeper(out_dir, cfg.checkpoints if world.is_main else 0, cfg.steps, log=log)
+    history_writer = history.HistoryWriter(out_dir, cfg.checkpoints if world.is_main else 0, cfg.steps, log=log)
 
     sample_x, _ = data.batch(cfg.batch_size, np.random.default_rng(0))
     tokens_per_step = int(sample_x.numel())
@@ -247,7 +247,7 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
     )
 
     start = time.perf_counter()
-    step, tokens_seen, best_metrics, interrupted = 0, 0, {}, False
+    training_step, tokens_seen, best_metrics, interrupted = 0, 0, {}, False
     evals: list[dict] = []
     last_loss = math.nan
     carried, resumes = None, []
@@ -255,13 +255,15 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
     if saved is not None:
         tensors, state = saved
         resume_state.check_same_run(state, model_config.to_dict(), asdict(cfg), data.data_sha256, data.description)
-        carried = resume_state.restore(tensors, state, model, optimizer, rng)
-        step, tokens_seen, last_loss, evals = state["step"], state["tokens_seen"], state["last_loss"], state["evals"]
-        keeper.entries = state["checkpoints"]
-        resumes = [*state["resumes"], {"at": datetime.now(UTC).isoformat(timespec="seconds"), "from_step": step,
-                                       "after_seconds": round(state["elapsed"], 1), "device": where}]  # fmt: skip
+        carried = resume_state.restore(tensors, state, module, optimizer, rng)
+        training_step, tokens_seen = state["step"], state["tokens_seen"]
+        last_loss, evals = state["last_loss"], state["evals"]
+        history_writer.entries = state["checkpoints"]
+        resumes = [*state["resumes"], {"at": datetime.now(UTC).isoformat(timespec="seconds"),
+                                       "from_step": training_step, "after_seconds": round(state["elapsed"], 1),
+                                       "device": where}]  # fmt: skip
         start -= state["elapsed"]
-        log(f"resumed from step {step:,} after {state['elapsed']:.0f}s of training (resume {len(resumes)})")
+        log(f"resumed from step {training_step:,} after {state['elapsed']:.0f}s of training (resume {len(resumes)})")
     elif resume:
         log(f"no resume state in {out_dir}: starting afresh")
     card["training"]["resumes"] = resumes
@@ -270,35 +272,35 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
 
     def save_resume() -> None:
         nonlocal last_resume_save
-        info = {"step": step, "tokens_seen": tokens_seen, "last_loss": last_loss, "evals": evals,
-                "elapsed": time.perf_counter() - start, "resumes": resumes, "checkpoints": keeper.entries,
+        info = {"step": training_step, "tokens_seen": tokens_seen, "last_loss": last_loss, "evals": evals,
+                "elapsed": time.perf_counter() - start, "resumes": resumes, "checkpoints": history_writer.entries,
                 "model_config": model_config.to_dict(), "train_config": asdict(cfg),
                 "data_sha256": data.data_sha256, "data": data.description}  # fmt: skip
-        resume_state.save(out_dir, model, optimizer, carried, rng, info)
+        resume_state.save(out_dir, module, optimizer, carried, rng, info)
         last_resume_save = time.perf_counter()
 
     def progress() -> float:
         done = []
         if cfg.steps:
-            done.append(step / cfg.steps)
+            done.append(training_step / cfg.steps)
         if cfg.minutes:
             done.append((time.perf_counter() - start) / (cfg.minutes * 60))
         return max(done)
 
     def evaluate_and_save(final: bool) -> dict:
-        metrics = data.evaluate(model, device, full=final or cfg.eval_full)
+        metrics = data.evaluate(module, device, full=final or cfg.eval_full)
         metrics = {k: float(v) if isinstance(v, int | float) else v for k, v in metrics.items()}
         elapsed = time.perf_counter() - start
-        info = {"step": step, "elapsed": elapsed, "train_loss": last_loss, "final": final, **metrics}
+        info = {"step": training_step, "elapsed": elapsed, "train_loss": last_loss, "final": final, **metrics}
         if cfg.sample_chars and model_config.task == "charlm":
-            info["sample"] = sample_text(model, data.tokenizer, cfg.sample_chars, cfg.seed)
+            info["sample"] = sample_text(module, data.tokenizer, cfg.sample_chars, cfg.seed)
         evals.append({k: v for k, v in info.items() if k != "sample" and isinstance(v, int | float | bool)})
-        card["metrics"] = {**metrics, "measured_at_step": step, "final": final}
-        card["checkpoints"] = list(keeper.entries)
+        card["metrics"] = {**metrics, "measured_at_step": training_step, "final": final}
+        card["checkpoints"] = list(history_writer.entries)
         card["training"].update(
             {
                 "seconds": round(elapsed, 1),
-                "steps": step,
+                "steps": training_step,
                 "tokens_seen": tokens_seen,
                 "seed": cfg.seed,
                 "interrupted": interrupted,
@@ -307,10 +309,10 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
                 "resumes": resumes,
             }
         )
-        checkpoint.save_dir(model, card, out_dir)
-        keeper.prune()
+        checkpoint.save_dir(module, card, out_dir)
+        history_writer.prune()
         shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, float))
-        log(f"{'final' if final else 'eval'} step {step:,} ({elapsed:.0f}s): {shown}")
+        log(f"{'final' if final else 'eval'} step {training_step:,} ({elapsed:.0f}s): {shown}")
         for key, value in metrics.items():  # the card holds only what the run printed
             if not isinstance(value, float):
                 log(f"  {key}: {json.dumps(value)}")
@@ -325,26 +327,27 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
         The full evaluation, not the quick one of the periodic evaluations: the checkpoints' losses
         are compared with each other and with the final model's.
         """
-        model.eval()
-        keeper.save(step, model, data.evaluate(model, device, full=True).get("val_loss"))
-        model.train()
+        module.eval()
+        history_writer.save(training_step, module, data.evaluate(module, device, full=True).get("val_loss"))
+        module.train()
 
     try:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=cfg.steps, initial=step, desc=name, unit="step", disable=log is not print, file=sys.stderr)
-        if step == 0 and keeper.due(0):
+        quiet = log is not print
+        bar = tqdm(total=cfg.steps, initial=training_step, desc=name, unit="step", disable=quiet, file=sys.stderr)
+        if training_step == 0 and history_writer.due(0):
             keep_history()  # the untrained model: where the gates start
         while True:
             # One clock and one Stop button (rank 0's), so every process leaves at the same step.
             now, stopping = world.from_main(progress(), float(stop is not None and stop.is_set()))
-            if (cfg.steps and step >= cfg.steps) or (cfg.minutes and now >= 1.0):
+            if (cfg.steps and training_step >= cfg.steps) or (cfg.minutes and now >= 1.0):
                 break
             if stopping:
                 interrupted = True
                 break
             if cfg.stream:
-                x, y, fresh = data.stream_batch(cfg.batch_size, step)
+                x, y, fresh = data.stream_batch(cfg.batch_size, training_step)
                 carried = None if fresh else carried
             else:
                 x, y = data.batch(cfg.batch_size, rng)  # the global batch; this process trains on its rows
@@ -352,7 +355,7 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
             x, y = world.shard(x, y)
             if device.type == "cuda":
                 x, y = x.pin_memory().to(device, non_blocking=True), y.pin_memory().to(device, non_blocking=True)
-            lr = learning_rate(cfg, step, now)
+            lr = learning_rate(cfg, training_step, now)
             for group in optimizer.param_groups:
                 group["lr"] = lr
             with _autocast(device, cfg.amp):
@@ -365,12 +368,12 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.unscale_(optimizer)
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            torch.nn.utils.clip_grad_norm_(module.parameters(), cfg.grad_clip)
             scaler.step(optimizer)
             scaler.update()
-            step += 1
+            training_step += 1
             tokens_seen += int(x.numel()) * world.size
-            if step % 10 == 0 or step == 1:
+            if training_step % 10 == 0 or training_step == 1:
                 last_loss = world.total(loss.item())
                 elapsed = time.perf_counter() - start
                 tps = (tokens_seen - session_tokens) / max(time.perf_counter() - session_start, 1e-9)  # this process
@@ -378,7 +381,7 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
                 emit(
                     "step",
                     {
-                        "step": step,
+                        "step": training_step,
                         "loss": last_loss,
                         "lr": lr,
                         "tokens_per_s": tps,
@@ -387,15 +390,16 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
                     },
                 )
             bar.update(1)
-            due = step % cfg.eval_every == 0 or (
+            due = training_step % cfg.eval_every == 0 or (
                 cfg.eval_every_minutes and time.perf_counter() - last_eval >= cfg.eval_every_minutes * 60
             )
             if world.is_main and due:
-                model.eval()
+                module.eval()
                 best_metrics = evaluate_and_save(final=False)
-                model.train()
+                module.train()
                 last_eval = time.perf_counter()  # minutes of training between evaluations, not of evaluating
-            if keeper.due(step):  # listed by the next card written: until then these are the model's own weights
+            # Listed by the next card written: until then these are the model's own weights.
+            if history_writer.due(training_step):
                 keep_history()
             if cfg.save_every_minutes and time.perf_counter() - last_resume_save >= cfg.save_every_minutes * 60:
                 save_resume()
@@ -415,12 +419,12 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
             return card
     if not world.is_main:
         return card
-    model.eval()
-    keeper.drop(step)  # a time budget may end on a kept step: the last weights are the model's own
+    module.eval()
+    history_writer.drop(training_step)  # a time budget may end on a kept step: the last weights are the model's own
     best_metrics = evaluate_and_save(final=not interrupted)
     elapsed = time.perf_counter() - start
     log(
-        f"done: {step:,} steps, {tokens_seen:,} tokens in {elapsed:.0f}s "
+        f"done: {training_step:,} steps, {tokens_seen:,} tokens in {elapsed:.0f}s "
         f"({tokens_seen / max(elapsed, 1e-9):,.0f} tokens/s); saved to {out_dir}"
     )
     emit("end", {"interrupted": interrupted, "card": card, "metrics": best_metrics})
@@ -428,14 +432,14 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
 
 
 @torch.no_grad()
-def sample_text(model: SequenceModel, tokenizer, length: int, seed: int, prime: str = "\n") -> str:
+def sample_text(module: SequenceModel, tokenizer, length: int, seed: int, prime: str = "\n") -> str:
     from lstm_viz.generation.generate import sample_ids
 
-    was_training = model.training
-    model.eval()
+    was_training = module.training
+    module.eval()
     prime_ids = tokenizer.encode(prime).ids or [0]
-    out = sample_ids(model.untied(), prime_ids, length, temperature=0.8, seed=seed)
-    model.train(was_training)
+    out = sample_ids(module.untied(), prime_ids, length, temperature=0.8, seed=seed)
+    module.train(was_training)
     return tokenizer.decode(out.ids)
 
 

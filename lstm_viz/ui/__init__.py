@@ -1,10 +1,18 @@
-"""The only streamlit-aware part of the package: caching, session state and shared widgets.
+"""The only streamlit-aware part of the package: caching, session state and the widgets pages share.
 
 - :mod:`.pages`: the app's pages in navigation order;
-- :mod:`.cache`: models (``st.cache_resource``), traces, the model list and its refresh;
-- :mod:`.state`: the shared session-state keys, deep-link parsing and clamping, ``open_in``;
-- :mod:`.widgets`: the model picker, the shared sidebar, the step and unit controls;
-- :mod:`.cards`: model cards on the page;
+- :mod:`.cache`: models (``st.cache_resource``), traces, the model list and its refresh, repeated measurements;
+- :mod:`.state`: the shared session-state keys, deep-link parsing and clamping, ``open_in``, ``KEEP``;
+- :mod:`.picker`: the model picker and a model page's opening;
+- :mod:`.sidebar`: the explorer pages' sidebar (model, text, layer, training step) and its ``Selection``;
+- :mod:`.controls`: the step and unit controls;
+- :mod:`.display`: what several pages draw alike (a titled chart, value boxes, the model's output);
+- :mod:`.diagram`: the cell diagram filled with one unit's numbers;
+- :mod:`.clicks`: a clicked heatmap cell as the shared step and unit;
+- :mod:`.sharing`: the view's link and a scene for your own lesson;
+- :mod:`.downloads`: download buttons;
+- :mod:`.cards`: model cards on the page, and a styled model's style check;
+- :mod:`.training_run`: the Train page's run id, kept in the URL;
 - :mod:`.latex`: each kind's equations as LaTeX with numbers;
 - :mod:`.stepper`: the Step Through component that steps in the browser;
 - :mod:`.lessons`: the Lessons page's parts (a stop on screen, presentation mode, your own lesson).

@@ -10,7 +10,9 @@ grow the server without limit. A 2,000-token trace of the 2x256 model is 42.5 MB
 thirty students' own long texts; a smaller budget still works, but steps then trace again.
 
 The weights file's modification time is part of every key, so a user model that was retrained
-under the same name is reloaded instead of served stale.
+under the same name is reloaded instead of served stale. The measurements a page repeats on every
+run (a memory model's accuracy on fresh strings, its gradients, a brackets model's counting units)
+are cached here too, around the functions of :mod:`lstm_viz.analysis` that compute them.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ import threading
 import time
 from collections import OrderedDict
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from lstm_viz.analysis import memory
 from lstm_viz.engine.trace import Trace
 from lstm_viz.plots import heatmaps
 from lstm_viz.store import checkpoint, history, zoo
@@ -80,10 +84,55 @@ def counting_units(name: str):
     return _counting_units(name, _version(name))
 
 
+# --- the memory models' measurements (RNN versus LSTM): small results, copied per session -------------
+
+
+@st.cache_data(show_spinner="Measuring accuracy on fresh strings…", max_entries=32)
+def _memory_accuracy(name: str, version: float, seed: int, per_gap: int) -> dict[int, float]:
+    return memory.accuracy(_load_model(name, version), seed, per_gap)
+
+
+def memory_accuracy(name: str, seed: int, per_gap: int) -> dict[int, float]:
+    """A memory model's accuracy at each of ``memory.PAGE_GAPS`` on fresh strings (``memory.accuracy``)."""
+    return _memory_accuracy(name, _version(name), seed, per_gap)
+
+
+@st.cache_data(show_spinner="Backpropagating through every step…", max_entries=64)
+def _start_gradient(name: str, version: float, text: str, trained: bool) -> memory.StartGradient:
+    return memory.start_gradient(_load_model(name, version), text, trained=trained)
+
+
+def start_gradient(name: str, text: str, trained: bool) -> memory.StartGradient:
+    """Gradient norms of a memory model on ``text``, before training or after (``memory.start_gradient``)."""
+    return _start_gradient(name, _version(name), text, trained)
+
+
+@st.cache_data(show_spinner="Checking the product formula against autograd…", max_entries=32)
+def _formula_check(name: str, version: float, text: str, trained: bool) -> tuple[np.ndarray, np.ndarray]:
+    return memory.rnn_formula_check(_load_model(name, version), text, trained)
+
+
+def formula_check(name: str, text: str, trained: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A vanilla RNN's product formula next to autograd on ``text`` (``memory.rnn_formula_check``)."""
+    return _formula_check(name, _version(name), text, trained)
+
+
+@st.cache_data(show_spinner="Closing the counting unit's forget gate on every string…")
+def _clamp_effect(name: str, version: float, unit: int):
+    from lstm_viz.analysis import counting
+
+    return counting.clamp_effect(_load_model(name, version), unit)
+
+
+def clamp_effect(name: str, unit: int):
+    """What shutting a brackets model's unit's forget gate costs (``counting.clamp_effect``)."""
+    return _clamp_effect(name, _version(name), unit)
+
+
 def model_at(name: str, step: int | None = None) -> zoo.LoadedModel:
     """The model as it was after ``step`` training steps (None or the final step: the model itself); shared."""
     kept = checkpoints(name)
-    if step is None or not kept or step == kept[-1].step:
+    if step is None or not kept or step == kept[-1].training_step:
         return load_model(name)
     return _load_checkpoint(name, _version(name), step)
 

@@ -1,4 +1,4 @@
-"""Model cards on the page: title, task and size in plain words, the held-out figures the training run printed."""
+"""Model cards on the page: title, task, size and held-out figures in plain words; a styled model's style check."""
 
 from __future__ import annotations
 
@@ -7,20 +7,27 @@ import re
 
 import streamlit as st
 
+from lstm_viz.analysis import memory
+from lstm_viz.data import styles
 from lstm_viz.engine import cell
 from lstm_viz.store import examples
+from lstm_viz.store.zoo import ModelInfo
 from lstm_viz.ui import state
 
 TASK_NAMES = {"charlm": "language model", "classify": "classifier", "sequence": "sequence task"}
-CELL_NAMES = {kind: spec.title for kind, spec in cell.KINDS.items()}  # "vanilla RNN" for "rnn"
 # Home lists the Shakespeare model first, then the other shipped models in this order, then the rest.
-ORDER = ("shakespeare-char", "reviews-sentiment", "authors", "brackets-lstm", "memory-lstm", "memory-rnn")
+ORDER = ("shakespeare-char", "reviews-sentiment", "authors", "brackets-lstm", *memory.PAIR)
 
 
-def sort_models(infos) -> list:
+def sort_models(infos) -> list[ModelInfo]:
     """Shipped models in the teaching order of ORDER, then the others by name, user models last."""
     rank = {name: k for k, name in enumerate(ORDER)}
     return sorted(infos, key=lambda m: (not m.shipped, rank.get(m.name, len(ORDER)), m.name))
+
+
+def cell_name(kind) -> str:
+    """A card's cell in words ("vanilla RNN" for "rnn"); anything else as it is."""
+    return cell.KINDS[kind].title if kind in cell.KINDS else str(kind)
 
 
 def task_name(card: dict) -> str:
@@ -60,7 +67,7 @@ def metric_lines(card: dict) -> list[str]:
     return lines
 
 
-def model_card(info, page_path: str | None = None) -> None:
+def model_card(info: ModelInfo, page_path: str | None = None) -> None:
     """One model as a bordered card: title, task, size, held-out figures, a button to explore it."""
     card = info.card
     with st.container(border=True):
@@ -68,7 +75,7 @@ def model_card(info, page_path: str | None = None) -> None:
         st.caption(f"`{info.name}` · {'ships with the app' if info.shipped else 'your model'}")
         size = card.get("num_parameters")
         st.markdown(
-            f"{task_name(card)}, {CELL_NAMES.get(card.get('cell'), card.get('cell'))}, "
+            f"{task_name(card)}, {cell_name(card.get('cell'))}, "
             f"{card.get('num_layers')} layer(s) × {card.get('hidden_size')} units"
             + (f", {size:,} parameters" if isinstance(size, int) else "")
         )
@@ -93,3 +100,20 @@ def accuracy_table(metrics: dict) -> list[dict]:
             what = f"first {what} characters"
         rows.append({"measured on": what, "accuracy": float(value)})
     return rows
+
+
+def style_check(card: dict) -> None:
+    """The check its training run printed for a model with styles: does the classifier recognise each style?"""
+    check = (card.get("metrics") or {}).get("style_check")
+    if not isinstance(check, dict) or "agree" not in check:
+        return
+    with st.expander(
+        f"Does it write like them? The authors classifier agrees with {check['agree']} of {check['total']} passages",
+        icon=":material/fact_check:",
+    ):
+        st.caption(
+            "The check of Leroux, Laliberté and Frédéric Boileau (Applying LSTM to Text Generation): passages written "
+            "in each style, read by the shipped authors classifier. Measured when the model was trained."
+        )
+        st.markdown(styles.describe_check(check))
+        st.dataframe(check.get("passages", []), hide_index=True, key="gen_style_check")

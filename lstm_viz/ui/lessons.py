@@ -16,7 +16,7 @@ import streamlit as st
 from lstm_viz.data import tasks
 from lstm_viz.engine import cell
 from lstm_viz.lessons import schema
-from lstm_viz.lessons.render import Told
+from lstm_viz.lessons.render import NarratedStop
 from lstm_viz.plots import colours, comparison, generation, png, strips
 from lstm_viz.ui import pages, state
 
@@ -70,20 +70,20 @@ def release_keyboard() -> None:
         st.sidebar.html(_RELEASE_JS.format(n=n), unsafe_allow_javascript=True)  # nothing to see: not in the slide
 
 
-def _numbers(told: Told) -> None:
+def _numbers(told: NarratedStop) -> None:
     """Every table behind the stop: the text alternative of its chart."""
     for title, rows in told.context.tables:
         with st.expander(f"The numbers: {title.lower()}", expanded=False):
             st.dataframe(rows, hide_index=True)
 
 
-def strip_values(told: Told) -> tuple[np.ndarray, str]:
+def strip_values(told: NarratedStop) -> tuple[np.ndarray, str]:
     """The values the stop's strip colours (its unit's quantity at every step) and the quantity's name."""
     ctx = told.context
     return ctx.trace.layers[ctx.layer].quantities()[ctx.quantity][:, ctx.unit], ctx.quantity
 
 
-def step_through_view(told: Told) -> dict:
+def step_through_view(told: NarratedStop) -> dict:
     """What "Open in Step Through" opens: the stop's model and text at the step, layer, unit and colouring it draws."""
     ctx = told.context
     return {
@@ -96,14 +96,14 @@ def step_through_view(told: Told) -> dict:
     }
 
 
-def open_in_step_through(told: Told) -> None:
+def open_in_step_through(told: NarratedStop) -> None:
     """Open the stop on Step Through, coloured by the quantity its strip draws."""
     view = step_through_view(told)
     st.session_state["colour"] = view.pop("colour")  # not a widget of this page: set before the switch
     state.open_in(pages.STEP_THROUGH, **view)
 
 
-def scene(told: Told, key: str) -> None:
+def scene(told: NarratedStop, key: str) -> None:
     """Draw the stop's view, then its numbers."""
     ctx, view = told.context, told.stop.view
     tr = ctx.trace
@@ -150,7 +150,7 @@ def scene(told: Told, key: str) -> None:
     _numbers(told)
 
 
-def scene_png(told: Told) -> bytes:
+def scene_png(told: NarratedStop) -> bytes:
     """The stop as a picture (title, the coloured text, the narration) for a slide or a handout."""
     values, name = strip_values(told)
     span = colours.quantity_range(name, values)

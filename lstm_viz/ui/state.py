@@ -10,7 +10,7 @@ is always a link to what is on screen; a text too long for a link stays out of i
 share box (:func:`share_link`) says so.
 
 Widgets that edit these keys keep their values across page changes themselves
-(``persist_state="session"``; see :mod:`.widgets`).
+(``persist_state="session"``: ``**state.KEEP``).
 """
 
 from __future__ import annotations
@@ -18,22 +18,23 @@ from __future__ import annotations
 import math
 import re
 import urllib.parse
-import uuid
 from dataclasses import dataclass
 
 import streamlit as st
 import torch
 
 from lstm_viz import messages
-from lstm_viz.analysis import units
+from lstm_viz.analysis import search
 from lstm_viz.engine import cell
 from lstm_viz.generation.generate import SEED_MAX
 from lstm_viz.store import examples
+from lstm_viz.store.zoo import LoadedModel
 
 DEFAULT_TEXT = examples.DEFAULT_TEXT
 MAX_LINK_CHARS = 6_000  # the longest query a link may carry: browsers, proxies and servers agree below 8 KB
 MAX_URL_TEXT = 20_000  # characters of text accepted from a URL at all; the page cuts by tokens later
 
+KEEP = {"persist_state": "session"}  # a widget whose value survives every page change: st.slider(..., **KEEP)
 _PENDING = "_lstm_viz_pending"  # values to apply at the top of the next run (see open_in)
 _NOTICES = "_lstm_viz_notices"  # messages about replaced values, shown once
 _CHECK = "_lstm_viz_check"  # keys whose value must be explained if a range check changes it
@@ -70,12 +71,12 @@ LINKS: dict[str, tuple[Param, ...]] = {
     "step_through": (
         *EXPLORER,
         Param("colour", "colour", str, "forget_gate", choices=QUANTITY_NAMES),
-        Param("order", "order", str, "index", choices=units.ORDERINGS),
+        Param("order", "order", str, "index", choices=search.ORDERINGS),
     ),
     "heatmaps": (
         *EXPLORER,
         Param("quantity", "quantity", str, "forget_gate", choices=QUANTITY_NAMES),
-        Param("order", "order", str, "index", choices=units.ORDERINGS),
+        Param("order", "order", str, "index", choices=search.ORDERINGS),
         Param("order_of", "order_of", str, "cell", choices=QUANTITY_NAMES),
         Param("count", "count", int, 48, lo=1, hi=4096),
     ),
@@ -269,7 +270,7 @@ def model_changed(name: str) -> bool:
     return st.session_state.get(_LAST_MODEL) not in (None, name)
 
 
-def fit_text_to_model(name: str, model) -> None:
+def fit_text_to_model(name: str, model: LoadedModel) -> None:
     """On a change of the explorer's model (``model``, loaded), open its own text if the current one does not fit.
 
     A text does not fit when most of it is unknown to the new model (:func:`examples.fits`): Shakespeare
@@ -364,42 +365,6 @@ def share_link(page: str) -> tuple[str, bool]:
     if not address.endswith(f"/{page}"):
         address = f"{address}/{page}"
     return address + (f"?{query}" if query else ""), fits
-
-
-RUN_PARAM = "run"  # the Train page's URL parameter: the id of this tab's training run
-_RUN_ID = re.compile(r"[0-9a-f]{32}")
-
-
-def training_run_id(is_known) -> str:
-    """This tab's training-run id, also kept in the URL (``?run=…``) so that a reload finds its run.
-
-    ``is_known(run_id)`` says whether the server has a run with that id. A link to a run that
-    is not there (finished and cleared, or the server restarted) or a malformed id gets a
-    notice, and the tab starts afresh. Ids are random 128-bit hex, so a run is reachable only
-    through its own link.
-    """
-    ss = st.session_state
-    if "train_session" not in ss:
-        linked = st.query_params.get(RUN_PARAM)
-        if linked is not None and _RUN_ID.fullmatch(linked) and is_known(linked):
-            ss["train_session"] = linked
-        elif linked is not None:
-            notice(
-                "The link's training run is not on this server any more (a finished run's model is under "
-                "Your models); you can start a new one."
-                if _RUN_ID.fullmatch(linked)
-                else f"The link's run id {short(linked, 40)!r} is not valid; it was ignored."
-            )
-        ss.setdefault("train_session", uuid.uuid4().hex)
-    return ss["train_session"]
-
-
-def show_run_in_url(run_id: str | None) -> None:
-    """Put the training run's id in the URL (or take it out when ``None``)."""
-    if run_id is None:
-        st.query_params.pop(RUN_PARAM, None)
-    elif st.query_params.get(RUN_PARAM) != run_id:
-        st.query_params[RUN_PARAM] = run_id
 
 
 def open_in(page_path: str, model: str, text: str, step: int = 0, unit: int = 0, layer: int = 0) -> None:

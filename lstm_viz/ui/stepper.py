@@ -35,15 +35,17 @@ from pathlib import Path
 import streamlit as st
 
 from lstm_viz import paths
-from lstm_viz.analysis import equations, units
+from lstm_viz.analysis import equations, search
 from lstm_viz.engine import cell
-from lstm_viz.plots import colours, stepper_payload, strips
-from lstm_viz.ui import state, widgets
+from lstm_viz.engine.trace import LayerTrace
+from lstm_viz.plots import colours, html, stepper_payload, strips, wording
+from lstm_viz.ui import controls, diagram, display, sharing, sidebar, state
 
 FILES = Path(__file__).resolve().with_name("stepper_static")
 KEY = "st_stepper"  # the component's key: its state (the browser's reports) is st.session_state[KEY]
 VIEW = ("step", "unit", "colour", "order")  # the shared session keys the stepper reads and writes
 FALLBACK = ("st_fallback_opts", "st_fallback_view")  # keys of the server-side view's containers (CSS hides them)
+STRIP_WINDOW = 60  # tokens of the token strip around the current step: two lines, so what follows stays in view
 _SENT = "_st_stepper_sent"  # what this session last sent the browser (see _push)
 
 
@@ -62,11 +64,23 @@ def _html() -> str:
     return (FILES / "stepper.html").read_text(encoding="utf-8").replace("<!-- cell diagrams -->", templates, 1)
 
 
+IMPORT = "import { changed, fill, fixed, percent, shadeOf, signed, windowOf } from './format.js';\n"
+
+
+def script() -> str:
+    """The component's one module: stepper.js with format.js (its pure functions, which node's tests load on
+    their own) in place of its import, so the stepper needs no file but this string."""
+    source = (FILES / "stepper.js").read_text(encoding="utf-8")
+    if source.count(IMPORT) != 1:
+        raise RuntimeError("stepper.js must import format.js exactly as stepper.IMPORT says")
+    return source.replace(IMPORT, (FILES / "format.js").read_text(encoding="utf-8"), 1)
+
+
 COMPONENT = st.components.v2.component(
     "lstm_viz_stepper",
     html=_html(),
-    css=(FILES / "stepper.css").read_text(encoding="utf-8"),
-    js=(FILES / "stepper.js").read_text(encoding="utf-8"),
+    css=html.css_variables() + (FILES / "stepper.css").read_text(encoding="utf-8"),  # its colours, then its rules
+    js=script(),
     # In the page's own DOM, not a shadow root: the app's stylesheet (token and gate strips, bars)
     # applies, and the CSS that hides the server-side view while the stepper runs can reach it.
     isolate_styles=False,
@@ -78,7 +92,7 @@ _PAYLOADS: dict[tuple[int, int], dict] = {}
 _PAYLOADS_LOCK = threading.Lock()
 
 
-def payload(sel: widgets.Selection) -> dict:
+def payload(sel: sidebar.Selection) -> dict:
     """The shown layer's payload (built once per Trace and layer; read-only)."""
     trace = sel.trace
     key = (id(trace), sel.layer)
@@ -86,8 +100,8 @@ def payload(sel: widgets.Selection) -> dict:
         found = _PAYLOADS.get(key)
     if found is not None:
         return found
-    name = f"{sel.model}\0{sel.text}\0{sel.layer}\0{id(trace)}"
-    built = stepper_payload.layer_payload(trace, sel.layer, name, widgets.STRIP_WINDOW)
+    name = f"{sel.name}\0{sel.text}\0{sel.layer}\0{id(trace)}"
+    built = stepper_payload.layer_payload(trace, sel.layer, name, STRIP_WINDOW)
     with _PAYLOADS_LOCK:
         if key not in _PAYLOADS:
             if not any(k[0] == key[0] for k in _PAYLOADS):
@@ -126,7 +140,7 @@ def checked_view(report: dict, sent: dict) -> dict:
         return {}
     if not (0 <= step < sent["n_steps"] and 0 <= unit < sent["n_units"]):
         return {}
-    if colour not in sent["quantities"] or order not in units.ORDERINGS:
+    if colour not in sent["quantities"] or order not in search.ORDERINGS:
         return {}
     return {"step": step, "unit": unit, "colour": colour, "order": order}
 
@@ -148,7 +162,7 @@ def _view_now() -> dict:
     return {key: ss[key] for key in VIEW}
 
 
-def _push(found: dict, layer, view: dict, previous: dict | None) -> dict:
+def _push(found: dict, layer: LayerTrace, view: dict, previous: dict | None) -> dict:
     """New data for the browser: the payload, ``view`` as a new ``seq``, the chunks around its step."""
     sent = {
         "id": found["id"],
@@ -162,14 +176,14 @@ def _push(found: dict, layer, view: dict, previous: dict | None) -> dict:
     return _with_chunks(sent, layer, stepper_payload.initial_chunks(found, view["step"]))
 
 
-def _with_chunks(sent: dict, layer, chunks: list[int]) -> dict:
+def _with_chunks(sent: dict, layer: LayerTrace, chunks: list[int]) -> dict:
     """``sent`` with these chunks as the data's only ones (the browser keeps those it already has)."""
     steps = sent["data"]["payload"]["chunks"]["steps"]
     encoded = {str(k): stepper_payload.encode_chunk(layer, k, steps) for k in chunks}
     return {**sent, "data": {**sent["data"], "chunks": encoded}}
 
 
-def mount(sel: widgets.Selection) -> bool:
+def mount(sel: sidebar.Selection) -> bool:
     """Draw the stepper for the shown layer; True while its JavaScript runs (else show :func:`server_view`).
 
     Call inside the page's fragment, after the step and unit were clamped to this Trace. The data
@@ -196,7 +210,7 @@ def mount(sel: widgets.Selection) -> bool:
 # --- the server-side view: what shows when the stepper's JavaScript does not run ---------------
 
 
-def server_controls(sel: widgets.Selection) -> tuple[int, bool]:
+def server_controls(sel: sidebar.Selection) -> tuple[int, bool]:
     """Unit, token colouring, unit order (into session state), play speed and play, returned.
 
     Above the page's fragment: a change reruns the page (and sets the fragment's Play timer).
@@ -204,22 +218,22 @@ def server_controls(sel: widgets.Selection) -> tuple[int, bool]:
     quantities = sel.layer_trace.quantities()
     with st.container(key=FALLBACK[0]):
         opts = st.columns([1, 2, 2, 2, 1], vertical_alignment="bottom")
-        widgets.unit_picker(sel.layer_trace.hidden_size, where=opts[0])
-        opts[1].selectbox("Colour tokens by", list(quantities), key="colour", format_func=cell.title, **widgets.KEEP)
+        controls.unit_picker(sel.layer_trace.hidden_size, where=opts[0])
+        opts[1].selectbox("Colour tokens by", list(quantities), key="colour", format_func=cell.title, **state.KEEP)
         opts[2].selectbox(
             _order_label(sel.layer_trace),
-            units.ORDERINGS,
+            search.ORDERINGS,
             key="order",
             help="The gate strip's columns, left to right: by unit index, or by the variance, mean or saturation of "
             "each unit's values over every step of this text (not only the current step).",
-            **widgets.KEEP,
+            **state.KEEP,
         )
-        speed = opts[3].slider("Play speed (tokens/s)", 1, 10, 3, key="st_speed", **widgets.KEEP)
+        speed = opts[3].slider("Play speed (tokens/s)", 1, 10, 3, key="st_speed", **state.KEEP)
         playing = opts[4].toggle("Play", key="st_play", disabled=len(sel.trace) < 2)
     return speed, playing
 
 
-def _order_label(layer) -> str:
+def _order_label(layer: LayerTrace) -> str:
     return f"Order units by (their {cell.QUANTITY[layer.spec.state].label} over the whole text)"
 
 
@@ -234,16 +248,16 @@ def tick(n_steps: int, speed: int) -> None:
         st.session_state["step"] += 1
 
 
-def server_view(sel: widgets.Selection) -> None:
+def server_view(sel: sidebar.Selection) -> None:
     """The step view drawn by the server, for the session's unit, colouring and order: a fragment rerun per step."""
     trace, layer = sel.trace, sel.layer_trace
     quantities = layer.quantities()
     unit, colour_by, order_by = (st.session_state[key] for key in ("unit", "colour", "order"))
-    text = stepper_payload.TEXT
+    text = wording.TEXT
     with st.container(key=FALLBACK[1]):
         # While the browser-side stepper may still start, it owns the keys (else one press could move two steps).
-        step = widgets.step_controls(trace, "st", shortcuts=not enabled() or bool(_report().get("failed")))
-        st.markdown(widgets.step_caption(trace, step))
+        step = controls.step_controls(trace, "st", shortcuts=not enabled() or bool(_report().get("failed")))
+        st.markdown(controls.step_caption(trace, step))
         values = quantities[colour_by][:, unit]
         st.html(
             strips.token_strip_html(
@@ -253,30 +267,30 @@ def server_view(sel: widgets.Selection) -> None:
                 scale=colours.for_quantity(colour_by),
                 value_range=colours.quantity_range(colour_by, values),
                 unknown={u.position for u in trace.unknown},
-                window=widgets.STRIP_WINDOW,
+                window=STRIP_WINDOW,
             )
         )
         st.caption(text["strip_caption"].format(unit=unit, label=cell.QUANTITY[colour_by].label))
-        widgets.unit_metrics(quantities, step, unit)
+        display.unit_metrics(quantities, step, unit)
         left, right = st.columns([5, 4], gap="large")
         with left:
             st.subheader(text["cell_heading"].format(unit=unit, step=step))
             update = equations.step_update(layer, step, unit)
-            widgets.cell_diagram(widgets.diagram_values(update, layer, step, unit, trace.tokens[step]), kind=layer.kind)
+            diagram.cell_diagram(diagram.diagram_values(update, layer, step, unit, trace.tokens[step]), kind=layer.kind)
             if layer.kind == "rnn":
                 st.latex(rf"h_t = \tanh({layer.preactivation[step, unit]:.4f}) = {layer.hidden[step, unit]:.4f}")
             for sentence in equations.plain_words(update):
                 st.markdown(f"- {sentence}")
         with right:
             st.subheader(text["output_heading"])
-            widgets.model_output(trace, step)
+            display.model_output(trace, step)
         n_units = layer.hidden_size
         st.subheader(text["units_heading"].format(units=n_units, layer=sel.layer + 1, step=step))
-        order = None if order_by == "index" else units.unit_order(quantities[layer.spec.state], order_by)
+        order = None if order_by == "index" else search.unit_order(quantities[layer.spec.state], order_by)
         st.html(strips.gate_strip_html({q: v[step] for q, v in quantities.items()}, order=order, unit=unit))
 
 
-def step_through(sel: widgets.Selection) -> None:
+def step_through(sel: sidebar.Selection) -> None:
     """The Step Through page below its title and notes: the stepper, or the server-side view, the legend, the link."""
     quantities = sel.layer_trace.quantities()
     if st.session_state.get("colour") not in quantities:
@@ -293,6 +307,6 @@ def step_through(sel: widgets.Selection) -> None:
                 tick(len(sel.trace), speed)
             server_view(sel)
         st.html(strips.strip_legend_html(sel.layer_trace.kind))
-        widgets.share_box("step_through")
+        sharing.share_box("step_through")
 
     view()

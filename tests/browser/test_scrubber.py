@@ -29,7 +29,7 @@ def test_the_training_step_slider_shows_the_gates_of_that_step(page, app_url):
     page.keyboard.press("Home")  # to the untrained model
     wait_for_render(page, 120_000)
     page.wait_for_selector('.lv-stepper[data-state="live"]')
-    untrained = history.load(model, kept[0].step).trace(TEXT).layers[0].forget_gate[7, 3]
+    untrained = history.load(model, kept[0].training_step).trace(TEXT).layers[0].forget_gate[7, 3]
     page.wait_for_function(
         "(want) => { const n = document.querySelector('.lv-stepper [data-q=\"forget_gate\"] .lvs-number');"
         " return n && n.innerText === want; }",

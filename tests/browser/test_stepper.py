@@ -114,6 +114,43 @@ def check_numbers(page, trace, layer: int, step: int, unit: int) -> None:
     labels = re.findall(r'<div class="nb-tok">(.*?)</div>', bars_html)
     assert bars.locator(".nb-tok").all_text_contents() == [html.unescape(s) for s in labels]
     assert bars.locator(".nb-p").all_text_contents() == re.findall(r'<div class="nb-p">(.*?)</div>', bars_html)
+    same_as_the_server_views(page, trace, layer, step, unit, bars_html)
+
+
+def texts(html_text: str, pattern: str) -> list[str]:
+    return [html.unescape(s) for s in re.findall(pattern, html_text)]
+
+
+def same_as_the_server_views(page, trace, layer: int, step: int, unit: int, bars_html: str) -> None:
+    """The stepper's token strip, strip of all units and bars say what the server's builders say (plots/wording.py):
+    the same tokens with the same hover texts, the same row labels and axis, the same title and notes."""
+    lt, view, root = trace.layers[layer], shown(page), page.locator(STEPPER)
+    values = lt.quantity(view["colour"])[:, unit]
+    tokens = root.locator('[data-role="tokens"]')
+    window = tokens.locator(".tok").count()
+    server = strips.token_strip_html(
+        trace.tokens,
+        current=step,
+        values=values,
+        scale=colours.for_quantity(view["colour"]),
+        value_range=colours.quantity_range(view["colour"], values),
+        unknown={u.position for u in trace.unknown},
+        window=window,
+    )
+    got = tokens.locator(".tok").evaluate_all("ts => ts.map(t => [t.dataset.step, t.title, t.textContent])")
+    want = re.findall(r'data-step="(\d+)" title="([^"]*)">([^<]*)</span>', server)
+    assert len(want) == window and got == [[s, html.unescape(title), html.unescape(text)] for s, title, text in want]
+    assert tokens.locator(".tok-more").all_text_contents() == texts(server, r'<span class="tok-more">(.*?)</span>')
+    order = None if view["order"] == "index" else np.arange(lt.hidden_size)
+    strip_html = strips.gate_strip_html({q: v[step] for q, v in lt.quantities().items()}, order=order, unit=unit)
+    strip = root.locator('[data-role="strip"]')
+    assert strip.locator(".gs-label").all_text_contents() == texts(strip_html, r'<div class="gs-label">(.*?)</div>')
+    assert strip.locator(".gs-axis").all_text_contents() == texts(strip_html, r'<div class="gs-axis">(.*?)</div>')
+    output = root.locator('[data-role="output"] .next-bars')
+    assert output.locator(".lv-title").all_text_contents() == texts(bars_html, r'<div class="lv-title">(.*?)</div>')
+    assert output.locator(".lv-note").all_text_contents() == texts(bars_html, r'<div class="lv-note">(.*?)</div>')
+    hovers = output.locator(".nb-track").evaluate_all("ts => ts.map(t => t.title)")
+    assert hovers == texts(bars_html, r'<div class="nb-track" title="([^"]*)">')
 
 
 def test_the_numbers_shown_are_the_traces(page, app_url):
@@ -247,8 +284,9 @@ def test_without_its_javascript_the_server_view_steps(page, app_url):
 
 
 def test_number_formats_and_shades_are_pythons(page):
-    """The stepper formats and colours numbers in JavaScript: bit for bit what Python and numpy do."""
-    source = (ROOT / "lstm_viz" / "ui" / "stepper_static" / "stepper.js").read_text(encoding="utf-8")
+    """The stepper formats and colours numbers in JavaScript (format.js, in Chromium's own engine here; node's
+    tests hold it to Python's fixture too): bit for bit what Python and numpy do."""
+    source = (ROOT / "lstm_viz" / "ui" / "stepper_static" / "format.js").read_text(encoding="utf-8")
     url = "data:text/javascript;base64," + base64.b64encode(source.encode("utf-8")).decode("ascii")
     rng = np.random.default_rng(0)
     values = [0.03125, -0.03125, 0.09375, 0.125, 0.375, 0.5, 2.5, -2.5, 0.0, -0.0, 1e-5, -1e-5, 0.99995, 123.456]

@@ -8,6 +8,9 @@
 //
 // Safety: every string from the data (tokens, labels) reaches the page through textContent or
 // an attribute, never as markup. Colours all come from the data (lstm_viz/plots/colours.py).
+// Numbers and sentences are written by format.js (stepper.py puts it here in place of the import).
+
+import { changed, fill, fixed, percent, shadeOf, signed, windowOf } from './format.js';
 
 const FORMAT = 2; // stepper_payload.FORMAT
 const REPORT_DELAY_MS = 300; // the view goes to the server this long after the last key press
@@ -32,47 +35,6 @@ export default function stepper(component) {
     if (inst.calls === call) inst.destroy();
   };
 }
-
-// --- numbers as Python prints them --------------------------------------------------------------
-
-// f"{x:.{d}f}": toFixed rounds exact halves away from zero, Python to even. A float is an exact
-// half at d decimals only if x * 2^(d+1) is an odd integer; then pick the even neighbour.
-function fixed(x, d) {
-  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
-  const negative = x < 0 || Object.is(x, -0);
-  const a = Math.abs(x);
-  const y = a * 2 ** (d + 1);
-  let body;
-  if (Number.isInteger(y) && y % 2 === 1 && y < 2 ** 40) {
-    let k = (y * 5 ** d - 1) / 2; // a * 10^d = k + 0.5
-    if (k % 2 === 1) k += 1;
-    const digits = String(k).padStart(d + 1, '0');
-    body = d ? `${digits.slice(0, -d)}.${digits.slice(-d)}` : digits;
-  } else {
-    body = a.toFixed(d);
-  }
-  return (negative ? '-' : '') + body;
-}
-const signed = (x, d) => (x < 0 || Object.is(x, -0) ? '-' : '+') + fixed(Math.abs(x), d); // f"{x:+.{d}f}"
-const percent = (x, d) => `${fixed(x * 100, d)}%`; // f"{x:.{d}%}"
-const changed = (before, after) => (Math.abs(after - before) < 0.05 ? ' (it changed little).' : '.'); // equations._changed
-
-// numpy's rint: halves to even
-function rint(x) {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
-}
-
-// colours.Scale.shade: the index 0..shades-1 of v on [lo, hi]
-function shadeOf(v, lo, hi, shades) {
-  let x = (v - lo) / (hi - lo);
-  if (Number.isNaN(x)) x = 0;
-  return rint(Math.min(Math.max(x, 0), 1) * (shades - 1));
-}
-
-export { fixed, signed, percent, shadeOf }; // for the browser tests, which hold them to Python's own
-
-const fill = (template, values) => template.replace(/\{(\w+)\}/g, (m, name) => (name in values ? values[name] : m));
 
 function bytesOf(b64) {
   const text = atob(b64);
@@ -468,7 +430,8 @@ class Stepper {
     const u = Number(cell.dataset.unit);
     const q = this.payload.quantities[Number(cell.parentElement.dataset.q)];
     const v = this.value(this.qIndex[q.name], t, u);
-    cell.title = `unit ${u}: ${q.symbol} = ${Number.isNaN(v) ? this.payload.text.loading : fixed(v, 4)}`;
+    const text = this.payload.text;
+    cell.title = fill(text.unit_title, { unit: u, symbol: q.symbol, value: Number.isNaN(v) ? text.loading : fixed(v, 4) });
   }
 
   // --- building the parts that do not change with the step ---------------------------------------
@@ -532,9 +495,10 @@ class Stepper {
       return;
     }
     const C = out.labels.length;
+    const text = this.payload.text;
     const classColour = (c) => this.payload.colours.classes[c % this.payload.colours.classes.length];
     const wrap = element('div', 'lv class-cols');
-    wrap.append(element('div', 'lv-title', this.payload.text.columns_title));
+    wrap.append(element('div', 'lv-title', text.columns_title));
     const legend = element('div');
     out.labels.forEach((label, c) => {
       const key = element('span', 'cp-key');
@@ -554,13 +518,13 @@ class Stepper {
         segment.style.height = `${fixed(p * 100, 2)}%`;
         segment.style.background = classColour(c);
         column.append(segment);
-        parts.push(`${out.labels[c]} ${percent(p, 1)}`);
+        parts.push(fill(text.column_part, { label: out.labels[c], p: percent(p, 1) }));
       }
-      column.title = `step ${t} ${this.payload.quoted[t]}: ${parts.join(' · ')}`;
+      column.title = fill(text.column_hover, { step: t, token: this.payload.quoted[t], parts: parts.join(text.column_join) });
       plot.append(column);
       this.columnCells.push(column);
     }
-    wrap.append(legend, plot, element('div', 'lv-note', this.payload.text.columns_note));
+    wrap.append(legend, plot, element('div', 'lv-note', text.columns_note));
     this.el.columns.replaceChildren(wrap);
   }
 
@@ -633,39 +597,34 @@ class Stepper {
   renderTokens() {
     const p = this.payload;
     const { step, unit, colour } = this.view;
-    const window = p.window;
-    let lo = 0;
-    let hi = this.n;
-    if (this.n > window) {
-      lo = Math.max(0, Math.min(step - Math.floor(window / 2), this.n - window));
-      hi = lo + window;
-    }
+    const [lo, hi] = windowOf(this.n, step, p.window);
     const q = p.quantities[this.qIndex[colour]];
     const [rlo, rhi] = q.range || [-this.stripRange[q.name][unit], this.stripRange[q.name][unit]];
     const palette = p.colours.palettes[q.scale];
     const nodes = [];
-    if (lo > 0) nodes.push(element('span', 'tok-more', `… ${lo} earlier`));
+    const words = p.text;
+    if (lo > 0) nodes.push(element('span', 'tok-more', fill(words.earlier, { count: lo })));
     for (let t = lo; t < hi; t++) {
       const token = element('span', 'tok', p.tokens[t]);
       token.dataset.step = String(t);
-      let title = `step ${t}: ${p.reprs[t]}`;
+      let title = fill(words.token_title, { step: t, token: p.reprs[t] });
       const v = this.value(this.qIndex[colour], t, unit);
       if (!Number.isNaN(v)) {
         const [background, text] = palette[shadeOf(v, rlo, rhi, p.colours.shades)];
         token.style.background = background;
         token.style.color = text;
-        title += ` = ${fixed(v, 4)}`;
+        title += fill(words.token_value, { value: fixed(v, 4) });
       }
       if (t === step) token.classList.add('cur');
       if (this.unknown.has(t)) {
         token.classList.add('unk');
-        title += ' (unknown to the model)';
+        title += words.token_unknown;
       }
       token.title = title;
       nodes.push(token);
       if (this.breaks.has(t)) nodes.push(element('br'));
     }
-    if (hi < this.n) nodes.push(element('span', 'tok-more', `${this.n - hi} later …`));
+    if (hi < this.n) nodes.push(element('span', 'tok-more', fill(words.later, { count: this.n - hi })));
     this.el.tokens.replaceChildren(...nodes);
     this.el['strip-caption'].textContent = fill(p.text.strip_caption, { unit, label: q.label });
   }
@@ -778,7 +737,7 @@ class Stepper {
           prob,
           width: prob / scale,
           colour: at === actual ? p.colours.highlight : p.colours.neutral,
-          hover: `next ${out.quoted[at]}: p = ${fixed(prob, 4)}`,
+          hover: fill(p.text.next_hover, { token: out.quoted[at], p: fixed(prob, 4) }),
         });
       }
       title = out.title;
@@ -799,11 +758,11 @@ class Stepper {
       for (let c = 1; c < C; c++) if (probs[c] > probs[best]) best = c;
       out.labels.forEach((label, c) => {
         rows.push({
-          label: c === best ? `${label} ◀` : label,
+          label: c === best ? fill(p.text.class_best, { label }) : label,
           prob: probs[c],
           width: probs[c],
           colour: p.colours.classes[c % p.colours.classes.length],
-          hover: `${label}: p = ${fixed(probs[c], 4)}`,
+          hover: fill(p.text.class_hover, { label, p: fixed(probs[c], 4) }),
         });
       });
       title = fill(out.title, { step, token: p.quoted[step] });
@@ -855,7 +814,7 @@ class Stepper {
         if (cells[k].classList.contains('on') !== on) cells[k].classList.toggle('on', on);
       }
     });
-    const axis = this.view.order === 'index' ? 'unit index, left to right' : 'units, in the order chosen';
-    this.stripAxis.textContent = `${axis} (the outlined column is the chosen unit)`;
+    const axis = this.view.order === 'index' ? p.text.axis_index : p.text.axis_order;
+    this.stripAxis.textContent = axis + p.text.axis_chosen;
   }
 }
