@@ -201,9 +201,15 @@ document.addEventListener('DOMContentLoaded', () => {
     const watch = () => {
         const app = document.querySelector('[data-testid="stApp"]');
         if (!app) return setTimeout(watch, 50);
-        new MutationObserver(() => {
-            if (app.getAttribute('data-test-script-state') === 'running') window.__lv.runs += 1;
-        }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+        const STATE = 'data-test-script-state';
+        // a quick run can start and end before the observer is called: each record's value is the next
+        // record's old value (the last one's is the attribute), so no run is missed
+        new MutationObserver((records) => {
+            records.forEach((r, k) => {
+                const value = k + 1 < records.length ? records[k + 1].oldValue : app.getAttribute(STATE);
+                if (value === 'running' && r.oldValue !== 'running') window.__lv.runs += 1;
+            });
+        }).observe(app, {attributes: true, attributeFilter: [STATE], attributeOldValue: true});
     };
     watch();
 });

@@ -30,9 +30,15 @@ STEPPER = ".lv-stepper"
 RUNS = """() => {  // counts the script runs (full or fragment) from now on, in window.__runs
     window.__runs = 0;
     const app = document.querySelector('[data-testid="stApp"]');
-    new MutationObserver(() => {
-        if (app.getAttribute('data-test-script-state') === 'running') window.__runs += 1;
-    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    const STATE = 'data-test-script-state';
+    // A quick run can start and end before the observer is called: read each record's value from the
+    // next record's old value (the last one from the attribute), so that no run is missed.
+    new MutationObserver((records) => {
+        records.forEach((r, k) => {
+            const value = k + 1 < records.length ? records[k + 1].oldValue : app.getAttribute(STATE);
+            if (value === 'running' && r.oldValue !== 'running') window.__runs += 1;
+        });
+    }).observe(app, {attributes: true, attributeFilter: [STATE], attributeOldValue: true});
 }"""
 
 
