@@ -39,14 +39,11 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from tests.factory import HAMLET
+
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = "shakespeare-char"
-# 200 characters of Hamlet (the model is character level: 200 tokens)
-TEXT = (
-    "To be, or not to be, that is the question: Whether 'tis nobler in the mind to suffer "
-    "The slings and arrows of outrageous fortune, Or to take arms against a sea of troubles "
-    "And by opposing end them. To die"
-)[:200]
+TEXT = HAMLET  # 200 characters of Hamlet (the model is character level: 200 tokens)
 LONG_TEXT = (ROOT / "assets" / "data" / "tinyshakespeare.txt").read_text(encoding="utf-8")[5000:7000]  # 2,000 tokens
 CHROMIUM = os.environ.get("LSTM_VIZ_CHROMIUM", "/usr/bin/chromium")
 PATHS = ("server", "stepper")  # the server-side view, the browser-side stepper
@@ -271,7 +268,7 @@ PLAY_RATE = (
 
 
 def _idle(page, quiet_ms: int = 600) -> None:
-    from tests.browser.browser_helpers import wait_for_render
+    from tests.system.browser.browser_helpers import wait_for_render
 
     wait_for_render(page, 120_000, quiet_ms=quiet_ms)
 
@@ -369,7 +366,7 @@ def heatmaps_first_render(texts: dict[str, str], repeats: int) -> dict[str, list
     """
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.browser_helpers import wait_for_render
+    from tests.system.browser.browser_helpers import wait_for_render
 
     found: dict[str, list[float]] = {}
     with app_server("stepper") as (url, _), sync_playwright() as pw:

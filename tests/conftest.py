@@ -1,8 +1,27 @@
-"""Shared fixtures. What tests build (tiny models, cards, a corpus, the app on a page) is in
+"""Shared fixtures, and the tiers. What tests build (tiny models, cards, a corpus, the app on a page) is in
 tests/factory.py; tests import it, and the browser helpers, by package path (``tests.factory``,
-``tests.browser.browser_helpers``), never another test module."""
+``tests.system.browser.browser_helpers``), never another test module.
+
+Each test carries the marker of the folder it is in: ``unit`` (tests/unit: the package on the factory models
+and the shipped ones, no child process, no page), ``pages`` (tests/pages: the pages run by Streamlit's AppTest)
+and ``system`` (tests/system: the command line and training in child processes, the real browser, the
+deployment, the package as installed, torchrun, CUDA, the benchmarks, node's checks of the browser code).
+``python -m pytest -m "not system"`` is the quick run; ``python -m pytest`` runs every tier."""
+
+from pathlib import Path
 
 import pytest
+
+TESTS = Path(__file__).resolve().parent
+TIERS = ("unit", "pages", "system")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        tier = Path(item.fspath).resolve().relative_to(TESTS).parts[0]
+        if tier not in TIERS:
+            raise pytest.UsageError(f"{item.nodeid}: a test module sits in tests/unit, tests/pages or tests/system")
+        item.add_marker(getattr(pytest.mark, tier))
 
 
 @pytest.fixture

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 VOCAB = list("\n abcdefgh")  # 10 characters
+# 200 characters of Hamlet: 200 tokens of the character model, the text the stepper's tests and benchmark step through
+HAMLET = (
+    "To be, or not to be, that is the question: Whether 'tis nobler in the mind to suffer "
+    "The slings and arrows of outrageous fortune, Or to take arms against a sea of troubles "
+    "And by opposing end them. To die"
+)[:200]
 
 
 # --- cards and models --------------------------------------------------------------------------
@@ -52,6 +58,17 @@ def model_for(card: dict, seed: int = 0) -> SequenceModel:
 def weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     """The model's state_dict as safetensors saves it (contiguous tensors)."""
     return {k: v.contiguous() for k, v in model.state_dict().items()}
+
+
+def assert_consistent(folder: Path, card: dict) -> tuple[SequenceModel, dict]:
+    """The model saved in ``folder`` loads, and its card is the one saved with its weights: a save of step N holds
+    ``model_for(card, seed=N)`` (a half-written save would pair one save's card with the other's weights)."""
+    model, saved = checkpoint.load_dir(folder)
+    step = saved["metrics"]["step"]
+    expected = model_for(card, seed=step).state_dict()
+    same = all(torch.equal(value, expected[key]) for key, value in model.state_dict().items())
+    assert same, f"the card of step {step} came with the other save's weights"
+    return model, saved
 
 
 def write_model(folder: Path, card: dict, seed: int = 0) -> Path:

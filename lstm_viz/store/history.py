@@ -15,7 +15,7 @@ past step 100,000 keeps 0, 10, 100, 1000, 10000, 30000, 100000 and its final wei
 
 Size: the history holds float16 (half a model's float32 bytes each; a tensor float16 cannot hold
 stays float32). Gates traced through a float16 copy differ from the float32 weights by rounding,
-about 1e-3 (tests/test_history.py holds them to the float32 weights of the same step).
+about 1e-3 (tests/unit/test_history.py holds them to the float32 weights of the same step).
 
 Loading goes through the same checks as the model's own weights: the file's size is bounded, it
 must be safetensors (:func:`lstm_viz.store.checkpoint.read_weights`), its sha256 must be the one the card

@@ -10,7 +10,7 @@ How the batch is shared. Every process draws the same *global* batch (``batch_si
 batch rng seeded alike in all of them) and keeps its own slice of rows (:meth:`World.shard`). Seeding
 the rng by rank instead would draw other batches, so N processes would train on different data
 than one process with the same global batch; with the slice, a 2-process run follows the
-1-process run up to float rounding (tests/test_distributed.py measures how close). Drawing a whole
+1-process run up to float rounding (tests/system/test_distributed.py measures how close). Drawing a whole
 batch to keep a part costs a few microseconds of indexing per step.
 
 The loss is the mean over the *global* batch's targets: DistributedDataParallel averages the

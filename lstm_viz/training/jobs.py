@@ -7,7 +7,7 @@ polls ``job.snapshot()`` (a copy taken under a lock) from an
 ``st.fragment(run_every=...)``; navigating away or closing the tab leaves the thread running,
 and the model lands in the user model folder (``zoo.user_dir()/name``) either way.
 
-Rules, each enforced here and tested in tests/test_jobs.py:
+Rules, each enforced here and tested in tests/unit/test_jobs.py:
 
 - one running job per session id (a second start says so);
 - at most ``LSTM_VIZ_MAX_JOBS`` (default 2) running jobs in the server, else :class:`BusyError`
@@ -20,7 +20,7 @@ Rules, each enforced here and tested in tests/test_jobs.py:
 
 CPU threads. ``torch.set_num_threads`` is documented as process-wide, but with the OpenMP
 backend that torch uses on Linux the intra-op thread count is a per-thread setting (the
-OpenMP ICV of the calling thread; checked in tests/test_jobs.py: a job thread that sets 1
+OpenMP ICV of the calling thread; checked in tests/unit/test_jobs.py: a job thread that sets 1
 leaves the server threads at their default). So each job calls it from its own thread (via
 ``TrainConfig(threads=...)``) with ``threads_per_job()``: the cores left after one for the
 server, shared among the allowed jobs (``LSTM_VIZ_TRAIN_THREADS`` overrides). The job thread

@@ -1,5 +1,5 @@
 // format.js against what Python writes for the same numbers (tests/js/fixtures/python.json, which
-// tests/test_browser_code.py keeps equal to Python's own output).
+// tests/system/test_browser_code.py keeps equal to Python's own output).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';

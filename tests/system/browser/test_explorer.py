@@ -1,0 +1,108 @@
+"""The explorer in a real browser: loads, steps with the Next button and the → key, every page
+in the navigation renders without an exception box. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.system.browser.browser_helpers import screenshot, wait_for_render
+
+TEXT = "To be, or not to be"
+
+
+def _step(page) -> int:
+    """The step shown by the Step Through caption ("step 3 of 19 ...")."""
+    caption = page.get_by_text(re.compile(r"step \d+ of \d+")).first.inner_text()
+    return int(re.search(r"step (\d+) of", caption).group(1))
+
+
+def _forget_metric(page) -> str:
+    """The chosen unit's forget gate, as the Step Through stepper's value box shows it."""
+    return page.locator('.lv-stepper [data-q="forget_gate"] .lvs-number').inner_text()
+
+
+def test_app_loads_with_navigation(page, app_url):
+    page.goto(app_url)
+    wait_for_render(page, 90_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    for title in ("Home", "Step Through", "Gate Heatmaps", "Equations"):
+        assert nav.get_by_text(title, exact=True).count() == 1
+    assert page.get_by_role("heading", name="lstm-viz: watch an LSTM read").count() == 1
+    screenshot(page, "explorer-home")
+
+
+def test_next_button_and_arrow_key_change_the_step(page, app_url):
+    page.goto(f"{app_url}/step_through?model=shakespeare-char&text={TEXT}&step=2&unit=4")
+    wait_for_render(page, 90_000)
+    assert _step(page) == 2
+    before = _forget_metric(page)
+    page.get_by_role("button", name=re.compile("Next")).click()
+    page.wait_for_function("() => /step 3 of/.test(document.body.innerText)")
+    wait_for_render(page)
+    assert _step(page) == 3
+    assert _forget_metric(page) != before
+    page.locator("h1").first.click()  # focus the page, not an input, so the shortcut fires
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => /step 4 of/.test(document.body.innerText)")
+    wait_for_render(page)
+    assert _step(page) == 4
+    page.keyboard.press("End")
+    page.wait_for_function(f"() => /step {len(TEXT) - 1} of/.test(document.body.innerText)")
+    page.keyboard.press("Home")
+    page.wait_for_function("() => /step 0 of/.test(document.body.innerText)")
+    page.wait_for_function("() => /[?&]step=0(&|$)/.test(location.search)")
+    screenshot(page, "explorer-step-through")
+
+
+def test_bad_deep_link_shows_a_notice(page, app_url):
+    page.goto(f"{app_url}/step_through?model=nope&text=abc&step=500&unit=x")
+    wait_for_render(page, 90_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
+    joined = " ".join(alerts)
+    assert "no model called 'nope'" in joined and "step 500" in joined and "'x' is not a whole number" in joined
+    screenshot(page, "explorer-bad-link")
+
+
+def test_every_page_renders_without_an_exception(page, app_url):
+    page.goto(app_url)
+    wait_for_render(page, 90_000)
+    links = page.locator('[data-testid="stSidebarNav"] a')
+    count = links.count()
+    assert count >= 4
+    for i in range(count):
+        link = links.nth(i)
+        title = link.inner_text().strip().splitlines()[-1]  # the icon's name comes first
+        link.click()
+        wait_for_render(page, 120_000)
+        boxes = page.locator('[data-testid="stException"]')
+        assert boxes.count() == 0, f"{title}: {boxes.first.inner_text()[:500]}"
+        screenshot(page, "page-" + re.sub(r"\W+", "-", title.lower()).strip("-"))
+
+
+@pytest.mark.parametrize("path", ["heatmaps", "equations"])
+def test_explorer_pages_show_the_selected_unit(page, app_url, path):
+    page.goto(f"{app_url}/{path}?model=shakespeare-char&text={TEXT}&step=5&unit=3&layer=1")
+    wait_for_render(page, 90_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_text(re.compile(r"step 5 of")).count() >= 1
+    screenshot(page, f"explorer-{path}")
+
+
+def test_clicking_a_heatmap_cell_selects_its_step_and_unit(page, app_url):
+    page.goto(f"{app_url}/heatmaps?model=shakespeare-char&text=abcdefghij&step=0&unit=0")
+    wait_for_render(page, 90_000)
+    plot_area = page.locator('[data-testid="stPlotlyChart"]').first.locator(".nsewdrag").first.bounding_box()
+    x, y = plot_area["x"] + plot_area["width"] * 0.75, plot_area["y"] + plot_area["height"] * 0.5
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+    page.wait_for_function("() => !/step 0 of/.test(document.body.innerText)")
+    wait_for_render(page)
+    found = re.search(r"step (\d+) of 10 .*?unit (\d+)", page.locator("body").inner_text(), re.S)
+    step, unit = int(found.group(1)), int(found.group(2))
+    assert 5 <= step <= 9 and 10 <= unit <= 40  # right half of the x axis, middle of the 48 units shown
+    assert f"step={step}" in page.url and f"unit={unit}" in page.url
+    screenshot(page, "explorer-heatmap-click")

@@ -1,0 +1,156 @@
+"""Lessons in a real browser: every stop of every lesson renders (a screenshot each), the keyboard
+alone goes through a lesson (→ ←, space reveals), and presentation mode fits a projector at
+1024x768 and 1920x1080 with the sidebar and Streamlit's chrome hidden, a lesson chosen with the keyboard
+hands the keys back to the lesson, and your own lesson opens by link and by file in a fresh browser."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lstm_viz.lessons import schema
+from tests.system.browser.browser_helpers import go_to_page, main_text, screenshot, tab, wait_for_render
+
+LESSONS = schema.shipped()
+
+
+def _header(page) -> str:
+    return page.locator('[data-testid="stMain"] h2').first.inner_text().strip()
+
+
+def _no_errors(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.id for lesson in LESSONS])
+def test_every_stop_renders(page, app_url, lesson):
+    for k, stop in enumerate(lesson.stops, 1):
+        page.goto(f"{app_url}/lessons?lesson={lesson.id}&stop={k}")
+        wait_for_render(page, 240_000)
+        _no_errors(page)
+        assert _header(page) == stop.title
+        assert page.get_by_text(f"Stop {k} of {len(lesson.stops)}").count() == 1
+        screenshot(page, f"lesson-{lesson.id}-{k}")
+
+
+def test_the_keyboard_alone_goes_through_a_lesson(page, app_url):
+    lesson = schema.find("change-of-subject")
+    page.goto(f"{app_url}/lessons?lesson={lesson.id}")
+    wait_for_render(page, 240_000)
+    assert _header(page) == lesson.stops[0].title
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")  # keys go to the page
+    page.keyboard.press("Space")
+    wait_for_render(page, 120_000)
+    assert page.locator('[data-testid="stAlertContentSuccess"]').count() == 1  # the answer, revealed
+    page.keyboard.press("ArrowRight")
+    wait_for_render(page, 240_000)
+    assert _header(page) == lesson.stops[1].title
+    assert "stop=2" in page.url
+    page.keyboard.press("ArrowLeft")
+    wait_for_render(page, 240_000)
+    assert _header(page) == lesson.stops[0].title
+    _no_errors(page)
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)], ids=["1024x768", "1920x1080"])
+def test_presentation_mode_fits_a_projector(browser, app_url, size):
+    width, height = size
+    with tab(browser, width, height) as page:
+        page.goto(f"{app_url}/lessons?lesson=counting-brackets&present=1")
+        wait_for_render(page, 240_000)
+        _no_errors(page)
+        assert not page.locator('[data-testid="stSidebar"]').is_visible()
+        assert not page.locator('header[data-testid="stHeader"]').is_visible()
+        size_px = page.evaluate(
+            """() => parseFloat(getComputedStyle(document.querySelector('[data-testid="stMain"] p')).fontSize)"""
+        )
+        assert size_px >= 22  # enlarged for the back of the room
+        overflow = page.evaluate(
+            """() => { const m = document.querySelector('[data-testid="stMain"]');
+                       return m.scrollWidth - m.clientWidth; }"""
+        )
+        assert overflow <= 1, f"the slide is {overflow}px wider than the screen"
+        screenshot(page, f"lesson-present-{width}x{height}", full_page=False)
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        page.keyboard.press("Space")
+        wait_for_render(page, 120_000)
+        assert page.locator('[data-testid="stAlertContentSuccess"]').count() == 1
+        screenshot(page, f"lesson-present-{width}x{height}-revealed", full_page=False)
+
+
+def _focus_in_lesson_box(page) -> bool:
+    return page.evaluate("""() => !!document.activeElement.closest('[data-testid="stSelectbox"]')""")
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)], ids=["1024x768", "1920x1080"])
+def test_presentation_mode_with_the_keyboard_alone(browser, app_url, size):
+    """Tab to the lesson box, choose a lesson by typing its name: → and space then act on the lesson at once
+    (no extra Tab to leave the box)."""
+    lesson = schema.find("writing-shakespeare")
+    with tab(browser, *size) as page:
+        page.goto(f"{app_url}/lessons?present=1")
+        wait_for_render(page, 240_000)
+        for _ in range(20):
+            page.keyboard.press("Tab")
+            if _focus_in_lesson_box(page):
+                break
+        assert _focus_in_lesson_box(page), "Tab never reaches the lesson box"
+        page.keyboard.press("ArrowDown")
+        page.keyboard.type("Writing Sh")
+        page.keyboard.press("Enter")
+        wait_for_render(page, 240_000)
+        assert _header(page) == lesson.stops[0].title
+        page.wait_for_function(
+            """() => !document.activeElement.closest('[data-testid="stSelectbox"]')""", timeout=10_000
+        )
+        page.keyboard.press("ArrowRight")
+        wait_for_render(page, 240_000)
+        assert _header(page) == lesson.stops[1].title, "→ stayed in the lesson box"
+        page.keyboard.press("Space")
+        wait_for_render(page, 120_000)
+        assert page.locator('[data-testid="stAlertContentSuccess"]').count() == 1, "space stayed in the lesson box"
+        _no_errors(page)
+        screenshot(page, f"lesson-present-keyboard-{size[0]}x{size[1]}", full_page=False)
+
+
+def test_your_own_lesson_by_link_and_by_file_in_a_fresh_browser(browser, app_url, tmp_path):
+    """A scene saved on Step Through; the lesson shared as a link and exported; each opened in a fresh browser."""
+    with tab(browser, 1920, 1080) as page:
+        page.goto(f"{app_url}/step_through?model=shakespeare-char&text=To+be,+or+not+to+be&step=5&unit=9&colour=cell")
+        wait_for_render(page, 240_000)
+        page.get_by_role("button", name=re.compile("Share this view")).first.click()
+        popover = page.locator('[data-testid="stPopoverBody"]')
+        popover.get_by_label(re.compile("Save this view as a scene")).fill("The comma")
+        popover.get_by_role("button", name=re.compile("Add to my lesson")).click()
+        page.get_by_text(re.compile(r"Added: your lesson has 1 scene")).wait_for(timeout=120_000)
+        page.keyboard.press("Escape")
+        go_to_page(page, "Lessons", 240_000)
+        page.get_by_role("combobox", name="Lesson", exact=True).first.click()
+        page.get_by_role("option").filter(has_text=re.compile("^My lesson")).first.click()
+        wait_for_render(page, 240_000)
+        assert _header(page) == "The comma"
+        with page.expect_download() as download:
+            page.get_by_role("button", name=re.compile("Export your lesson")).click()
+        exported = tmp_path / "my-lesson.json"
+        download.value.save_as(exported)
+        page.get_by_role("button", name=re.compile("Share your lesson")).click()
+        link = page.locator('[data-testid="stPopoverBody"] code').last.inner_text().strip()
+        assert link.startswith(app_url + "/lessons?"), link
+    words = "Step 5, token ',': unit 9's cell state in layer 1"
+    with tab(browser, 1024, 768) as page:  # a student opens the link
+        page.goto(link)
+        wait_for_render(page, 240_000)
+        _no_errors(page)
+        assert _header(page) == "The comma" and words in main_text(page)
+        screenshot(page, "lesson-mine-by-link-1024x768", full_page=False)
+    with tab(browser, 1024, 768) as page:  # another imports the file, and it plays without leaving the page
+        page.goto(f"{app_url}/lessons")
+        wait_for_render(page, 240_000)
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(exported))
+        page.get_by_text(words).first.wait_for(timeout=240_000)
+        wait_for_render(page, 240_000)
+        _no_errors(page)
+        assert _header(page) == "The comma" and "Stop 1 of 1" in main_text(page)
+        screenshot(page, "lesson-mine-imported-1024x768", full_page=False)

@@ -1,0 +1,36 @@
+"""A real browser starts a training run on the Train page, watches it, stops it, keeps the model."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.system.browser.browser_helpers import screenshot, wait_for_render
+
+
+def test_start_watch_and_stop_a_run(page, app_url):
+    page.goto(f"{app_url}/train")
+    wait_for_render(page)
+    expect(page.get_by_text(re.compile(r"Device: .*(CPU|GPU)"))).to_be_visible()
+    page.get_by_role("button", name="Start training").click()
+
+    # Progress arrives through the polling fragment, without any click.
+    expect(page.get_by_text(re.compile(r"my-shakespeare-char · Training · step \d+"))).to_be_visible(timeout=300_000)
+    expect(page.get_by_text(re.compile(r"Sample written by the model at step \d+"))).to_be_visible(timeout=180_000)
+    tokens = page.locator('[data-testid="stMetric"]').filter(has_text="Tokens per second")
+    assert float(tokens.locator('[data-testid="stMetricValue"]').inner_text().replace(",", "")) > 0
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    screenshot(page, "train-running")
+
+    # A reload is a new session: the run's id in the URL brings the running job back into view.
+    assert re.search(r"[?&]run=[0-9a-f]{32}", page.url), page.url
+    page.reload()
+    wait_for_render(page)
+    expect(page.get_by_text(re.compile(r"my-shakespeare-char · Training · step \d+"))).to_be_visible(timeout=60_000)
+
+    page.get_by_role("button", name="Stop").click()
+    expect(page.get_by_text("was stopped; the weights so far were saved")).to_be_visible(timeout=120_000)
+    wait_for_render(page)
+    expect(page.get_by_text(re.compile(r"my-shakespeare-char · charlm · \d+ steps"))).to_be_visible()
+    expect(page.get_by_role("button", name="Download zip")).to_be_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "train-stopped")
