@@ -1,7 +1,7 @@
 """Neuron Lab: find the units that do something, measure them, and change them to see what they cause.
 
 Six tools over the explorer's model, text and layer (:mod:`lstm_viz.analysis.search`,
-:mod:`lstm_viz.analysis.features`, :mod:`lstm_viz.engine.intervene`, :mod:`lstm_viz.analysis.connectivity`).
+:mod:`lstm_viz.analysis.features`, :mod:`lstm_viz.analysis.intervene`, :mod:`lstm_viz.analysis.connectivity`).
 Picking a unit in any ranking or chart makes it the unit of every page.
 """
 
@@ -9,9 +9,9 @@ import numpy as np
 import streamlit as st
 
 from lstm_viz.analysis import connectivity, counting, features, memory, search
+from lstm_viz.analysis.intervene import generate_clamped, intervene
 from lstm_viz.data import tasks
 from lstm_viz.engine import cell
-from lstm_viz.engine.intervene import generate_clamped, intervene
 from lstm_viz.engine.trace import Clamp
 from lstm_viz.plots import colours, lab, strips
 from lstm_viz.store import examples

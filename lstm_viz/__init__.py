@@ -32,7 +32,7 @@ MOVED = {
     "usermodels": "lstm_viz.store.usermodels", "history": "lstm_viz.store.history",
     "reservation": "lstm_viz.store.reservation", "examples": "lstm_viz.store.examples",
     "cell": "lstm_viz.engine.cell", "model": "lstm_viz.engine.network", "record": "lstm_viz.engine.record",
-    "trace": "lstm_viz.engine.trace", "intervene": "lstm_viz.engine.intervene",
+    "trace": "lstm_viz.engine.trace", "intervene": "lstm_viz.analysis.intervene",
     "tokenizers": "lstm_viz.engine.tokenizers", "train": "lstm_viz.training.train",
     "distributed": "lstm_viz.training.distributed", "runspec": "lstm_viz.training.runspec",
     "presets": "lstm_viz.training.presets", "jobs": "lstm_viz.training.jobs", "resume": "lstm_viz.training.resume",

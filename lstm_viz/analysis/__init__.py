@@ -11,5 +11,7 @@
 - :mod:`.gradients`: how far the error reaches back through time, RNN versus LSTM;
 - :mod:`.connectivity`: how much each earlier token drives the prediction at one step;
 - :mod:`.memory`: RNN, LSTM and GRU on the memory task;
-- :mod:`.agreement`: whether a word model makes "his"/"her" agree with its subject.
+- :mod:`.agreement`: whether a word model makes "his"/"her" agree with its subject;
+- :mod:`.intervene`: "what if": hold one unit's quantity at a value and see what the model does instead
+  (traced twice, before and after, and written on with the clamp held).
 """

@@ -15,10 +15,11 @@ import numpy as np
 import torch
 
 if TYPE_CHECKING:
+    from lstm_viz.engine.network import SequenceModel
     from lstm_viz.store.zoo import LoadedModel
 
 
-def connectivity(module, ids, step: int, target: int | None = None) -> np.ndarray:
+def connectivity(module: SequenceModel, ids, step: int, target: int | None = None) -> np.ndarray:
     """(step + 1,) ‖∂ log p(target at ``step``) / ∂x_s‖ for s = 0..step; ``target`` defaults to the predicted token."""
     ids = torch.tensor(np.asarray(ids), dtype=torch.long)  # a copy: a shared Trace's ids are read-only
     if ids.dim() != 1 or not 0 <= step < len(ids):

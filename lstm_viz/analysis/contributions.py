@@ -4,8 +4,12 @@ token moved the prediction (the Classify page)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from lstm_viz.engine.network import SequenceModel
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,7 @@ class Contributions:
         return order[: max(0, k)]
 
 
-def head_parameters(module) -> tuple[np.ndarray, np.ndarray]:
+def head_parameters(module: SequenceModel) -> tuple[np.ndarray, np.ndarray]:
     """The head's weight (C, H) and bias (C,) as float32 numpy arrays (read-only copy)."""
     return (
         module.head.weight.detach().float().cpu().numpy().copy(),

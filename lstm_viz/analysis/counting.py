@@ -113,7 +113,7 @@ class ClampEffect:
 
 def clamp_effect(model: LoadedModel, unit: int, n: int = STRINGS, seed: int = 0, layer: int = 0) -> ClampEffect:
     """Unit ``unit``'s forget gate held at 0 on every step of the ``n`` strings :func:`counting_units` reads."""
-    from lstm_viz.engine.intervene import intervene
+    from lstm_viz.analysis.intervene import intervene
     from lstm_viz.engine.trace import Clamp
 
     texts, depths = _strings(model, n, seed)

@@ -5,10 +5,14 @@ words (the Equations page, the cell diagrams). What each kind has comes from ``c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lstm_viz.engine import cell
+
+if TYPE_CHECKING:
+    from lstm_viz.engine.network import SequenceModel
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,7 @@ class LayerWeights:
     b_hh: np.ndarray
 
 
-def layer_weights(module, layer: int) -> LayerWeights:
+def layer_weights(module: SequenceModel, layer: int) -> LayerWeights:
     """Read layer ``layer``'s weights from a SequenceModel (nn.LSTM / nn.GRU / nn.RNN naming)."""
     params = dict(module.named_parameters())
     return LayerWeights(*(w.detach().float().cpu().numpy() for w in cell.layer_weights(params, layer)))

@@ -11,11 +11,15 @@ put in training mode or given gradients.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from lstm_viz.engine import cell
+
+if TYPE_CHECKING:
+    from lstm_viz.engine.network import SequenceModel
 
 
 @dataclass(frozen=True)
@@ -32,14 +36,14 @@ class GradientFlow:
     scored: np.ndarray  # (T,) bool: steps whose output enters the loss
 
 
-def _private_weights(module) -> dict:
+def _private_weights(module: SequenceModel) -> dict:
     # a copy that may carry gradients; the shared module's own tensors are never touched
     return {
         name: p.detach().to("cpu", torch.float64).clone().requires_grad_(True) for name, p in module.named_parameters()
     }
 
 
-def gradient_flow(module, ids, targets, layer: int = -1) -> GradientFlow:
+def gradient_flow(module: SequenceModel, ids, targets, layer: int = -1) -> GradientFlow:
     """Unroll ``module`` step by step on ``ids`` (T,) and backpropagate the cross-entropy of the
     steps where ``targets`` (T,) is not -100; returns the gradient norm at every step of ``layer``.
 

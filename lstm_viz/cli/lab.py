@@ -15,8 +15,8 @@ import json
 import math
 
 from lstm_viz.analysis import features, search
+from lstm_viz.analysis.intervene import intervene as run_intervention
 from lstm_viz.engine import cell
-from lstm_viz.engine.intervene import intervene as run_intervention
 from lstm_viz.engine.trace import Clamp
 from lstm_viz.store import zoo
 

@@ -110,7 +110,7 @@ class StyleCorpus:
         return metrics
 
 
-def style_check(module, tokenizer, classifier: str = "authors") -> dict:
+def style_check(module: SequenceModel, tokenizer, classifier: str = "authors") -> dict:
     """The check of "Applying LSTM to Text Generation": do the passages written in each style read as that author?
 
     For each style and seed, write CHECK_LENGTH characters at CHECK_TEMPERATURE and let the shipped

@@ -7,6 +7,6 @@ Read it in this order, each module using only the ones above it:
 - :mod:`.tokenizers`: character and word tokenizers that never drop anything silently;
 - :mod:`.network`: ``SequenceModel``, the torch module: embedding, recurrent layers, head;
 - :mod:`.record`: how a layer is recorded: torch's fused kernel for the states, then every gate;
-- :mod:`.trace`: ``Trace`` and ``LayerTrace``, every gate, cell and hidden value as numpy arrays;
-- :mod:`.intervene`: hold one unit's quantity at a value and see what the model does instead.
+- :mod:`.trace`: ``Trace`` and ``LayerTrace``, every gate, cell and hidden value as numpy arrays, and
+  ``Clamp``, one unit's quantity held at a value (:mod:`lstm_viz.analysis.intervene` uses it).
 """

@@ -106,7 +106,7 @@ class SequenceModel(nn.Module):
         return copy.eval()
 
 
-def _untie_saved(module, state_dict, prefix, local_metadata):
+def _untie_saved(module: SequenceModel, state_dict, prefix, local_metadata):
     """A tied model's state_dict holds ``head.weight`` as its own tensor (safetensors refuses shared memory)."""
     key = prefix + "head.weight"
     if key in state_dict:

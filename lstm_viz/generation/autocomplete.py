@@ -26,6 +26,7 @@ import torch
 from lstm_viz.engine import cell
 
 if TYPE_CHECKING:
+    from lstm_viz.engine.network import SequenceModel
     from lstm_viz.store.zoo import LoadedModel
 
 MAX_WIDTH = 10
@@ -69,7 +70,7 @@ def merge(finished: list[tuple[str, float]], width: int | None = None) -> list[C
     return [Completion(text, p) for text, p in sorted(merged.items(), key=lambda f: -f[1])[:width]]
 
 
-def _read(module, ids: list[int]):
+def _read(module: SequenceModel, ids: list[int]):
     """The output at the last of ``ids`` (1, V) and the state after it, reading READ_CHUNK tokens at a time."""
     state, last = None, None
     for start in range(0, len(ids), READ_CHUNK):

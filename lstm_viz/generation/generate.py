@@ -24,6 +24,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -31,6 +32,9 @@ import torch
 from lstm_viz.engine import cell
 from lstm_viz.engine.tokenizers import UnknownPiece
 from lstm_viz.engine.trace import Trace, trace
+
+if TYPE_CHECKING:
+    from lstm_viz.engine.network import SequenceModel
 
 MAX_GENERATE = 2000  # characters per request: enough for a page, bounded for a shared server
 MAX_PRIME = 2000  # prime characters: the whole text is traced afterwards
@@ -98,7 +102,7 @@ def _one_thread():
 class _Stepper:
     """One step of a SequenceModel at a time, on its own weights (read, never changed)."""
 
-    def __init__(self, module):
+    def __init__(self, module: SequenceModel):
         params = {name: p.detach() for name, p in module.named_parameters()}
         cfg = module.config
         self.lstm = cfg.cell == "lstm"
@@ -145,7 +149,13 @@ def _resolve_seed(seed: int | None, greedy: bool) -> int | None:
 
 
 def _sample_steps(
-    module, prime_ids: list[int], length: int, temperature: float, top_k: int | None, greedy: bool, seed: int | None
+    module: SequenceModel,
+    prime_ids: list[int],
+    length: int,
+    temperature: float,
+    top_k: int | None,
+    greedy: bool,
+    seed: int | None,
 ) -> Iterator[tuple[int, np.ndarray, float]]:
     """Yield (id, distribution (V,), probability of id) for each of ``length`` steps."""
     stepper = _Stepper(module)
@@ -168,7 +178,7 @@ def _sample_steps(
 
 
 def sample_ids(
-    module,
+    module: SequenceModel,
     prime_ids: list[int],
     length: int,
     temperature: float = 1.0,

@@ -14,9 +14,9 @@ import numpy as np
 
 from lstm_viz.analysis import contributions, expectation, features, memory, search
 from lstm_viz.analysis.counting import counting_units
+from lstm_viz.analysis.intervene import intervene
 from lstm_viz.data import tasks
 from lstm_viz.engine import cell
-from lstm_viz.engine.intervene import intervene
 from lstm_viz.engine.trace import Clamp
 from lstm_viz.lessons import fit
 from lstm_viz.lessons.schema import Stop

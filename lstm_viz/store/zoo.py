@@ -92,7 +92,7 @@ class LoadedModel:
     def trace(self, text: str, max_tokens: int | None = None, clamp: Clamp | None = None) -> Trace:
         """Trace ``text``; ``max_tokens`` keeps only its first tokens. Empty text raises ValueError.
 
-        ``clamp`` holds one unit's value at every step (see :mod:`lstm_viz.engine.intervene`).
+        ``clamp`` holds one unit's value at every step (see :mod:`lstm_viz.analysis.intervene`).
         """
         if max_tokens is not None and max_tokens < 1:  # a negative slice would silently drop the end
             raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from lstm_viz.analysis import counting
+from lstm_viz.analysis.intervene import intervene
 from lstm_viz.data import tasks
-from lstm_viz.engine.intervene import intervene
 from lstm_viz.engine.trace import Clamp
 from lstm_viz.store import zoo
 from tests.factory import open_app

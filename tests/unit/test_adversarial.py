@@ -749,7 +749,7 @@ def test_clamp_values_beyond_the_limit_are_refused_with_the_range(capsys, settin
 
 @pytest.mark.parametrize("quantity", ["forget_gate", "cell", "input_gate"])
 def test_the_largest_clamp_allowed_keeps_every_output_finite(quantity):
-    from lstm_viz.engine.intervene import intervene
+    from lstm_viz.analysis.intervene import intervene
     from lstm_viz.engine.trace import MAX_CLAMP, Clamp
 
     model = zoo.load("brackets-lstm")

@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from lstm_viz.analysis import connectivity, counting, features, search
+from lstm_viz.analysis.intervene import generate_clamped, intervene
 from lstm_viz.data import tasks
 from lstm_viz.engine import cell
-from lstm_viz.engine.intervene import generate_clamped, intervene
 from lstm_viz.engine.network import ModelConfig, SequenceModel
 from lstm_viz.engine.tokenizers import CharTokenizer
 from lstm_viz.engine.trace import Clamp, trace

@@ -121,6 +121,37 @@ def test_no_import_cycle_in_the_package():
     assert cycle is None, "import cycle: " + " -> ".join(cycle)
 
 
+LAYERS = ["paths", "messages", "engine", "generation", "data", "store", "training", "analysis", "plots", "lessons",
+          "ui", "cli"]  # from the bottom, as docs/architecture.md lists them
+REACHES_UP = {  # each a function that reaches up when it is called (or a type hint), never a cycle
+    ("lstm_viz.data.styles", "lstm_viz.store.zoo"): "a style check loads the classifier that judges it",
+    ("lstm_viz.data.words", "lstm_viz.analysis.agreement"): "the word corpus measures his/her agreement",
+    ("lstm_viz.generation.autocomplete", "lstm_viz.store.zoo"): "a type hint only (LoadedModel)",
+    ("lstm_viz.store.examples", "lstm_viz.training.presets"): "a model's task data is its preset's",
+    ("lstm_viz.store.usermodels", "lstm_viz.training.runspec"): "an upload's name follows a run's naming rule",
+    ("lstm_viz.store.usermodels", "lstm_viz.training.jobs"): "a model being trained is not deleted",
+}
+
+
+def layer_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else None
+
+
+def test_the_layers_import_downwards():
+    """Each package imports only the ones below it in LAYERS, but for the reaches listed (and explained) above."""
+    rank = {name: k for k, name in enumerate(LAYERS)}
+    assert set(rank) == {layer_of(m) for m in package_modules()} - {None, "__init__", "__main__"}
+    upwards = {
+        (a, b)
+        for a, targets in import_graph().items()
+        for b in targets
+        if layer_of(a) in rank and layer_of(b) in rank and rank[layer_of(b)] > rank[layer_of(a)]
+    }
+    assert not upwards - set(REACHES_UP), f"imports that reach up a layer: {sorted(upwards - set(REACHES_UP))}"
+    assert not set(REACHES_UP) - upwards, f"listed but gone (drop them): {sorted(set(REACHES_UP) - upwards)}"
+
+
 def test_no_module_is_too_long():
     lengths = {module_name(p): len(p.read_text(encoding="utf-8").splitlines()) for p in package_modules().values()}
     long = {name: n for name, n in sorted(lengths.items()) if n > MAX_LINES}
