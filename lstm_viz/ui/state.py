@@ -275,9 +275,15 @@ def fit_text_to_model(name: str, model: LoadedModel) -> None:
 
     A text does not fit when most of it is unknown to the new model (:func:`examples.fits`): Shakespeare
     read by ``memory-gru`` would be 84 pieces all read as 'A'. Called before the text box is drawn; a
-    link's text, on the first run of a session, is kept as it came.
+    link's text, on the first run of a session, is kept as it came, and a link that names a model but no
+    text opens the model's own text when the app's default text does not fit it.
     """
     ss = st.session_state
+    if ss.get(_LAST_MODEL) is None:  # the session's first run
+        linked = "text" in st.query_params
+        if not linked and ss.get("text") == DEFAULT_TEXT and not examples.fits(model.encode(DEFAULT_TEXT)):
+            ss["text"] = examples.first_text(model.card)
+        return
     if not model_changed(name):
         return
     text = ss.get("text") or ""

@@ -61,6 +61,18 @@ def test_a_link_keeps_its_text_even_when_it_does_not_fit():
     assert at.session_state["text"] == "Hello there"
 
 
+@pytest.mark.parametrize("model", ["memory-rnn", "brackets-lstm", "shakespeare-char"])
+def test_a_link_naming_only_a_model_opens_a_text_that_fits_it(model):
+    """A link with a model and no text: the app's default text where it fits, else the model's own, no notice."""
+    at = open_app("app_pages/step_through.py", timeout=120, params={"model": model})
+    assert not at.exception, at.exception
+    loaded = zoo.load(model)
+    assert examples.fits(loaded.encode(at.session_state["text"])), at.session_state["text"]
+    default_fits = examples.fits(loaded.encode(examples.DEFAULT_TEXT))
+    assert (at.session_state["text"] == examples.DEFAULT_TEXT) == default_fits
+    assert not _warnings(at), _warnings(at)
+
+
 def test_switching_model_from_the_trained_weights_says_nothing_about_training_steps():
     at = open_app("app_pages/step_through.py", timeout=120, model="shakespeare-char", text="Hello there.")
     assert not at.exception, at.exception
