@@ -47,12 +47,20 @@ task = memory.task(lstm_model)
 
 # --- 1. who learns the task -----------------------------------------------------------------
 st.header("1 · Who learns to remember the first letter?")
-seed = st.session_state.setdefault("rvl_seed", secrets.randbelow(2**31))
+seed = st.session_state.setdefault("rvl_seed", memory.SAMPLE_SEED)  # the lesson's sample until asked for another
 controls = st.columns([2, 1.5, 2.5], vertical_alignment="bottom")
-per_gap = controls[0].select_slider("Strings per gap", [50, 100, 200, 500], value=200, key="rvl_per_gap")
+per_gap = controls[0].select_slider(
+    "Strings per gap", [50, 100, 200, 500, 1000], value=memory.SAMPLE_PER_GAP, key="rvl_per_gap"
+)
 if controls[1].button("New strings", key="rvl_resample", icon=":material/casino:"):
     st.session_state["rvl_seed"] = seed = secrets.randbelow(2**31)
-controls[2].caption(f"{per_gap} fresh strings at each gap, drawn with seed {seed}, the same for every model.")
+low, high = memory.guessing_range(per_gap, chance)
+controls[2].caption(
+    f"{per_gap} fresh strings at each gap, drawn with seed {seed}, the same for every model"
+    + (" (the sample the lesson states)" if (seed, per_gap) == (memory.SAMPLE_SEED, memory.SAMPLE_PER_GAP) else "")
+    + f". Guessing scores {low:.0%}-{high:.0%} {1 - memory.SIGNIFICANCE:.0%} of the time on {per_gap} strings: "
+    f"a gap is above chance when the binomial test against guessing gives p < {memory.SIGNIFICANCE}."
+)
 measured = {}
 for column, regime in zip(st.columns(2), memory.REGIMES, strict=True):
     by_kind = {kind: cache.memory_accuracy(name, seed, per_gap) for kind, name in regime.models.items()}
@@ -63,12 +71,12 @@ for column, regime in zip(st.columns(2), memory.REGIMES, strict=True):
             comparison.accuracy_vs_gap(memory.legend(by_kind), chance=chance), key=f"rvl_accuracy_{regime.key}"
         )
         for kind in regime.models:
-            st.markdown("- " + memory.describe(kind, by_kind[kind], chance, regime))
+            st.markdown("- " + memory.describe(kind, by_kind[kind], chance, regime, per_gap))
 with st.container(horizontal=True, wrap=True, gap="medium"):  # wraps on a narrow screen rather than cutting
     for key, kind, gap in (("long", "lstm", 100), ("long", "rnn", 5), ("short", "rnn", 5), ("short", "rnn", 100)):
         label = f"{cell.KINDS[kind].short} at N = {gap} ({memory.regime(key).label})"
         st.metric(label, f"{measured[key][kind][gap]:.0%}", width=210)
-found = memory.lesson(measured, chance)
+found = memory.lesson(measured, chance, per_gap)
 if found:
     st.info(found, icon=":material/lightbulb:")
 
@@ -140,14 +148,16 @@ st.markdown(
     f"Measured {when}, on this string of {len(text)} characters: the share of the error at the query that reaches "
     f"the first letter's hidden state is **{flows['rnn'].reach():.1e}** for the RNN, **{lstm_flow.reach():.1e}** "
     f"for the LSTM's h and **{gradients.gradient_ratio(lstm_flow.cell_state):.1e}** for the LSTM's cell state; "
-    f"the LSTM's best cell path keeps **{lstm_flow.forget_product[0]:.1e}** of c₀ (∏ f)."
+    f"the LSTM's best cell path keeps **{lstm_flow.forget_product[0]:.1e}** of c₀ (∏ f): "
+    + memory.reach_words({"the RNN's": flows["rnn"].reach(), "the LSTM's": lstm_flow.reach()})
+    + "."
 )
+before, after = (cache.start_gradient(long_models["lstm"], text, t).forget_product[0] for t in (False, True))
 st.markdown(
     "Why the LSTM's **h** gradient is tiny too: the letter is written into the cell c by the input gate, and it "
     "is c, not h, that carries it to the query. h₀ only nudges later gates, so little error flows back to it; the "
-    "error that matters travels along c, multiplied only by the forget gates. Before training those sit near "
-    "0.5, so that path fades as well; the LSTM first learns from the short gaps in its mix, its forget gates rise "
-    "towards 1 as it does, and the long gaps become learnable. (Switch on *After training* to see the path open.)"
+    "error that matters travels along c, multiplied only by the forget gates. On this string the best cell path "
+    f"keeps **{before:.1e}** of c₀ before training and **{after:.2f}** after: {memory.path_words(before, after)}."
 )
 left, right = st.columns(2)
 with left:

@@ -9,6 +9,7 @@ gradient norms of the untrained models (rebuilt exactly from the seed their card
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,8 +43,11 @@ REGIMES = (
 )  # fmt: skip
 MODELS = tuple(name for regime in REGIMES for name in regime.models.values())  # every shipped memory model
 PAIR = (REGIMES[0].models["lstm"], REGIMES[0].models["rnn"])  # the LSTM and the vanilla RNN shown side by side
-PAGE_GAPS = (1, 2, 5, 10, 20, 50, 100)  # the gaps the page measures (the cards report tasks.EVAL_GAPS)
+PAGE_GAPS = (1, 2, 3, 5, 10, 20, 50, 100)  # the gaps the page measures (the cards report tasks.EVAL_GAPS)
 LEARNED = 0.9  # accuracy at which a model "knows" the letter at a gap
+SAMPLE_SEED = 7  # the fixed sample of strings the page opens on and the lesson states: the same at every visit
+SAMPLE_PER_GAP = 500  # strings per gap in it: enough that guessing stays within a few points of chance
+SIGNIFICANCE = 0.01  # a gap is above chance when guessing would score as well with a probability under this
 
 
 def regime(key: str) -> Regime:
@@ -93,27 +97,84 @@ def verdict(trace: Trace) -> tuple[str, float]:
     return trace.output_labels[int(np.argmax(last))], float(last.max())
 
 
-def describe(kind: str, by_gap: dict[int, float], chance: float, regime: Regime) -> str:
+def _log_binomial(n: int, chance: float) -> list[float]:
+    """log P(X = k) for k = 0..n, X ~ Binomial(n, chance): the number of right answers of a guesser."""
+    return [
+        math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k * math.log(chance)
+        + (n - k) * math.log1p(-chance)
+        for k in range(n + 1)
+    ]  # fmt: skip
+
+
+def p_guessing(accuracy: float, n: int, chance: float) -> float:
+    """The probability that guessing (right with probability ``chance``) scores at least ``accuracy`` on ``n`` strings.
+
+    The one-sided exact binomial test of "the model is at chance": a small value says it is above chance.
+    """
+    logs = _log_binomial(n, chance)[max(round(accuracy * n), 0) :]
+    if not logs:
+        return 0.0
+    top = max(logs)
+    return min(1.0, math.exp(top) * sum(math.exp(x - top) for x in logs))
+
+
+def guessing_range(n: int, chance: float, level: float = 1 - SIGNIFICANCE) -> tuple[float, float]:
+    """The accuracies guessing scores on ``n`` strings ``level`` of the time (the central range of the binomial)."""
+    cumulative, low, high = 0.0, None, n
+    for k, log_p in enumerate(_log_binomial(n, chance)):
+        cumulative += math.exp(log_p)
+        if low is None and cumulative >= (1 - level) / 2:
+            low = k
+        if cumulative >= 1 - (1 - level) / 2:
+            high = k
+            break
+    return (low or 0) / n, high / n
+
+
+def above_chance(by_gap: dict[int, float], n: int, chance: float) -> list[int]:
+    """The gaps whose accuracy on ``n`` strings is above chance by the binomial test (p < SIGNIFICANCE)."""
+    return [g for g in sorted(by_gap) if p_guessing(by_gap[g], n, chance) < SIGNIFICANCE]
+
+
+def _gaps(gaps: list[int]) -> str:
+    return ", ".join(map(str, gaps[:-1])) + f" and {gaps[-1]}" if len(gaps) > 1 else str(gaps[0])
+
+
+def _not_learned(name: str, by_gap: dict[int, float], chance: float, n: int) -> str:
+    """What a model that has not learned the task does instead, judged against chance with the binomial test."""
+    gaps = sorted(by_gap)
+    above = above_chance(by_gap, n, chance)
+    low, high = guessing_range(n, chance)
+    test = f"with {n} strings per gap, guessing scores {low:.0%}-{high:.0%} {1 - SIGNIFICANCE:.0%} of the time"
+    never = "(a model that had would be near 100% at the short gaps)"
+    if not above:
+        return (
+            f"{name} is at chance at every gap ({min(by_gap.values()):.0%}-{max(by_gap.values()):.0%}; {test}): it "
+            f"has not learned the task {never}, a memory that never formed."
+        )
+    values = ", ".join(f"{by_gap[g]:.0%} at N = {g}" for g in above)
+    if above == gaps[: len(above)]:
+        after = gaps[len(above)] if len(above) < len(gaps) else None
+        fades = f"and at chance from N = {after} on ({by_gap[after]:.0%} there; {test})" if after else f"({test})"
+        return (
+            f"{name} has not learned the task {never}, but it keeps a short memory that fades: {values}, above "
+            f"chance, {fades}."
+        )
+    rest = [g for g in gaps if g not in above]
+    return (
+        f"{name} has not learned the task {never}: above chance at N = {_gaps(above)} ({values}), at chance at "
+        f"N = {_gaps(rest)} ({test})."
+    )
+
+
+def describe(kind: str, by_gap: dict[int, float], chance: float, regime: Regime, n: int) -> str:
     """One sentence on what a model's accuracy by gap shows (computed from the numbers, not assumed)."""
     name = f"The {KINDS[kind].title} {regime.title}"
     gaps = sorted(by_gap)
     low, high = min(by_gap.values()), max(by_gap.values())
-    near_chance = [g for g in gaps if by_gap[g] <= chance + 0.1]
     learned = [g for g in gaps if by_gap[g] >= LEARNED]
     if not learned:
-        if len(near_chance) == len(gaps):
-            where = f"at chance ({low:.0%}-{high:.0%}, chance {chance:.0%}) at every gap, even N = {gaps[0]}"
-        else:
-            best = max(gaps, key=by_gap.get)
-            where = (
-                f"at best {by_gap[best]:.0%} (at N = {best}) and at chance ({chance:.0%}) from N = {near_chance[0]} on"
-                if near_chance
-                else f"between {low:.0%} and {high:.0%}"
-            )
-        return (
-            f"{name} is {where}: it has not learned the task (a model that had would be near 100% at the short "
-            "gaps), so this is not a memory that fades with distance but one that never formed."
-        )
+        return _not_learned(name, by_gap, chance, n)
     if len(learned) == len(gaps):
         worst = "100% at every one" if low >= 0.995 else f"at least {low:.0%}"
         return f"{name} knows the letter at every gap up to N = {gaps[-1]} ({worst})."
@@ -130,21 +191,52 @@ def _at_least(value: float) -> str:
     return "100% at every gap" if value >= 0.995 else f"at least {value:.0%} at every gap"
 
 
-def lesson(measured: dict, chance: float) -> str | None:
-    """What the two regimes show together, when the measurements show it (``measured[regime key][cell kind]``)."""
+def lesson(measured: dict, chance: float, n: int) -> str | None:
+    """What the two regimes show together, when the measurements show it (``measured[regime key][cell kind]``,
+    each on ``n`` strings per gap)."""
     long_rnn, short_rnn, long_lstm = measured["long"]["rnn"], measured["short"]["rnn"], measured["long"]["lstm"]
     never = max(long_rnn.values()) < LEARNED
     learns = min(short_rnn.values()) >= LEARNED
     if not (never and learns and min(long_lstm.values()) >= LEARNED):
         return None
+    gaps, above = sorted(long_rnn), above_chance(long_rnn, n, chance)
+    if not above:
+        held = "it does not hold the letter even over one digit (at chance at every gap)"
+    elif above == gaps[: len(above)]:
+        held = (
+            f"it holds the letter only a few digits (above chance up to N = {above[-1]}, at best "
+            f"{max(long_rnn.values()):.0%}, at chance beyond)"
+        )
+    else:
+        held = f"it is above chance only at N = {_gaps(above)} (at best {max(long_rnn.values()):.0%})"
     top = max(short_rnn)
     return (
-        "What the textbook story leaves out: trained on mostly long gaps, the vanilla RNN does not *forget* the "
-        f"letter over distance; it never learns the task (at best {max(long_rnn.values()):.0%}, where the LSTM gets "
-        f"{_at_least(min(long_lstm.values()))}). Trained with many short gaps, the same RNN learns it and holds the "
-        f"letter over {top} digits ({short_rnn[top]:.0%}). The trouble is in *learning* long time lags, as Bengio, "
-        "Simard and Frasconi put it in 1994, not in holding them."
+        "What the textbook story leaves out: trained on mostly long gaps, the vanilla RNN never learns the task: "
+        f"{held}, where the LSTM gets {_at_least(min(long_lstm.values()))}. Trained with many short gaps, the same "
+        f"RNN learns it and holds the letter over {top} digits ({short_rnn[top]:.0%}). So a vanilla RNN can hold "
+        "the letter that long; what fails on the long gaps is *learning* to, as Bengio, Simard and Frasconi put it "
+        "in 1994: the error that would teach it shrinks at every step back to the letter (the vanishing gradient)."
     )
+
+
+def reach_words(reach: dict[str, float], lost: float = 1e-3) -> str:
+    """What the shares of the error reaching the first letter say (``reach``: display name -> share)."""
+    vanished = [name for name, share in reach.items() if share < lost]
+    if len(vanished) == len(reach):
+        both = "both vanish" if len(reach) == 2 else "each vanishes"
+        return f"{both} on the way back, shrinking at every step: this is the vanishing gradient"
+    if vanished:
+        return f"{_gaps(vanished)} vanishes on the way back (the vanishing gradient), the others do not"
+    return "none of them vanishes on the way back"
+
+
+def path_words(start: float, trained: float) -> str:
+    """What the LSTM's best cell path (the share of c kept along the forget gates) did over training."""
+    if trained >= 0.5 > 100 * start:
+        return "the path that carries the letter opened as the LSTM learned"
+    if trained > start:
+        return "the path kept more of c after training, though not most of it"
+    return "the path did not open over training"
 
 
 def training_curve(card: dict) -> tuple[list[int], list[float]]:

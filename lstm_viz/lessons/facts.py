@@ -327,7 +327,7 @@ def feature_unit(ctx: Context, feature: str, quantity: str = "cell", name: str =
     )
 
 
-def memory_regimes(ctx: Context, seed: int = 7, per_gap: int = 100) -> None:
+def memory_regimes(ctx: Context, seed: int = memory.SAMPLE_SEED, per_gap: int = memory.SAMPLE_PER_GAP) -> None:
     lstm = ctx.load(memory.REGIMES[0].models["lstm"])
     ctx.values["chance"] = chance = 1 / len(lstm.labels)  # guessing among the possible first letters
     task = tasks.MemoryTask(tokenizer=lstm.tokenizer)
@@ -347,9 +347,11 @@ def memory_regimes(ctx: Context, seed: int = 7, per_gap: int = 100) -> None:
             ctx.charts.setdefault("memory", {}).setdefault(regime.title, {})[cell.KINDS[cell_kind].short] = acc
             ctx.values[f"{cell_kind}_{regime.key}_5"] = acc[5]
             ctx.values[f"{cell_kind}_{regime.key}_100"] = acc[100]
-            ctx.values[f"{cell_kind}_{regime.key}_says"] = memory.describe(cell_kind, acc, chance, regime)
+            ctx.values[f"{cell_kind}_{regime.key}_says"] = memory.describe(cell_kind, acc, chance, regime, per_gap)
             rows.append({"model": name, **{f"N = {g}": round(a, 3) for g, a in acc.items()}})
-    ctx.values["lesson"] = memory.lesson(measured, chance) or "The measurements do not show the two regimes differing."
+    told = memory.lesson(measured, chance, per_gap)
+    ctx.values["lesson"] = told or "The measurements do not show the two regimes differing."
+    ctx.values["strings"] = per_gap
     ctx.values["gap"] = gap = max(memory.PAGE_GAPS)
     text, _ = task.example(gap, seed=0)
     start = {c: memory.start_gradient(ctx.load(n), text) for c, n in memory.REGIMES[0].models.items()}
@@ -357,8 +359,10 @@ def memory_regimes(ctx: Context, seed: int = 7, per_gap: int = 100) -> None:
     ctx.values.update(
         rnn_reach=start["rnn"].reach(),
         lstm_reach=start["lstm"].reach(),
+        reach_says=memory.reach_words({"the RNN's": start["rnn"].reach(), "the LSTM's": start["lstm"].reach()}),
         lstm_path_start=float(start["lstm"].forget_product[0]),
         lstm_path_trained=float(trained.forget_product[0]),
+        path_says=memory.path_words(float(start["lstm"].forget_product[0]), float(trained.forget_product[0])),
     )
     ctx.tables.append(("Accuracy on fresh strings at each gap N", rows))
 

@@ -46,7 +46,7 @@ def words(at: AppTest) -> str:
 def test_accuracy_is_measured_on_the_pages_fresh_strings(at, models):
     data = tasks.MemoryTask(tokenizer=models["memory-lstm"].tokenizer)
     fresh = {
-        n: tasks.accuracy_by_gap(m.module, data, gaps=memory.PAGE_GAPS, per_gap=200, seed=SEED)
+        n: tasks.accuracy_by_gap(m.module, data, gaps=memory.PAGE_GAPS, per_gap=memory.SAMPLE_PER_GAP, seed=SEED)
         for n, m in models.items()
     }
     assert metric(at, "LSTM at N = 100 (mostly long)") == f"{fresh['memory-lstm'][100]:.0%}"
@@ -54,11 +54,27 @@ def test_accuracy_is_measured_on_the_pages_fresh_strings(at, models):
     assert metric(at, "RNN at N = 5 (many short)") == f"{fresh['memory-rnn-short'][5]:.0%}"
     for regime in memory.REGIMES:  # each model's sentence is the one its measurements give
         for kind, name in regime.models.items():
-            assert memory.describe(kind, fresh[name], 0.25, regime) in words(at), name
+            assert memory.describe(kind, fresh[name], 0.25, regime, memory.SAMPLE_PER_GAP) in words(at), name
     assert "has not learned the task" in words(at)
     assert f"same size ({models['memory-lstm'].card['hidden_size']} units)" in words(at)  # read from the cards
     shown = " ".join(c.proto.spec for c in at.get("plotly_chart")) + words(at)  # a column's chart title is page text
     assert "Does the model still know the first letter?" in shown and "held-out accuracy" in shown
+
+
+def test_the_page_opens_on_the_lessons_sample_and_tells_the_lessons_story():
+    """No seed of its own: the fixed sample (stated with its n), and the same sentences as the long-gaps lesson."""
+    from lstm_viz.lessons import facts, schema
+
+    app = open_app(PAGE, timeout=180)
+    assert not app.exception, app.exception
+    shown = " ".join(c.value for c in app.caption)
+    n = memory.SAMPLE_PER_GAP
+    assert f"{n} fresh strings at each gap, drawn with seed {memory.SAMPLE_SEED}" in shown, shown
+    assert "(the sample the lesson states)" in shown and "binomial test" in shown, shown
+    stop = schema.find("long-gaps").stops[0]
+    told = facts.compute(stop, zoo.load)
+    assert told.values["rnn_long_says"] in words(app) and told.values["strings"] == n
+    assert "vanishing gradient" in words(app) and "rise towards 1" not in words(app)
 
 
 def test_gradient_numbers_are_those_of_the_untrained_models(at, models):

@@ -30,7 +30,8 @@ def test_both_regimes_the_gradient_and_a_race(page, app_url):
     seed = int(re.search(r"seed (\d+)", caption).group(1))
     lstm, rnn, rnn_short = (zoo.load(n) for n in ("memory-lstm", "memory-rnn", "memory-rnn-short"))
     data = tasks.MemoryTask(tokenizer=lstm.tokenizer)
-    measure = lambda m: tasks.accuracy_by_gap(m.module, data, gaps=memory.PAGE_GAPS, per_gap=200, seed=seed)  # noqa: E731
+    n = memory.SAMPLE_PER_GAP
+    measure = lambda m: tasks.accuracy_by_gap(m.module, data, gaps=memory.PAGE_GAPS, per_gap=n, seed=seed)  # noqa: E731
     assert metric_value(page, "LSTM at N = 100 (mostly long)") == f"{measure(lstm)[100]:.0%}" == "100%"
     assert metric_value(page, "RNN at N = 5 (mostly long)") == f"{measure(rnn)[5]:.0%}"
     assert metric_value(page, "RNN at N = 5 (many short)") == f"{measure(rnn_short)[5]:.0%}"
