@@ -195,3 +195,14 @@ def common_feature(text: str, spans: list[tuple[int, int]], steps) -> tuple[str,
         if share >= 0.7 and share >= 2 * base and (best is None or share - base > best[1] - best[2]):
             best = (name, share, base)
     return best
+
+
+def repeated_words(text: str) -> float:
+    """The share of the words of ``text`` that repeat a word written before them (0 for a text without words)."""
+    words = re.findall(r"[a-z']+", text.lower())
+    seen: set[str] = set()
+    again = 0
+    for word in words:
+        again += word in seen
+        seen.add(word)
+    return again / len(words) if words else 0.0

@@ -230,6 +230,21 @@ def reach_words(reach: dict[str, float], lost: float = 1e-3) -> str:
     return "none of them vanishes on the way back"
 
 
+def gradient_values(start: dict[str, StartGradient], trained: StartGradient) -> dict:
+    """What a lesson states about the gradient at the start (``start``: cell kind -> the untrained model's, with
+    "rnn" and "lstm"; ``trained``: the trained LSTM's): the shares that reach the letter and the cell path."""
+    before, after = float(start["lstm"].forget_product[0]), float(trained.forget_product[0])
+    reach = {"rnn": start["rnn"].reach(), "lstm": start["lstm"].reach()}
+    return {
+        "rnn_reach": reach["rnn"],
+        "lstm_reach": reach["lstm"],
+        "reach_says": reach_words({"the RNN's": reach["rnn"], "the LSTM's": reach["lstm"]}),
+        "lstm_path_start": before,
+        "lstm_path_trained": after,
+        "path_says": path_words(before, after),
+    }
+
+
 def path_words(start: float, trained: float) -> str:
     """What the LSTM's best cell path (the share of c kept along the forget gates) did over training."""
     if trained >= 0.5 > 100 * start:

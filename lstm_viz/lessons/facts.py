@@ -298,6 +298,7 @@ def generation(ctx: Context, prime: str = "ROMEO:", temperature: float = 0.8, se
         worst=visible(gen.generated[worst]),
         worst_p=float(probs[worst]),
         worst_at=worst,
+        repeated=features.repeated_words(gen.generated),
     )
     rows = [
         {"written": visible(c), "probability": round(float(p), 4)}
@@ -356,14 +357,7 @@ def memory_regimes(ctx: Context, seed: int = memory.SAMPLE_SEED, per_gap: int = 
     text, _ = task.example(gap, seed=0)
     start = {c: memory.start_gradient(ctx.load(n), text) for c, n in memory.REGIMES[0].models.items()}
     trained = memory.start_gradient(lstm, text, trained=True)
-    ctx.values.update(
-        rnn_reach=start["rnn"].reach(),
-        lstm_reach=start["lstm"].reach(),
-        reach_says=memory.reach_words({"the RNN's": start["rnn"].reach(), "the LSTM's": start["lstm"].reach()}),
-        lstm_path_start=float(start["lstm"].forget_product[0]),
-        lstm_path_trained=float(trained.forget_product[0]),
-        path_says=memory.path_words(float(start["lstm"].forget_product[0]), float(trained.forget_product[0])),
-    )
+    ctx.values.update(memory.gradient_values(start, trained))
     ctx.tables.append(("Accuracy on fresh strings at each gap N", rows))
 
 

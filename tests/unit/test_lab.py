@@ -237,3 +237,9 @@ def test_memory_connectivity_lstm_reaches_the_letter_rnn_does_not():
         norms = connectivity.connectivity(model.module, model.encode(text).ids, len(text) - 1)
         share[name] = norms[0] / norms.sum()
     assert share["lstm"] > 10 * share["rnn"]
+
+
+def test_repeated_words_counts_each_word_written_again():
+    assert features.repeated_words("the king and the queen, the KING!") == 3 / 7  # the, the, king again
+    assert features.repeated_words("") == 0.0 and features.repeated_words("... 12 ;") == 0.0
+    assert features.repeated_words("Ay me! ay ME") == 0.5
