@@ -20,11 +20,12 @@ state.clamp("count", n_units + 1, f"this layer has {n_units} units", lo=1)
 cols = [*st.columns(3, vertical_alignment="bottom"), *st.columns([4, 1], vertical_alignment="bottom")]
 quantity = cols[0].selectbox("Heatmap of", list(quantities), key="quantity", format_func=cell.title, **state.KEEP)
 order_by = cols[1].selectbox(
-    "Order units by", search.ORDERINGS, key="order", help="Over every step of this text.", **state.KEEP
+    "Order units by", search.ORDERINGS, key="order", help=search.ORDERING_HELP, **state.KEEP
 )
 by_quantity = cols[2].selectbox("…of", list(quantities), key="order_of", format_func=cell.title, **state.KEEP)
 count = cols[3].slider("Units shown (first in that order)", 1, n_units, key="count", **state.KEEP)
 unit = controls.unit_picker(n_units, where=cols[4])
+chart_at = st.container()  # the heatmap comes first, in the first screen; the step and its values under it
 if n_steps > 1:
     step = st.slider("Step (token index)", 0, n_steps - 1, key="step", **state.KEEP)
 else:
@@ -33,7 +34,7 @@ state.show_notices()
 shown = search.unit_order(quantities[by_quantity], order_by, bounded01=by_quantity.endswith("gate"))[:count]
 clickable = n_steps * len(shown) <= heatmaps.MAX_CLICK_CELLS
 hint = (
-    "click a cell to select its step and unit"
+    "click a cell of the heatmap to select its step and unit"
     if clickable
     else "pick the step and unit above (too many cells to click)"
 )
@@ -41,12 +42,15 @@ st.markdown(controls.step_caption(trace, step) + f" · unit **{unit}** · {hint}
 display.unit_metrics(quantities, step, unit)
 
 fig = cache.heatmap(sel.name, sel.text, sel.layer, quantity, shown, step=step, unit=unit, at_step=sel.at_step)
-st.plotly_chart(fig, key="hm_chart", on_select=lambda: clicks.select_from_chart("hm_chart"), selection_mode="points")
-st.html(strips.strip_legend_html(spec.name))
-st.caption(
-    "The black lines mark the current step and unit. Hover a cell for its token, step, unit and exact value."
-    + (" Click a cell to make its step and unit the current ones on every page." if clickable else "")
-)
+with chart_at:
+    st.plotly_chart(
+        fig, key="hm_chart", on_select=lambda: clicks.select_from_chart("hm_chart"), selection_mode="points"
+    )
+    st.html(strips.strip_legend_html(spec.name))
+    st.caption(
+        "The black lines mark the current step and unit. Hover a cell for its token, step, unit and exact value."
+        + (" Click a cell to make its step and unit the current ones on every page." if clickable else "")
+    )
 
 st.subheader(f"{cell.QUANTITY[spec.state].label.capitalize()} of chosen units along the text")
 line_units = st.multiselect(

@@ -2,7 +2,7 @@
 
 - :mod:`.equations`: one unit at one step, each gate's dot products split into their terms;
 - :mod:`.search`: finding the units that do something (at a moment, on a selection, for a feature), and
-  unit orderings (variance, mean, saturation);
+  unit orderings (similarity, variance, mean, saturation);
 - :mod:`.features`: features of a text, one number per token;
 - :mod:`.counting`: the counting units of a brackets model (the unit whose cell follows the depth), found once;
 - :mod:`.export`: a whole Trace as CSV or JSON;

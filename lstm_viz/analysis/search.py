@@ -42,7 +42,11 @@ MOMENTS |= {
     "reset_drop": ("reset_gate", "drop", "biggest drop of the reset gate (the GRU unit ignores its past)"),
 }
 REACTS = 0.5  # another step "reacts like this" when its change is at least half of this step's
-ORDERINGS = ("index", "variance", "mean", "saturation")  # what :func:`unit_order` can order units by
+ORDERINGS = ("index", "variance", "mean", "saturation", "similarity")  # what :func:`unit_order` can order by
+ORDERING_HELP = (
+    "Over every step of this text. similarity: units whose values rise and fall together side by side; "
+    "variance, mean, saturation: the largest first; index: unit 0, 1, 2, …"
+)
 
 
 def moments_for(layer) -> list[str]:
@@ -276,8 +280,20 @@ def saturated_share(values: np.ndarray, bounded01: bool, margin: float = 0.1) ->
     return (np.abs(np.tanh(values) if np.abs(values).max(initial=0) > 1 else values) > 1 - margin).mean(axis=0)
 
 
+def similarity_score(values: np.ndarray) -> np.ndarray:
+    """Per unit, where its trace lies along the pattern the units share most (the first principal component over
+    the steps): sorted by it, units whose values rise and fall together sit side by side, as bands in a heatmap."""
+    centred = values - values.mean(axis=0)  # (T, H): each unit about its own mean
+    if values.shape[0] < 2 or not np.any(centred):
+        return np.zeros(values.shape[1])
+    steps, _, _ = np.linalg.svd(centred, full_matrices=False)
+    pattern = steps[:, 0] * (1 if steps[:, 0].sum() >= 0 else -1)  # the sign fixed: the same order on every run
+    return pattern @ centred
+
+
 def unit_order(values: np.ndarray, by: str = "index", bounded01: bool = False) -> np.ndarray:
-    """Unit indices of ``values`` (T, H) ordered by ``by`` (largest first; "index": 0..H-1)."""
+    """Unit indices of ``values`` (T, H) ordered by ``by`` (largest first; "index": 0..H-1; "similarity": along the
+    pattern the units share most, so that units that move together are neighbours)."""
     values = np.asarray(values, dtype=np.float64)
     if by == "index":
         return np.arange(values.shape[1])
@@ -287,6 +303,8 @@ def unit_order(values: np.ndarray, by: str = "index", bounded01: bool = False) -
         score = values.mean(axis=0)
     elif by == "saturation":
         score = saturated_share(values, bounded01)
+    elif by == "similarity":
+        score = similarity_score(values)
     else:
         raise ValueError(f"unknown ordering {by!r}; expected one of {ORDERINGS}")
     return np.argsort(-score, kind="stable")

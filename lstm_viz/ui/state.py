@@ -71,12 +71,12 @@ LINKS: dict[str, tuple[Param, ...]] = {
     "step_through": (
         *EXPLORER,
         Param("colour", "colour", str, "forget_gate", choices=QUANTITY_NAMES),
-        Param("order", "order", str, "index", choices=search.ORDERINGS),
+        Param("order", "order", str, "similarity", choices=search.ORDERINGS),
     ),
     "heatmaps": (
         *EXPLORER,
         Param("quantity", "quantity", str, "forget_gate", choices=QUANTITY_NAMES),
-        Param("order", "order", str, "index", choices=search.ORDERINGS),
+        Param("order", "order", str, "similarity", choices=search.ORDERINGS),
         Param("order_of", "order_of", str, "cell", choices=QUANTITY_NAMES),
         Param("count", "count", int, 48, lo=1, hi=4096),
     ),

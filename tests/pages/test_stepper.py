@@ -295,7 +295,7 @@ def test_page_sends_the_view_and_draws_the_server_view_until_the_browser_reports
     at = open_step_through(step=5, unit=7)
     assert not at.exception
     sent = data(at)
-    assert sent["view"] == {"step": 5, "unit": 7, "colour": "forget_gate", "order": "index", "seq": 1}
+    assert sent["view"] == {"step": 5, "unit": 7, "colour": "forget_gate", "order": "similarity", "seq": 1}
     assert set(sent["chunks"]) == {"0", "1", "2"}
     assert len(at.metric) == 6 and at.button(key="st_right")  # no report yet: the server-side view is there too
     at = report(at, moved=False)  # the stepper started

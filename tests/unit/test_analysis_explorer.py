@@ -92,6 +92,21 @@ def test_unit_orderings():
         search.unit_order(values, "random")
 
 
+def test_similarity_puts_units_that_move_together_side_by_side():
+    """Two patterns over 40 steps, each carried by three units mixed among the others: ordered by similarity, each
+    pattern's units are neighbours (the order is the same on every run: the sign of the component is fixed)."""
+    rng = np.random.default_rng(0)
+    steps = np.arange(40)
+    up, down = np.sin(steps / 3.0), -np.sin(steps / 3.0)
+    columns = [up, down, up, down, up, down]
+    values = np.stack(columns, axis=1) + 0.05 * rng.standard_normal((40, 6))
+    order = search.unit_order(values, "similarity").tolist()
+    assert {frozenset(order[:3]), frozenset(order[3:])} == {frozenset({0, 2, 4}), frozenset({1, 3, 5})}, order
+    assert search.unit_order(values, "similarity").tolist() == order
+    assert search.unit_order(np.ones((5, 3)), "similarity").tolist() == [0, 1, 2]  # nothing moves: index order
+    assert search.unit_order(np.ones((1, 3)), "similarity").tolist() == [0, 1, 2]
+
+
 def test_trace_csv_and_json_hold_every_value(shipped):
     model, _ = shipped
     tr = model.trace("a,b")

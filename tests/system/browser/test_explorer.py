@@ -93,7 +93,7 @@ def test_explorer_pages_show_the_selected_unit(page, app_url, path):
 
 
 def test_clicking_a_heatmap_cell_selects_its_step_and_unit(page, app_url):
-    page.goto(f"{app_url}/heatmaps?model=shakespeare-char&text=abcdefghij&step=0&unit=0")
+    page.goto(f"{app_url}/heatmaps?model=shakespeare-char&text=abcdefghij&step=0&unit=0&order=index")  # units 0-47
     wait_for_render(page, 90_000)
     plot_area = page.locator('[data-testid="stPlotlyChart"]').first.locator(".nsewdrag").first.bounding_box()
     x, y = plot_area["x"] + plot_area["width"] * 0.75, plot_area["y"] + plot_area["height"] * 0.5

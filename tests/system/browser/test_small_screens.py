@@ -83,6 +83,17 @@ def test_every_page_fits_a_projector(small, app_url, path):
     assert cut == [], "\n".join(cut)
 
 
+def test_the_heatmap_starts_in_the_first_screen_at_1024(small, app_url):
+    """Gate Heatmaps opens with a heatmap in view (its plot area starts on the first 768 pixels, and most of the
+    first screen's height below the controls is heatmap), ordered so that units that move together are neighbours."""
+    small.goto(f"{app_url}/heatmaps?{VIEW}")
+    wait_for_render(small, 180_000)
+    small.wait_for_timeout(500)
+    area = small.locator('[data-testid="stPlotlyChart"]').first.locator(".nsewdrag").first.bounding_box()
+    assert area and area["y"] < 768 - 200, area  # at least 200 pixels of the heatmap on the first screen
+    small.wait_for_function("() => /[?&]order=similarity(&|$)/.test(location.search)")  # the default, in the link
+
+
 def test_the_diagrams_numbers_are_readable_at_1024(small, app_url):
     small.goto(f"{app_url}/step_through?{VIEW}")
     wait_for_render(small, 180_000)
