@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -127,6 +128,27 @@ def faults_on_page(page, title: str | None = None) -> list[str]:
 def main_text(page) -> str:
     """The text of the page's main area, as a person reads it."""
     return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def open_select(page, label: str) -> None:
+    """Open the list of the select box labelled ``label`` (its arrow: a click in the box filters by its text)."""
+    box = page.get_by_role("combobox", name=label, exact=True).first
+    arrow = box.locator("xpath=..").locator('button[aria-label="Open"]')
+    for _ in range(3):  # a box that kept the focus, or a rerun that drew it again, may swallow the first click
+        arrow.click()
+        try:
+            page.wait_for_selector('[role="option"]', timeout=3_000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's timeout; try the arrow again
+            page.keyboard.press("Escape")
+    page.wait_for_selector('[role="option"]', timeout=3_000)
+
+
+def choose(page, label: str, option: str, timeout_ms: int = 180_000) -> None:
+    """Pick the option that starts with ``option`` in the select box labelled ``label``, as a person picks it."""
+    open_select(page, label)
+    page.get_by_role("option").filter(has_text=re.compile("^" + re.escape(option))).first.click()
+    wait_for_render(page, timeout_ms)
 
 
 def go_to_page(page, title: str, timeout_ms: int = 180_000) -> None:

@@ -22,9 +22,11 @@ import pytest
 import torch
 
 from tests.system.browser.browser_helpers import (
+    choose,
     faults_on_page,
     go_to_page,
     main_text,
+    open_select,
     screenshot,
     tab,
     view_of,
@@ -165,30 +167,9 @@ def _stepper_state(page) -> dict:
     )
 
 
-def _open_select(page, label: str) -> None:
-    """Open the list of the select box labelled ``label`` (its arrow: a click in the box filters by its text)."""
-    box = page.get_by_role("combobox", name=label, exact=True).first
-    arrow = box.locator("xpath=..").locator('button[aria-label="Open"]')
-    for _ in range(3):  # a box that kept the focus from the last pick may swallow the first click
-        arrow.click()
-        try:
-            page.wait_for_selector('[role="option"]', timeout=3_000)
-            return
-        except Exception:  # noqa: BLE001 - playwright's timeout; try the arrow again
-            page.keyboard.press("Escape")
-    page.wait_for_selector('[role="option"]', timeout=3_000)
-
-
-def _choose(page, label: str, option: str) -> None:
-    """Pick the option that starts with ``option`` in the select box labelled ``label``, as a person picks it."""
-    _open_select(page, label)
-    page.get_by_role("option").filter(has_text=re.compile("^" + re.escape(option))).first.click()
-    wait_for_render(page, SLOW_MS)
-
-
 def _options(page, label: str) -> list[str]:
     """Every option of the select box labelled ``label``, as the person sees them."""
-    _open_select(page, label)
+    open_select(page, label)
     found = page.locator('[role="option"]').all_inner_texts()
     page.keyboard.press("Escape")
     return [o.strip() for o in found]
@@ -208,7 +189,7 @@ def test_every_explorer_page_describes_the_kind_of_model_it_shows(browser, app_u
         page.goto(f"{app_url}/step_through")  # the app's own text and model, then the teacher switches model
         wait_for_render(page, SLOW_MS)
         if name != "shakespeare-char":
-            _choose(page, "Model", card["title"])
+            choose(page, "Model", card["title"])
         for path, title in EXPLORER.items():
             if path != "step_through":
                 go_to_page(page, title)
@@ -317,7 +298,7 @@ def _change(page, what: str | None) -> None:
         wait_for_render(page, SLOW_MS)
     elif what == "style":
         styles = _options(page, "Write in the style of")
-        _choose(page, "Write in the style of", styles[-1])
+        choose(page, "Write in the style of", styles[-1])
     page.wait_for_timeout(800)
 
 
@@ -517,7 +498,7 @@ def test_a_lesson_made_of_scenes_survives_export_and_import(browser, app_url, tm
         for title, (model, scene) in scenes.items():  # through the sidebar: a reload would start a new session
             if title != "Step Through":
                 go_to_page(page, title)
-                _choose(page, "Model", _card(model)["title"])
+                choose(page, "Model", _card(model)["title"])
             assert faults_on_page(page, title) == [], title
             page.get_by_role("button", name=re.compile("Share this view")).first.click()
             popover = page.locator('[data-testid="stPopoverBody"]')
@@ -547,7 +528,7 @@ def test_a_lesson_made_of_scenes_survives_export_and_import(browser, app_url, tm
         page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(exported))
         wait_for_render(page, SLOW_MS)
         assert faults_on_page(page, "Lessons") == []
-        _choose(page, "Lesson", doc["title"])  # on this page, without leaving it
+        choose(page, "Lesson", doc["title"])  # on this page, without leaving it
         played = []
         for k, (_model, scene) in enumerate(scenes.values()):
             assert f"Stop {k + 1} of {len(scenes)}" in main_text(page)
@@ -591,7 +572,7 @@ def test_generate_and_autocomplete_with_every_language_model(browser, app_url):
         offered = [o.split(" · ")[0] for o in _options(page, "Language model")]
         assert _charlm_titles() <= set(offered), f"Generate offers {offered}"
         for title in offered:
-            _choose(page, "Language model", title)
+            choose(page, "Language model", title)
             where = f"Generate with {title!r}"
             found += [f"{where}: {f}" for f in faults_on_page(page, "Generate")]
             page.get_by_role("tab", name="Autocomplete").click()
@@ -638,7 +619,7 @@ def test_classify_with_every_classifier(browser, app_url):
                        and _card(p.name)["task"] == "classify"}  # fmt: skip
         assert set(classifiers) <= set(offered), f"Classify offers {offered}"
         for title in offered:
-            _choose(page, "Classifier", title)
+            choose(page, "Classifier", title)
             where = f"Classify with {title!r}"
             found += [f"{where}: {f}" for f in faults_on_page(page, "Classify")]
             found += [f"{where}, at 1024x768: {c}" for c in _cut(page)]

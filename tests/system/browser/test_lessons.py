@@ -10,7 +10,7 @@ import re
 import pytest
 
 from lstm_viz.lessons import schema
-from tests.system.browser.browser_helpers import go_to_page, main_text, screenshot, tab, wait_for_render
+from tests.system.browser.browser_helpers import choose, go_to_page, main_text, screenshot, tab, wait_for_render
 
 LESSONS = schema.shipped()
 
@@ -127,9 +127,7 @@ def test_your_own_lesson_by_link_and_by_file_in_a_fresh_browser(browser, app_url
         page.get_by_text(re.compile(r"Added: your lesson has 1 scene")).wait_for(timeout=120_000)
         page.keyboard.press("Escape")
         go_to_page(page, "Lessons", 240_000)
-        page.get_by_role("combobox", name="Lesson", exact=True).first.click()
-        page.get_by_role("option").filter(has_text=re.compile("^My lesson")).first.click()
-        wait_for_render(page, 240_000)
+        choose(page, "Lesson", "My lesson", 240_000)
         assert _header(page) == "The comma"
         with page.expect_download() as download:
             page.get_by_role("button", name=re.compile("Export your lesson")).click()
