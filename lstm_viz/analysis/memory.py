@@ -140,25 +140,35 @@ def _gaps(gaps: list[int]) -> str:
     return ", ".join(map(str, gaps[:-1])) + f" and {gaps[-1]}" if len(gaps) > 1 else str(gaps[0])
 
 
+def chance_pattern(by_gap: dict[int, float], n: int, chance: float) -> tuple[str, list[int]]:
+    """Where a model is above chance (:func:`above_chance`) and the shape of it: "none", "all", "fades" (the first
+    gaps, then at chance) or "scattered"; with the gaps above chance."""
+    gaps, above = sorted(by_gap), above_chance(by_gap, n, chance)
+    if not above or above == gaps:
+        return ("all" if above else "none"), above
+    return ("fades" if above == gaps[: len(above)] else "scattered"), above
+
+
 def _not_learned(name: str, by_gap: dict[int, float], chance: float, n: int) -> str:
     """What a model that has not learned the task does instead, judged against chance with the binomial test."""
     gaps = sorted(by_gap)
-    above = above_chance(by_gap, n, chance)
+    shape, above = chance_pattern(by_gap, n, chance)
     low, high = guessing_range(n, chance)
     test = f"with {n} strings per gap, guessing scores {low:.0%}-{high:.0%} {1 - SIGNIFICANCE:.0%} of the time"
     never = "(a model that had would be near 100% at the short gaps)"
-    if not above:
+    if shape == "none":
         return (
             f"{name} is at chance at every gap ({min(by_gap.values()):.0%}-{max(by_gap.values()):.0%}; {test}): it "
             f"has not learned the task {never}, a memory that never formed."
         )
     values = ", ".join(f"{by_gap[g]:.0%} at N = {g}" for g in above)
-    if above == gaps[: len(above)]:
-        after = gaps[len(above)] if len(above) < len(gaps) else None
-        fades = f"and at chance from N = {after} on ({by_gap[after]:.0%} there; {test})" if after else f"({test})"
+    if shape == "all":
+        return f"{name} has not learned the task {never}, but it is above chance at every gap: {values} ({test})."
+    if shape == "fades":
+        after = gaps[len(above)]
         return (
             f"{name} has not learned the task {never}, but it keeps a short memory that fades: {values}, above "
-            f"chance, {fades}."
+            f"chance, and at chance from N = {after} on ({by_gap[after]:.0%} there; {test})."
         )
     rest = [g for g in gaps if g not in above]
     return (
@@ -199,16 +209,16 @@ def lesson(measured: dict, chance: float, n: int) -> str | None:
     learns = min(short_rnn.values()) >= LEARNED
     if not (never and learns and min(long_lstm.values()) >= LEARNED):
         return None
-    gaps, above = sorted(long_rnn), above_chance(long_rnn, n, chance)
-    if not above:
+    shape, above = chance_pattern(long_rnn, n, chance)
+    best = f"at best {max(long_rnn.values()):.0%}"
+    if shape == "none":
         held = "it does not hold the letter even over one digit (at chance at every gap)"
-    elif above == gaps[: len(above)]:
-        held = (
-            f"it holds the letter only a few digits (above chance up to N = {above[-1]}, at best "
-            f"{max(long_rnn.values()):.0%}, at chance beyond)"
-        )
+    elif shape == "all":
+        held = f"it is above chance at every gap, but far from knowing the letter ({best})"
+    elif shape == "fades":
+        held = f"it holds the letter only a few digits (above chance up to N = {above[-1]}, {best}, at chance beyond)"
     else:
-        held = f"it is above chance only at N = {_gaps(above)} (at best {max(long_rnn.values()):.0%})"
+        held = f"it is above chance only at N = {_gaps(above)} ({best})"
     top = max(short_rnn)
     return (
         "What the textbook story leaves out: trained on mostly long gaps, the vanilla RNN never learns the task: "

@@ -330,20 +330,15 @@ def feature_unit(ctx: Context, feature: str, quantity: str = "cell", name: str =
 
 def memory_regimes(ctx: Context, seed: int = memory.SAMPLE_SEED, per_gap: int = memory.SAMPLE_PER_GAP) -> None:
     lstm = ctx.load(memory.REGIMES[0].models["lstm"])
-    ctx.values["chance"] = chance = 1 / len(lstm.labels)  # guessing among the possible first letters
-    task = tasks.MemoryTask(tokenizer=lstm.tokenizer)
+    ctx.values["chance"] = chance = memory.chance(lstm)
+    task = memory.task(lstm)
     measured, rows = {}, []
     for regime in memory.REGIMES:
         measured[regime.key] = {}
         for cell_kind, name in regime.models.items():
-            module = ctx.load(name).module
-            acc = _memo(
-                ("memory", name, seed, per_gap),
-                (module,),
-                lambda module=module: tasks.accuracy_by_gap(
-                    module, task, gaps=memory.PAGE_GAPS, per_gap=per_gap, seed=seed
-                ),
-            )
+            model = ctx.load(name)
+            measure = lambda model=model: memory.accuracy(model, seed, per_gap)  # noqa: E731
+            acc = _memo(("memory", name, seed, per_gap), (model.module,), measure)
             measured[regime.key][cell_kind] = acc
             ctx.charts.setdefault("memory", {}).setdefault(regime.title, {})[cell.KINDS[cell_kind].short] = acc
             ctx.values[f"{cell_kind}_{regime.key}_5"] = acc[5]

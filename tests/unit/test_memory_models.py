@@ -80,12 +80,18 @@ def test_the_page_words_follow_the_measurements(fresh):
     assert "a memory that never formed" in told
     patchy = memory.describe("rnn", flat | {1: 0.5, 10: 0.5}, 0.25, long, 200)
     assert "above chance at N = 1 and 10 (50% at N = 1, 50% at N = 10), at chance at N = 2, 5, 20, 50 and 100" in patchy
+    everywhere = memory.describe("rnn", dict.fromkeys(GAPS, 0.6), 0.25, long, 200)
+    assert "above chance at every gap: 60% at N = 1" in everywhere and "fades" not in everywhere, everywhere
+    assert memory.chance_pattern(dict.fromkeys(GAPS, 0.6), 200, 0.25) == ("all", list(GAPS))
     assert "knows the letter at every gap" in memory.describe("rnn", fresh["memory-rnn-short"], 0.25, short, 200)
     by_kind = {r.key: {c: fresh[n] for c, n in r.models.items()} for r in memory.REGIMES}
     told = memory.lesson(by_kind, 0.25, 200)
     assert told is not None and "never learns the task" in told and "holds the letter over 100 digits" in told
     assert "holds the letter only a few digits (above chance up to N = " in told and "vanishing gradient" in told
     assert memory.lesson({**by_kind, "short": by_kind["long"]}, 0.25, 200) is None  # not said when not measured
+    for rnn_long in (dict.fromkeys(GAPS, 0.25), dict.fromkeys(GAPS, 0.6), {**dict.fromkeys(GAPS, 0.25), 1: 0.5}):
+        said = memory.lesson({**by_kind, "long": {**by_kind["long"], "rnn": rnn_long}}, 0.25, 200)
+        assert said and "never learns the task" in said, rnn_long  # every shape has its words
     fading = {1: 1.0, 2: 1.0, 5: 0.97, 10: 0.6, 20: 0.3, 50: 0.25, 100: 0.26}
     assert "up to N = 5 (97%) and then loses it: 60% at N = 10" in memory.describe("lstm", fading, 0.25, long, 200)
 
