@@ -190,9 +190,10 @@ def describe(kind: str, by_gap: dict[int, float], chance: float, regime: Regime,
         return f"{name} knows the letter at every gap up to N = {gaps[-1]} ({worst})."
     if learned == gaps[: len(learned)]:
         after = gaps[len(learned)]
+        last = f", {by_gap[gaps[-1]]:.0%} at N = {gaps[-1]}" if after != gaps[-1] else ""
         return (
             f"{name} knows the letter up to N = {learned[-1]} ({by_gap[learned[-1]]:.0%}) and then loses it: "
-            f"{by_gap[after]:.0%} at N = {after}, {by_gap[gaps[-1]]:.0%} at N = {gaps[-1]}."
+            f"{by_gap[after]:.0%} at N = {after}{last}."
         )
     return f"{name} is between {low:.0%} and {high:.0%}: " + ", ".join(f"N = {g}: {by_gap[g]:.0%}" for g in gaps) + "."
 

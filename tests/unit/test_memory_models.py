@@ -94,6 +94,8 @@ def test_the_page_words_follow_the_measurements(fresh):
         assert said and "never learns the task" in said, rnn_long  # every shape has its words
     fading = {1: 1.0, 2: 1.0, 5: 0.97, 10: 0.6, 20: 0.3, 50: 0.25, 100: 0.26}
     assert "up to N = 5 (97%) and then loses it: 60% at N = 10" in memory.describe("lstm", fading, 0.25, long, 200)
+    two = memory.describe("lstm", {1: 1.0, 2: 0.3}, 0.25, long, 200)
+    assert two.endswith("up to N = 1 (100%) and then loses it: 30% at N = 2."), two  # the last gap named once
 
 
 def test_at_chance_is_a_binomial_test_against_guessing():
