@@ -7,7 +7,7 @@ download it as a handout. A teacher's own scenes (saved from the explorer pages)
 import streamlit as st
 
 from lstm_viz.lessons import render, schema
-from lstm_viz.ui import cache, downloads, lessons, state
+from lstm_viz.ui import cache, downloads, lessons, predict, state
 
 top = st.columns([3, 1.6], vertical_alignment="bottom")
 with top[1]:
@@ -38,7 +38,11 @@ if st.session_state.get("lesson_id") not in by_id:
 # the whole width: a lesson's title is long, and a projector at 1024 pixels would cut it short
 lesson = by_id[
     st.selectbox(
-        "Lesson", list(by_id), key="lesson_id", format_func=lambda i: by_id[i].title, on_change=lessons.picked,
+        "Lesson",
+        list(by_id),
+        key="lesson_id",
+        format_func=lambda i: by_id[i].title,
+        on_change=lessons.picked,
         **lessons.KEEP,
     )
 ]
@@ -65,12 +69,26 @@ def told_own_stop(lesson_json: str, index: int) -> render.NarratedStop:
 
 def _move(delta: int, count: int) -> None:
     st.session_state["lesson_stop"] = min(max(st.session_state.get("lesson_stop", 0) + delta, 0), count - 1)
+    st.session_state[predict.PHASE] = predict.SETTING
+
+
+def _next(count: int, has_question: bool, at: tuple) -> None:
+    if not predict.forward(has_question, presenting, at):
+        _move(1, count)
 
 
 count = len(lesson.stops)
 if st.session_state.get("lesson_for") != lesson.id:
     st.session_state["lesson_for"], st.session_state["lesson_stop"] = lesson.id, 0
 index = min(st.session_state.get("lesson_stop", 0), count - 1)
+at = (lesson.id, index)
+lessons.show_in_address_bar(lesson, index)  # so a link (or a reload) opens it again
+try:
+    told = (told_own_stop if lesson.id == lessons.MY_ID else told_stop)(schema.to_json(lesson), index)
+except ValueError as err:
+    st.error(f"This stop cannot be shown: {err}", icon="🚫")
+    st.stop()
+show_setting, show_question, show_reveal = predict.parts(bool(told.question), presenting, at)
 nav = st.columns([1.4, 1.2, 3], vertical_alignment="center")
 nav[0].button(
     "Previous",
@@ -85,34 +103,33 @@ nav[0].button(
 nav[1].button(
     "Next",
     key="lesson_next",
-    on_click=_move,
-    args=(1, count),
+    on_click=_next,
+    args=(count, bool(told.question), at),
     shortcut="Right",
     icon=":material/chevron_right:",
-    disabled=index == count - 1,
+    disabled=index == count - 1 and not (presenting and show_setting and told.question and not show_reveal),
     help="keyboard: →",
 )
 nav[2].markdown(f"**Stop {index + 1} of {count}**")
-lessons.show_in_address_bar(lesson, index)  # so a link (or a reload) opens it again
-try:
-    told = (told_own_stop if lesson.id == lessons.MY_ID else told_stop)(schema.to_json(lesson), index)
-except ValueError as err:
-    st.error(f"This stop cannot be shown: {err}", icon="🚫")
-    st.stop()
 st.header(told.stop.title)
-st.markdown(told.narration)
-lessons.scene(told, key=f"lesson_{lesson.id}_{index}")
-if told.question:
-    st.markdown(f"**Predict first:** {told.question}")
-    revealed = st.session_state.setdefault("lesson_revealed", set())
-    if (lesson.id, index) in revealed:
-        st.success(told.answer, icon=":material/lightbulb:")
-    elif st.button("Reveal the answer", key="lesson_reveal", shortcut="Space", help="keyboard: space", type="primary"):
-        revealed.add((lesson.id, index))
+if show_setting:
+    st.markdown(told.narration)
+    predict.setting(told, show_reveal)
+if show_question:
+    predict.ask(told, at, key=f"lesson_{lesson.id}_{index}", presenting=presenting)
+    if not show_reveal and st.button(
+        "Reveal the answer", key="lesson_reveal", shortcut="Space", help="keyboard: space", type="primary"
+    ):
+        predict.reveal(at)
         st.rerun()
-
+if not show_reveal and presenting and show_setting and told.question:
+    st.caption("→ for the question")
+if show_reveal:
+    if told.question:
+        predict.verdict(told, at)
+    lessons.scene(told, key=f"lesson_{lesson.id}_{index}")
 cols = st.columns(3)
-if cols[0].button(
+if show_reveal and cols[0].button(
     "Open in Step Through", key="lesson_open", icon=":material/footprint:", help="This scene, to explore it yourself."
 ):
     lessons.open_in_step_through(told)
@@ -120,10 +137,11 @@ downloads.download(
     cols[1], "Handout (Markdown)", lambda: render.handout(lesson, cache.load_model), f"{lesson.id}.md",
     key="lesson_handout", icon="description",
 )  # fmt: skip
-downloads.download(
-    cols[2], "Picture (PNG)", lambda: lessons.scene_png(told), f"{lesson.id}-{index + 1}.png", key="lesson_png",
-    icon="image", tip="This scene as a picture, for a slide or a handout.",
-)  # fmt: skip
+if show_reveal:
+    downloads.download(
+        cols[2], "Picture (PNG)", lambda: lessons.scene_png(told), f"{lesson.id}-{index + 1}.png", key="lesson_png",
+        icon="image", tip="This scene as a picture, for a slide or a handout.",
+    )  # fmt: skip
 if lesson.sources and not presenting:
     st.caption("Sources: " + "; ".join(lesson.sources))
 

@@ -4,5 +4,6 @@
 - :mod:`.fit`: whether a fact fits the stop's model (a sentence when it does not);
 - :mod:`.facts`: what a stop states, measured on the real model (and said plainly when the model
   does not do what the textbook says);
+- :mod:`.questions`: what the student answers, the model's answer, the grading, and the spoiler check;
 - :mod:`.render`: the templates filled in, and a lesson as a Markdown handout.
 """

@@ -64,6 +64,7 @@ def step_of(model: LoadedModel, text: str, stop: Stop, n_steps: int) -> int:
     return n_steps - 1
 
 
+BREAKS = 0.05  # the count "breaks" when shutting the unit costs more than this share of the depths
 MAX_STEPS = 2000  # a stop reads at most this many tokens of its text, as the explorer pages do
 _MEMO: dict = {}  # (what, params) -> (the modules it was measured on, the result); a few entries
 _MEMO_ENTRIES = 8
@@ -179,7 +180,7 @@ def _key(word: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in word)
 
 
-def _shown(label: str, unknown: str | None) -> str:
+def shown_label(label: str, unknown: str | None) -> str:
     return f"{visible(label)!r} (a word it does not know)" if label == unknown else repr(visible(label))
 
 
@@ -193,10 +194,10 @@ def next_tokens(ctx: Context, candidates: list | None = None, k: int = 10, contr
     labels = ctx.trace.output_labels
     unknown = getattr(ctx.model.tokenizer, "unk", None)
     top = np.argsort(-probs, kind="stable")[:k]
-    ctx.values["top"] = ", ".join(f"{_shown(labels[i], unknown)} {probs[i]:.1%}" for i in top)
+    ctx.values["top"] = ", ".join(f"{shown_label(labels[i], unknown)} {probs[i]:.1%}" for i in top)
     ctx.values["first"] = visible(labels[top[0]])
     ctx.values["first_p"] = float(probs[top[0]])
-    ctx.values["first_shown"] = _shown(labels[top[0]], unknown)
+    ctx.values["first_shown"] = shown_label(labels[top[0]], unknown)
     known = [w for w in candidates or [] if w in labels]
     for word in candidates or []:
         if word in labels:
@@ -284,7 +285,10 @@ def writes(ctx: Context, spans: list) -> None:
     ctx.tables.append(("How much is written into the cell at each piece of the text", rows))
 
 
-def generation(ctx: Context, prime: str = "ROMEO:", temperature: float = 0.8, seed: int = 1, length: int = 200) -> None:
+def generation(
+    ctx: Context, prime: str = "ROMEO:", temperature: float = 0.8, seed: int = 1, length: int = 200, against=None
+) -> None:
+    """Text the model writes; ``against`` (another temperature) is compared by the stop's question."""
     gen = ctx.model.generate(prime, length, temperature=temperature, seed=seed)
     probs = np.asarray(gen.chosen_probs, dtype=np.float64)
     worst = int(np.argmin(probs))
@@ -341,6 +345,7 @@ def memory_regimes(ctx: Context, seed: int = memory.SAMPLE_SEED, per_gap: int = 
             acc = _memo(("memory", name, seed, per_gap), (model.module,), measure)
             measured[regime.key][cell_kind] = acc
             ctx.charts.setdefault("memory", {}).setdefault(regime.title, {})[cell.KINDS[cell_kind].short] = acc
+            ctx.values[f"{cell_kind}_{regime.key}_1"] = acc[1]
             ctx.values[f"{cell_kind}_{regime.key}_5"] = acc[5]
             ctx.values[f"{cell_kind}_{regime.key}_100"] = acc[100]
             ctx.values[f"{cell_kind}_{regime.key}_says"] = memory.describe(cell_kind, acc, chance, regime, per_gap)
@@ -364,7 +369,7 @@ def counting(ctx: Context, strings: int = 20) -> None:
     result = intervene(ctx.model, ctx.stop.text, Clamp(0, unit, "forget_gate", 0.0))
     before = float((result.before.probs.argmax(1) == depth).mean())
     after = float((result.after.probs.argmax(1) == depth).mean())
-    if after < before - 0.05:
+    if after < before - BREAKS:
         broke = f"the depth it predicts is right at {after:.0%} of the steps instead of {before:.0%}: the count breaks"
     else:
         broke = (

@@ -10,35 +10,8 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
-from lstm_viz.lessons import facts
-from lstm_viz.lessons.schema import Lesson, Stop
-
-
-class _Filler(string.Formatter):
-    def get_value(self, key, args, kwargs):
-        if isinstance(key, str) and key in kwargs:
-            return kwargs[key]
-        return _Missing(str(key))
-
-    def format_field(self, value, format_spec):
-        if isinstance(value, _Missing):
-            return f"[{value.name}?]"
-        return super().format_field(value, format_spec)
-
-    def convert_field(self, value, conversion):
-        if isinstance(value, _Missing):
-            return value
-        return super().convert_field(value, conversion)
-
-
-@dataclass(frozen=True)
-class _Missing:
-    name: str
-
-
-def fill(template: str, values: dict) -> str:
-    """``template`` with its placeholders filled from ``values`` (see the module docstring)."""
-    return _Filler().vformat(template, (), values)
+from lstm_viz.lessons import facts, questions
+from lstm_viz.lessons.schema import Lesson, Stop, fill
 
 
 @dataclass(frozen=True)
@@ -50,13 +23,20 @@ class NarratedStop:
     question: str
     answer: str
     context: facts.Context
+    ask: questions.Question | None = None  # how the student answers, and the model's answer
 
 
 def tell(stop: Stop, load) -> NarratedStop:
     """Compute ``stop``'s facts and fill in its words."""
     ctx = facts.compute(stop, load)
+    questions.derive(ctx)
     return NarratedStop(
-        stop, fill(stop.narration, ctx.values), fill(stop.question, ctx.values), fill(stop.answer, ctx.values), ctx
+        stop,
+        fill(stop.narration, ctx.values),
+        fill(stop.question, ctx.values),
+        fill(stop.answer, ctx.values),
+        ctx,
+        questions.question(stop.ask, ctx),
     )
 
 
@@ -84,7 +64,12 @@ def handout(lesson: Lesson, load) -> str:
         if "written" in told.context.values:  # a generation stop: the text itself, as written
             lines += ["````text", stop.text + told.context.values["written"], "````", ""]
         if told.question:
-            lines += [f"**Predict first:** {told.question}", "", f"**Answer:** {told.answer}", ""]
+            lines += [f"**Predict first:** {told.question}", ""]
+            if told.ask is not None and told.ask.kind == "choice":
+                lines += ["Options: " + " / ".join(told.ask.options), ""]
+            if told.ask is not None:
+                lines += [f"**The model's answer:** {told.ask.show(told.ask.right)}", ""]
+            lines += [f"**Answer:** {told.answer}", ""]
         for title, rows in told.context.tables:
             if not rows:
                 continue

@@ -2,8 +2,9 @@
 
 A stop names a model, a text, a step (a number, or the first token where a piece of text starts),
 a layer and a unit (a number, or found by a fact), what to draw (``view``), the facts to compute
-(:mod:`lstm_viz.lessons.facts`), and three templates: ``narration``, ``question`` (to answer before
-the reveal) and ``answer``. Templates hold no numbers of their own: only ``{name}`` or
+(:mod:`lstm_viz.lessons.facts`), three templates: ``narration`` (the setting, shown before the
+reveal), ``question`` and ``answer``, and ``ask``: how the student answers and which computed value is
+right (:mod:`lstm_viz.lessons.questions`). Templates hold no numbers of their own: only ``{name}`` or
 ``{name:spec}`` placeholders filled with the facts computed when the lesson runs. Shipped lessons
 live in ``assets/lessons/``; a teacher's own lesson is the same format (exported and imported as a
 small JSON file). Every fault is a ValueError naming the lesson and the field.
@@ -95,6 +96,7 @@ FACTS = {  # fact kind -> its settings and their bounds (each computed by lstm_v
         "temperature": Setting("float", 0.1, 2.0),
         "seed": SEED,
         "length": _int(1, 2000),
+        "against": Setting("float", 0.1, 2.0),  # another temperature, for a question comparing the two
     },
     "feature_unit": {
         "feature": Setting("choice", choices=tuple(features.FEATURES)),
@@ -122,6 +124,7 @@ class Stop:
     narration: str = ""
     question: str = ""
     answer: str = ""
+    ask: dict | None = None  # how the student answers the question (lstm_viz.lessons.questions)
 
     def templates(self) -> tuple[str, str, str]:
         return self.narration, self.question, self.answer
@@ -134,6 +137,33 @@ class Lesson:
     summary: str
     stops: list[Stop]
     sources: list[str] = field(default_factory=list)  # cited by title and author
+
+
+class _Filler(string.Formatter):
+    def get_value(self, key, args, kwargs):
+        if isinstance(key, str) and key in kwargs:
+            return kwargs[key]
+        return _Missing(str(key))
+
+    def format_field(self, value, format_spec):
+        if isinstance(value, _Missing):
+            return f"[{value.name}?]"
+        return super().format_field(value, format_spec)
+
+    def convert_field(self, value, conversion):
+        if isinstance(value, _Missing):
+            return value
+        return super().convert_field(value, conversion)
+
+
+@dataclass(frozen=True)
+class _Missing:
+    name: str
+
+
+def fill(template: str, values: dict) -> str:
+    """``template`` with its placeholders filled from ``values`` (see the module docstring)."""
+    return _Filler().vformat(template, (), values)
 
 
 def _check_template(where: str, template: str) -> None:
@@ -195,6 +225,43 @@ def _facts(facts, where: str) -> list[dict]:
     return facts
 
 
+ASK_KINDS = ("choice", "token", "number")
+
+
+def _ask(ask, where: str, question: str) -> dict | None:
+    """How the student answers: a kind, the computed value that is right, and the kind's own settings."""
+    if ask is None:
+        return None
+    where = f"{where}.ask"
+    if not question:
+        raise ValueError(f"{where}: a stop with an ask needs a question")
+    if not isinstance(ask, dict) or ask.get("kind") not in ASK_KINDS:
+        raise ValueError(f"{where}: must be an object whose kind is one of {', '.join(ASK_KINDS)}")
+    allowed = {"choice": {"options"}, "token": set(), "number": {"lo", "hi", "spec"}}[ask["kind"]]
+    unknown = set(ask) - allowed - {"kind", "answer"}
+    if unknown:
+        raise ValueError(f"{where}: unknown settings {sorted(map(str, unknown))[:5]} for a {ask['kind']} question")
+    if not isinstance(ask.get("answer"), str) or not PLACEHOLDER_RE.match(ask["answer"]):
+        raise ValueError(
+            f"{where}: answer must name a computed value, such as label, got {describe(ask.get('answer'))}"
+        )
+    if ask["kind"] == "choice":
+        options = ask.get("options")
+        named = isinstance(options, str) and PLACEHOLDER_RE.match(options)
+        listed = isinstance(options, list) and 2 <= len(options) <= 4
+        if not (named or listed and all(isinstance(o, str) and 1 <= len(o) <= 100 for o in options)):
+            raise ValueError(f"{where}: options must name a computed list, or list 2 to 4 short texts")
+    if ask["kind"] == "number":
+        lo, hi = ask.get("lo"), ask.get("hi")
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in (lo, hi))
+        if not numbers or not -1e9 <= lo < hi <= 1e9:
+            raise ValueError(f"{where}: lo and hi must be numbers with lo < hi, got {describe(lo)} and {describe(hi)}")
+        spec = ask.get("spec", "g")
+        if not isinstance(spec, str) or not SPEC_RE.match(spec) or len(spec) > 8:
+            raise ValueError(f"{where}: spec must be a number format such as .0% or d, got {describe(spec)}")
+    return dict(ask)
+
+
 def _stop(data, where: str) -> Stop:
     if not isinstance(data, dict):
         raise ValueError(f"{where} must be an object, got {describe(data)}")
@@ -236,6 +303,7 @@ def _stop(data, where: str) -> Stop:
         narration=_text(data, "narration", where),
         question=_text(data, "question", where, required=False),
         answer=_text(data, "answer", where, required=False),
+        ask=_ask(data.get("ask"), where, data.get("question")),
     )
     for name, template in zip(("narration", "question", "answer"), stop.templates(), strict=True):
         _check_template(f"{where}.{name}", template)

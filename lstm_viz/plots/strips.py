@@ -178,6 +178,9 @@ def output_bars_html(probs: np.ndarray, labels: list[str], title: str) -> str:
     return _bars_html(rows, 1.0, title, notes, "max-content")
 
 
+COLUMN_LABELS = 80  # tokens labelled under the running prediction's columns (past that, every k-th)
+
+
 def class_prob_columns_html(probs: np.ndarray, labels: list[str], tokens: list[str], step: int | None = None) -> str:
     """Running class probabilities as one stacked column per token (first class at the bottom),
     the current step outlined; hovering a column gives its step, token and every probability."""
@@ -191,8 +194,15 @@ def class_prob_columns_html(probs: np.ndarray, labels: list[str], tokens: list[s
         segments = [{"height": f"{p * 100:.2f}", "colour": colours.class_colour(c)} for c, p in enumerate(row)]
         columns.append({"hover": hover, "segments": segments, "current": t == step})
     legend = [{"colour": colours.class_colour(c), "label": str(label)} for c, label in enumerate(labels)]
+    every = max(1, -(-len(tokens) // COLUMN_LABELS))  # every token labelled under its column, up to COLUMN_LABELS
+    names = [visible(tok)[:14] if t % every == 0 else "" for t, tok in enumerate(tokens[: len(columns)])]
     return render(
-        "class_columns.html.j2", columns=columns, legend=legend, title=TEXT["columns_title"], note=TEXT["columns_note"]
+        "class_columns.html.j2",
+        columns=columns,
+        legend=legend,
+        labels=names,
+        title=TEXT["columns_title"],
+        note=TEXT["columns_note"],
     )
 
 

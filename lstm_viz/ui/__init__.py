@@ -15,5 +15,6 @@
 - :mod:`.training_run`: the Train page's run id, kept in the URL;
 - :mod:`.latex`: each kind's equations as LaTeX with numbers;
 - :mod:`.stepper`: the Step Through component that steps in the browser;
-- :mod:`.lessons`: the Lessons page's parts (a stop on screen, presentation mode, your own lesson).
+- :mod:`.lessons`: the Lessons page's parts (a stop on screen, presentation mode, your own lesson);
+- :mod:`.predict`: a lesson stop as predict-then-reveal (the setting, the question answered, the reveal).
 """

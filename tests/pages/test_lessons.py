@@ -18,7 +18,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from lstm_viz.engine import cell
-from lstm_viz.lessons import facts, render, schema
+from lstm_viz.lessons import facts, questions, render, schema
 from lstm_viz.store import zoo
 from lstm_viz.ui import lessons as ui_lessons
 from lstm_viz.ui import state as ui_state
@@ -72,10 +72,11 @@ DRAWS_A_UNIT = ("strip", "units", "counting", "gates")  # the views that colour 
 
 @pytest.mark.parametrize("lesson_id,index", all_stops())
 def test_every_stop_names_the_unit_layer_and_quantity_it_draws_and_opens(lesson_id, index):
-    """The narration, the strip (or chart) and "Open in Step Through" are about the same unit, layer and quantity."""
+    """The words beside the chart (the narration, and the answer the reveal adds with the chart), the strip (or
+    chart) and "Open in Step Through" are about the same unit, layer and quantity."""
     stop = schema.find(lesson_id).stops[index]
     told = render.tell(stop, load)
-    ctx, words = told.context, told.narration.lower()
+    ctx, words = told.context, f"{told.narration} {told.answer}".lower()
     layer = ctx.trace.layers[ctx.layer]
     for named in re.findall(r"\blayer (\d+)", words):
         assert int(named) == ctx.layer + 1, f"the narration names layer {named}, the stop draws layer {ctx.layer + 1}"
@@ -113,7 +114,7 @@ def test_the_words_are_computed_so_another_model_changes_the_numbers(lesson_id):
     stop = schema.find(lesson_id).stops[0]
     real = render.tell(stop, load)
     other = render.tell(stop, lambda name: _random_like(load(name), seed=3))
-    assert real.narration != other.narration
+    assert real.answer != other.answer
     assert real.context.values != other.context.values
     # and the numbers said are the numbers measured, formatted by the template
     assert render.fill(stop.narration, other.context.values) == other.narration
@@ -186,7 +187,7 @@ def test_a_generation_stop_shows_the_text_as_written_not_escaped():
     written = told.context.values["written"]
     assert "\n" in written  # the sample has line breaks, which a repr would show as backslash-n
     assert "\\n" not in told.narration and written not in told.narration
-    assert f"the {len(written)} characters below" in told.narration
+    assert f"writes {len(written)} characters" in told.narration
     handout = render.handout(lesson, load)
     assert "````text\n" + lesson.stops[0].text + written + "\n````" in handout
 
@@ -226,9 +227,10 @@ def test_page_steps_through_every_stop_and_reveals(lesson_id):
         assert told.narration in shown(at)
         assert f"Stop {index + 1} of {len(lesson.stops)}" in shown(at)
         if told.question:
-            assert not at.success
+            assert told.answer not in shown(at)
             at.button(key="lesson_reveal").click().run()
-            assert told.answer in [s.value for s in at.success]
+            assert told.answer in shown(at)  # revealed without an answer: the model's answer, in a neutral box
+            assert questions.grade(told.ask, None)[1] in [i.value for i in at.info]
         if index < len(lesson.stops) - 1:
             at.button(key="lesson_next").click().run()
     assert at.button(key="lesson_next").disabled
@@ -409,6 +411,7 @@ def test_open_in_step_through_opens_the_unit_layer_and_colouring_the_stop_draws(
     lesson = schema.find("writing-shakespeare")
     at = open_lessons(lesson_id=lesson.id, lesson_for=lesson.id, lesson_stop=2)
     told = render.tell(lesson.stops[2], load)
+    at.button(key="lesson_reveal").click().run()  # the button opens the unit the reveal names
     at.button(key="lesson_open").click().run()
     assert not at.exception, at.exception
     ss = at.session_state
@@ -436,6 +439,7 @@ def test_back_from_step_through_the_lesson_its_stop_and_your_title_are_kept():
     lesson = schema.find("writing-shakespeare")
     at = open_lessons(lesson_id=lesson.id, lesson_for=lesson.id, lesson_stop=2)
     at.text_input(key="my_lesson_title").input("Speakers and new lines").run()
+    at.button(key="lesson_reveal").click().run()
     at.button(key="lesson_open").click().run()
     assert not at.exception, at.exception
     at.switch_page("app_pages/lessons.py").run()
@@ -443,6 +447,7 @@ def test_back_from_step_through_the_lesson_its_stop_and_your_title_are_kept():
     assert at.selectbox(key="lesson_id").value == lesson.id
     assert at.header[0].value == lesson.stops[2].title
     assert at.text_input(key="my_lesson_title").value == "Speakers and new lines"
+    assert render.tell(lesson.stops[2], load).answer in shown(at), "the reveal is kept too"
 
 
 def _path_to(node, key: str, path=()) -> tuple | None:

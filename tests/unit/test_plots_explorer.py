@@ -195,6 +195,11 @@ def test_class_prob_columns_stack_each_tokens_probabilities():
         assert re.findall(r"background:(#[0-9A-Fa-f]{6})", segments) == [colours.class_colour(k) for k in range(3)]
     assert "&#39;&lt;&#39;" in columns[2][1]  # the token is escaped in the hover text
     assert out.count('class="cp-key"') == 3
+    # every token is written under its column: a projector has no hover
+    assert re.findall(r'<span class="cp-lab">(.*?)</span>', out) == ["a", "b", "&lt;", "d", "e"]
+    long = strips.class_prob_columns_html(RNG.dirichlet([1, 1], size=200), ["n", "p"], [f"w{t}" for t in range(200)])
+    labels = re.findall(r'<span class="cp-lab">(.*?)</span>', long)
+    assert len(labels) == 200 and 60 <= sum(bool(x) for x in labels) <= strips.COLUMN_LABELS
 
 
 def test_annotated_cell_svg_fills_slots():

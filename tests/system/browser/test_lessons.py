@@ -1,5 +1,6 @@
-"""Lessons in a real browser: every stop of every lesson renders (a screenshot each), the keyboard
-alone goes through a lesson (→ ←, space reveals), and presentation mode fits a projector at
+"""Lessons in a real browser: every lesson played in presentation mode at 1024x768 with the keyboard alone
+(a screenshot of each stop's setting, question and reveal), the keyboard alone answers and reveals
+(1-4, space, → ←), and presentation mode fits a projector at
 1024x768 and 1920x1080 with the sidebar and Streamlit's chrome hidden, a lesson chosen with the keyboard
 hands the keys back to the lesson, and your own lesson opens by link and by file in a fresh browser."""
 
@@ -24,15 +25,47 @@ def _no_errors(page) -> None:
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
 
 
+VERDICT = '[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentWarning"]'  # right, or off by how much
+NO_ANSWER = '[data-testid="stAlertContentInfo"]'  # revealed without an answer: the model's answer alone
+
+
+def _keys_to_the_page(page) -> None:
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+
+
+def _press(page, key: str) -> None:
+    page.keyboard.press(key)
+    wait_for_render(page, 240_000)
+
+
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.id for lesson in LESSONS])
-def test_every_stop_renders(page, app_url, lesson):
-    for k, stop in enumerate(lesson.stops, 1):
-        page.goto(f"{app_url}/lessons?lesson={lesson.id}&stop={k}")
+def test_every_lesson_in_presentation_mode_at_1024x768_with_the_keyboard_alone(browser, app_url, lesson):
+    """A class's walk through each lesson on a projector: the setting, → the question, 1-4 an answer (the first
+    option of a choice), space the reveal, → the next stop. A screenshot of each part, and nothing of the
+    answer on screen before the reveal."""
+    with tab(browser, 1024, 768) as page:
+        page.goto(f"{app_url}/lessons?lesson={lesson.id}&present=1")
         wait_for_render(page, 240_000)
+        for k, stop in enumerate(lesson.stops, 1):
+            _no_errors(page)
+            assert _header(page) == stop.title and page.get_by_text(f"Stop {k} of {len(lesson.stops)}").count() == 1
+            assert page.get_by_text("Predict first").count() == 0, "the setting comes alone, before the question"
+            screenshot(page, f"present-{lesson.id}-{k}-1-setting", full_page=False)
+            _keys_to_the_page(page)
+            _press(page, "ArrowRight")
+            assert _header(page) == stop.title and page.get_by_text("Predict first").count() == 1
+            assert page.locator(VERDICT).count() == 0 and page.locator(NO_ANSWER).count() == 0
+            assert page.locator('[data-testid="stPlotlyChart"]').count() == 0, "a chart before the reveal answers"
+            choice = stop.ask["kind"] == "choice"
+            if choice:
+                _press(page, "1")
+            screenshot(page, f"present-{lesson.id}-{k}-2-question", full_page=False)
+            _press(page, "Space")
+            assert page.locator(VERDICT if choice else NO_ANSWER).count() == 1
+            screenshot(page, f"present-{lesson.id}-{k}-3-reveal", full_page=False)
+            if k < len(lesson.stops):
+                _press(page, "ArrowRight")
         _no_errors(page)
-        assert _header(page) == stop.title
-        assert page.get_by_text(f"Stop {k} of {len(lesson.stops)}").count() == 1
-        screenshot(page, f"lesson-{lesson.id}-{k}")
 
 
 def test_the_keyboard_alone_goes_through_a_lesson(page, app_url):
@@ -40,17 +73,16 @@ def test_the_keyboard_alone_goes_through_a_lesson(page, app_url):
     page.goto(f"{app_url}/lessons?lesson={lesson.id}")
     wait_for_render(page, 240_000)
     assert _header(page) == lesson.stops[0].title
-    page.evaluate("() => document.activeElement && document.activeElement.blur()")  # keys go to the page
-    page.keyboard.press("Space")
-    wait_for_render(page, 120_000)
-    assert page.locator('[data-testid="stAlertContentSuccess"]').count() == 1  # the answer, revealed
-    page.keyboard.press("ArrowRight")
-    wait_for_render(page, 240_000)
+    _keys_to_the_page(page)
+    _press(page, "2")  # the second option
+    _press(page, "Space")
+    assert page.locator(VERDICT).count() == 1  # the answer, checked
+    _press(page, "ArrowRight")
     assert _header(page) == lesson.stops[1].title
     assert "stop=2" in page.url
-    page.keyboard.press("ArrowLeft")
-    wait_for_render(page, 240_000)
+    _press(page, "ArrowLeft")
     assert _header(page) == lesson.stops[0].title
+    assert page.locator(VERDICT).count() == 1, "a revealed stop stays revealed, with the answer given"
     _no_errors(page)
 
 
@@ -67,17 +99,17 @@ def test_presentation_mode_fits_a_projector(browser, app_url, size):
             """() => parseFloat(getComputedStyle(document.querySelector('[data-testid="stMain"] p')).fontSize)"""
         )
         assert size_px >= 22  # enlarged for the back of the room
-        overflow = page.evaluate(
-            """() => { const m = document.querySelector('[data-testid="stMain"]');
-                       return m.scrollWidth - m.clientWidth; }"""
-        )
-        assert overflow <= 1, f"the slide is {overflow}px wider than the screen"
-        screenshot(page, f"lesson-present-{width}x{height}", full_page=False)
-        page.evaluate("() => document.activeElement && document.activeElement.blur()")
-        page.keyboard.press("Space")
-        wait_for_render(page, 120_000)
-        assert page.locator('[data-testid="stAlertContentSuccess"]').count() == 1
-        screenshot(page, f"lesson-present-{width}x{height}-revealed", full_page=False)
+        for part in ("setting", "question", "revealed"):
+            overflow = page.evaluate(
+                """() => { const m = document.querySelector('[data-testid="stMain"]');
+                           return m.scrollWidth - m.clientWidth; }"""
+            )
+            assert overflow <= 1, f"the {part} is {overflow}px wider than the screen"
+            screenshot(page, f"lesson-present-{width}x{height}-{part}", full_page=False)
+            if part != "revealed":
+                _keys_to_the_page(page)
+                _press(page, "ArrowRight" if part == "setting" else "Space")
+        assert page.locator(NO_ANSWER).count() == 1
 
 
 def _focus_in_lesson_box(page) -> bool:
@@ -105,12 +137,12 @@ def test_presentation_mode_with_the_keyboard_alone(browser, app_url, size):
         page.wait_for_function(
             """() => !document.activeElement.closest('[data-testid="stSelectbox"]')""", timeout=10_000
         )
-        page.keyboard.press("ArrowRight")
-        wait_for_render(page, 240_000)
-        assert _header(page) == lesson.stops[1].title, "→ stayed in the lesson box"
-        page.keyboard.press("Space")
-        wait_for_render(page, 120_000)
-        assert page.locator('[data-testid="stAlertContentSuccess"]').count() == 1, "space stayed in the lesson box"
+        _press(page, "ArrowRight")
+        assert page.get_by_text("Predict first").count() == 1, "→ stayed in the lesson box"
+        _press(page, "Space")
+        assert page.locator(NO_ANSWER).count() == 1, "space stayed in the lesson box"
+        _press(page, "ArrowRight")
+        assert _header(page) == lesson.stops[1].title
         _no_errors(page)
         screenshot(page, f"lesson-present-keyboard-{size[0]}x{size[1]}", full_page=False)
 
