@@ -163,8 +163,12 @@ def question(ask: dict | None, ctx: Context) -> Question | None:
         raise ValueError(f"the question's answer {cut(ask['answer'], 40)!r} is not measured by this stop's facts")
     right = values[ask["answer"]]
     if kind == "token":
+        if not isinstance(right, int | np.integer) or not 0 <= right < len(ctx.trace):
+            raise ValueError(f"the question asks for a token, but {cut(ask['answer'], 40)!r} is not a step of the text")
         return Question(kind, int(right), tuple(visible(t) for t in ctx.trace.tokens))
     if kind == "number":
+        if not isinstance(right, int | float | np.number) or isinstance(right, bool) or not np.isfinite(right):
+            raise ValueError(f"the question asks for a number, but {cut(ask['answer'], 40)!r} is not one")
         return Question(kind, float(right), lo=float(ask["lo"]), hi=float(ask["hi"]), spec=ask.get("spec", "g"))
     options = ask["options"] if isinstance(ask["options"], list) else values.get(ask["options"])
     if not isinstance(options, list) or not 2 <= len(options) <= 4 or str(right) not in map(str, options):

@@ -220,7 +220,14 @@ def test_schema_checks_the_ask():
         doc["stops"][0]["ask"] = bad
         with pytest.raises(ValueError, match=words):
             schema.parse(json.dumps(doc))
-    doc["stops"][0]["ask"] = {"kind": "choice", "answer": "nothing_computes_this", "options": "pair"}
-    lesson = schema.parse(json.dumps(doc))
-    with pytest.raises(ValueError, match="is not measured by this stop's facts"):
-        render.tell(lesson.stops[0], load)
+    for ask, words in [
+        ({"kind": "choice", "answer": "nothing_computes_this", "options": "pair"}, "is not measured by this stop"),
+        ({"kind": "token", "answer": "prefers"}, "is not a step of the text"),
+        ({"kind": "token", "answer": "rank_his"}, "is not a step of the text"),  # a number past the text
+        ({"kind": "number", "answer": "top", "lo": 0, "hi": 1}, "is not one"),
+        ({"kind": "choice", "answer": "prefers", "options": "top"}, "options do not hold its answer"),
+        ({"kind": "choice", "answer": "prefers", "options": ["a", "b"]}, "options do not hold its answer"),
+    ]:  # a teacher's lesson that names the wrong value: a sentence, not a crash
+        doc["stops"][0]["ask"] = ask
+        with pytest.raises(ValueError, match=words):
+            render.tell(schema.parse(json.dumps(doc)).stops[0], load)
