@@ -12,7 +12,9 @@ spec = layer.spec
 n_steps, n_units = len(trace), layer.hidden_size
 weights = equations.layer_weights(sel.model.module, sel.layer)
 
-unit = controls.unit_picker(n_units, where=st.columns([1, 4])[0])
+unit_at, note_at = st.columns([1, 4], vertical_alignment="bottom")
+unit = controls.unit_picker(n_units, where=unit_at)
+controls.unit_note(note_at)
 step = controls.step_controls(trace, "eq")
 state.show_notices()
 token = trace.tokens[step]

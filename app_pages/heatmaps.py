@@ -19,12 +19,11 @@ state.clamp("count", n_units + 1, f"this layer has {n_units} units", lo=1)
 
 cols = [*st.columns(3, vertical_alignment="bottom"), *st.columns([4, 1], vertical_alignment="bottom")]
 quantity = cols[0].selectbox("Heatmap of", list(quantities), key="quantity", format_func=cell.title, **state.KEEP)
-order_by = cols[1].selectbox(
-    "Order units by", search.ORDERINGS, key="order", help=search.ORDERING_HELP, **state.KEEP
-)
+order_by = cols[1].selectbox("Order units by", search.ORDERINGS, key="order", help=search.ORDERING_HELP, **state.KEEP)
 by_quantity = cols[2].selectbox("…of", list(quantities), key="order_of", format_func=cell.title, **state.KEEP)
 count = cols[3].slider("Units shown (first in that order)", 1, n_units, key="count", **state.KEEP)
 unit = controls.unit_picker(n_units, where=cols[4])
+controls.unit_note()
 chart_at = st.container()  # the heatmap comes first, in the first screen; the step and its values under it
 if n_steps > 1:
     step = st.slider("Step (token index)", 0, n_steps - 1, key="step", **state.KEEP)

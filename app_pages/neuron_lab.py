@@ -26,7 +26,9 @@ model = sel.model
 n_steps, n_units = len(trace), layer.hidden_size
 quantities = layer.quantities()
 spans = trace.spans or [(t, t + 1) for t in range(n_steps)]
-unit = controls.unit_picker(n_units, where=st.columns([1, 5])[0])
+unit_at, note_at = st.columns([1, 5], vertical_alignment="bottom")
+unit = controls.unit_picker(n_units, where=unit_at)
+controls.unit_note(note_at)
 state.show_notices()
 
 
@@ -36,7 +38,7 @@ def pick(rows: list[dict], key: str) -> None:
     def chosen() -> None:
         picked = st.session_state[key].selection.rows
         if picked:
-            st.session_state["unit"] = int(rows[picked[0]]["unit"])
+            state.choose_unit(rows[picked[0]]["unit"])
 
     st.dataframe(rows, key=key, on_select=chosen, selection_mode="single-row", hide_index=True)
     st.caption("Choose a row to make that unit the current unit on every page.")
@@ -48,7 +50,7 @@ def choose_from_chart(key: str) -> None:
     points = event.selection.get("points", []) if event is not None and hasattr(event, "selection") else []
     for point in points[:1]:
         if "customdata" in point:
-            st.session_state["unit"] = int(point["customdata"])
+            state.choose_unit(point["customdata"])
 
 
 moment_tab, selection_tab, feature_tab, saturation_tab, whatif_tab, memory_tab = st.tabs(

@@ -16,6 +16,8 @@ passes: well under 50 ms for 2,000 tokens x 256 units (``python -m benchmarks.la
   Johnson and Fei-Fei, "Visualizing and Understanding Recurrent Networks", 2015, Fig. 3).
 - :func:`unit_order`: every unit in order of its variance, mean or :func:`saturated_share` (the
   heatmaps' and the stepper's orderings).
+- :func:`opening_unit`: the unit the explorer pages open on, ranked first by the layer's kind's moment
+  (:data:`OPENING`), and :func:`describe_opening`, the line that says why.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstm_viz import messages
 from lstm_viz.engine import cell
 
 # name -> (quantity, how the change at step t is scored, words for the ranking's title)
@@ -41,6 +44,9 @@ MOMENTS |= {
     "update_drop": ("update_gate", "drop", "biggest drop of the update gate (the GRU unit takes in the new)"),
     "reset_drop": ("reset_gate", "drop", "biggest drop of the reset gate (the GRU unit ignores its past)"),
 }
+# the moments the explorer pages open on, by kind of layer, first choice first: a gate's moment has nothing to
+# compare with at step 0, and one that no unit shows at this step (every forget gate rises) gives way to the next
+OPENING = {"lstm": ("forget_drop", "write"), "gru": ("update_drop", "hidden_change"), "rnn": ("hidden_change",)}
 REACTS = 0.5  # another step "reacts like this" when its change is at least half of this step's
 ORDERINGS = ("index", "variance", "mean", "saturation", "similarity")  # what :func:`unit_order` can order by
 ORDERING_HELP = (
@@ -153,6 +159,35 @@ def by_moment(layer, step: int, how: str = "forget_drop", top: int = 10) -> list
             UnitMoment(u, score, before, float(values[step, u]), others[others != step], n_steps, start is not None)
         )
     return out
+
+
+def opening_unit(layer, step: int) -> tuple[str, UnitMoment]:
+    """The unit to open the explorer on at ``step``, and the moment that ranked it first (:func:`by_moment`).
+
+    The first moment of ``OPENING[layer.kind]`` (then the rest of :func:`moments_for`) that has a step before
+    ``step`` (:func:`has_step_before`) and some unit that changes that way there; at step 0 an LSTM opens on the
+    biggest write, a GRU and an RNN on the biggest change of the hidden state from the initial state.
+    """
+    found = None
+    for how in dict.fromkeys((*OPENING.get(layer.kind, ()), *moments_for(layer))):
+        if how in moments_for(layer) and has_step_before(how, step):
+            found = how, by_moment(layer, step, how, top=1)[0]
+            if found[1].score > 0:
+                break
+    return found
+
+
+def describe_opening(found: UnitMoment, how: str, step: int, token: str, units: int) -> str:
+    """One line on why the page opened on ``found``'s unit, e.g. "Unit 151: of all 256 units, its forget gate
+    drops most at step 12 ('e'): 0.93 → 0.12." Worded by the moment, so by the kind of layer that has it."""
+    quantity, kind, _ = MOMENTS[how]
+    head, where = f"Unit {found.unit}: of all {units} units,", f"at step {step} ({messages.cut(token, 20)!r})"
+    if kind == "value":  # the write of an LSTM: |i · g| at this step
+        return f"{head} it writes most into its cell {where}: |i · g| = {found.score:.2f}."
+    moved = {"drop": "drops most", "rise": "rises most", "abs": "changes most"}[kind]
+    initial = " (the initial state)" if found.from_initial else ""
+    label = cell.QUANTITY[quantity].label
+    return f"{head} its {label} {moved} {where}: {found.before:.2f}{initial} → {found.after:.2f}."
 
 
 def _check_span(n: int, start: int, end: int) -> None:

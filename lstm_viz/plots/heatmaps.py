@@ -3,14 +3,22 @@ and chosen units' state (an LSTM's cell, a GRU's or RNN's hidden state) along th
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
 from lstm_viz.engine import cell
 from lstm_viz.plots import colours
-from lstm_viz.plots.base import NARROWEST_PX, layout, token_axis
+from lstm_viz.plots.base import FONT_SIZE, layout, token_axis
+from lstm_viz.plots.html import visible
 
 MAX_CLICK_CELLS = 20_000  # heatmaps up to this many cells get click-to-select markers
+PLOT_PX = 400  # the Gate Heatmaps' plot area at 1024 pixels beside the sidebar (Chromium: 401 of the chart's 564)
+TICK_SIZES = (FONT_SIZE - 2, FONT_SIZE - 3, FONT_SIZE - 4)  # tick fonts tried, largest first: 12 px is the smallest
+CHAR_EM = 0.62  # a tick label's character is about this many times its font size wide (proportional font)
+TICK_GAP = 4  # pixels kept between two labels side by side
+TICK_LAYOUTS = ("row", "staggered", "turned")  # one row upright; every other one a line lower; turned to read up
 
 
 def quantity_heatmap(
@@ -22,7 +30,7 @@ def quantity_heatmap(
     unit: int | None = None,
     height: int = 420,
     clickable: bool = True,
-    width_px: int = NARROWEST_PX,
+    width_px: int = PLOT_PX,
 ) -> go.Figure:
     """Tokens (x, in reading order, labelled as text) by units (y, in ``units`` order) for one quantity (T, H).
 
@@ -74,9 +82,52 @@ def quantity_heatmap(
         fig.add_vline(x=step, line=dict(color=colours.OUTLINE, width=2))
     if unit is not None and unit in units:
         fig.add_hline(y=f"u{unit}", line=dict(color=colours.OUTLINE, width=2))
-    fig.update_xaxes(**token_axis(tokens, most=30, title="token (step)", width_px=width_px))
+    axis = token_ticks(tokens, width_px)
+    if axis["tickangle"]:  # labels turned upright take height from the plot: give it back
+        height += round(max(map(len, axis["ticktext"]), default=0) * CHAR_EM * axis["tickfont"]["size"])
+    layout(fig, height, title=what)
+    fig.update_xaxes(**axis)
     fig.update_yaxes(type="category", title="unit", range=[len(units) - 0.5, -0.5], showticklabels=len(units) <= 48)
-    return layout(fig, height, title=what)
+    return fig
+
+
+def _room(how: str, size: int, chars: int) -> float:
+    """Pixels of axis one token needs for its label laid out ``how`` at ``size`` px, ``chars`` characters wide."""
+    wide = chars * CHAR_EM * size + TICK_GAP
+    return {"row": wide, "staggered": wide / 2, "turned": 1.15 * size + 1}[how]
+
+
+def token_ticks(tokens: list[str], width_px: int = PLOT_PX, title: str = "token (step)") -> dict:
+    """A heatmap's token axis over steps 0..T-1 that a projector can read: every token labelled when they fit.
+
+    Largest font first (TICK_SIZES), the labels are tried in one row upright, then upright in two staggered rows
+    (every other label one line lower, so neighbours never touch), then turned to read upwards (a word model's
+    longer labels). When no layout fits every token in ``width_px``, every k-th token is labelled, in the layout
+    that labels the most of them at the largest font (12 px turned): a regular subset, starting at step 0.
+    """
+    labels = [visible(t)[:12] for t in tokens]
+    chars, per = max(map(len, labels), default=1), width_px / max(len(labels), 1)
+    tries = [(how, size) for size in TICK_SIZES for how in TICK_LAYOUTS]
+    fits = [(how, size) for how, size in tries if _room(how, size, chars) <= per]
+    if fits:
+        (how, size), every = fits[0], 1
+    else:
+        options = (("row", TICK_SIZES[0]), ("turned", TICK_SIZES[-1]))
+        how, size = min(options, key=lambda o: math.ceil(_room(*o, chars) / per))
+        every = math.ceil(_room(how, size, chars) / per)
+    ticks = list(range(0, len(labels), every))
+    text = [labels[t] for t in ticks]
+    if how == "staggered":
+        text = [("\u00a0<br>" + label) if k % 2 else label for k, label in enumerate(text)]
+    return {
+        "title": title,
+        "tickmode": "array",
+        "tickvals": ticks,
+        "ticktext": text,
+        "tickangle": -90 if how == "turned" else 0,
+        "tickfont": {"size": size},
+        "range": [-0.5, len(tokens) - 0.5],
+    }
 
 
 def cell_lines(values: np.ndarray, tokens: list[str], units, step: int | None = None, name: str = "cell") -> go.Figure:

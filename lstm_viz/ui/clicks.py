@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lstm_viz.ui import state
+
 
 def parse_heatmap_point(point: dict) -> tuple[int, int] | None:
     """(step, unit) from a clicked heatmap cell: x is the step, y is "u<unit>"; None if unreadable."""
@@ -24,4 +26,5 @@ def select_from_chart(chart_key: str) -> None:
     for point in points[:1]:
         picked = parse_heatmap_point(point)
         if picked is not None:
-            st.session_state["step"], st.session_state["unit"] = picked
+            st.session_state["step"] = picked[0]
+            state.choose_unit(picked[1])

@@ -1,12 +1,19 @@
-"""Step and unit controls: first, previous, next and last with their keys, the step slider, the unit, the caption."""
+"""Step and unit controls: first, previous, next and last with their keys, the step slider, the unit, the caption.
+
+The unit the explorer pages open on is the one the Neuron Lab ranks first (:func:`open_on_ranked_unit`), with a
+line that says why (:func:`unit_note`), until the user chooses one (``state.choose_unit``).
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from lstm_viz.engine.trace import Trace
+from lstm_viz.analysis import search
+from lstm_viz.engine.trace import LayerTrace, Trace
 from lstm_viz.plots.html import visible
 from lstm_viz.ui import state
+
+_PICK = "_lstm_viz_unit_pick"  # the app's own unit: {"for": (model, text, layer, checkpoint), "unit", "note"}
 
 
 def _go_to(n_steps: int, delta: int = 0, to: int | None = None) -> None:
@@ -46,6 +53,38 @@ def step_controls(trace: Trace, prefix: str, shortcuts: bool = True) -> int:
         )
     step = st.slider("Step (token index)", 0, n - 1, key="step", **state.KEEP)
     return int(step)
+
+
+def open_on_ranked_unit(layer: LayerTrace, tokens: list[str], step: int, view: tuple) -> None:
+    """Until the user chooses a unit, make the shared unit the one the lab ranks first at ``step`` (before any
+    unit widget is drawn; :func:`search.opening_unit`), and rank again when ``view`` (model, text, layer and
+    checkpoint) changes. A unit that is not the app's own pick (a widget, a chart, a link, a lesson, a page's
+    preset) is the user's choice, kept from then on: the step and unit of a link open exactly as it says.
+    """
+    ss = st.session_state
+    pick = ss.get(_PICK)
+    if "unit" in ss and (pick is None or ss["unit"] != pick["unit"]):
+        state.choose_unit()
+    if state.unit_chosen():
+        ss.pop(_PICK, None)
+        return
+    if pick is not None and pick["for"] == view and ss.get("unit") == pick["unit"]:
+        return
+    how, found = search.opening_unit(layer, step)
+    note = search.describe_opening(found, how, step, tokens[step], layer.hidden_size)
+    ss["unit"] = found.unit
+    ss[_PICK] = {"for": view, "unit": found.unit, "note": note}
+
+
+def unit_note(where=st) -> None:
+    """The line that says why the page opened on its unit, while that unit is still the app's own pick.
+
+    Drawn in a container on every run, note or not, so that what follows keeps its place when it goes.
+    """
+    box = where.container()
+    pick = st.session_state.get(_PICK)
+    if pick is not None and not state.unit_chosen() and st.session_state.get("unit") == pick["unit"]:
+        box.caption(pick["note"])
 
 
 def unit_picker(hidden_size: int, where=st, label: str = "Unit") -> int:

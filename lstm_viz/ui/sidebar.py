@@ -8,7 +8,7 @@ import streamlit as st
 
 from lstm_viz.engine.trace import LayerTrace, Trace
 from lstm_viz.store.zoo import LoadedModel
-from lstm_viz.ui import cache, display, picker, state
+from lstm_viz.ui import cache, controls, display, picker, state
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,8 @@ def explorer_sidebar() -> Selection | None:
 
 
 def explorer_page(title: str) -> Selection:
-    """The opening every explorer page shares: title, sidebar, the step clamped to the text.
+    """The opening every explorer page shares: title, sidebar, the step clamped to the text, the unit the app
+    opens on while the user has not chosen one (:func:`controls.open_on_ranked_unit`).
 
     Stops the page (after the sidebar's prompt or notice) when there is nothing to show.
     """
@@ -141,6 +142,7 @@ def explorer_page(title: str) -> Selection:
             icon=":material/history:",
         )
     n_steps = len(sel.trace)
-    state.clamp("step", n_steps, f"this text has {n_steps} steps")
+    step = state.clamp("step", n_steps, f"this text has {n_steps} steps")
+    controls.open_on_ranked_unit(sel.layer_trace, sel.trace.tokens, step, (sel.name, sel.text, sel.layer, sel.at_step))
     state.show_notices()
     return sel

@@ -41,6 +41,7 @@ _CHECK = "_lstm_viz_check"  # keys whose value must be explained if a range chec
 _URL_READ = "_lstm_viz_url_read"
 _LAST_MODEL = "_lstm_viz_last_model"
 _FROM_LINK = "_lstm_viz_from_link"  # keys whose value the link set, until the page has read it
+_UNIT_CHOSEN = "_lstm_viz_unit_chosen"  # True once the user chose the unit (controls.open_on_ranked_unit)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ EXPLORER = (
     Param("text", "text", str, DEFAULT_TEXT, max_chars=MAX_URL_TEXT),
     Param("layer", "layer", int, 0),
     Param("step", "step", int, 0),
-    Param("unit", "unit", int, 0),
+    Param("unit", "unit", int, None),  # none until chosen: the pages open on a ranked unit (controls)
     Param("checkpoint", "checkpoint", int, None, lo=0, hi=10**9),  # a training step kept in the model's history
 )
 LINKS: dict[str, tuple[Param, ...]] = {
@@ -241,6 +242,8 @@ def apply_query_params(params: dict[str, str], page: str) -> None:
         if value is not None:
             ss[param.key] = value.strip() if param.name == "model" else value
             _checks().add(param.key)
+            if param.key == "unit":
+                choose_unit()
             ss.setdefault(_FROM_LINK, set()).add(param.key)
 
 
@@ -373,17 +376,28 @@ def share_link(page: str) -> tuple[str, bool]:
     return address + (f"?{query}" if query else ""), fits
 
 
-def open_in(page_path: str, model: str, text: str, step: int = 0, unit: int = 0, layer: int = 0) -> None:
+def choose_unit(unit: int | None = None) -> None:
+    """The user chose the unit (``unit``, or the one in session state): no page ranks another over it."""
+    if unit is not None:
+        st.session_state["unit"] = int(unit)
+    st.session_state[_UNIT_CHOSEN] = True
+
+
+def unit_chosen() -> bool:
+    """Whether the user chose the unit in this session (a widget, a chart, a link, a lesson, ``open_in``)."""
+    return bool(st.session_state.get(_UNIT_CHOSEN))
+
+
+def open_in(page_path: str, model: str, text: str, step: int = 0, unit: int | None = None, layer: int = 0) -> None:
     """Show ``text`` through ``model`` on another page (e.g. "Step through this" buttons), at ``step`` and ``unit``.
 
     The values are applied at the top of the next run, before any widget exists, so this can
-    be called after the page's own model picker was drawn.
+    be called after the page's own model picker was drawn. A ``unit`` is the user's choice (a lesson's
+    stop); without one the page keeps the unit the user chose, or opens on the unit it ranks first.
     """
-    st.session_state[_PENDING] = {
-        "model": model,
-        "text": text,
-        "step": int(step),
-        "unit": int(unit),
-        "layer": int(layer),
-    }
+    pending = {"model": model, "text": text, "step": int(step), "layer": int(layer)}
+    if unit is not None:
+        pending["unit"] = int(unit)
+        choose_unit()
+    st.session_state[_PENDING] = pending
     st.switch_page(page_path)

@@ -151,7 +151,10 @@ def _on_report() -> None:
     if sent is None or report.get("id") != sent["id"] or report.get("seq") != sent["seq"]:
         return  # about data or a view this session has since replaced
     if report.get("moved"):
-        ss.update(checked_view(report, sent))
+        view = checked_view(report, sent)
+        if view and view["unit"] != ss.get("unit"):
+            state.choose_unit()  # the reader chose a unit in the browser: no page ranks another over it
+        ss.update(view)
 
 
 # --- what the browser is sent -----------------------------------------------------------------
@@ -302,6 +305,7 @@ def step_through(sel: sidebar.Selection) -> None:
     @st.fragment(run_every=1.0 / speed if playing else None)
     def view() -> None:
         """Everything that changes with the step: the component, and the server's view while it does not run."""
+        controls.unit_note()  # why the page opened on its unit, until the reader chooses another
         if not (enabled() and mount(sel)):
             if playing:
                 tick(len(sel.trace), speed)

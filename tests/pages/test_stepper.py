@@ -340,7 +340,7 @@ def test_chunks_asked_for_are_sent_once():
 
 
 def test_stale_or_invalid_reports_do_not_change_the_view():
-    at = report(open_step_through(step=5), moved=False)
+    at = report(open_step_through(step=5, unit=0), moved=False)
     at = report(at, step=50, seq=0)  # about a view the server has since replaced
     assert at.session_state["step"] == 5
     at = report(at, step=10_000, unit=3)  # out of range: the server's view is sent again

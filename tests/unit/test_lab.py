@@ -243,3 +243,37 @@ def test_repeated_words_counts_each_word_written_again():
     assert features.repeated_words("the king and the queen, the KING!") == 3 / 7  # the, the, king again
     assert features.repeated_words("") == 0.0 and features.repeated_words("... 12 ;") == 0.0
     assert features.repeated_words("Ay me! ay ME") == 0.5
+
+
+def test_the_opening_unit_is_the_labs_first_and_its_line_says_why():
+    tr = planted().trace(TEXT)
+    layer, at = tr.layers[0], TEXT.index("D")
+    how, found = search.opening_unit(layer, at)
+    first = search.by_moment(layer, at, "forget_drop", top=1)[0]
+    assert (how, found.unit, found.score) == ("forget_drop", first.unit, first.score) and found.unit == 3
+    line = search.describe_opening(found, how, at, tr.tokens[at], H)
+    assert line == f"Unit 3: of all {H} units, its forget gate drops most at step {at} ('D'): 1.00 → 0.00."
+    how, found = search.opening_unit(layer, 0)  # a gate has no step before step 0: the biggest write instead
+    assert (how, found.unit) == ("write", 1)
+    assert search.describe_opening(found, how, 0, "a", H) == (
+        f"Unit 1: of all {H} units, it writes most into its cell at step 0 ('a'): |i · g| = {found.score:.2f}."
+    )
+    assert search.opening_unit(layer, 1)[0] == "write"  # no forget gate drops at 'b': the next moment ranks
+
+
+@pytest.mark.parametrize(("name", "gate"), [("memory-gru", "update gate"), ("memory-rnn", None)])
+def test_a_gru_opens_on_its_update_gate_and_an_rnn_on_its_hidden_state(name, gate):
+    model = zoo.load(name)
+    text = "D52300018695697655928?"
+    tr = model.trace(text)
+    layer = tr.layers[0]
+    for step in (0, 4):
+        how, found = search.opening_unit(layer, step)
+        expected = "update_drop" if gate and step else "hidden_change"
+        first = search.by_moment(layer, step, expected, top=1)[0]
+        assert (how, found.unit, found.score) == (expected, first.unit, first.score)
+        line = search.describe_opening(found, how, step, tr.tokens[step], layer.hidden_size)
+        label = gate if how == "update_drop" else "hidden state"
+        assert line.startswith(f"Unit {found.unit}: of all 48 units, its {label} ")
+        assert f"at step {step} ({text[step]!r})" in line and "forget" not in line and "cell" not in line
+        assert ("(the initial state)" in line) == (step == 0)

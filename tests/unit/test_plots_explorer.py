@@ -153,6 +153,32 @@ def test_quantity_heatmap_scale_axis_and_subset():
     assert len(long.layout.xaxis.tickvals) <= 30  # every k-th token labelled on a long text
 
 
+def shown_labels(ticktext) -> list[str]:
+    """The heatmap's x tick labels as read: a staggered label's blank first line dropped."""
+    return [label.split("<br>")[-1] for label in ticktext]
+
+
+def test_the_heatmap_labels_every_token_a_projector_can_read():
+    text = "To be, or not to be, that is the question: Whether 'tis nobler in th"  # 68 characters
+    axis = heatmaps.quantity_heatmap(RNG.random((len(text), 48)), list(text), "forget_gate").layout.xaxis
+    assert list(axis.tickvals) == list(range(len(text)))  # every token, at 1024 pixels beside the sidebar
+    assert shown_labels(axis.ticktext) == [html.visible(c) for c in text]
+    assert axis.tickfont.size >= 12 and axis.tickangle == 0
+    lower = [k for k, label in enumerate(axis.ticktext) if "<br>" in label]
+    assert lower == list(range(1, len(text), 2))  # two rows, alternating: neighbours never touch
+    words = ["the", "food", "was", "great", "but", "the", "service", "was", "slow", "and", "the", "waiter"] * 2
+    turned = heatmaps.quantity_heatmap(RNG.random((len(words), 8)), words, "cell").layout.xaxis
+    assert shown_labels(turned.ticktext) == words and turned.tickangle == -90 and turned.tickfont.size >= 12
+    for n in (200, 2000):  # too many to label each: every k-th, from step 0, k the same all along
+        axis = heatmaps.token_ticks(list("ab") * (n // 2))
+        ticks = axis["tickvals"]
+        gaps = set(np.diff(ticks).tolist())
+        assert ticks[0] == 0 and len(gaps) == 1 and gaps.pop() > 1 and axis["tickfont"]["size"] >= 12
+        assert shown_labels(axis["ticktext"]) == ["ab"[t % 2] for t in ticks]
+        every_px = (ticks[1] - ticks[0]) * heatmaps.PLOT_PX / n
+        assert every_px >= axis["tickfont"]["size"] * 0.62 + 4  # a label and a gap between two labelled tokens
+
+
 def test_next_token_bars_top10_and_actual_marked():
     probs = np.arange(1, 21, dtype=float)
     probs /= probs.sum()

@@ -467,6 +467,8 @@ def test_back_from_step_through_the_lesson_is_where_the_teacher_left_it(browser,
         wait_for_render(page, SLOW_MS)
         assert faults_on_page(page, "Lessons") == []
         heading = page.locator('[data-testid="stMain"] h2').first.inner_text()
+        page.get_by_role("button", name=re.compile("Reveal the answer")).click()  # the unit comes with the reveal
+        wait_for_render(page, SLOW_MS)
         page.get_by_role("button", name=re.compile("Open in Step Through")).click()
         page.wait_for_url(re.compile(r"/step_through"), timeout=60_000)
         wait_for_render(page, SLOW_MS)
@@ -477,6 +479,7 @@ def test_back_from_step_through_the_lesson_is_where_the_teacher_left_it(browser,
         assert (back, stop and stop.group(0)) == (heading, "Stop 3 of 3"), (
             f"back on Lessons the page shows {back!r} ({stop and stop.group(0)}), not {heading!r} (Stop 3 of 3)"
         )
+        assert page.get_by_text("Reveal the answer").count() == 0, "the reveal was kept"
 
 
 # --- a teacher's own lesson: a scene from each explorer page, export, import in a fresh browser, play --
