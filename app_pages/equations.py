@@ -18,7 +18,7 @@ controls.unit_note(note_at)
 step = controls.step_controls(trace, "eq")
 state.show_notices()
 token = trace.tokens[step]
-st.markdown(controls.step_caption(trace, step) + f" · unit **{unit}** of layer {sel.layer + 1}")
+st.markdown(controls.step_caption(trace, step) + f" · unit **{unit}** of layer {sel.layer}")
 
 st.info(spec.summary)
 st.latex(latex.equations_latex(spec.name))

@@ -231,7 +231,11 @@ def _expected_view(trace: Trace) -> None:
         st.html(strips.next_token_bars_html(trace.probs[step], trace.output_labels, actual=cand.actual))
     with right:
         layer_index = st.selectbox(
-            "Layer", range(trace.num_layers), key="gen_exp_layer", format_func=lambda k: f"layer {k + 1}"
+            "Layer",
+            range(trace.num_layers),
+            key="gen_exp_layer",
+            format_func=lambda k: f"layer {k}",
+            help=state.COUNTED,
         )
         quantities = trace.layers[layer_index].quantities()
         st.html(strips.gate_strip_html({q: v[step] for q, v in quantities.items()}))

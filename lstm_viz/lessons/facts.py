@@ -415,7 +415,7 @@ def compute(stop: Stop, load) -> Context:
     step = step_of(model, stop.text, stop, len(trace))
     units = trace.layers[stop.layer].hidden_size
     if stop.unit is not None and stop.unit >= units:
-        raise ValueError(f"layer {stop.layer + 1} of {stop.model} has {units} units; the stop names unit {stop.unit}")
+        raise ValueError(f"layer {stop.layer} of {stop.model} has {units} units; the stop names unit {stop.unit}")
     ctx = Context(stop, model, trace, step, stop.layer, stop.unit or 0, load)
     if stop.quantity in trace.layers[stop.layer].quantities():
         ctx.quantity = stop.quantity
@@ -425,7 +425,7 @@ def compute(stop: Stop, load) -> Context:
         step=step,
         token=_token(trace, step),
         model=model.card.get("title", stop.model),
-        layer=stop.layer + 1,  # as the pages number layers, from 1
+        layer=stop.layer,  # counted from 0, as steps and units are, on every page
         units=trace.layers[stop.layer].hidden_size,
     )
     for spec in stop.facts:

@@ -105,7 +105,7 @@ def term_lines(terms, layer_index: int, token: str, k: int = 5) -> list[str]:
             source = (
                 f"embedding dimension {index} of {visible(token)!r}"
                 if layer_index == 0
-                else f"unit {index} of layer {layer_index} (this layer's input)"
+                else f"unit {index} of layer {layer_index - 1} (this layer's input)"
             )
         else:
             source = f"previous hidden state of unit {index}"

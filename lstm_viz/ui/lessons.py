@@ -120,7 +120,7 @@ def scene(told: NarratedStop, key: str) -> None:
             )
         )
         st.caption(
-            f"Each token coloured by unit {ctx.unit}'s {cell.QUANTITY[name].label} (layer {ctx.layer + 1}); "
+            f"Each token coloured by unit {ctx.unit}'s {cell.QUANTITY[name].label} (layer {ctx.layer}); "
             f"the outlined token is step {ctx.step}."
         )
     if view == "gates":

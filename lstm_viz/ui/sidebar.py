@@ -111,7 +111,12 @@ def explorer_sidebar() -> Selection | None:
     state.clamp("layer", layers, f"this model has {layers} layer{'s' * (layers != 1)}")
     if layers > 1:
         st.sidebar.selectbox(
-            "Layer", list(range(layers)), key="layer", format_func=lambda k: f"layer {k + 1}", **state.KEEP
+            "Layer",
+            list(range(layers)),
+            key="layer",
+            format_func=lambda k: f"layer {k}",
+            help=state.COUNTED,
+            **state.KEEP,
         )
     n_tokens = len(cache.load_model(name).encode(text))
     if n_tokens > cache.MAX_TOKENS:

@@ -31,6 +31,7 @@ from lstm_viz.store import examples
 from lstm_viz.store.zoo import LoadedModel
 
 DEFAULT_TEXT = examples.DEFAULT_TEXT
+COUNTED = "Layers are counted from 0, as steps and units are: layer 0 reads the tokens, layer 1 reads layer 0."
 MAX_LINK_CHARS = 6_000  # the longest query a link may carry: browsers, proxies and servers agree below 8 KB
 MAX_URL_TEXT = 20_000  # characters of text accepted from a URL at all; the page cuts by tokens later
 

@@ -288,7 +288,7 @@ def server_view(sel: sidebar.Selection) -> None:
             st.subheader(text["output_heading"])
             display.model_output(trace, step)
         n_units = layer.hidden_size
-        st.subheader(text["units_heading"].format(units=n_units, layer=sel.layer + 1, step=step))
+        st.subheader(text["units_heading"].format(units=n_units, layer=sel.layer, step=step))
         order = None if order_by == "index" else search.unit_order(quantities[layer.spec.state], order_by)
         st.html(strips.gate_strip_html({q: v[step] for q, v in quantities.items()}, order=order, unit=unit))
 

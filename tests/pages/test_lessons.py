@@ -79,7 +79,7 @@ def test_every_stop_names_the_unit_layer_and_quantity_it_draws_and_opens(lesson_
     ctx, words = told.context, f"{told.narration} {told.answer}".lower()
     layer = ctx.trace.layers[ctx.layer]
     for named in re.findall(r"\blayer (\d+)", words):
-        assert int(named) == ctx.layer + 1, f"the narration names layer {named}, the stop draws layer {ctx.layer + 1}"
+        assert int(named) == ctx.layer, f"the narration names layer {named}, the stop draws layer {ctx.layer}"
     if stop.view in DRAWS_A_UNIT:
         assert re.search(rf"\bunit {ctx.unit}\b", words), f"the stop draws unit {ctx.unit}: {told.narration}"
         if stop.view != "gates":  # the gates view draws every quantity of the layer at the step
@@ -267,7 +267,7 @@ def test_a_scene_saved_on_step_through_becomes_a_lesson_and_exports():
     at.switch_page("app_pages/lessons.py").run()
     at.selectbox(key="lesson_id").select("my-lesson").run()
     assert not at.exception and at.header[0].value == "The comma"
-    assert "Step 4, token 'e': unit 9's forget gate in layer 1, at every token of the text." in shown(at)
+    assert "Step 4, token 'e': unit 9's forget gate in layer 0, at every token of the text." in shown(at)
     scene = at.session_state[ui_lessons.MY_LESSON][0]
     lesson = schema.parse(json.dumps({"id": "my-lesson", "title": "My lesson", "stops": [scene]}))
     again = schema.parse(schema.to_json(lesson))
@@ -315,7 +315,7 @@ def test_an_exported_lesson_imports_in_a_fresh_session_and_plays_at_once():
     assert at.selectbox(key="lesson_id").value == "my-lesson"  # the imported lesson is on screen, no page change
     assert at.header[0].value == "The comma"
     assert at.text_input(key="my_lesson_title").value == "Commas and speakers"
-    assert "Step 5, token ',': unit 9 of layer 1." in shown(at)  # an exported lesson's own words
+    assert "Step 5, token ',': unit 9 of layer 0." in shown(at)  # an exported lesson's own words
     at.button(key="lesson_next").click().run()
     assert not at.exception and at.header[0].value == "Where the line ends"
     assert schema.to_json(ui_lessons.my_lesson_from(at.session_state[ui_lessons.MY_LESSON], "Commas and speakers"))

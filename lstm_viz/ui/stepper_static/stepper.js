@@ -571,7 +571,7 @@ class Stepper {
     this.renderStrip();
     const loaded = Boolean(this.chunkOf(step));
     this.root.dataset.loaded = String(loaded);
-    this.el['units-heading'].textContent = fill(p.text.units_heading, { units: this.H, layer: p.layer + 1, step });
+    this.el['units-heading'].textContent = fill(p.text.units_heading, { units: this.H, layer: p.layer, step });
     if (this.hovered && this.hovered.isConnected) this.hover(this.hovered);
   }
 

@@ -168,7 +168,7 @@ def test_your_own_lesson_by_link_and_by_file_in_a_fresh_browser(browser, app_url
         page.get_by_role("button", name=re.compile("Share your lesson")).click()
         link = page.locator('[data-testid="stPopoverBody"] code').last.inner_text().strip()
         assert link.startswith(app_url + "/lessons?"), link
-    words = "Step 5, token ',': unit 9's cell state in layer 1"
+    words = "Step 5, token ',': unit 9's cell state in layer 0"
     with tab(browser, 1024, 768) as page:  # a student opens the link
         page.goto(link)
         wait_for_render(page, 240_000)

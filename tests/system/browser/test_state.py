@@ -51,7 +51,7 @@ def test_text_unit_step_layer_and_model_survive_page_changes_after_stepping(page
     text_box.fill(TEXT)
     text_box.press("Control+Enter")
     wait_for_render(page, 90_000)
-    _choose(page, "Layer", "layer 2")
+    _choose(page, "Layer", "layer 1")
     unit = _unit_box(page)
     unit.fill("7")
     unit.press("Enter")
@@ -61,7 +61,7 @@ def test_text_unit_step_layer_and_model_survive_page_changes_after_stepping(page
         wait_for_render(page)
     expected = _view(page)
     assert expected["text"] == TEXT and expected["unit"] == "7" and expected["step"] == 3
-    assert expected["layer"] == "layer 2" and "Shakespeare" in expected["model"]
+    assert expected["layer"] == "layer 1" and "Shakespeare" in expected["model"]
 
     for title in ("Gate Heatmaps", "Step Through", "Equations", "Home", "Step Through"):
         _go(page, title)
