@@ -60,6 +60,9 @@ moment_tab, selection_tab, feature_tab, saturation_tab, whatif_tab, memory_tab =
 with moment_tab:
     st.markdown("Which units changed most at one step, and do they react only there or all through the text?")
     moments = search.moments_for(layer)
+    if "lab_moment" not in st.session_state:  # the ranking the page opened on, until the reader picks another
+        at = min(int(st.session_state.get("step", 0)), n_steps - 1)
+        st.session_state["lab_moment"] = search.opening_unit(layer, at)[0]
     # one row each: the rankings' names are long, and a projector at 1024 pixels would cut them short
     how = st.selectbox("Rank units by", moments, format_func=lambda m: search.MOMENTS[m][2], key="lab_moment")
     step = st.slider("At step", 0, n_steps - 1, key="step", **state.KEEP) if n_steps > 1 else 0

@@ -8,5 +8,5 @@ import streamlit as st
 from lstm_viz.ui import sidebar, stepper
 
 sel = sidebar.explorer_page("Step Through")
-st.info(sel.layer_trace.spec.summary)
+st.caption(sel.layer_trace.spec.summary)  # a line, not a box: the cell's diagram belongs in the first screen
 stepper.step_through(sel)

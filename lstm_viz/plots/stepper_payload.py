@@ -118,11 +118,12 @@ def _output(trace) -> dict:
     used = np.unique(top)  # only the labels that ever show
     index = {label: i for i, label in enumerate(labels)}
     following = [index.get(token) for token in trace.tokens[1:]] + [None]  # the actual next token's id
-    actual, rank = [], []
+    actual, rank, actual_p = [], [], []
     for t, where in enumerate(following):
         at = int(np.searchsorted(used, where)) if where is not None else len(used)
         actual.append(at if at < len(used) and used[at] == where else -1)
         rank.append(0 if where is None else int((probs[t] > probs[t, where]).sum()) + 1)
+        actual_p.append(0.0 if where is None else float(probs[t, where]))
     word_level = any(len(label) > 2 for label in labels)
     return {
         "kind": "next",
@@ -135,6 +136,7 @@ def _output(trace) -> dict:
         # all next tokens (0: the last step, or a next token the model does not know)
         "actual": actual,
         "rank": rank,
+        "actual_p": actual_p,  # its probability, written beside the bars: rank 29 is in no bar
         "title": say("next_title", what="word" if word_level else "character", k=k),
         "label_col": "max-content" if word_level else "3em",
         "notes": {"actual": TEXT["next_actual"], "unknown": TEXT["next_unknown"], "length": TEXT["next_length"]},

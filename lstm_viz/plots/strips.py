@@ -140,8 +140,9 @@ def next_token_bars_html(probs: np.ndarray, labels: list[str], actual: str | Non
     if actual is not None:
         token = repr(visible(actual))
         if actual in labels:
-            rank = int((probs > probs[labels.index(actual)]).sum()) + 1
-            notes.append(say("next_actual", token=token, rank=rank))
+            p = float(probs[labels.index(actual)])
+            rank = int((probs > p).sum()) + 1
+            notes.append(say("next_actual", token=token, rank=rank, p=f"{p:.1%}"))  # written out: not only in the top
         else:
             notes.append(say("next_unknown", token=token))
     notes.append(TEXT["next_length"])

@@ -24,7 +24,7 @@ TEXT = {
     "unit_title": "unit {unit}: {symbol} = {value}",
     # next-token bars
     "next_title": "Next {what}, top {k}",
-    "next_actual": "orange: the actual next {token}, rank {rank}",
+    "next_actual": "orange: the actual next {token}, rank {rank}, p = {p}",
     "next_unknown": "orange: the actual next {token} (not in the vocabulary)",
     "next_length": "bar length: probability, relative to the most likely",
     "next_hover": "next {token}: p = {p}",
@@ -42,8 +42,7 @@ TEXT = {
     "column_part": "{label} {p}",
     "column_join": " · ",
     # Step Through's headings and captions
-    "strip_caption": "Tokens coloured by unit {unit}'s {label}; the outlined token is the current step. "
-    "Hover a token for its value.",
+    "strip_caption": "Tokens coloured by unit {unit}'s {label}; the outlined token is the current step.",
     "cell_heading": "Unit {unit} inside the cell at step {step}",
     "output_heading": "Model output",
     "units_heading": "All {units} units of layer {layer} at step {step}",

@@ -45,7 +45,7 @@ FILES = Path(__file__).resolve().with_name("stepper_static")
 KEY = "st_stepper"  # the component's key: its state (the browser's reports) is st.session_state[KEY]
 VIEW = ("step", "unit", "colour", "order")  # the shared session keys the stepper reads and writes
 FALLBACK = ("st_fallback_opts", "st_fallback_view")  # keys of the server-side view's containers (CSS hides them)
-STRIP_WINDOW = 60  # tokens of the token strip around the current step: two lines, so what follows stays in view
+STRIP_WINDOW = 40  # tokens of the token strip around the current step: two lines at 1024 px, so the cell stays in view
 _SENT = "_st_stepper_sent"  # what this session last sent the browser (see _push)
 
 

@@ -81,8 +81,16 @@ def test_a_vanilla_rnn_is_told_it_has_no_gates():
     assert "no gates to saturate" in messages(at)
 
 
+def test_at_step_0_the_lab_opens_on_a_ranking_that_has_one():
+    """At step 0 a gate has no value before: the page opens on the biggest write instead of an empty ranking."""
+    at = lab(model="shakespeare-char", text=BOB, step=0)
+    assert at.selectbox(key="lab_moment").value == "write"
+    assert [f for f in at.dataframe if f.key == "lab_moment_table"]
+
+
 def test_at_step_0_a_gate_has_no_step_before_and_the_page_says_so():
     at = lab(model="shakespeare-char", text=BOB, step=0)
+    at.selectbox(key="lab_moment").set_value("forget_drop").run()
     said = messages(at)
     assert "no step before" in said, said
     assert "reacts to this moment" not in said and "0.200 to 0.200" not in said

@@ -195,7 +195,7 @@ def test_next_token_bars_top10_and_actual_marked():
     widths = [float(r[3]) for r in rows]
     assert widths == sorted(widths, reverse=True) and abs(widths[0] - 100 / 1.1) < 0.01
     assert rows[0][5] == f"{probs[19]:.1%}"
-    assert "actual next &#39;q&#39;, rank 4" in out
+    assert "actual next &#39;q&#39;, rank 4, p = " in out
     assert "rank" not in strips.next_token_bars_html(probs, labels)
     assert "not in the vocabulary" in strips.next_token_bars_html(probs, labels, actual="é")
     assert "&lt;" in strips.next_token_bars_html(np.array([0.6, 0.4]), ["<", "b"])  # escaped

@@ -746,7 +746,8 @@ class Stepper {
       if (step + 1 < this.n) {
         const token = p.quoted[step + 1];
         const rank = out.rank[step];
-        notes.push(rank ? fill(out.notes.actual, { token, rank }) : fill(out.notes.unknown, { token }));
+        const prob = percent(out.actual_p[step], 1);
+        notes.push(rank ? fill(out.notes.actual, { token, rank, p: prob }) : fill(out.notes.unknown, { token }));
       } else {
         caption = p.text.last_token;
       }

@@ -94,6 +94,17 @@ def test_the_heatmap_starts_in_the_first_screen_at_1024(small, app_url):
     small.wait_for_function("() => /[?&]order=similarity(&|$)/.test(location.search)")  # the default, in the link
 
 
+def test_the_cell_diagram_is_in_the_first_screen_at_1024(small, app_url):
+    """Step Through's main view, the unit inside its cell with the numbers, starts in the first screen at 1024x768
+    with its gates in view (the cell line and the four gates' boxes, at least 200 pixels of it)."""
+    small.goto(f"{app_url}/step_through?{VIEW}")
+    wait_for_render(small, 180_000)
+    small.wait_for_selector('.lv-stepper[data-state="live"] [data-role="diagram"] svg')
+    box = small.locator('.lv-stepper [data-role="diagram"] svg').first.bounding_box()
+    assert box and box["y"] < 768 - 200, box
+    screenshot(small, "step-through-first-screen-1024", full_page=False)
+
+
 def test_the_diagrams_numbers_are_readable_at_1024(small, app_url):
     small.goto(f"{app_url}/step_through?{VIEW}")
     wait_for_render(small, 180_000)
