@@ -65,8 +65,6 @@ if trace.unknown and len(trace.unknown) == len(trace):
         "nothing about your text. Try ordinary English words.",
         icon="❓",
     )
-else:
-    display.unknown_note(trace)
 
 labels = trace.output_labels
 final = trace.probs[-1]
@@ -92,6 +90,8 @@ st.html(
         font_px=16 if len(trace) > 80 else 20,
     )
 )
+if not (trace.unknown and len(trace.unknown) == len(trace)):
+    display.unknown_note(trace)  # below the chart and the strip it speaks of: the chart opens the page
 
 st.subheader("Which units carried the decision")
 contrib = contributions.logit_contributions(trace, head_weight, head_bias, best)
