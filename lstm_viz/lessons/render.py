@@ -26,15 +26,20 @@ class NarratedStop:
     ask: questions.Question | None = None  # how the student answers, and the model's answer
 
 
+def _sentence(words: str) -> str:
+    """Words that begin with a computed phrase ("it writes about as much...") begin with a capital."""
+    return words[:1].upper() + words[1:]
+
+
 def tell(stop: Stop, load) -> NarratedStop:
     """Compute ``stop``'s facts and fill in its words."""
     ctx = facts.compute(stop, load)
     questions.derive(ctx)
     return NarratedStop(
         stop,
-        fill(stop.narration, ctx.values),
-        fill(stop.question, ctx.values),
-        fill(stop.answer, ctx.values),
+        _sentence(fill(stop.narration, ctx.values)),
+        _sentence(fill(stop.question, ctx.values)),
+        _sentence(fill(stop.answer, ctx.values)),
         ctx,
         questions.question(stop.ask, ctx),
     )

@@ -19,6 +19,7 @@ SETTING, QUESTION = 0, 1  # presentation mode's parts of a stop before the revea
 PHASE = "lesson_phase"  # session key: which part of the stop presentation mode shows
 REVEALED = "lesson_revealed"  # session key: the (lesson, stop) pairs revealed
 PICKS = "lesson_picks"  # session key: (lesson, stop) -> the student's answer
+LONG_OPTION = 12  # characters: longer options are listed one under another
 
 
 def revealed(at: tuple) -> bool:
@@ -83,7 +84,8 @@ def setting(told: NarratedStop, revealed_now: bool) -> None:
 
 def _choice(q: questions.Question, at: tuple, key: str, done: bool) -> None:
     chosen = picked(at)
-    cols = st.columns(len(q.options))
+    long = max(map(len, q.options)) > LONG_OPTION  # one under another, whole: a projector's font would cut them
+    cols = [st.container() for _ in q.options] if long else st.columns(len(q.options))
     for k, (col, option) in enumerate(zip(cols, q.options, strict=True)):
         col.button(
             f"{k + 1} · {option}",

@@ -164,27 +164,39 @@ def _answer_wrongly(at: AppTest, told, key: str):
     return wrong
 
 
-@pytest.mark.parametrize("lesson_id,index", all_stops())
-def test_nothing_before_reveal_gives_the_answer_away_and_the_page_checks_the_answer(lesson_id, index):
-    stop = schema.find(lesson_id).stops[index]
-    told = render.tell(stop, load)
-    at = open_stop(lesson_id, index)
-    assert not at.exception, at.exception
-    shown, drawn = _before_reveal(at, schema.find(lesson_id))
-    assert told.narration in shown and told.question in shown
-    numbers = questions.key_numbers(stop, told.context.values)
-    assert not questions.spoilers(told.ask, numbers, shown, drawn), (shown, drawn)
-    assert told.answer not in shown
-    assert not at.success and not at.warning and not at.get("plotly_chart") and not at.dataframe
-    assert not [b for b in at.button if b.key == "lesson_open"], "Open in Step Through would show the unit"
-    key = f"lesson_{lesson_id}_{index}"
-    given = _answer_wrongly(at, told, key)
-    at.button(key="lesson_reveal").click().run()
-    assert not at.exception, at.exception
-    right, said = questions.grade(told.ask, given)
-    assert right is False
-    assert said in [w.value for w in at.warning]
-    assert told.answer in [m.value for m in at.markdown]
+@pytest.mark.parametrize("lesson_id", [lesson.id for lesson in schema.shipped()])
+def test_a_student_plays_each_lesson_nothing_before_reveal_gives_the_answer_away(lesson_id):
+    """Stop after stop, as a student who does not know the answers: the stop before Reveal states nothing the
+    reveal says, a wrong answer given through the stop's own widget is called wrong and by how much, the answer
+    follows, and → goes on (a stop once revealed stays revealed when the student comes back)."""
+    lesson = schema.find(lesson_id)
+    at = open_stop(lesson_id, 0)
+    for index, stop in enumerate(lesson.stops):
+        told = render.tell(stop, load)
+        assert not at.exception, at.exception
+        assert at.header[0].value == stop.title
+        shown, drawn = _before_reveal(at, lesson)
+        assert f"Stop {index + 1} of {len(lesson.stops)}" in shown
+        assert told.narration in shown and told.question in shown
+        numbers = questions.key_numbers(stop, told.context.values)
+        assert not questions.spoilers(told.ask, numbers, shown, drawn), (shown, drawn)
+        assert told.answer not in shown
+        assert not at.success and not at.warning and not at.get("plotly_chart") and not at.dataframe
+        assert not [b for b in at.button if b.key == "lesson_open"], "Open in Step Through would show the unit"
+        given = _answer_wrongly(at, told, f"lesson_{lesson_id}_{index}")
+        at.button(key="lesson_reveal").click().run()
+        assert not at.exception, at.exception
+        right, said = questions.grade(told.ask, given)
+        assert right is False
+        assert said in [w.value for w in at.warning]
+        assert told.answer in [m.value for m in at.markdown]
+        if index < len(lesson.stops) - 1:
+            at.button(key="lesson_next").click().run()
+    assert at.button(key="lesson_next").disabled
+    if len(lesson.stops) > 1:
+        at.button(key="lesson_prev").click().run()
+        assert at.header[0].value == lesson.stops[-2].title
+        assert render.tell(lesson.stops[-2], load).answer in [m.value for m in at.markdown]
 
 
 def test_grading_says_right_wrong_and_by_how_much():
