@@ -390,6 +390,15 @@ def _narration(page) -> str:
     )
 
 
+def _beside_the_chart(page) -> str:
+    """The stop's words once revealed: the setting, the question, the verdict and the answer (up to the chart)."""
+    text = main_text(page)
+    start = text.find(_narration(page)[:40])
+    ends = [text.find(words) for words in ("Each token coloured", "The numbers:", "Open in Step Through")]
+    end = min([at for at in ends if at > start] or [len(text)])
+    return text[max(start, 0) : end]
+
+
 def _named(narration: str) -> dict:
     labels = _labels()
     return {
@@ -420,7 +429,11 @@ def test_every_lesson_stop_draws_and_opens_what_its_narration_names(browser, app
             if f"Stop {k} of {count}" not in main_text(page):
                 found.append(f"{where}: the page does not show stop {k}")
                 continue
-            narration = _narration(page)
+            reveal = page.get_by_role("button", name=re.compile("Reveal the answer"))
+            if reveal.count():  # the chart, its unit and "Open in Step Through" come with the reveal
+                reveal.click()
+                wait_for_render(page, SLOW_MS)
+            narration = _beside_the_chart(page)
             named = _named(narration)
             drawn = {}
             caption = re.search(r"Each token coloured by unit (\d+)'s (.+?) \(layer (\d+)\); the outlined token is step"
