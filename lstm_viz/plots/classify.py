@@ -7,6 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lstm_viz.plots import colours
+from lstm_viz.plots.base import token_axis
 from lstm_viz.plots.heatmaps import token_ticks
 
 CHART_PX = 480  # the running prediction's plot width beside the sidebar at 1024 pixels
@@ -97,7 +98,7 @@ def unit_cell_traces(cell: np.ndarray, units: np.ndarray, tokens: list[str], con
     fig.add_hline(y=0, line={"color": colours.GUIDE, "dash": "dot"})
     fig.update_layout(
         title="Cell state C_t of the top units while reading",
-        xaxis={**token_ticks(tokens, CHART_PX, title="token read"), "automargin": True},  # every token that fits
+        xaxis=token_axis(tokens),  # half the page wide: every k-th token
         yaxis={"title": "cell state"},
         height=340,
         margin={"l": 50, "r": 20, "t": 50, "b": 40},
