@@ -14,7 +14,7 @@ import torch
 
 from lstm_viz.engine.network import SequenceModel
 from lstm_viz.engine.tokenizers import CharTokenizer, WordTokenizer
-from lstm_viz.store import checkpoint
+from lstm_viz.store import checkpoint, zoo
 
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest
@@ -147,3 +147,20 @@ def open_app(page: str, timeout: float = 90, params: dict | None = None, **sessi
         at.session_state[key] = value
     at.switch_page(page)
     return at.run()
+
+
+_SHIPPED: dict = {}  # name -> LoadedModel, one per test process: the lesson tests share traces and measurements
+
+
+def load_shipped(name: str):
+    """A shipped model, loaded once per process (the lessons' facts remember their work by the model object)."""
+    if name not in _SHIPPED:
+        _SHIPPED[name] = zoo.load(name)
+    return _SHIPPED[name]
+
+
+def lesson_stops() -> list[tuple[str, int]]:
+    """(lesson id, stop index) of every stop of every shipped lesson."""
+    from lstm_viz.lessons import schema
+
+    return [(lesson.id, k) for lesson in schema.shipped() for k in range(len(lesson.stops))]

@@ -61,7 +61,7 @@ class Question:
         return 1 if self.spec == "d" else (self.hi - self.lo) / 100
 
 
-def _first_flip(trace) -> int | None:
+def _last_flip(trace) -> int | None:
     predicted = trace.probs.argmax(axis=1)
     flips = [t for t in range(1, len(trace)) if predicted[t] != predicted[t - 1]]
     return flips[-1] if flips else None
@@ -76,7 +76,7 @@ def _prediction(ctx: Context) -> None:
     half = int(np.searchsorted(cumulative, 0.5) + 1)  # units it takes to make half the logit's |shares|
     ctx.values.update(
         labels=list(trace.output_labels),
-        turn_step=_first_flip(trace),
+        turn_step=_last_flip(trace),
         half_units=half,
         spread=SPREAD[0] if half == 1 else SPREAD[1] if half <= 10 else SPREAD[2],
         spread_options=list(SPREAD),

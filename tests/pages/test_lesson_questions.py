@@ -18,20 +18,10 @@ from lstm_viz.data import tasks
 from lstm_viz.engine.trace import Clamp
 from lstm_viz.lessons import questions, render, schema
 from lstm_viz.plots.html import visible
-from lstm_viz.store import zoo
+from tests.factory import lesson_stops, load_shipped
 
 ROOT = Path(__file__).resolve().parents[2]
-_LOADED: dict = {}
-
-
-def load(name: str):
-    if name not in _LOADED:
-        _LOADED[name] = zoo.load(name)
-    return _LOADED[name]
-
-
-def all_stops():
-    return [(lesson.id, k) for lesson in schema.shipped() for k in range(len(lesson.stops))]
+load, all_stops = load_shipped, lesson_stops
 
 
 def _fact(stop, kind: str) -> dict:

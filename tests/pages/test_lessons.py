@@ -22,6 +22,7 @@ from lstm_viz.lessons import facts, questions, render, schema
 from lstm_viz.store import zoo
 from lstm_viz.ui import lessons as ui_lessons
 from lstm_viz.ui import state as ui_state
+from tests.factory import lesson_stops, load_shipped
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = {
@@ -34,17 +35,7 @@ EXPECTED = {
     "long-gaps",
     "counting-brackets",
 }
-_LOADED: dict = {}
-
-
-def load(name: str):
-    if name not in _LOADED:
-        _LOADED[name] = zoo.load(name)
-    return _LOADED[name]
-
-
-def all_stops():
-    return [(lesson.id, k) for lesson in schema.shipped() for k in range(len(lesson.stops))]
+load, all_stops = load_shipped, lesson_stops
 
 
 def test_the_eight_lessons_ship_and_parse():
