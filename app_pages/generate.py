@@ -48,6 +48,7 @@ if model.styles:
     cards.style_check(model.card)
 else:
     st.session_state["gen_style"] = None  # a model without styles: no style in its link
+    cards.style_check(model.card)  # a generator of one author's book: the same check, for its author
 state.clamp("gen_top_k", len(model.labels) + 1, f"this model knows {len(model.labels)} tokens")
 state.show_notices()
 

@@ -1,10 +1,11 @@
 """Does the authors classifier recognise whose manner a generator writes in? One model per author against authors-lm.
 
-``python -m benchmarks.style_recognition --runs DIR [--json FILE]``
+``python -m benchmarks.style_recognition [--runs DIR] [--json FILE]``
 
 DIR holds the seven per-author generators, each in ``DIR/author-NAME`` as
 ``python -m lstm_viz train --preset author-NAME --out DIR/author-NAME`` leaves it (the design of
-"Applying LSTM to Text Generation": one character model per author). Side by side, in one run:
+"Applying LSTM to Text Generation": one character model per author); by default the shipped ones in
+assets/models. Side by side, in one run:
 
 (a) each per-author generator writes CHECK_SEEDS passages of CHECK_LENGTH characters at
     CHECK_TEMPERATURE (after a space) and the shipped ``authors`` classifier says whose they are;
@@ -60,7 +61,8 @@ def stream_losses(shipped) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", required=True, help="the folder holding author-NAME for each of the seven authors")
+    parser.add_argument("--runs", default=str(zoo.SHIPPED_DIR),
+                        help="the folder holding author-NAME for each of the seven authors (default: the shipped ones)")
     parser.add_argument("--json", help="also write every verdict and figure to this file")
     parser.add_argument("--compare-loss", dest="compare_loss", action="store_true",
                         help="also read each tail through authors-lm as one stream (a minute or two on one thread)")

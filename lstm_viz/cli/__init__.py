@@ -1,4 +1,4 @@
-"""Command line: ``python -m lstm_viz train|eval|trace|generate|classify|units|intervene|lesson|list|app ...``.
+"""Command line: ``python -m lstm_viz train|eval|compact|trace|generate|classify|units|intervene|lesson|list|app ...``.
 
 The same commands run as ``lstm-viz ...`` once the package is installed.
 
@@ -84,6 +84,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--corpus", help="for a model trained with --corpus: the same file")
     p.set_defaults(func=commands.evaluate)
+
+    p = sub.add_parser("compact", help="store a trained model's weights as float16 and measure its card again")
+    p.add_argument("folder", help="the model's folder (model.safetensors + card.json)")
+    p.set_defaults(func=commands.compact)
 
     p = sub.add_parser("trace", help="print gates, cell and hidden values for a few units")
     p.add_argument("name")

@@ -1,4 +1,4 @@
-"""The commands behind ``python -m lstm_viz``: train, eval, trace, generate, classify, list.
+"""The commands behind ``python -m lstm_viz``: train, eval, compact, trace, generate, classify, list.
 
 Each takes the parsed arguments and returns an exit code; errors a user can fix are ValueError
 (printed as ``error: ...`` with exit code 2 by :func:`lstm_viz.cli.main`).
@@ -107,6 +107,9 @@ def evaluate(args) -> int:
     else:
         print(f"{args.name} was not trained from a preset: pass --corpus FILE", file=sys.stderr)
         return 2
+    import torch
+
+    torch.set_num_threads(1)  # the held-out stream is read step by step: one thread is fastest
     metrics = data.evaluate(model.module, pick_device("cpu"), full=True)
     for key, value in metrics.items():
         if isinstance(value, float):
@@ -114,6 +117,21 @@ def evaluate(args) -> int:
             print(f"{key}: {value:.4f}{unit}")
         else:  # accuracy by gap, per source, confusion matrices: printed as JSON
             print(f"{key}: {value if isinstance(value, str) else json.dumps(value)}")
+    return 0
+
+
+def compact(args) -> int:
+    from lstm_viz.training.compact import compact as run
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise ValueError(f"no folder {args.folder!r}")
+    before = (folder / "model.safetensors").stat().st_size if (folder / "model.safetensors").is_file() else 0
+    metrics = run(folder)
+    after = (folder / "model.safetensors").stat().st_size
+    print(f"weights: {before / 2**20:.2f} MB -> {after / 2**20:.2f} MB (float16)")
+    for key, value in metrics.items():
+        print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {json.dumps(value)}")
     return 0
 
 

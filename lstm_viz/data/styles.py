@@ -147,6 +147,17 @@ def judge_passages(labels: list[str], write, classifier: str = "authors") -> dic
     return {"agree": agree, "total": len(rows), "share": round(agree / len(rows), 4), "passages": rows}
 
 
+def describe_author_check(check: dict, author: str) -> str:
+    """One author's generator's check in words: how many of its passages the classifier gives to that author,
+    and whom it names instead for the others."""
+    rows = [r for r in check.get("passages", []) if isinstance(r, dict)]
+    words = f"The classifier names {author} for {check['agree']} of the {check['total']} passages."
+    others = Counter(str(r.get("classified_as")) for r in rows if r.get("classified_as") != author)
+    if others:
+        words += " The others it reads as " + ", ".join(f"{name} ({n})" for name, n in others.most_common()) + "."
+    return words
+
+
 def describe_check(check: dict) -> str:
     """The style check in words, computed from its passages (and plain when the styles do not come through)."""
     rows = [r for r in check.get("passages", []) if isinstance(r, dict)]

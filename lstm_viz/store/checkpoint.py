@@ -263,11 +263,19 @@ def _settle(folder: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def save_dir(module: SequenceModel, card: dict, path: str | Path) -> Path:
-    """Write weights and card as one consistent pair (see the module docstring); SaveError if the disk refuses."""
+def save_dir(
+    module: SequenceModel, card: dict, path: str | Path, state: dict[str, torch.Tensor] | None = None
+) -> Path:
+    """Write weights and card as one consistent pair (see the module docstring); SaveError if the disk refuses.
+
+    The weights are the module's, as float32, unless ``state`` gives the tensors to store (float16 ones, for
+    :mod:`lstm_viz.training.compact`); they must load into the module the card describes.
+    """
     path = Path(path)
     config_from_card(card)  # refuse to write a card we could not read back
-    state = {k: v.detach().float().cpu().contiguous() for k, v in module.state_dict().items()}
+    if state is None:
+        state = {k: v.detach().float().cpu().contiguous() for k, v in module.state_dict().items()}
+    validate_state_dict(state, config_from_card(card))
     weights = save_safetensors_bytes(state)
     card_data = _card_bytes(card, weights_sha256(weights))  # before any write: a card that is not text
     try:

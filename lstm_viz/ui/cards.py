@@ -103,17 +103,24 @@ def accuracy_table(metrics: dict) -> list[dict]:
 
 
 def style_check(card: dict) -> None:
-    """The check its training run printed for a model with styles: does the classifier recognise each style?"""
-    check = (card.get("metrics") or {}).get("style_check")
+    """The check its training run measured: does the classifier recognise each style (a model with styles), or
+    its one author's manner (a generator of one author's book)?"""
+    metrics = card.get("metrics") or {}
+    check, author = metrics.get("style_check"), None
+    if not isinstance(check, dict):
+        check, author = metrics.get("author_check"), metrics.get("author")
     if not isinstance(check, dict) or "agree" not in check:
         return
+    whom = f"like {author}" if isinstance(author, str) else "like them"
     with st.expander(
-        f"Does it write like them? The authors classifier agrees with {check['agree']} of {check['total']} passages",
+        f"Does it write {whom}? The authors classifier agrees with {check['agree']} of {check['total']} passages",
         icon=":material/fact_check:",
     ):
         st.caption(
             "The check of Leroux, Laliberté and Frédéric Boileau (Applying LSTM to Text Generation): passages written "
-            "in each style, read by the shipped authors classifier. Measured when the model was trained."
+            + ("in each style" if author is None else f"by this model of {author}'s book alone")
+            + f", {styles.CHECK_LENGTH} characters at temperature {styles.CHECK_TEMPERATURE:g}, read by the shipped "
+            "authors classifier. Measured on the weights shipped."
         )
-        st.markdown(styles.describe_check(check))
+        st.markdown(styles.describe_check(check) if author is None else styles.describe_author_check(check, author))
         st.dataframe(check.get("passages", []), hide_index=True, key="gen_style_check")

@@ -216,3 +216,20 @@ def test_a_style_the_model_lacks_is_refused_with_a_notice():
     assert not at.exception, at.exception
     assert "Tolkien" in " ".join(w.value for w in at.warning)
     assert at.selectbox(key="gen_style").value == zoo.load("authors-lm").styles[0]
+
+
+def test_a_one_author_generator_shows_its_check_with_every_verdict_from_its_card():
+    card = zoo.load("author-milton").card
+    check = card["metrics"]["author_check"]
+    at = open_app("app_pages/generate.py", timeout=120, params={"model": "author-milton"})
+    assert not at.exception, at.exception
+    labels = [e.label for e in at.expander]
+    assert f"Does it write like Milton? The authors classifier agrees with {check['agree']} of 3 passages" in labels
+    said = " ".join(m.value for m in at.markdown)
+    assert f"The classifier names Milton for {check['agree']} of the 3 passages." in said
+    others = [r["classified_as"] for r in check["passages"] if r["classified_as"] != "Milton"]
+    for name in others:  # whom it names instead, counted from the card's own verdicts
+        assert f"{name} ({others.count(name)})" in said
+    table = at.dataframe[0].value
+    assert list(table["classified_as"]) == [r["classified_as"] for r in check["passages"]]
+    assert "gen_style" not in [s.key for s in at.selectbox]  # one author: no style to choose

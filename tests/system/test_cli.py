@@ -170,3 +170,36 @@ def test_app_passes_every_option_to_streamlit_run(monkeypatch, tmp_path):
         assert cmd == [sys.executable, "-m", "streamlit", "run", str(cli_module.APP), *passed]
         assert cwd == cli_module.APP.parent and (cwd / "app_pages").is_dir()
         assert env["LSTM_VIZ_HOME"] == str((tmp_path / "runs").resolve())
+
+
+def test_compact_stores_float16_and_measures_the_card_again(home, tmp_path):
+    import shutil
+
+    from safetensors.torch import load_file
+
+    folder = tmp_path / "tiny-half"
+    shutil.copytree(home / "tiny", folder)
+    before = json.loads((folder / "card.json").read_text())
+    size = (folder / "model.safetensors").stat().st_size
+    result = cli("compact", str(folder), home=home)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^weights: [\d.]+ MB -> [\d.]+ MB \(float16\)$", result.stdout, re.M), result.stdout
+    assert (folder / "model.safetensors").stat().st_size < 0.6 * size
+    assert {t.dtype for t in load_file(folder / "model.safetensors").values()} == {__import__("torch").float16}
+    card = json.loads((folder / "card.json").read_text())
+    assert card["weights_dtype"] == "float16"
+    assert card["training"]["after"] == [f"python -m lstm_viz compact {folder}"]
+    assert card["training"]["float32_metrics"]["val_loss"] == before["metrics"]["val_loss"]
+    assert card["metrics"]["final"] is True and card["metrics"]["split"] == before["metrics"]["split"]
+    # the card's figure is the rounded weights' own: a fresh evaluation of the folder prints it
+    fresh = cli("eval", str(folder), home=home)
+    assert fresh.returncode == 0, fresh.stderr
+    printed = float(re.search(r"^val_loss: (\d+\.\d{4})", fresh.stdout, re.M).group(1))
+    assert abs(printed - card["metrics"]["val_loss"]) < 1e-4
+    assert abs(card["metrics"]["val_loss"] - before["metrics"]["val_loss"]) < 0.01  # rounding barely moves it
+    # the model loads and computes in float32, and compacting twice is refused with a sentence
+    assert zoo.load_path(folder).module.head.weight.dtype == __import__("torch").float32
+    again = cli("compact", str(folder), home=home)
+    assert again.returncode == 2 and "already stored as float16" in again.stderr and "Traceback" not in again.stderr
+    missing = cli("compact", str(tmp_path / "nowhere"), home=home)
+    assert missing.returncode == 2 and "no folder" in missing.stderr and "Traceback" not in missing.stderr

@@ -129,6 +129,41 @@ def test_shakespeare_char_meets_the_issue_goal():
     assert model.card["metrics"]["val_loss_unit"] == "nats per character"
 
 
+ONE_AUTHOR = [name for name in SHIPPED if name.startswith("author-")]
+
+
+def test_the_one_author_generators_meet_the_style_goal_and_their_cards_hold_each_verdict():
+    """The check of "Applying LSTM to Text Generation", run again on the shipped weights: each author's generator
+    writes three passages, the authors classifier says whose; at least 17 of 21 (0.8) must be its author's."""
+    from lstm_viz.data.authors import LABELS
+    from lstm_viz.data.one_author import per_author_check
+
+    assert sorted(ONE_AUTHOR) == sorted(f"author-{label.lower()}" for label in LABELS)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        models = {label: zoo.load(f"author-{label.lower()}") for label in LABELS}
+        fresh = per_author_check({label: (m.module, m.tokenizer) for label, m in models.items()})
+    finally:
+        torch.set_num_threads(threads)
+    recorded = [row for m in models.values() for row in m.card["metrics"]["author_check"]["passages"]]
+    assert [(r["style"], r["classified_as"]) for r in fresh["passages"]] == [
+        (r["style"], r["classified_as"]) for r in recorded
+    ]
+    assert fresh["total"] == 21 and fresh["agree"] >= 17, fresh
+
+
+@pytest.mark.parametrize("name", [n for n in SHIPPED if zoo.load(n).card.get("weights_dtype") == "float16"])
+def test_a_model_stored_as_float16_says_so_and_keeps_its_run_figures(name):
+    from safetensors.torch import load_file
+
+    model = zoo.load(name)
+    assert {t.dtype for t in load_file(model.path / WEIGHTS).values()} == {torch.float16}
+    training = model.card["training"]
+    assert training["after"] == [f"python -m lstm_viz compact assets/models/{name}"]
+    assert abs(training["float32_metrics"]["val_loss"] - model.card["metrics"]["val_loss"]) < 0.005
+
+
 def test_public_api_one_liner_prints_the_trace_shape():
     code = "from lstm_viz import zoo; print(zoo.load('shakespeare-char').trace('To be').layers[0].forget_gate.shape)"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
