@@ -5,5 +5,6 @@
 - :mod:`.train`: the training loop, evaluation and the saved card;
 - :mod:`.resume`: the resume state of a long run, to continue it exactly;
 - :mod:`.distributed`: one model trained by several processes under torchrun;
+- :mod:`.compact`: a trained model's weights stored as float16, its card measured again on them;
 - :mod:`.jobs`: background training jobs for the Train page, a few per server.
 """
