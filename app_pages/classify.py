@@ -77,7 +77,9 @@ col1.metric("Prediction", labels[best])
 col2.metric("Confidence", f"{final[best]:.1%}")
 col3.metric("Tokens read", f"{len(trace):,}")
 
-display.chart(classify.running_probabilities(trace.probs, trace.tokens, labels), key="classify_probs")
+display.chart(
+    cache.titled_figure(classify.running_probabilities, trace.probs, trace.tokens, labels), key="classify_probs"
+)
 st.markdown(
     f"**Each token coloured by how much reading it moved P({labels[best]})**: red raised it, blue lowered "
     "it (hover a token for the exact change)."
@@ -97,7 +99,7 @@ st.subheader("Which units carried the decision")
 contrib = contributions.logit_contributions(trace, head_weight, head_bias, best)
 top = contrib.top_units(TOP_UNITS)
 st.plotly_chart(
-    classify.contribution_bars(contrib.contributions, top, contrib.bias, contrib.logit, labels[best]),
+    cache.figure(classify.contribution_bars, contrib.contributions, top, contrib.bias, contrib.logit, labels[best]),
     key="classify_contrib",
 )
 st.caption(
@@ -107,7 +109,7 @@ st.caption(
     f"{contrib.logit:+.4f}, the model's logit."
 )
 st.plotly_chart(
-    classify.unit_cell_traces(trace.layers[-1].cell, top[:5], trace.tokens, contrib.contributions),
+    cache.figure(classify.unit_cell_traces, trace.layers[-1].cell, top[:5], trace.tokens, contrib.contributions),
     key="classify_cells",
 )
 

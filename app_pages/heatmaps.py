@@ -56,7 +56,9 @@ line_units = st.multiselect(
     "Units", list(range(n_units)), default=[unit], key="hm_lines", max_selections=12, placeholder="pick units"
 )
 if line_units:
-    lines = heatmaps.cell_lines(quantities[spec.state], trace.tokens, line_units, step=step, name=spec.state)
+    lines = cache.figure(
+        heatmaps.cell_lines, quantities[spec.state], trace.tokens, line_units, step=step, name=spec.state
+    )
     st.plotly_chart(lines, key="hm_lines_chart")
 
 st.subheader("Download the whole trace")

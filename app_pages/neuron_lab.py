@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from lstm_viz.analysis import connectivity, counting, features, memory, search
-from lstm_viz.analysis.intervene import generate_clamped, intervene
+from lstm_viz.analysis.intervene import generate_clamped
 from lstm_viz.data import tasks
 from lstm_viz.engine import cell
 from lstm_viz.engine.trace import Clamp
@@ -88,7 +88,9 @@ with moment_tab:
         quantity = search.MOMENTS[how][0]
         shown = "input_gate" if quantity == "write" else quantity
         st.plotly_chart(
-            lab.unit_traces(quantities[shown], trace.tokens, [f.unit for f in found[:5]], shown, step=step),
+            cache.figure(
+                lab.unit_traces, quantities[shown], trace.tokens, [f.unit for f in found[:5]], shown, step=step
+            ),
             key="lab_moment_traces",
         )
 
@@ -115,7 +117,8 @@ with selection_tab:
             pick([{"unit": u, "inside minus outside": round(s, 4)} for u, s in ranked], "lab_sel_table")
             best_units = [u for u, _ in ranked[:5]]
             st.plotly_chart(
-                lab.unit_traces(
+                cache.figure(
+                    lab.unit_traces,
                     quantities[quantity],
                     trace.tokens,
                     best_units,
@@ -197,7 +200,9 @@ with feature_tab:
                 )
         feature_name = features.FEATURES[kind][0] if not kind.startswith("(") else f"the pattern {pattern[:40]!r}"
         st.plotly_chart(
-            lab.unit_and_feature(quantities[quantity][:, u], feature, trace.tokens, u, quantity, feature_name),
+            cache.figure(
+                lab.unit_and_feature, quantities[quantity][:, u], feature, trace.tokens, u, quantity, feature_name
+            ),
             key="lab_feat_traces",
         )
         st.caption(f"Top: unit {u}'s {cell.QUANTITY[quantity].label}. Bottom: the feature at each token.")
@@ -215,7 +220,7 @@ with saturation_tab:
             "long time. Click a point to pick its unit."
         )
         st.plotly_chart(
-            lab.saturation_scatter(search.saturation(counted), unit=unit),
+            cache.figure(lab.saturation_scatter, search.saturation(counted), unit=unit),
             key="lab_sat_chart",
             on_select=lambda: choose_from_chart("lab_sat_chart"),
             selection_mode="points",
@@ -236,7 +241,8 @@ with whatif_tab:
         st.info("Choose at least one step to clamp.")
     else:
         try:
-            result = intervene(model, sel.text, Clamp(sel.layer, unit, quantity, float(value), first, last))
+            clamp = Clamp(sel.layer, unit, quantity, float(value), first, last)
+            result = cache.intervention(sel.name, sel.text, clamp, sel.at_step)
         except ValueError as err:  # a value the core refuses (see trace.check_clamp): a message, not a traceback
             st.warning(f"Cannot clamp: {err}.", icon=":material/warning:")
     if result is not None:
@@ -250,7 +256,8 @@ with whatif_tab:
         )
         labels = trace.output_labels
         st.plotly_chart(
-            lab.before_after_bars(
+            cache.figure(
+                lab.before_after_bars,
                 result.before.probs[at],
                 result.after.probs[at],
                 labels,
@@ -258,7 +265,9 @@ with whatif_tab:
             ),
             key="lab_clamp_bars",
         )
-        st.plotly_chart(lab.change_by_step(moved, trace.tokens, (first, last), step=at), key="lab_clamp_change")
+        st.plotly_chart(
+            cache.figure(lab.change_by_step, moved, trace.tokens, (first, last), step=at), key="lab_clamp_change"
+        )
         if trace.task == "sequence" and model.card.get("training", {}).get("preset", "").startswith("brackets"):
             depth = np.array(tasks.bracket_depths(sel.text[: len(trace)]))
             before = (result.before.probs.argmax(1) == depth).mean()

@@ -68,7 +68,8 @@ for column, regime in zip(st.columns(2), memory.REGIMES, strict=True):
     with column:
         st.subheader(regime.title.capitalize())
         display.chart(
-            comparison.accuracy_vs_gap(memory.legend(by_kind), chance=chance), key=f"rvl_accuracy_{regime.key}"
+            cache.titled_figure(comparison.accuracy_vs_gap, memory.legend(by_kind), chance=chance),
+            key=f"rvl_accuracy_{regime.key}",
         )
         for kind in regime.models:
             st.markdown("- " + memory.describe(kind, by_kind[kind], chance, regime, per_gap))
@@ -87,7 +88,9 @@ for column, regime in zip(st.columns(2), memory.REGIMES, strict=True):
         st.caption(
             regime.title.capitalize() + ": held-out accuracy at each evaluation of the training run (from the cards)"
         )
-        display.chart(comparison.training_progress(curves, chance=chance), key=f"rvl_curves_{regime.key}")
+        display.chart(
+            cache.titled_figure(comparison.training_progress, curves, chance=chance), key=f"rvl_curves_{regime.key}"
+        )
         started = {n: memory.first_learned(s, a, chance) for n, (s, a) in curves.items()}
         st.markdown(
             " · ".join(
@@ -137,7 +140,7 @@ norms = {
     "GRU ‖∂L/∂h_t‖": flows["gru"].hidden,
     "RNN ‖∂L/∂h_t‖": flows["rnn"].hidden,
 }
-st.plotly_chart(comparison.gradient_vs_distance(norms), key="rvl_gradient_chart")
+st.plotly_chart(cache.figure(comparison.gradient_vs_distance, norms), key="rvl_gradient_chart")
 st.markdown(f"The answer, and the share of the error at the query that reaches h₀, ‖∂L/∂h₀‖ / ‖∂L/∂h_{len(text) - 1}‖:")
 cols = st.columns(4)
 cols[0].metric("Answer", answer)
@@ -162,7 +165,7 @@ st.markdown(
 left, right = st.columns(2)
 with left:
     formula, measured_norms = cache.formula_check(long_models["rnn"], text, trained)
-    display.chart(comparison.formula_vs_measured(formula, measured_norms), key="rvl_formula_chart")
+    display.chart(cache.titled_figure(comparison.formula_vs_measured, formula, measured_norms), key="rvl_formula_chart")
     rows = [d for d in (1, 5, 10, 20, 50, 100, 150) if d < len(text)]
     st.dataframe(
         {
@@ -175,7 +178,7 @@ with left:
     )
 with right:
     survival, top, tokens = memory.forget_survival(models[long_models["lstm"]], text, trained)
-    display.chart(comparison.forget_product_lines(survival, top, tokens), key="rvl_forget_chart")
+    display.chart(cache.titled_figure(comparison.forget_product_lines, survival, top, tokens), key="rvl_forget_chart")
     st.caption(
         "The LSTM units whose forget gates keep most of c₀ to the query: "
         + ", ".join(f"unit {u}: {survival[0, u]:.2e}" for u in top)
@@ -202,15 +205,29 @@ def both_models_side_by_side() -> None:
         st.subheader("LSTM")
         gate = st.selectbox("LSTM quantity", cell.QUANTITIES, key="rvl_gate", format_func=cell.title)
         values = lstm_trained.layers[0].quantity(gate)
-        fig = heatmaps.quantity_heatmap(
-            values, lstm_trained.tokens, gate, step=step, height=360, clickable=False, width_px=base.HALF_PX
+        fig = cache.figure(
+            heatmaps.quantity_heatmap,
+            values,
+            lstm_trained.tokens,
+            gate,
+            step=step,
+            height=360,
+            clickable=False,
+            width_px=base.HALF_PX,
         )
         st.plotly_chart(fig, key="rvl_lstm_gate")
     with right:
         st.subheader("Vanilla RNN")
         values = rnn_trained.layers[0].hidden
-        fig = heatmaps.quantity_heatmap(
-            values, rnn_trained.tokens, "hidden", step=step, height=360, clickable=False, width_px=base.HALF_PX
+        fig = cache.figure(
+            heatmaps.quantity_heatmap,
+            values,
+            rnn_trained.tokens,
+            "hidden",
+            step=step,
+            height=360,
+            clickable=False,
+            width_px=base.HALF_PX,
         )
         st.plotly_chart(fig, key="rvl_rnn_hidden")
         st.caption("A vanilla RNN has no gates and no cell: all it has is h, rewritten at every step.")
@@ -249,7 +266,7 @@ else:
     )
     cols[2].metric("Depth right on this string", f"{np.mean(predicted == depth):.0%}")
     st.plotly_chart(
-        comparison.counter_vs_depth(b_trace.layers[0].cell[:, unit], depth, b_trace.tokens, unit, r),
+        cache.figure(comparison.counter_vs_depth, b_trace.layers[0].cell[:, unit], depth, b_trace.tokens, unit, r),
         key="rvl_counter_chart",
     )
     if r < 0:

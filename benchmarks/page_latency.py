@@ -131,8 +131,8 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def app_server(path: str):
-    """``streamlit run app.py`` on a free port, the stepper on or off; yields (url, pid)."""
+def app_server(path: str, env: dict | None = None):
+    """``streamlit run app.py`` on a free port, the stepper on or off (and ``env`` set); yields (url, pid)."""
     port = _free_port()
     home = tempfile.mkdtemp(prefix="lstm_viz_bench_")
     cmd = [
@@ -140,7 +140,8 @@ def app_server(path: str):
         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    env = {**os.environ, "LSTM_VIZ_HOME": home, "LSTM_VIZ_CLIENT_STEPPER": "1" if path == "stepper" else "0"}
+    stepper = "1" if path == "stepper" else "0"
+    env = {**os.environ, **(env or {}), "LSTM_VIZ_HOME": home, "LSTM_VIZ_CLIENT_STEPPER": stepper}
     server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"

@@ -29,6 +29,10 @@ class Intervention:
     before: Trace
     after: Trace
 
+    @property
+    def nbytes(self) -> int:
+        return self.before.nbytes + self.after.nbytes
+
     def changed(self) -> np.ndarray:
         """(T,) total variation distance between the outputs before and after, per step (0 same, 1 disjoint)."""
         return 0.5 * np.abs(self.after.probs.astype(np.float64) - self.before.probs).sum(axis=1)

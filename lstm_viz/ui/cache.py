@@ -17,6 +17,8 @@ are cached here too, around the functions of :mod:`lstm_viz.analysis` that compu
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import math
 import os
 import threading
@@ -44,7 +46,7 @@ def _version(name: str) -> float:
         return 0.0
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=16)
+@st.cache_resource(show_spinner="Loading the model…", max_entries=32)  # every shipped model (19) and some own
 def _load_model(name: str, version: float) -> zoo.LoadedModel:
     return zoo.load(name)
 
@@ -137,15 +139,17 @@ def model_at(name: str, step: int | None = None) -> zoo.LoadedModel:
     return _load_checkpoint(name, _version(name), step)
 
 
-class TraceCache:
-    """Least-recently-used Traces, at most ``budget`` bytes of arrays in all; thread-safe.
+class ByteCache:
+    """Least-recently-used values, at most ``budget`` bytes in all (``size(value)`` each); thread-safe.
 
-    A trace larger than the whole budget is computed and returned but not kept.
+    A value larger than the whole budget is computed and returned but not kept. Values are shared by every
+    session: read-only.
     """
 
-    def __init__(self, budget: int):
+    def __init__(self, budget: int, size=lambda value: value.nbytes):
         self.budget = budget
-        self._items: OrderedDict[tuple, tuple[Trace, int]] = OrderedDict()
+        self._size = size
+        self._items: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self._building: dict[tuple, threading.Lock] = {}
@@ -157,35 +161,38 @@ class TraceCache:
     def __len__(self) -> int:
         return len(self._items)
 
-    def get(self, key: tuple, build) -> Trace:
+    def get(self, key: tuple, build):
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key][0]
             gate = self._building.setdefault(key, threading.Lock())
-        with gate:  # one session builds a trace; the others asking for it at the same time wait for it
+        with gate:  # one session builds a value; the others asking for it at the same time wait for it
             with self._lock:
                 if key in self._items:
                     return self._items[key][0]
             try:
-                trace = build()
+                value = build()
             finally:
                 with self._lock:
                     self._building.pop(key, None)
-            size = trace.nbytes
+            size = self._size(value)
             with self._lock:
                 if size <= self.budget and key not in self._items:
-                    self._items[key] = (trace, size)
+                    self._items[key] = (value, size)
                     self._bytes += size
                     while self._bytes > self.budget:
                         _, (_, dropped) = self._items.popitem(last=False)
                         self._bytes -= dropped
-            return trace
+            return value
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
             self._bytes = 0
+
+
+TraceCache = ByteCache  # a Trace's size is its arrays' bytes (Trace.nbytes)
 
 
 def _default_budget_mb() -> int:
@@ -205,7 +212,7 @@ def _budget_bytes() -> int:
 
 
 @st.cache_resource(show_spinner=False)
-def traces() -> TraceCache:
+def traces() -> ByteCache:
     """The server's one trace cache (shared by every session)."""
     return TraceCache(_budget_bytes())
 
@@ -218,6 +225,15 @@ def get_trace(name: str, text: str, max_tokens: int = MAX_TOKENS, at_step: int |
     version = _version(name)
     key = (name, version, at_step, text, max_tokens)
     return traces().get(key, lambda: model_at(name, at_step).trace(text, max_tokens))
+
+
+def intervention(name: str, text: str, clamp, at_step: int | None = None):
+    """The Neuron Lab's clamp (:func:`lstm_viz.analysis.intervene.intervene`), kept with the traces (bounded by
+    the same bytes): a rerun that keeps the clamp (a step, another tab) does not trace the text twice again."""
+    from lstm_viz.analysis.intervene import intervene
+
+    key = ("clamp", name, _version(name), at_step, text, clamp)
+    return traces().get(key, lambda: intervene(model_at(name, at_step), text, clamp))
 
 
 @st.cache_resource(show_spinner=False, max_entries=48)
@@ -243,6 +259,82 @@ def heatmap(
     """The Gate Heatmaps figure of one quantity, built once per view and shared read-only."""
     units = tuple(int(u) for u in units)
     return _heatmap(name, _version(name), text, max_tokens, layer, quantity, units, step, unit, at_step)
+
+
+FIGURE_CACHE_MB = 256  # built charts kept for the next rerun (a chart's bytes are estimated from its inputs)
+FIGURE_OVERHEAD = 64 * 1024  # what a chart holds besides its data: layout, labels, hover text
+
+
+def fingerprint(value):
+    """A hashable stand-in for a chart's input: arrays by shape, dtype and a digest of their bytes; strings,
+    numbers, lists, dicts, tuples and dataclasses by their contents. TypeError for anything else, so that an
+    input the key would miss can never serve a stale chart."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "O":  # objects (strings): by their values, not their addresses
+            return ("nd-objects", value.shape, fingerprint(value.tolist()))
+        digest = hashlib.blake2b(np.ascontiguousarray(value).tobytes(), digest_size=16).digest()
+        return ("nd", value.shape, value.dtype.str, digest)
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, *(fingerprint(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", *((fingerprint(k), fingerprint(v)) for k, v in value.items()))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__qualname__, *(fingerprint(getattr(value, f.name)) for f in dataclasses.fields(value)))
+    raise TypeError(f"cannot key a chart on a {type(value).__name__}")
+
+
+def _input_bytes(value) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, list | tuple):
+        return sum(_input_bytes(v) for v in value) + 8 * len(value)
+    if isinstance(value, dict):
+        return sum(_input_bytes(v) for v in value.values())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return sum(_input_bytes(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return len(value) if isinstance(value, str) else 8
+
+
+@st.cache_resource(show_spinner=False)
+def figures() -> ByteCache:
+    """The server's built charts, shared by every session (read-only: never change a figure it returns)."""
+    try:  # LSTM_VIZ_FIGURE_CACHE_MB=0 turns it off (benchmarks.page_switch measures the difference)
+        budget = float(os.environ.get("LSTM_VIZ_FIGURE_CACHE_MB", FIGURE_CACHE_MB)) * 2**20
+    except ValueError:
+        budget = FIGURE_CACHE_MB * 2**20
+    return ByteCache(max(0, int(budget)), size=lambda item: item[2])
+
+
+def _chart(build, args, kwargs, title_above: bool) -> tuple[str | None, go.Figure]:
+    key = (build.__module__, build.__qualname__, title_above, fingerprint(args), fingerprint(kwargs))
+
+    def make():
+        fig = build(*args, **kwargs)
+        title = fig.layout.title.text
+        if title_above and title:
+            fig.update_layout(title=None, margin=dict(t=50 if fig.layout.legend.orientation == "h" else 20))
+        return title, fig, FIGURE_OVERHEAD + _input_bytes(args) + _input_bytes(kwargs)
+
+    title, fig, _ = figures().get(key, make)
+    return title, fig
+
+
+def figure(build, *args, **kwargs) -> go.Figure:
+    """``build(*args, **kwargs)``, built once per distinct input and shared by every session: never change it.
+
+    A rerun that changes nothing the chart depends on (a step elsewhere, another tab, coming back to the page)
+    gets the same figure without building it again: a plotly figure takes tenths of a second to build.
+    """
+    return _chart(build, args, kwargs, title_above=False)[1]
+
+
+def titled_figure(build, *args, **kwargs) -> tuple[str | None, go.Figure]:
+    """As :func:`figure`, with its title taken out: (the title, for the page to write above it, the figure)."""
+    return _chart(build, args, kwargs, title_above=True)
 
 
 FOLDER_LOOK_SECONDS = 1.0  # the user folder is looked at (a few stat calls) at most this often per process

@@ -45,11 +45,19 @@ def model_output(trace: Trace, step: int) -> None:
 
 
 def chart(fig, key: str, where=st) -> None:
-    """A chart whose title is page text above it (it wraps on a narrow column, where a chart title is cut)."""
-    title = fig.layout.title.text
+    """A chart whose title is page text above it (it wraps on a narrow column, where a chart title is cut).
+
+    ``fig`` is a figure just built (its title is taken out here) or a pair from
+    :func:`lstm_viz.ui.cache.titled_figure` (a shared figure, already without it).
+    """
+    if isinstance(fig, tuple):
+        title, fig = fig
+    else:
+        title = fig.layout.title.text
+        if title:
+            fig.update_layout(title=None, margin=dict(t=50 if fig.layout.legend.orientation == "h" else 20))
     if title:
         where.markdown(f"**{title}**")
-        fig.update_layout(title=None, margin=dict(t=50 if fig.layout.legend.orientation == "h" else 20))
     where.plotly_chart(fig, key=key)
 
 

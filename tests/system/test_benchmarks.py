@@ -75,6 +75,16 @@ def test_page_latency_measures_both_paths():
                 assert re.search(rf"{how}, {tokens} tokens: [\d.]+ s \(of 1: ", out), (how, tokens, out)
 
 
+def test_page_switch_times_pages_with_charts_kept_and_rebuilt():
+    """Sidebar clicks in Chromium against two servers, the chart cache on and off: every figure printed."""
+    out = bench("benchmarks.page_switch", "--smoke", timeout=600)
+    for title in ("Gate Heatmaps", "Neuron Lab", "Home"):
+        assert re.search(rf"^{title}\s+[\d.]+ s\s+[\d.]+ s\s+[\d.]+x  (met|NOT met)$", out, re.M), (title, out)
+    assert re.search(r"^\d of 3 pages within 0.5 s with the charts kept$", out, re.M), out
+    for label in ("charts kept", "charts rebuilt"):
+        assert re.search(rf"server resident memory after the rounds \({label}\): \d+ MB", out), out
+
+
 def test_load_benchmark_steps_a_small_class():
     """Three students for ten seconds against a server it starts itself: every figure printed, none judged."""
     out = bench("benchmarks.load", "--students", "3", "--seconds", "10", timeout=300)
