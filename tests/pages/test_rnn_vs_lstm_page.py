@@ -159,3 +159,21 @@ def test_a_race_with_a_tiny_budget_runs_through_the_job_manager(at, monkeypatch)
     assert all(not out.exists() for _, out in race.runs)  # the race's folders are gone; its cards are kept
     assert not race.runs[0][1].parent.exists()  # and so is the temporary folder that held them
     assert before == {n: _digest(n) for n in before}
+
+
+def _chart_spec(at: AppTest, key: str) -> dict:
+    return json.loads(next(c.proto.spec for c in at.get("plotly_chart") if key in c.proto.id))
+
+
+def test_each_step_draws_its_own_cursor_and_a_step_seen_before_is_served_as_drawn(at):
+    """The heatmaps are kept per input (step included): a kept chart must never show another step's cursor."""
+    specs = {}
+    for step in (3, 7, 3):
+        at.slider(key="rvl_step").set_value(step).run()
+        assert not at.exception, at.exception
+        spec = _chart_spec(at, "rvl_lstm_gate")
+        cursor = [s for s in spec["layout"].get("shapes", []) if s.get("x0") == s.get("x1")]
+        assert cursor and all(s["x0"] == step for s in cursor), (step, cursor)
+        specs.setdefault(step, spec)
+        assert spec == specs[step]
+    assert specs[3] != specs[7]
