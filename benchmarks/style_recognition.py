@@ -17,6 +17,11 @@ its book read as one stream, state carried) next to authors-lm's card figure for
 windows opened by the style symbol, so a little higher) and, with ``--compare-loss``, authors-lm's loss
 measured the generators' way (the same tail as one stream after the style symbol); and the size the seven
 folders' weights take.
+
+With ``--judge``, what the classifier's "Shakespeare" is: its verdicts on 300-character passages of held-out
+Shakespeare in modern spelling (tiny shakespeare, with and without its speaker lines) against its own held-out
+Macbeth as printed (First Folio spelling, "vpon", "euer", speaker tags such as "Macb.") and with u/v modernised
+and the speaker tags dropped.
 """
 
 from __future__ import annotations
@@ -24,13 +29,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import time
+from collections import Counter
 from pathlib import Path
 
 import torch
 
 from lstm_viz.data.authors import BOOKS, LABELS, encode_fast, read_book
-from lstm_viz.data.corpus import split_by_position, stream_loss
+from lstm_viz.data.corpus import SHAKESPEARE, asset_path, split_by_position, stream_loss
 from lstm_viz.data.one_author import per_author_check
 from lstm_viz.data.styles import CHECK_LENGTH, CHECK_SEEDS, CHECK_TEMPERATURE, style_check, style_symbols
 from lstm_viz.store import zoo
@@ -59,6 +66,47 @@ def stream_losses(shipped) -> dict[str, float]:
     return losses
 
 
+def _verdicts(judge, passages: list[str]) -> Counter:
+    return Counter(judge.labels[int(judge.trace(p).probs[-1].argmax())] for p in passages)
+
+
+def _passages(text: str, count: int, chars: int = 300, span: int = 600, clean=lambda t: t) -> list[str]:
+    """``count`` passages spread over ``text``: each ``clean``ed, whitespace collapsed, cut to ``chars``."""
+    step = max(1, (len(text) - span) // count)
+    return [" ".join(clean(text[k * step : k * step + span]).split())[:chars] for k in range(count)]
+
+
+def _without_speakers(text: str) -> str:
+    return "\n".join(line for line in text.split("\n") if not re.fullmatch(r"[A-Z][A-Za-z ]*:", line.strip()))
+
+
+def _modernised(text: str) -> str:
+    """Folio spelling made modern where it is mechanical (vpon -> upon, euer -> ever), speaker tags dropped."""
+    text = re.sub(r"\b([Vv])(?=[^aeiouAEIOU\W])", lambda m: "U" if m.group(1) == "V" else "u", text)
+    text = re.sub(r"(?<=[aeiouAEIOU])u(?=[aeiou])", "v", text)
+    return re.sub(r"\b[A-Z][a-z]{1,5}\. ", "", text)
+
+
+def judge_report(count: int = 20) -> dict[str, dict[str, int]]:
+    """The classifier's verdicts on Shakespeare written four ways (see the module docstring)."""
+    judge = zoo.load("authors")
+    tiny = asset_path(SHAKESPEARE).read_text(encoding="utf-8")
+    tiny = tiny[split_by_position(len(tiny)) :]
+    book = read_book(dict((label, name) for name, label in BOOKS)["Shakespeare"])
+    book = book[split_by_position(len(book)) :]
+    found = {
+        "tiny shakespeare (modern spelling)": _verdicts(judge, _passages(tiny, count)),
+        "the same without its speaker lines": _verdicts(judge, _passages(tiny, count, clean=_without_speakers)),
+        "Macbeth as the classifier read it": _verdicts(judge, _passages(book, count, span=300)),
+        "Macbeth, u/v modernised, no speaker tags": _verdicts(judge, _passages(book, count, clean=_modernised)),
+    }
+    print(f"\nthe judge: {count} held-out passages of {CHECK_LENGTH} characters, the authors classifier's verdicts")
+    for what, verdicts in found.items():
+        said = ", ".join(f"{label} {n}" for label, n in verdicts.most_common())
+        print(f"{what:<44}Shakespeare {verdicts['Shakespeare']:>2} of {count}  ({said})")
+    return {what: dict(v) for what, v in found.items()}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", default=str(zoo.SHIPPED_DIR),
@@ -66,6 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", help="also write every verdict and figure to this file")
     parser.add_argument("--compare-loss", dest="compare_loss", action="store_true",
                         help="also read each tail through authors-lm as one stream (a minute or two on one thread)")
+    parser.add_argument("--judge", action="store_true", help="also ask what the classifier's Shakespeare is")
     args = parser.parse_args(argv)
     runs = Path(args.runs)
     missing = [str(folder_of(runs, label)) for label in LABELS if not folder_of(runs, label).is_dir()]
@@ -118,9 +167,11 @@ def main(argv: list[str] | None = None) -> None:
     total = sum(f["weights_mb"] for f in figures.values())
     total_history = sum(f["with_history_mb"] for f in figures.values())
     print(f"\nthe seven weights files: {total:.1f} MB ({total_history:.1f} MB with their history/ checkpoints)")
+    judged = judge_report() if args.judge else None
     if args.json:
         Path(args.json).write_text(
-            json.dumps({"per_author": ours, "authors_lm": theirs, "figures": figures}, indent=1), encoding="utf-8"
+            json.dumps({"per_author": ours, "authors_lm": theirs, "figures": figures, "judge": judged}, indent=1),
+            encoding="utf-8",
         )
 
 

@@ -105,7 +105,9 @@ def test_style_recognition_prints_both_designs_verdicts(tmp_path):
     for k, label in enumerate(LABELS):
         name = f"author-{label.lower()}"
         factory.write_model(tmp_path / name, factory.char_card(name=name, metrics={"val_loss": 2.5}), seed=k)
-    out = bench("benchmarks.style_recognition", "--runs", str(tmp_path), "--json", str(tmp_path / "out.json"))
+    out = bench(
+        "benchmarks.style_recognition", "--runs", str(tmp_path), "--json", str(tmp_path / "out.json"), "--judge"
+    )
     rows = re.findall(r"^(\w+)\s+([123])\s+(\w+) \([\d.]+\)\s+(\w+) \([\d.]+\)\s*$", out, re.M)
     assert [(r[0], r[1]) for r in rows] == [(label, s) for label in LABELS for s in "123"], out
     ours = sum(r[0] == r[2] for r in rows)
@@ -117,6 +119,10 @@ def test_style_recognition_prints_both_designs_verdicts(tmp_path):
     figures = json.loads((tmp_path / "out.json").read_text())["figures"]
     assert [f["val_loss"] for f in figures.values()] == [2.5] * 7
     assert re.search(r"the seven weights files: [\d.]+ MB", out), out
+    judged = json.loads((tmp_path / "out.json").read_text())["judge"]
+    assert len(judged) == 4 and all(sum(v.values()) == 20 for v in judged.values()), judged
+    for what, verdicts in judged.items():  # each line of the judge's report, its count the JSON's
+        assert re.search(rf"^{re.escape(what)}\s+Shakespeare\s+{verdicts.get('Shakespeare', 0)} of 20  \(", out, re.M)
 
 
 def test_style_recognition_says_which_generators_are_missing(tmp_path):
