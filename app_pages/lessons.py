@@ -51,22 +51,6 @@ if not presenting:
     st.caption(lesson.summary)
 
 
-def _tell(lesson_json: str, index: int) -> render.NarratedStop:
-    return render.tell(schema.parse(lesson_json).stops[index], cache.load_model)
-
-
-@st.cache_data(show_spinner="Computing this stop on the model…", max_entries=64)
-def told_stop(lesson_json: str, index: int) -> render.NarratedStop:  # the shipped lessons: short texts, shared by all
-    return _tell(lesson_json, index)
-
-
-# A teacher's own (or imported, or linked) stop may read 2,000 tokens: about 56 MB cached. A few entries, so
-# forty long scenes cannot fill the server's memory (64 of them would be 3.6 GB).
-@st.cache_data(show_spinner="Computing this stop on the model…", max_entries=4)
-def told_own_stop(lesson_json: str, index: int) -> render.NarratedStop:
-    return _tell(lesson_json, index)
-
-
 def _move(delta: int, count: int) -> None:
     st.session_state["lesson_stop"] = min(max(st.session_state.get("lesson_stop", 0) + delta, 0), count - 1)
     st.session_state[predict.PHASE] = predict.SETTING
@@ -83,8 +67,13 @@ if st.session_state.get("lesson_for") != lesson.id:
 index = min(st.session_state.get("lesson_stop", 0), count - 1)
 at = (lesson.id, index)
 lessons.show_in_address_bar(lesson, index)  # so a link (or a reload) opens it again
+own = lesson.id == lessons.MY_ID
 try:
-    told = (told_own_stop if lesson.id == lessons.MY_ID else told_stop)(schema.to_json(lesson), index)
+    if lessons.is_told(lesson, index, own):
+        told = lessons.told(lesson, index, own)
+    else:
+        with st.spinner("Computing this stop on the model…"):
+            told = lessons.told(lesson, index, own)
 except ValueError as err:
     st.error(f"This stop cannot be shown: {err}", icon="🚫")
     st.stop()
@@ -144,6 +133,7 @@ if show_reveal:
     )  # fmt: skip
 if lesson.sources and not presenting:
     st.caption("Sources: " + "; ".join(lesson.sources))
+lessons.compute_ahead(lesson, index, own)  # the next stop, while the class looks at this one
 
 if not presenting:
     st.divider()

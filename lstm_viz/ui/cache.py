@@ -161,6 +161,10 @@ class ByteCache:
     def __len__(self) -> int:
         return len(self._items)
 
+    def __contains__(self, key: tuple) -> bool:
+        with self._lock:
+            return key in self._items
+
     def get(self, key: tuple, build):
         with self._lock:
             if key in self._items:

@@ -7,7 +7,10 @@ alternative). A teacher's own lesson lives in the session (``my_lesson``) until 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import threading
 import urllib.parse
 
 import numpy as np
@@ -15,10 +18,10 @@ import streamlit as st
 
 from lstm_viz.data import tasks
 from lstm_viz.engine import cell
-from lstm_viz.lessons import schema
+from lstm_viz.lessons import render, schema
 from lstm_viz.lessons.render import NarratedStop
 from lstm_viz.plots import colours, comparison, generation, png, strips
-from lstm_viz.ui import pages, state
+from lstm_viz.ui import cache, pages, state
 
 MY_LESSON = "my_lesson"  # session key: the teacher's own lesson (a list of stop dicts)
 PRESENT_PARAM = "present"  # ?present=1: presentation mode from a link
@@ -32,6 +35,43 @@ PRESENTATION_CSS = """
 [data-testid="stMain"] h1 { font-size: 2.6rem; } [data-testid="stMain"] h2 { font-size: 2rem; }
 .lv { font-size: 22px; } .lv .tok { font-size: 30px; }
 """
+
+
+# Told stops, shared read-only by every session. The shipped lessons' stops read short texts; a teacher's own
+# stop may read 2,000 tokens (about 56 MB), so only a few of those are kept: forty long scenes cannot fill
+# the server's memory.
+SHIPPED_STOPS = 64
+OWN_STOPS = 4
+
+
+@st.cache_resource(show_spinner=False)
+def _told_stops() -> dict[bool, cache.ByteCache]:
+    return {own: cache.ByteCache(OWN_STOPS if own else SHIPPED_STOPS, size=lambda _: 1) for own in (False, True)}
+
+
+def told(lesson: schema.Lesson, index: int, own: bool) -> NarratedStop:
+    """Stop ``index`` of ``lesson`` computed on its model, once per lesson text and stop (ValueError if it cannot
+    be); a stop being computed ahead (:func:`compute_ahead`) is waited for, not computed twice."""
+    key = (schema.to_json(lesson), index)
+    return _told_stops()[own].get(key, lambda: render.tell(lesson.stops[index], cache.load_model))
+
+
+def is_told(lesson: schema.Lesson, index: int, own: bool) -> bool:
+    return (schema.to_json(lesson), index) in _told_stops()[own]
+
+
+def _ahead(lesson: schema.Lesson, index: int, own: bool) -> None:
+    with contextlib.suppress(ValueError):  # the page says why when the class gets there
+        told(lesson, index, own)
+
+
+def compute_ahead(lesson: schema.Lesson, index: int, own: bool) -> None:
+    """Compute the next stop in the background while the class looks at this one (the models it needs are
+    loaded by then, or load without a spinner: this thread draws nothing)."""
+    if os.environ.get("LSTM_VIZ_LESSON_AHEAD") == "0":  # off: benchmarks.page_switch measures the difference
+        return
+    if index + 1 < len(lesson.stops) and not is_told(lesson, index + 1, own):
+        threading.Thread(target=_ahead, args=(lesson, index + 1, own), daemon=True, name="lesson-ahead").start()
 
 
 def presentation() -> bool:

@@ -75,13 +75,18 @@ def test_page_latency_measures_both_paths():
                 assert re.search(rf"{how}, {tokens} tokens: [\d.]+ s \(of 1: ", out), (how, tokens, out)
 
 
-def test_page_switch_times_pages_with_charts_kept_and_rebuilt():
-    """Sidebar clicks in Chromium against two servers, the chart cache on and off: every figure printed."""
-    out = bench("benchmarks.page_switch", "--smoke", timeout=600)
+def test_page_switch_times_pages_and_lesson_stops_as_shipped_and_with_nothing_kept():
+    """Sidebar clicks and lesson stops in Chromium against two servers, the caches on and off: every figure printed."""
+    from lstm_viz.lessons import schema
+
+    out = bench("benchmarks.page_switch", "--smoke", "--dwell", "1", timeout=600)
     for title in ("Gate Heatmaps", "Neuron Lab", "Home"):
         assert re.search(rf"^{title}\s+[\d.]+ s\s+[\d.]+ s\s+[\d.]+x  (met|NOT met)$", out, re.M), (title, out)
-    assert re.search(r"^\d of 3 pages within 0.5 s with the charts kept$", out, re.M), out
-    for label in ("charts kept", "charts rebuilt"):
+    assert re.search(r"^\d of 3 pages within 0.5 s as shipped$", out, re.M), out
+    stops = len(schema.shipped()[0].stops) - 1
+    assert f"{stops} stops of 1 lessons, each the first time" in out, out
+    for label in ("as shipped", "nothing kept"):
+        assert re.search(rf"^{label}\s+median [\d.]+ s, slowest [\d.]+ s; \d+ of {stops} within 0.3 s$", out, re.M)
         assert re.search(rf"server resident memory after the rounds \({label}\): \d+ MB", out), out
 
 

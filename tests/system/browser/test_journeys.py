@@ -579,6 +579,12 @@ def _charlm_titles() -> set[str]:
             _card(p.name)["task"] == "charlm"}  # fmt: skip
 
 
+def _same_as_another() -> set[str]:
+    """The titles of the one-author generators but one (same kind, size and page path as each other)."""
+    names = sorted(p.name for p in MODELS.iterdir() if p.name.startswith("author-") and (p / "card.json").exists())
+    return {_card(name)["title"] for name in names[1:]}
+
+
 def test_generate_and_autocomplete_with_every_language_model(browser, app_url):
     """On a classroom projector (1024x768): write with each model offered, then autocomplete with it."""
     found: list[str] = []
@@ -588,6 +594,8 @@ def test_generate_and_autocomplete_with_every_language_model(browser, app_url):
         offered = [o.split(" · ")[0] for o in _options(page, "Language model")]
         assert _charlm_titles() <= set(offered), f"Generate offers {offered}"
         for title in offered:
+            if title in _same_as_another():  # seven generators of one design: the first stands for them all
+                continue
             choose(page, "Language model", title)
             where = f"Generate with {title!r}"
             found += [f"{where}: {f}" for f in faults_on_page(page, "Generate")]
