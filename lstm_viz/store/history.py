@@ -122,13 +122,18 @@ class HistoryWriter:
                 path.unlink(missing_ok=True)
 
 
-def _weights_bytes(module: torch.nn.Module) -> bytes:
+def half_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The module's weights as float16 where float16 holds every value, float32 elsewhere (beyond its range)."""
     state = {}
     for key, value in module.state_dict().items():
         value = value.detach().float().cpu()
         half = value.half()
-        state[key] = (half if torch.isfinite(half).all() else value).contiguous()  # beyond float16's range: keep 32
-    return save_safetensors_bytes(state)
+        state[key] = (half if torch.isfinite(half).all() else value).contiguous()
+    return state
+
+
+def _weights_bytes(module: torch.nn.Module) -> bytes:
+    return save_safetensors_bytes(half_state(module))
 
 
 def _closest(entries: list[dict]) -> int:

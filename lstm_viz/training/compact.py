@@ -20,19 +20,10 @@ import torch
 
 from lstm_viz.store import checkpoint
 from lstm_viz.store.history import FOLDER as HISTORY
+from lstm_viz.store.history import half_state
 
 COMMAND = "python -m lstm_viz compact"
 KEPT_FLOAT32 = ("val_loss", "val_accuracy", "author_check", "style_check")  # what the card keeps of the run's figures
-
-
-def rounded_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """The module's weights as float16 where float16 holds every value (finite), float32 elsewhere."""
-    state = {}
-    for key, value in module.state_dict().items():
-        value = value.detach().float().cpu()
-        half = value.half()
-        state[key] = (half if torch.isfinite(half).all() else value).contiguous()
-    return state
 
 
 def compact(folder: str | Path, threads: int = 1) -> dict:
@@ -54,7 +45,7 @@ def compact(folder: str | Path, threads: int = 1) -> dict:
     preset = training.get("preset")
     if preset not in presets.names():
         raise ValueError(f"{folder} was not trained from a preset, so its held-out data cannot be rebuilt")
-    state = rounded_state(model.module)
+    state = half_state(model.module)
     model.module.load_state_dict({k: v.float() for k, v in state.items()})
     data = data_kinds.build(presets.get(preset).data, tokenizer=model.tokenizer)
     before = torch.get_num_threads()
