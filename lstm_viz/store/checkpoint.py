@@ -272,10 +272,10 @@ def save_dir(
     :mod:`lstm_viz.training.compact`); they must load into the module the card describes.
     """
     path = Path(path)
-    config_from_card(card)  # refuse to write a card we could not read back
+    config = config_from_card(card)  # refuse to write a card we could not read back
     if state is None:
         state = {k: v.detach().float().cpu().contiguous() for k, v in module.state_dict().items()}
-    validate_state_dict(state, config_from_card(card))
+    validate_state_dict(state, config)
     weights = save_safetensors_bytes(state)
     card_data = _card_bytes(card, weights_sha256(weights))  # before any write: a card that is not text
     try:
