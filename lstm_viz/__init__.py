@@ -11,6 +11,7 @@ The folder tree is the architecture, listed from the bottom (the engine) to the 
 - :mod:`lstm_viz.generation`: text written by a language model;
 - :mod:`lstm_viz.analysis`: questions asked of a Trace (units, equations, memory, agreement);
 - :mod:`lstm_viz.lessons`: guided lessons as data, their facts measured on the model;
+- :mod:`lstm_viz.classroom`: class mode: classes, students and answers in a database;
 - :mod:`lstm_viz.plots`: figures and HTML views, numpy in, no streamlit;
 - :mod:`lstm_viz.ui`: the only part that imports streamlit;
 - :mod:`lstm_viz.cli`: the command line (``python -m lstm_viz``).

@@ -1,0 +1,4 @@
+"""The migrations, oldest first.
+
+- :mod:`.m0001_classes`: the classes, their students and their answers.
+"""
