@@ -7,7 +7,7 @@ download it as a handout. A teacher's own scenes (saved from the explorer pages)
 import streamlit as st
 
 from lstm_viz.lessons import render, schema
-from lstm_viz.ui import cache, downloads, lessons, predict, state
+from lstm_viz.ui import cache, classmode, downloads, lessons, predict, state
 
 top = st.columns([3, 1.6], vertical_alignment="bottom")
 with top[1]:
@@ -78,6 +78,8 @@ except ValueError as err:
     st.error(f"This stop cannot be shown: {err}", icon="🚫")
     st.stop()
 show_setting, show_question, show_reveal = predict.parts(bool(told.question), presenting, at)
+classmode.sync(lesson, index, show_reveal and bool(told.question))
+classmode.teacher_box(lesson, presenting)
 nav = st.columns([1.4, 1.2, 3], vertical_alignment="center")
 nav[0].button(
     "Previous",
@@ -114,7 +116,10 @@ if show_question:
 if not show_reveal and presenting and show_setting and told.question:
     st.caption("→ for the question")
 if show_reveal:
-    if told.question:
+    if told.question and classmode.teaching():  # the class answered, not the teacher
+        st.markdown(told.answer)
+        classmode.class_answers(told, index)
+    elif told.question:
         predict.verdict(told, at)
     lessons.scene(told, key=f"lesson_{lesson.id}_{index}")
 cols = st.columns(3)

@@ -7,7 +7,9 @@ and writing one user model folder (``--home``, else an ``LSTM_VIZ_HOME`` already
 it becomes the replicas' ``LSTM_VIZ_HOME``), and Debian's
 nginx on ``--port`` as the reverse proxy (``deploy/nginx.conf.j2``: websockets passed on, a
 cookie that keeps each browser on one replica). It prints the address to open, then waits;
-Ctrl-C or SIGTERM stops every process it started. docs/scale.md says how many replicas a
+Ctrl-C or SIGTERM stops every process it started. The classes of class mode live in SQLite in the shared
+folder, or with ``--postgres`` in a PostgreSQL server started for the deployment (``--database-url`` names
+one of your own). docs/scale.md says how many replicas a
 machine takes and where training jobs run (in the replica that started them).
 
 Python: :func:`serve` is a context manager that does the same and yields a :class:`Deployment`
@@ -34,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+
+from deploy import postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = Path(__file__).with_name("nginx.conf.j2")
@@ -137,6 +141,7 @@ def serve(
     proxy: bool = True,
     host: str = HOST,
     env: dict | None = None,
+    database_url: str | None = None,
 ) -> Iterator[Deployment]:
     """Start the replicas (and nginx), wait until each answers, yield; stop them all on the way out."""
     if replicas < 1:
@@ -148,6 +153,8 @@ def serve(
     nginx = nginx_binary() if proxy else None
     # One cookie secret for all: a cookie one replica signs (XSRF, for uploads) is good at the others.
     shared = {"LSTM_VIZ_HOME": str(home), "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
+    if database_url:  # the classes: every replica in one database (else SQLite in the shared home)
+        shared["LSTM_VIZ_DATABASE_URL"] = database_url
     replica_env = {**REPLICA_DEFAULTS, **os.environ, **(env or {}), **shared}
     processes: list[subprocess.Popen] = []
     try:
@@ -193,13 +200,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--folder", help="for nginx.conf and the logs (default: a new temporary folder)")
     parser.add_argument("--no-proxy", dest="proxy", action="store_false", help="start the replicas without nginx")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--postgres", action="store_true",
+                       help="keep the classes in a PostgreSQL server started for this deployment (Debian's "
+                            "postgresql; deleted when it stops)")  # fmt: skip
+    where.add_argument("--database-url", help="keep the classes in this database (postgresql+psycopg://...)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # the finally of serve() stops everything
     try:
-        with serve(args.replicas, args.port, default_home(args.home), args.folder, args.proxy, args.host) as d:
-            replicas = ", ".join(f"{url} (pid {pid})" for url, pid in zip(d.replica_urls, d.pids, strict=True))
+        with contextlib.ExitStack() as stack:
+            url = args.database_url
+            if args.postgres:
+                url = stack.enter_context(postgres.throwaway()).url
+            d = stack.enter_context(
+                serve(args.replicas, args.port, default_home(args.home), args.folder, args.proxy, args.host,
+                      database_url=url)
+            )  # fmt: skip
+            replicas = ", ".join(f"{u} (pid {pid})" for u, pid in zip(d.replica_urls, d.pids, strict=True))
             print(f"open {d.url}  ({len(d.replica_urls)} replicas: {replicas})", flush=True)
             print(f"user models in {d.home}; nginx.conf and logs in {d.folder}; Ctrl-C stops", flush=True)
+            print(f"classes in {url or 'SQLite, ' + str(d.home / 'classes.sqlite3')}", flush=True)
             while True:
                 time.sleep(3600)
     except (ValueError, RuntimeError) as err:

@@ -14,6 +14,7 @@ One module per concern, each used by the pages that show it:
 - :mod:`.classify`: a classifier's running prediction and unit contributions;
 - :mod:`.comparison`: RNN versus LSTM (accuracy, gradients, the counting unit);
 - :mod:`.lab`: the Neuron Lab's charts;
+- :mod:`.classroom`: a class's answers beside the model's, the join link as a QR code;
 - :mod:`.png`: a scene as a PNG picture for a handout;
 - :mod:`.training`: loss curves and a corpus's vocabulary.
 """

@@ -16,5 +16,6 @@
 - :mod:`.latex`: each kind's equations as LaTeX with numbers;
 - :mod:`.stepper`: the Step Through component that steps in the browser;
 - :mod:`.lessons`: the Lessons page's parts (a stop on screen, presentation mode, your own lesson);
-- :mod:`.predict`: a lesson stop as predict-then-reveal (the setting, the question answered, the reveal).
+- :mod:`.predict`: a lesson stop as predict-then-reveal (the setting, the question answered, the reveal);
+- :mod:`.classmode`: class mode (the teacher's class box on the Lessons page, a student's Join a class page).
 """

@@ -15,6 +15,7 @@ GENERATE = "app_pages/generate.py"
 CLASSIFY = "app_pages/classify.py"
 RNN_VS_LSTM = "app_pages/rnn_vs_lstm.py"
 TRAIN = "app_pages/train.py"
+JOIN = "app_pages/join.py"
 
 # (section, path, title, icon)
 PAGES = (
@@ -28,6 +29,7 @@ PAGES = (
     ("Models", CLASSIFY, "Classify", ":material/label:"),
     ("Models", RNN_VS_LSTM, "RNN vs LSTM", ":material/compare_arrows:"),
     ("Models", TRAIN, "Train", ":material/model_training:"),
+    ("Class", JOIN, "Join a class", ":material/groups:"),
 )
 
 

@@ -1,4 +1,5 @@
-"""Two replicas of the app behind nginx (deploy/serve.py): both answer, sessions stick, one model folder for both.
+"""Two replicas of the app behind nginx (deploy/serve.py): both answer, sessions stick, one model folder for both,
+and one class in PostgreSQL that a teacher and students on both replicas run together in Chromium.
 
 The deployment runs on free localhost ports in a temporary folder; every process it started is
 gone at the end. nginx is Debian's (``.ci/run`` installs it); without it these tests fail under
@@ -18,7 +19,7 @@ import pytest
 import torch
 
 from benchmarks.load import view
-from deploy import serve
+from deploy import postgres, serve
 from lstm_viz.engine.network import ModelConfig, SequenceModel
 from lstm_viz.engine.tokenizers import CharTokenizer
 from lstm_viz.store import checkpoint
@@ -43,13 +44,14 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory):
+def deployment(tmp_path_factory, postgres_server):
     try:
         serve.nginx_binary()
     except ValueError as err:
         _missing(str(err))
     folder = tmp_path_factory.mktemp("deploy")
-    with serve.serve(replicas=2, folder=folder) as d:
+    database = postgres.new_database(postgres_server.url, "deployment")  # the classes, shared by both replicas
+    with serve.serve(replicas=2, folder=folder, database_url=database) as d:
         nginx_pid = int((folder / "nginx.pid").read_text())
         yield d
     for pid in (*d.pids, nginx_pid):  # every process the deployment started is gone
@@ -169,3 +171,123 @@ def test_the_user_model_folder_comes_from_home_then_lstm_viz_home_then_runs(monk
         monkeypatch.setenv("LSTM_VIZ_HOME", env)
     assert serve.main(argv) == 2
     assert seen == [expected]
+
+
+def _class_rows(database: str) -> dict[str, int]:
+    import sqlalchemy as sa
+
+    from lstm_viz.classroom.tables import answers, classes, open_engine, students
+
+    with open_engine(database).begin() as db:
+        return {t.name: db.scalar(sa.select(sa.func.count()).select_from(t)) for t in (classes, students, answers)}
+
+
+def test_a_teacher_and_three_students_on_both_replicas_run_a_class(deployment):
+    """The teacher through the proxy, one student on each replica and one through the proxy: they join with the
+    code, follow the teacher's stop, answer; a student's own clicks on the Lessons page move nothing; the reveal
+    shows the class's answers to all; ending the class deletes it."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed")
+    import re
+
+    from lstm_viz.classroom.store import ClassStore
+    from tests.system.browser.browser_helpers import faults_on_page, main_text, screenshot, wait_for_render
+
+    database = next(line.split("=", 1)[1] for line in _replica_env(deployment) if line.startswith("LSTM_VIZ_DATA"))
+    store = ClassStore(database)
+
+    def until(page, pattern: str, timeout_s: float = 20) -> float:
+        start = time.monotonic()
+        while not re.search(pattern, main_text(page)):
+            assert time.monotonic() - start < timeout_s, f"{pattern!r} not on the page: {main_text(page)[:600]}"
+            page.wait_for_timeout(100)
+        return time.monotonic() - start
+
+    with sync_playwright() as pw:
+        args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            teacher = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            teacher.set_default_timeout(120_000)
+            teacher.goto(f"{deployment.url}/lessons?lesson=reading-reviews", timeout=120_000)
+            wait_for_render(teacher, 240_000)
+            teacher.get_by_role("button", name="Start a class with this lesson").click()
+            wait_for_render(teacher, 60_000)
+            code = re.search(r"\b[A-Z2-9]{5}-[A-Z2-9]{5}\b", main_text(teacher)).group(0)
+            assert "/join" in main_text(teacher)
+            assert teacher.locator('[data-testid="stImage"] img').count() == 1  # the QR code
+            screenshot(teacher, "class-teacher-start")
+            students = {}
+            for name, url in zip(("Ana", "Bo", "Chen"), (*deployment.replica_urls, deployment.url), strict=True):
+                page = browser.new_context(viewport={"width": 400, "height": 800}).new_page()
+                page.set_default_timeout(120_000)
+                page.goto(f"{url}/join?code={code.replace('-', '').lower()}", timeout=120_000)
+                wait_for_render(page, 240_000)
+                page.get_by_role("textbox", name="Your nickname").fill(name)
+                page.get_by_role("button", name="Join").click()
+                until(page, r"stop 1 of 4")
+                students[name] = page
+            until(teacher, r"3 joined")
+
+            # Eve joins too, then plays teacher in her own session: her Lessons page moves nothing of the class.
+            eve = browser.new_context(viewport={"width": 1000, "height": 800}).new_page()
+            eve.set_default_timeout(120_000)
+            eve.goto(f"{deployment.url}/lessons?lesson=reading-reviews&stop=3", timeout=120_000)
+            wait_for_render(eve, 240_000)
+            assert code not in main_text(eve)  # no class box: the teacher's controls are in the teacher's session
+            eve.get_by_role("button", name="Reveal the answer").click()
+            wait_for_render(eve, 60_000)
+            place = store.where(code)
+            assert (place.item, place.revealed) == ("stop-0", False)
+
+            for k, page in enumerate(students.values()):
+                options = page.locator("button").filter(has_text=re.compile(r"^\d · ")).filter(visible=True)
+                options.nth(k % 2).click()
+                wait_for_render(page, 60_000)
+                page.get_by_role("button", name="Send my answer").click()
+                until(page, r"Your answer is in")
+                assert "The class:" not in main_text(page)  # nothing of the others before the reveal
+            until(teacher, r"3 joined · 3 answered")
+            assert _class_rows(database)["answers"] == 3
+
+            clicked = time.monotonic()
+            teacher.get_by_role("button", name="Reveal the answer").click()
+            wait_for_render(teacher, 60_000)
+            right = int(re.search(r"The class: (\d) of 3 answered as the model does", main_text(teacher)).group(1))
+            assert teacher.locator('[data-testid="stPlotlyChart"]').count() >= 1  # the class's answers, charted
+            screenshot(teacher, "class-teacher-reveal")
+            for name, page in students.items():
+                until(page, rf"The class: {right} of 3 answered as the model does")
+                print(f"{name} saw the reveal {time.monotonic() - clicked:.1f} s after the teacher's click")
+                assert re.search(r"Right:|Not this time", main_text(page))
+                wait_for_render(page, 60_000)
+                chart = page.locator('[data-testid="stPlotlyChart"] .main-svg').first
+                chart.wait_for(state="attached", timeout=30_000)
+                assert "you" in page.locator('[data-testid="stPlotlyChart"]').first.text_content()  # their own bar
+                assert not faults_on_page(page)
+            screenshot(students["Bo"], "class-student-reveal")
+
+            teacher.get_by_role("button", name="Next").click()
+            wait_for_render(teacher, 60_000)
+            for page in students.values():
+                until(page, r"stop 2 of 4")
+            assert store.where(code).item == "stop-1"
+
+            teacher.get_by_text("Class controls").click()
+            teacher.get_by_role("button", name="End the class (deletes its answers)").click()
+            wait_for_render(teacher, 60_000)
+            assert code not in main_text(teacher)
+            for page in students.values():
+                until(page, r"No class is open with this code")
+            assert _class_rows(database) == {"classes": 0, "students": 0, "answers": 0}
+            assert not faults_on_page(teacher)
+        finally:
+            browser.close()
+
+
+def _replica_env(deployment) -> list[str]:
+    """The environment of the first replica, as its process has it."""
+    raw = Path(f"/proc/{deployment.pids[0]}/environ").read_bytes()
+    return raw.decode(errors="replace").split("\0")
