@@ -5,6 +5,7 @@ import streamlit as st
 
 from lstm_viz.ui import classmode
 
+classmode.seat_from_link()
 if classmode.seat() is None:
     st.title("Join a class")
     st.caption("Your teacher's screen shows a code and a QR code. No account is needed: only a nickname.")

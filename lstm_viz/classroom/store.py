@@ -270,6 +270,13 @@ class ClassStore:
             raise ClassError(f"Someone in this class is already called {name!r}; pick another nickname.") from None
         return Seat(name, secret)
 
+    @_guarded
+    def rejoin(self, code: str, seat: str) -> Seat:
+        """The seat a student already holds (after a reload, or on another replica); ClassError if none."""
+        code = codes.read_code(code)
+        with self.engine.begin() as db:
+            return Seat(self._seat(db, code, seat).nickname, seat)
+
     def _seat(self, db, code: str, seat: str):
         row = db.execute(
             sa.select(students.c.id, students.c.nickname, classes.c.id.label("class_id"), classes.c.item,

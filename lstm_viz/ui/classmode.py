@@ -22,6 +22,7 @@ from lstm_viz.ui import lessons, predict, state
 
 TEACHER = "class_teacher"  # session key: {"code", "secret", "lesson_id", "pushed"} of the class this teacher runs
 SEAT = "class_seat"  # session key: {"code", "secret", "nickname"} of the class this student joined
+SEAT_PARAM = "seat"  # ?code=...&seat=...: the student's own address keeps their seat (a reload, another replica)
 JOIN_PAGE = "join"
 FOLLOW_S = 1.0  # how often a student's screen asks where the class is
 COUNT_S = 2.0  # how often the teacher's counts refresh
@@ -197,10 +198,26 @@ def _join() -> None:
         st.session_state["class_error"] = str(err)
         return
     st.session_state[SEAT] = {"code": code, "secret": taken.secret, "nickname": taken.nickname}
+    st.query_params.update({"code": code, SEAT_PARAM: taken.secret})
 
 
 def _leave() -> None:
     st.session_state.pop(SEAT, None)
+    st.query_params.pop(SEAT_PARAM, None)
+
+
+def seat_from_link() -> None:
+    """A student's address holds their seat: a reload, or a replica that went away, keeps them in the class."""
+    code, secret = st.query_params.get("code"), st.query_params.get(SEAT_PARAM)
+    if seat() is not None or not code or not secret:
+        return
+    try:
+        held = store().rejoin(code, secret[:100])
+    except (ValueError, Unavailable) as err:
+        st.query_params.pop(SEAT_PARAM, None)
+        st.session_state["class_error"] = f"{err}"
+        return
+    st.session_state[SEAT] = {"code": codes.read_code(code), "secret": held.secret, "nickname": held.nickname}
 
 
 def join_form() -> None:

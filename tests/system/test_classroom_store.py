@@ -184,3 +184,12 @@ def test_a_database_that_goes_away_gives_a_sentence_and_the_class_carries_on(pos
     assert db.my_answer(started.code, seat.secret, "stop-0") == "his"  # what was acknowledged is kept
     db.answer(started.code, seat.secret, "stop-0", Q, "her")
     assert db.counts(started.code, started.teacher, "stop-0") == (1, 1)
+
+
+def test_a_student_keeps_their_seat_with_its_secret_and_no_one_else_takes_it(db):
+    started = db.start("counting")
+    seat = db.join(started.code, "Ana")
+    assert db.rejoin(started.code.lower(), seat.secret).nickname == "Ana"
+    for wrong in ("", "x" * 500, seat.secret[:-1], started.teacher):
+        with pytest.raises(ClassError, match="not in this class"):
+            db.rejoin(started.code, wrong)
