@@ -25,7 +25,7 @@ SEAT = "class_seat"  # session key: {"code", "secret", "nickname"} of the class 
 SEAT_PARAM = "seat"  # ?code=...&seat=...: the student's own address keeps their seat (a reload, another replica)
 JOIN_PAGE = "join"
 FOLLOW_S = 1.0  # how often a student's screen asks where the class is
-COUNT_S = 2.0  # how often the teacher's counts refresh
+COUNT_S = 1.0  # how often the teacher's counts refresh
 
 
 @st.cache_resource(show_spinner=False)

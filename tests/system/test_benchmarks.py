@@ -90,6 +90,14 @@ def test_page_switch_times_pages_and_lesson_stops_as_shipped_and_with_nothing_ke
         assert re.search(rf"server resident memory after the rounds \({label}\): \d+ MB", out), out
 
 
+def test_class_load_benchmark_counts_every_answer_of_a_small_class():
+    """Six students answer within three seconds through a deployment with PostgreSQL: none lost, every figure."""
+    out = bench("benchmarks.class_load", "--smoke", timeout=300)
+    assert "answers acknowledged: 6 of 6; in the database: 6; lost: 0; errors: 0" in out, out
+    assert re.search(r"from Send to the teacher's count: p50 \d+ ms, p95 \d+ ms", out), out
+    assert re.search(r"server CPU per answer: \d+ ms", out), out
+
+
 def test_load_benchmark_steps_a_small_class():
     """Three students for ten seconds against a server it starts itself: every figure printed, none judged."""
     out = bench("benchmarks.load", "--students", "3", "--seconds", "10", timeout=300)
