@@ -15,6 +15,7 @@ import streamlit as st
 
 from lstm_viz.classroom import codes
 from lstm_viz.classroom.store import ClassError, ClassStore, Unavailable, stop_item
+from lstm_viz.classroom.tables import database_url
 from lstm_viz.lessons import questions, schema
 from lstm_viz.lessons.render import NarratedStop
 from lstm_viz.plots import classroom as class_plots
@@ -29,9 +30,13 @@ COUNT_S = 1.0  # how often the teacher's counts refresh
 
 
 @st.cache_resource(show_spinner=False)
+def _store(url: str) -> ClassStore:
+    return ClassStore(url)
+
+
 def store() -> ClassStore:
     """The class store of this server (``LSTM_VIZ_DATABASE_URL``, else SQLite under ``LSTM_VIZ_HOME``)."""
-    return ClassStore()
+    return _store(database_url())
 
 
 def _say(err: Exception) -> None:
