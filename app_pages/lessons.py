@@ -101,7 +101,7 @@ nav[1].button(
     disabled=index == count - 1 and not (presenting and show_setting and told.question and not show_reveal),
     help="keyboard: →",
 )
-nav[2].markdown(f"**Stop {index + 1} of {count}**")
+nav[2].markdown(f"**{lesson.place(index)}**")
 st.header(told.stop.title)
 if show_setting:
     st.markdown(told.narration)

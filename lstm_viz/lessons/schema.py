@@ -1,4 +1,5 @@
-"""Lessons as data: a lesson is a JSON file of stops, each a scene with narration templates, checked on load.
+"""Lessons as data: a lesson is a JSON file of stops, each a scene with narration templates, checked on load;
+an optional quiz of 3 to 5 more stops, each with a question, closes it.
 
 A stop names a model, a text, a step (a number, or the first token where a piece of text starts),
 a layer and a unit (a number, or found by a fact), what to draw (``view``), the facts to compute
@@ -36,6 +37,7 @@ NEEDS = {"memory": "memory", "counting": "counting", "generation": "generation"}
 VIEWS = ("strip", "units", "prediction", "next_words", "generation", "memory", "counting", "gates")
 MAX_LESSON_BYTES = 256 * 1024
 MAX_STOPS = 40
+QUIZ_QUESTIONS = (3, 4, 5)  # a lesson's quiz: none, or three to five questions
 MAX_TEXT = 20_000  # characters of a stop's text
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 PLACEHOLDER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # {name} only: no attribute or index access
@@ -135,8 +137,19 @@ class Lesson:
     id: str
     title: str
     summary: str
-    stops: list[Stop]
+    stops: list[Stop]  # the lesson's stops, then its quiz's questions (from quiz_start on)
     sources: list[str] = field(default_factory=list)  # cited by title and author
+    quiz_start: int | None = None  # the index of the quiz's first question; None: no quiz
+
+    def in_quiz(self, index: int) -> bool:
+        return self.quiz_start is not None and index >= self.quiz_start
+
+    def place(self, index: int) -> str:
+        """Where ``index`` is, as the page says it: "Stop 2 of 4" or "Quiz: question 1 of 3"."""
+        if self.in_quiz(index):
+            return f"Quiz: question {index - self.quiz_start + 1} of {len(self.stops) - self.quiz_start}"
+        lesson_stops = self.quiz_start if self.quiz_start is not None else len(self.stops)
+        return f"Stop {index + 1} of {lesson_stops}" + (" (a quiz follows)" if self.quiz_start is not None else "")
 
 
 class _Filler(string.Formatter):
@@ -326,6 +339,9 @@ def parse(data: bytes | str, origin: str = "the lesson") -> Lesson:
     stops = doc.get("stops")
     if not isinstance(stops, list) or not 1 <= len(stops) <= MAX_STOPS:
         raise ValueError(f"{origin}: stops must be a list of 1 to {MAX_STOPS} stops")
+    quiz = doc.get("quiz", [])
+    if not isinstance(quiz, list) or len(quiz) not in (0, *QUIZ_QUESTIONS):
+        raise ValueError(f"{origin}: quiz must be a list of {QUIZ_QUESTIONS[0]} to {QUIZ_QUESTIONS[-1]} questions")
     sources = doc.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, str) and len(s) < 300 for s in sources):
         raise ValueError(f"{origin}: sources must be a list of short texts (title and author)")
@@ -333,18 +349,28 @@ def parse(data: bytes | str, origin: str = "the lesson") -> Lesson:
         id=lesson_id,
         title=_text(doc, "title", origin, limit=200),
         summary=_text(doc, "summary", origin, required=False, limit=2000),
-        stops=[_stop(s, f"{origin}: stop {k + 1}") for k, s in enumerate(stops)],
+        stops=[_stop(s, f"{origin}: stop {k + 1}") for k, s in enumerate(stops)] + [_quiz(q, f"{origin}: quiz "
+               f"question {k + 1}") for k, q in enumerate(quiz)],
         sources=list(sources),
+        quiz_start=len(stops) if quiz else None,
     )
+
+
+def _quiz(data, where: str) -> Stop:
+    stop = _stop(data, where)
+    if stop.ask is None:
+        raise ValueError(f"{where}: a quiz question needs its ask (how the student answers it)")
+    return stop
 
 
 def to_json(lesson: Lesson) -> str:
     """The lesson as the JSON it is stored and exported as (``parse`` reads it back)."""
-    stops = []
-    for stop in lesson.stops:
-        entry = {k: v for k, v in stop.__dict__.items() if v not in (None, [], "")}
-        stops.append(entry)
-    doc = {"id": lesson.id, "title": lesson.title, "summary": lesson.summary, "sources": lesson.sources, "stops": stops}
+    stops = [{k: v for k, v in stop.__dict__.items() if v not in (None, [], "")} for stop in lesson.stops]
+    cut_at = lesson.quiz_start if lesson.quiz_start is not None else len(stops)
+    doc = {"id": lesson.id, "title": lesson.title, "summary": lesson.summary, "sources": lesson.sources,
+           "stops": stops[:cut_at]}  # fmt: skip
+    if cut_at < len(stops):
+        doc["quiz"] = stops[cut_at:]
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 

@@ -136,10 +136,40 @@ def teacher_box(lesson: schema.Lesson, presenting: bool) -> None:
                 except (ClassError, Unavailable) as err:
                     _say(err)
                     rows = []
+                if lesson.quiz_start is not None and lesson.id == mine["lesson_id"]:
+                    quiz_results(lesson, rows)
                 st.download_button("Answers (CSV)", results_csv(rows), f"class-{mine['code']}.csv", "text/csv",
                                    key="class_csv", icon=":material/download:")  # fmt: skip
                 st.button("End the class (deletes its answers)", key="class_end", on_click=_end,
                           icon=":material/stop_circle:")  # fmt: skip
+
+
+def quiz_scores(lesson: schema.Lesson, rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The quiz's results: per question (how many answered, how many right) and per nickname (right of asked)."""
+    items = [stop_item(k) for k in range(lesson.quiz_start, len(lesson.stops))]
+    per_question = []
+    for number, item in enumerate(items, 1):
+        given = [r for r in rows if r["item"] == item]
+        title = lesson.stops[lesson.quiz_start + number - 1].title
+        per_question.append({"question": f"{number}. {title}", "answered": len(given),
+                             "right": sum(r["right"] for r in given)})  # fmt: skip
+    per_name: dict[str, dict] = {}
+    for r in rows:
+        if r["item"] in items:
+            mark = per_name.setdefault(r["nickname"], {"nickname": r["nickname"], "right": 0, "answered": 0})
+            mark["answered"] += 1
+            mark["right"] += bool(r["right"])
+    return per_question, sorted(per_name.values(), key=lambda m: (-m["right"], m["nickname"].casefold()))
+
+
+def quiz_results(lesson: schema.Lesson, rows: list[dict]) -> None:
+    per_question, per_name = quiz_scores(lesson, rows)
+    st.markdown(f"**The quiz** ({len(per_question)} questions): right answers per question, then per nickname.")
+    st.dataframe(per_question, hide_index=True)
+    if per_name:
+        st.dataframe(per_name, hide_index=True)
+    else:
+        st.caption("No one has answered a quiz question yet.")
 
 
 def sync(lesson: schema.Lesson, index: int, revealed_now: bool) -> None:
@@ -286,7 +316,7 @@ def student_stop() -> None:
     lesson = _lesson_of(place)
     index = int(place.item.split("-")[1]) if place.item.startswith("stop-") else 0
     index = min(max(index, 0), len(lesson.stops) - 1)
-    st.caption(f"{mine['nickname']} · {lesson.title} · stop {index + 1} of {len(lesson.stops)}")
+    st.caption(f"{mine['nickname']} · {lesson.title} · {lesson.place(index).lower()}")
     try:
         told = lessons.told(lesson, index, lesson.id == lessons.MY_ID)
     except ValueError as err:
