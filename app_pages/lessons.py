@@ -79,7 +79,7 @@ except ValueError as err:
     st.stop()
 show_setting, show_question, show_reveal = predict.parts(bool(told.question), presenting, at)
 classmode.sync(lesson, index, show_reveal and bool(told.question))
-classmode.teacher_box(lesson, presenting)
+classmode.teacher_box(lesson, presenting, first_stop=index == 0)
 nav = st.columns([1.4, 1.2, 3], vertical_alignment="center")
 nav[0].button(
     "Previous",

@@ -105,8 +105,9 @@ def _counts(code: str, secret: str) -> None:
     st.markdown(f"**{joined}** joined · **{answered}** answered this stop")
 
 
-def teacher_box(lesson: schema.Lesson, presenting: bool) -> None:
-    """Start a class on this lesson, or show the running class's code, QR code, link and counts."""
+def teacher_box(lesson: schema.Lesson, presenting: bool, first_stop: bool = True) -> None:
+    """Start a class on this lesson, or show the running class's code, QR code, link and counts (on a slide
+    past the first stop, one line: the code and the counts, leaving the room to the lesson)."""
     if err := st.session_state.pop("class_error", None):
         st.warning(err, icon="⚠️")
     mine = teaching()
@@ -118,6 +119,12 @@ def teacher_box(lesson: schema.Lesson, presenting: bool) -> None:
                            "question, and see the class's answers beside the model's when you reveal.")  # fmt: skip
         return
     link = join_link(mine["code"])
+    if presenting and not first_stop:
+        cols = st.columns([2, 3], vertical_alignment="center")
+        cols[0].markdown(f"Join: **{link.split('?')[0]}** · code **{codes.show_code(mine['code'])}**")
+        with cols[1]:
+            _counts(mine["code"], mine["secret"])
+        return
     with st.container(border=True):
         cols = st.columns([1, 2.2], vertical_alignment="center")
         cols[0].image(class_plots.qr_png(link), caption="Scan to join", width=220)
@@ -292,8 +299,15 @@ def _lesson_of(place) -> schema.Lesson:
 
 
 def _send(code: str, secret: str, item: str, q: questions.Question, at: tuple) -> None:
+    value = predict.picked(at)
+    if value is None and q.kind == "number":  # the slider where it stands: its middle is an answer too
+        shown = st.session_state.get(f"class_{item}_number")
+        value = None if shown is None else shown / (100 if q.spec.endswith("%") else 1)
+    if value is None:
+        st.session_state["class_error"] = "Pick your answer first, then send it."
+        return
     try:
-        store().answer(code, secret, item, q, predict.picked(at))
+        store().answer(code, secret, item, q, value)
     except (ValueError, Unavailable) as err:
         st.session_state["class_error"] = str(err)
 
@@ -342,8 +356,7 @@ def student_stop() -> None:
     if not place.revealed:
         predict.ask(told, at, key=f"class_{place.item}")
         st.button("Send my answer", key=f"class_send_{place.item}", type="primary", icon=":material/send:",
-                  on_click=_send, args=(mine["code"], mine["secret"], place.item, told.ask, at),
-                  disabled=predict.picked(at) is None)  # fmt: skip
+                  on_click=_send, args=(mine["code"], mine["secret"], place.item, told.ask, at))  # fmt: skip
         if given is not None:
             st.success(f"Your answer is in: {told.ask.show(given)}. You can change it until your teacher reveals.",
                        icon=":material/check:")  # fmt: skip

@@ -92,3 +92,13 @@ def _question(at):
     from lstm_viz.ui import lessons
 
     return lessons.told(find("reading-reviews"), 0, False).ask
+
+
+def test_a_number_question_takes_the_slider_where_it_stands(classes):
+    started = classes.start("writing-shakespeare")  # its first stop asks a number (a share, on a slider)
+    student = _join(open_app(JOIN, params={"code": started.code}), started.code, "Ana")
+    assert "Send my answer" in [b.label for b in student.button]
+    student.button(key="class_send_stop-0").click().run()
+    assert not student.exception
+    assert "Your answer is in: 50%" in _text(student)
+    assert classes.results(started.code, started.teacher)[0]["answer"] == 0.5
