@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import streamlit as st
 
@@ -39,10 +40,19 @@ def store() -> ClassStore:
     return _store(database_url())
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&])")
+
+
+def as_text(text: str) -> str:
+    """``text`` (a nickname, or a message quoting one) shown as itself by Streamlit's Markdown: no bold, link,
+    HTML or formula; every character that Markdown, HTML or LaTeX would read is escaped."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
 def _say(err: Exception) -> None:
     """A store's refusal or a database that went away, said on the page."""
     icon = ":material/cloud_off:" if isinstance(err, Unavailable) else "⚠️"
-    st.warning(str(err), icon=icon)
+    st.warning(as_text(err), icon=icon)
 
 
 def join_link(code: str) -> str:
@@ -109,7 +119,7 @@ def teacher_box(lesson: schema.Lesson, presenting: bool, first_stop: bool = True
     """Start a class on this lesson, or show the running class's code, QR code, link and counts (on a slide
     past the first stop, one line: the code and the counts, leaving the room to the lesson)."""
     if err := st.session_state.pop("class_error", None):
-        st.warning(err, icon="⚠️")
+        st.warning(as_text(err), icon="⚠️")
     mine = teaching()
     if mine is None:
         if not presenting:
@@ -265,7 +275,7 @@ def seat_from_link() -> None:
 def join_form() -> None:
     """The code (filled in from the link) and a nickname; nothing else is asked."""
     if err := st.session_state.pop("class_error", None):
-        st.warning(err, icon="⚠️")
+        st.warning(as_text(err), icon="⚠️")
     if "class_code" not in st.session_state:
         st.session_state["class_code"] = state.short(st.query_params.get("code", ""), 20)
     with st.form("class_join"):
@@ -330,7 +340,7 @@ def student_stop() -> None:
     lesson = _lesson_of(place)
     index = int(place.item.split("-")[1]) if place.item.startswith("stop-") else 0
     index = min(max(index, 0), len(lesson.stops) - 1)
-    st.caption(f"{mine['nickname']} · {lesson.title} · {lesson.place(index).lower()}")
+    st.caption(f"{as_text(mine['nickname'])} · {lesson.title} · {lesson.place(index).lower()}")
     try:
         told = lessons.told(lesson, index, lesson.id == lessons.MY_ID)
     except ValueError as err:
@@ -339,7 +349,7 @@ def student_stop() -> None:
     st.header(told.stop.title)
     at = ("class", mine["code"], place.item)
     if err := st.session_state.pop("class_error", None):
-        st.warning(err, icon="⚠️")
+        st.warning(as_text(err), icon="⚠️")
     if not place.revealed or told.ask is None:
         st.markdown(told.narration)
         predict.setting(told, False)

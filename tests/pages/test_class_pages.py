@@ -102,3 +102,14 @@ def test_a_number_question_takes_the_slider_where_it_stands(classes):
     assert not student.exception
     assert "Your answer is in: 50%" in _text(student)
     assert classes.results(started.code, started.teacher)[0]["answer"] == 0.5
+
+
+def test_a_nickname_is_shown_as_itself_never_as_markup(classes):
+    started = classes.start("reading-reviews")
+    name = "**B** [x](http://e)<b>$x"
+    classes.join(started.code, name)
+    at = _join(open_app(JOIN, params={"code": started.code}), started.code, name)
+    warning = at.warning[0].value
+    assert "already called" in warning and "\\*\\*B\\*\\* \\[x\\]\\(http://e\\)\\<b\\>\\$x" in warning
+    at = _join(open_app(JOIN, params={"code": started.code}), started.code, "<i>Ana</i> _x_")
+    assert at.caption[0].value.startswith("\\<i\\>Ana\\</i\\> \\_x\\_ · ")
