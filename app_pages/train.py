@@ -16,7 +16,7 @@ from lstm_viz.plots import training
 from lstm_viz.store import examples, usermodels
 from lstm_viz.training import jobs, presets, runspec
 from lstm_viz.training.runspec import RunSpec
-from lstm_viz.ui import cache, pages, state, training_run
+from lstm_viz.ui import cache, owners, pages, state, training_run
 
 OWN_TEXT = "Your own text"
 HIDDEN_SIZES = [32, 64, 128, 256, 512]
@@ -146,7 +146,8 @@ def setup_form() -> None:
             spec = RunSpec(name, corpus_text=corpus[0], corpus_name=corpus[1], overrides=overrides)
         else:
             spec = RunSpec(name, preset=choice, overrides=overrides)
-        manager.start(session_id, spec)
+        job = manager.start(session_id, spec)
+        owners.claim(job.out_dir)  # yours (and your class's): other visitors see it only if you share it
     except jobs.BusyError as err:
         st.warning(f"Busy, try again: {err}.", icon="⏳")
         return
@@ -206,7 +207,8 @@ def job_panel() -> None:
             st.info("Its last good checkpoint was kept; find it under Your models.")
     else:
         what = "finished" if snap.status == "done" else "was stopped; the weights so far were saved"
-        st.success(f"**{snap.name}** {what}. It is now in the model picker of every page.", icon="✅")
+        st.success(f"**{snap.name}** {what}. It is now in the model picker of your pages (share it under Your models "
+                   "to show it to everyone).", icon="✅")  # fmt: skip
     if st.button("Train another model", key="train_again"):
         manager.forget(session_id)
         st.rerun()  # the page's next run takes the run id out of the URL
@@ -214,9 +216,10 @@ def job_panel() -> None:
 
 def your_models() -> None:
     st.subheader("Your models")
-    mine = [m for m in cache.list_models() if not m.shipped]
+    mine = [m for m in cache.list_models() if not m.shipped and owners.is_mine(m.path)]
     if not mine:
-        st.caption("Models you train or upload appear here and in every page's model picker.")
+        st.caption("Models you train or upload appear here and in your pages' model picker; share one to show it "
+                   "to every visitor.")  # fmt: skip
         return
     busy = manager.training_names()
     for info in mine:
@@ -224,7 +227,7 @@ def your_models() -> None:
         loss = metrics.get("val_loss")
         detail = f"held-out loss {loss:.3f} {metrics.get('val_loss_unit', '')}" if isinstance(loss, float) else ""
         source = "uploaded" if "uploaded" in info.card else f"{info.card.get('training', {}).get('steps', '?')} steps"
-        cols = st.columns([4, 1, 1, 1])
+        cols = st.columns([4, 1, 1, 1, 1])
         cols[0].markdown(f"**{info.name}** · {info.card.get('task')} · {source} · {detail}")
         cols[1].download_button(
             "Download zip",
@@ -236,7 +239,14 @@ def your_models() -> None:
         )
         if cols[2].button("Step through", key=f"train_open_{info.name}"):
             state.open_in(pages.STEP_THROUGH, info.name, examples.first_text(info.card))
-        if cols[3].button("Delete", key=f"train_delete_{info.name}", disabled=info.name in busy):
+        shared = owners.is_shared(info.path)
+        who = "Everyone sees it" if shared else "Only you (and your class's teacher) see it"
+        if cols[3].button("Unshare" if shared else "Share", key=f"train_share_{info.name}",
+                          disabled=not owners.has_owner(info.path), help=who):  # fmt: skip
+            owners.share(info.path, not shared)
+            cache.refresh_models()
+            st.rerun()
+        if cols[4].button("Delete", key=f"train_delete_{info.name}", disabled=info.name in busy):
             try:
                 usermodels.delete(info.name)
             except ValueError as err:
@@ -257,12 +267,15 @@ def upload_model() -> None:
     if not st.button("Add to my models", key="train_model_install", disabled=not files):
         return
     try:
-        info = usermodels.install([(f.name, f.getvalue()) for f in files], name=name.strip() or None)
+        info = usermodels.install(
+            [(f.name, f.getvalue()) for f in files], name=name.strip() or None, owner=owners.claim
+        )
     except ValueError as err:
         st.error(f"The model was not added: {err}", icon="🚫")
         return
     cache.refresh_models()
-    st.success(f"Added **{info.name}**; it is now in the model picker of every page.", icon="✅")
+    st.success(f"Added **{info.name}**; it is now in the model picker of your pages (share it below to show it to "
+               "everyone).", icon="✅")  # fmt: skip
 
 
 current = manager.get(session_id)

@@ -7,5 +7,6 @@
 - :mod:`.usermodels`: install an uploaded model, export one as a zip, delete one;
 - :mod:`.history`: the checkpoints a run kept along the way ("gates over training");
 - :mod:`.reservation`: a new model's folder, claimed by the run that will write it;
+- :mod:`.owners`: whose a model made in the app is (its visitor's, its class's, or everyone's);
 - :mod:`.examples`: the texts a model opens with and the classifiers' sample texts.
 """

@@ -141,8 +141,9 @@ def validate(files: dict[str, bytes]) -> dict:
     return card
 
 
-def install(uploads: list[tuple[str, bytes]], name: str | None = None) -> zoo.ModelInfo:
-    """Validate an upload and write it as a new user model; nothing is written unless it is valid."""
+def install(uploads: list[tuple[str, bytes]], name: str | None = None, owner=None) -> zoo.ModelInfo:
+    """Validate an upload and write it as a new user model; nothing is written unless it is valid.
+    ``owner(folder)`` marks whose it is (:mod:`lstm_viz.store.owners`) before it appears in the folder."""
     from lstm_viz.training.runspec import check_new_name
 
     files = collect(uploads)
@@ -159,6 +160,8 @@ def install(uploads: list[tuple[str, bytes]], name: str | None = None) -> zoo.Mo
     try:
         (staging / checkpoint.WEIGHTS).write_bytes(files[checkpoint.WEIGHTS])
         checkpoint.write_card(card, staging)
+        if owner is not None:
+            owner(staging)
         target = root / name
         if target.exists():  # lost a race with another upload of the same name
             raise ValueError(f"a model called {name!r} already exists; choose another name")

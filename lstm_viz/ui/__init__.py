@@ -17,5 +17,6 @@
 - :mod:`.stepper`: the Step Through component that steps in the browser;
 - :mod:`.lessons`: the Lessons page's parts (a stop on screen, presentation mode, your own lesson);
 - :mod:`.predict`: a lesson stop as predict-then-reveal (the setting, the question answered, the reveal);
+- :mod:`.owners`: whose models a visitor sees (their own, their class's, everyone's);
 - :mod:`.classmode`: class mode (the teacher's class box on the Lessons page, a student's Join a class page).
 """

@@ -33,6 +33,7 @@ from lstm_viz.analysis import memory
 from lstm_viz.engine.trace import Trace
 from lstm_viz.plots import heatmaps
 from lstm_viz.store import checkpoint, history, zoo
+from lstm_viz.ui import owners
 
 MAX_TOKENS = 2000  # longer texts are cut to their first MAX_TOKENS tokens, with a notice
 DEFAULT_TRACE_CACHE_MB = 1536  # a 2,000-token trace of the 2x256 model is 42.5 MB
@@ -375,14 +376,15 @@ def _list_models(folder_version: tuple) -> tuple[zoo.ModelInfo, ...]:
 
 
 def list_models() -> tuple[zoo.ModelInfo, ...]:
-    """Every loadable model (shipped first), as ``zoo.list()``; cached, refreshed when the user folder changes.
+    """Every loadable model this visitor sees (shipped first; a model made on another's page only when they
+    share it, :mod:`lstm_viz.ui.owners`), as ``zoo.list()``; cached, refreshed when the user folder changes.
 
     One shared copy (``st.cache_resource``): a page reads it many times a run (every picker
     label), so it is not unpickled each time. Read-only, like the models. Besides the folder's
     changes (:func:`_user_folder_version`) the list is read again every minute, for changes
     modification times do not show (a shipped model replaced in place).
     """
-    return _list_models(_user_folder_version())
+    return owners.visible_models(_list_models(_user_folder_version()))
 
 
 def model_names(tasks: tuple[str, ...] | list[str] | None = None) -> list[str]:
@@ -391,7 +393,9 @@ def model_names(tasks: tuple[str, ...] | list[str] | None = None) -> list[str]:
 
 
 def model_info(name: str) -> zoo.ModelInfo | None:
-    return next((m for m in list_models() if m.name == name), None)
+    """The model named ``name`` (a name the pickers offered: the lookup itself does not ask whose it is, so a
+    label drawn outside a session still finds it)."""
+    return next((m for m in _list_models(_user_folder_version()) if m.name == name), None)
 
 
 def refresh_models() -> None:

@@ -22,8 +22,8 @@ from lstm_viz.lessons.render import NarratedStop
 from lstm_viz.plots import classroom as class_plots
 from lstm_viz.ui import lessons, predict, state
 
-TEACHER = "class_teacher"  # session key: {"code", "secret", "lesson_id", "pushed"} of the class this teacher runs
-SEAT = "class_seat"  # session key: {"code", "secret", "nickname"} of the class this student joined
+TEACHER = state.CLASS_TEACHER  # session key: {"code", "secret", "lesson_id", "pushed"} of the class this teacher runs
+SEAT = state.CLASS_SEAT  # session key: {"code", "secret", "nickname"} of the class this student joined
 SEAT_PARAM = "seat"  # ?code=...&seat=...: the student's own address keeps their seat (a reload, another replica)
 JOIN_PAGE = "join"
 FOLLOW_S = 1.0  # how often a student's screen asks where the class is
@@ -89,6 +89,13 @@ def _end() -> None:
             st.session_state["class_error"] = str(err)
             return
     st.session_state.pop(TEACHER, None)
+
+
+def _share_models(code: str, secret: str) -> None:
+    try:
+        store().share_models(code, secret, bool(st.session_state.get("class_share_models")))
+    except (ClassError, Unavailable) as err:
+        st.session_state["class_error"] = str(err)
 
 
 def results_csv(rows: list[dict]) -> bytes:
@@ -157,6 +164,10 @@ def teacher_box(lesson: schema.Lesson, presenting: bool, first_stop: bool = True
                     quiz_results(lesson, rows)
                 st.download_button("Answers (CSV)", results_csv(rows), f"class-{mine['code']}.csv", "text/csv",
                                    key="class_csv", icon=":material/download:")  # fmt: skip
+                st.toggle("Show the students' models to the whole class", key="class_share_models",
+                          on_change=_share_models, args=(mine["code"], mine["secret"]),
+                          help="A model a student trains or uploads during the class is theirs and yours to see; "
+                               "on, every student of the class sees it too.")  # fmt: skip
                 st.button("End the class (deletes its answers)", key="class_end", on_click=_end,
                           icon=":material/stop_circle:")  # fmt: skip
 

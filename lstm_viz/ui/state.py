@@ -42,6 +42,8 @@ _CHECK = "_lstm_viz_check"  # keys whose value must be explained if a range chec
 _URL_READ = "_lstm_viz_url_read"
 _LAST_MODEL = "_lstm_viz_last_model"
 _FROM_LINK = "_lstm_viz_from_link"  # keys whose value the link set, until the page has read it
+CLASS_TEACHER = "class_teacher"  # the class this browser teaches: {"code", "secret", ...} (lstm_viz.ui.classmode)
+CLASS_SEAT = "class_seat"  # the class this browser sits in: {"code", "secret", "nickname"}
 _UNIT_CHOSEN = "_lstm_viz_unit_chosen"  # True once the user chose the unit (controls.open_on_ranked_unit)
 
 

@@ -113,3 +113,41 @@ def test_a_nickname_is_shown_as_itself_never_as_markup(classes):
     assert "already called" in warning and "\\*\\*B\\*\\* \\[x\\]\\(http://e\\)\\<b\\>\\$x" in warning
     at = _join(open_app(JOIN, params={"code": started.code}), started.code, "<i>Ana</i> _x_")
     assert at.caption[0].value.startswith("\\<i\\>Ana\\</i\\> \\_x\\_ · ")
+
+
+def test_a_visitors_model_is_theirs_and_their_teachers_until_shared(classes, home, monkeypatch):
+    """Ana's browser makes a model in class (as the Train page claims one as its run starts): her picker and her
+    teacher's offer it, Bo's and a stranger's do not; the teacher shares the class's models, then Bo's does;
+    Ana shares it with everyone, then the stranger's does."""
+    from lstm_viz.store import owners as owner_store
+    from lstm_viz.store import zoo
+    from lstm_viz.ui import cache, owners
+    from tests.factory import char_card, write_model
+
+    monkeypatch.setattr(owners, "SHARED_TTL_S", 0.0)  # a student's page asks at once whether the class shares
+    teacher = open_app(LESSONS, params={"lesson": "reading-reviews"})
+    teacher.button(key="class_start").click().run()
+    code = teacher.session_state[classmode.TEACHER]["code"]
+    ana = _join(open_app(JOIN, params={"code": code}), code, "Ana")
+    bo = _join(open_app(JOIN, params={"code": code}), code, "Bo")
+    stranger = open_app("app_pages/train.py")
+
+    ana.switch_page("app_pages/train.py").run()
+    folder = zoo.user_dir() / "anas-model"
+    write_model(folder, char_card(name="anas-model"))
+    owner_store.claim(folder, ana.session_state[owners.VISITOR], ana.session_state[classmode.SEAT]["code"])
+    cache.refresh_models()  # as the Train page does when a model is made
+
+    def offered(at) -> bool:
+        at.switch_page("app_pages/step_through.py").run()
+        assert not at.exception
+        return "anas-model · character language model" in at.selectbox(key="model").options
+
+    assert offered(ana) and offered(teacher)
+    assert not offered(bo) and not offered(stranger)
+    teacher.switch_page(LESSONS).run()
+    teacher.toggle(key="class_share_models").set_value(True).run()  # in the class controls
+    assert classes.where(code).share_models
+    assert offered(bo) and not offered(stranger)
+    owner_store.share(folder, True)
+    assert offered(stranger)
