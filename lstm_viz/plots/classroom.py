@@ -38,5 +38,5 @@ def qr_png(link: str, scale: int = 6) -> bytes:
     import segno
 
     out = io.BytesIO()
-    segno.make(link, error="m").save(out, kind="png", scale=scale, dark="#000000", light="#ffffff")
+    segno.make(link, error="m").save(out, kind="png", scale=scale, dark=colours.QR_DARK, light=colours.BACKGROUND)
     return out.getvalue()

@@ -36,6 +36,7 @@ NEUTRAL = "#56B4E9"  # the other bars
 OUTLINE = "#111111"  # the current step / the chosen unit
 MUTED = "#6b6b6b"  # text that was given, not predicted
 BACKGROUND = "#ffffff"  # a picture's background
+QR_DARK = "#000000"  # a QR code's modules, black on BACKGROUND, as every scanner reads them
 GUIDE = "#999999"  # reference lines: zero, chance, a true value to compare with
 REFERENCE = "#777777"  # dashed lines: chance level, a bound
 REST = "#aaaaaa"  # "all other units" in a contribution chart
