@@ -12,7 +12,10 @@ st.set_page_config(layout="wide", page_title="lstm-viz", page_icon="🧠")
 
 sections: dict[str, list] = {}
 for section, path, title, icon in pages.PAGES:
-    sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, default=path == pages.HOME))
+    visibility = "hidden" if path in pages.HIDDEN else "visible"
+    sections.setdefault(section, []).append(
+        st.Page(path, title=title, icon=icon, default=path == pages.HOME, visibility=visibility)
+    )
 page = st.navigation(sections)
 state.init(page.url_path or "home")
 display.stylesheet()

@@ -25,6 +25,7 @@ Every number you see here is computed by a really trained model on the text you 
     st.page_link(pages.STEP_THROUGH, label="Step through a sentence, token by token", icon=":material/footprint:")
     st.page_link(pages.HEATMAPS, label="See every unit over the whole text as a heatmap", icon=":material/grid_on:")
     st.page_link(pages.EQUATIONS, label="Open the equations with the numbers in", icon=":material/function:")
+    st.page_link(pages.JOIN, label="Join your teacher's class with its code", icon=":material/groups:")
 with right:
     diagram.cell_diagram()
     st.caption("One step of one LSTM layer: c flows along the top, h along the bottom; f, i, g, o are the gates.")

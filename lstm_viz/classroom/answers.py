@@ -3,7 +3,8 @@
 The questions are the lessons' own (:class:`lstm_viz.lessons.questions.Question`): one of the options, a
 token of the text (its step), or a number on the question's range. :func:`check` turns what a student's
 device sent into that kind's value or says why it cannot be one; :func:`right` grades it as the lesson
-does; :func:`tally` counts a class's answers for the reveal (the options, the tokens, or the range in bins).
+does; :func:`tally` counts a class's answers for the reveal (the options, the tokens, or the range in bins);
+:func:`scores` sums a quiz per question and per nickname.
 """
 
 from __future__ import annotations
@@ -91,3 +92,20 @@ def tally(q: Question, values: list) -> Tally:
     for value in values:
         counts[bar_of(q, value)] += 1
     return Tally(names, tuple(counts), bar_of(q, q.right), len(values), sum(right(q, v) for v in values))
+
+
+def scores(titles: list[str], items: list[str], rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """A quiz's results from the class's answers (``rows`` as the store's ``results``): per question (its title,
+    how many answered, how many right, in order) and per nickname (right of answered, best first)."""
+    per_question = []
+    for number, (title, item) in enumerate(zip(titles, items, strict=True), 1):
+        given = [r for r in rows if r["item"] == item]
+        per_question.append({"question": f"{number}. {title}", "answered": len(given),
+                             "right": sum(bool(r["right"]) for r in given)})  # fmt: skip
+    per_name: dict[str, dict] = {}
+    for r in rows:
+        if r["item"] in items:
+            mark = per_name.setdefault(r["nickname"], {"nickname": r["nickname"], "right": 0, "answered": 0})
+            mark["answered"] += 1
+            mark["right"] += bool(r["right"])
+    return per_question, sorted(per_name.values(), key=lambda m: (-m["right"], m["nickname"].casefold()))

@@ -15,6 +15,7 @@ import re
 import streamlit as st
 
 from lstm_viz.classroom import codes
+from lstm_viz.classroom.answers import scores
 from lstm_viz.classroom.store import ClassError, ClassStore, Unavailable, stop_item
 from lstm_viz.classroom.tables import database_url
 from lstm_viz.lessons import questions, schema
@@ -172,26 +173,9 @@ def teacher_box(lesson: schema.Lesson, presenting: bool, first_stop: bool = True
                           icon=":material/stop_circle:")  # fmt: skip
 
 
-def quiz_scores(lesson: schema.Lesson, rows: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The quiz's results: per question (how many answered, how many right) and per nickname (right of asked)."""
-    items = [stop_item(k) for k in range(lesson.quiz_start, len(lesson.stops))]
-    per_question = []
-    for number, item in enumerate(items, 1):
-        given = [r for r in rows if r["item"] == item]
-        title = lesson.stops[lesson.quiz_start + number - 1].title
-        per_question.append({"question": f"{number}. {title}", "answered": len(given),
-                             "right": sum(r["right"] for r in given)})  # fmt: skip
-    per_name: dict[str, dict] = {}
-    for r in rows:
-        if r["item"] in items:
-            mark = per_name.setdefault(r["nickname"], {"nickname": r["nickname"], "right": 0, "answered": 0})
-            mark["answered"] += 1
-            mark["right"] += bool(r["right"])
-    return per_question, sorted(per_name.values(), key=lambda m: (-m["right"], m["nickname"].casefold()))
-
-
 def quiz_results(lesson: schema.Lesson, rows: list[dict]) -> None:
-    per_question, per_name = quiz_scores(lesson, rows)
+    titles = [stop.title for stop in lesson.stops[lesson.quiz_start :]]
+    per_question, per_name = scores(titles, [stop_item(k) for k in range(lesson.quiz_start, len(lesson.stops))], rows)
     st.markdown(f"**The quiz** ({len(per_question)} questions): right answers per question, then per nickname.")
     st.dataframe(per_question, hide_index=True)
     if per_name:

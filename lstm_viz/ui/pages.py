@@ -33,6 +33,11 @@ PAGES = (
 )
 
 
+# Pages reached by a link rather than the sidebar: a student opens Join a class from the teacher's link or QR
+# code (or from Home), and the sidebar keeps its room for the explorer's controls.
+HIDDEN = {JOIN}
+
+
 def url_path(path: str) -> str:
     """The page's address: ``app_pages/step_through.py`` -> ``step_through`` (the home page is "")."""
     return "" if path == HOME else path.rsplit("/", 1)[-1].removesuffix(".py")

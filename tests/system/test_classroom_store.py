@@ -193,3 +193,28 @@ def test_a_student_keeps_their_seat_with_its_secret_and_no_one_else_takes_it(db)
     for wrong in ("", "x" * 500, seat.secret[:-1], started.teacher):
         with pytest.raises(ClassError, match="not in this class"):
             db.rejoin(started.code, wrong)
+
+
+def test_a_students_page_says_so_while_the_database_is_away_and_carries_on(postgres_server, monkeypatch):
+    """The Join a class page on PostgreSQL (Streamlit's AppTest): the server stops, the page says why in a
+    sentence (no traceback); it starts again, and the same page shows the stop."""
+    from deploy import postgres
+    from tests.factory import open_app
+
+    url = postgres.new_database(postgres_server.url, "t_page_away")
+    monkeypatch.setenv("LSTM_VIZ_DATABASE_URL", url)
+    started = ClassStore(url).start("reading-reviews")
+    at = open_app("app_pages/join.py", params={"code": started.code})
+    at.text_input(key="class_nickname").set_value("Ana")
+    at.button[0].click().run()
+    assert "stop 1 of 4" in " ".join(c.value for c in at.caption)
+    postgres_server.stop()
+    try:
+        at.run()
+        assert not at.exception
+        assert any("not answering just now" in w.value for w in at.warning)
+    finally:
+        postgres_server.start()
+    at.run()
+    assert not at.exception and not at.warning
+    assert "stop 1 of 4" in " ".join(c.value for c in at.caption)

@@ -160,7 +160,7 @@ def test_the_user_model_folder_comes_from_home_then_lstm_viz_home_then_runs(monk
     seen = []
 
     @contextlib.contextmanager
-    def fake_serve(replicas, port, home, *rest):
+    def fake_serve(replicas, port, home, *rest, **options):
         seen.append(str(home))
         raise ValueError("stopped by the test")
         yield
@@ -187,8 +187,10 @@ def test_a_teacher_and_three_students_on_both_replicas_run_a_class(deployment):
     """The teacher on the second replica, one student on each replica and one through the proxy: they join with
     the code, follow the teacher's stop, answer; a student's own clicks on the Lessons page move nothing; the
     reveal shows the class's answers to all. Then the first replica is killed mid-stop: its student opens their
-    own address on the other replica and is back in the class with the answer they had sent. Ending the class
-    deletes it. (This test comes last: it stops a replica of the module's deployment.)"""
+    own address on the other replica and is back in the class with the answer they had sent. The class goes on
+    through the whole lesson and its quiz (every question answered by all three, revealed, the quiz's results on
+    the teacher's screen); ending the class deletes it. (This test comes last: it stops a replica of the
+    module's deployment.)"""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -196,6 +198,7 @@ def test_a_teacher_and_three_students_on_both_replicas_run_a_class(deployment):
     import re
 
     from lstm_viz.classroom.store import ClassStore
+    from lstm_viz.lessons import schema
     from tests.system.browser.browser_helpers import faults_on_page, main_text, screenshot, wait_for_render
 
     database = next(line.split("=", 1)[1] for line in _replica_env(deployment) if line.startswith("LSTM_VIZ_DATA"))
@@ -306,7 +309,31 @@ def test_a_teacher_and_three_students_on_both_replicas_run_a_class(deployment):
             until(chen, r"Chen · .*stop 2 of 4")
             assert _class_rows(database)["answers"] == 4
 
+            # The rest of the lesson and its quiz: every student answers every question (an option, a token or
+            # the slider where it stands), the teacher reveals, every screen shows the class's answers.
+            lesson = schema.find("reading-reviews")
+            for index in range(1, len(lesson.stops)):
+                if index > 1:
+                    teacher.get_by_role("button", name="Next").click()
+                    wait_for_render(teacher, 60_000)
+                    for page in students.values():
+                        until(page, re.escape(lesson.place(index).lower()))
+                for name, page in students.items():
+                    if index > 1 or name != "Ana":  # Ana answered this stop before her replica went away
+                        _answer(page, until)
+                until(teacher, r"3 joined · 3 answered this stop")
+                teacher.get_by_role("button", name="Reveal the answer").click()
+                for page in students.values():
+                    until(page, r"The class: \d of 3 answered as the model does")
+                wait_for_render(teacher, 60_000)
+            screenshot(students["Ana"], "class-student-quiz-reveal")
+            quiz = len(lesson.stops) - lesson.quiz_start
+            assert _class_rows(database)["answers"] == 3 * len(lesson.stops)
+
             teacher.get_by_text("Class controls").click()
+            wait_for_render(teacher, 60_000)
+            assert f"The quiz ({quiz} questions)" in main_text(teacher)
+            screenshot(teacher, "class-teacher-quiz-results")
             teacher.get_by_role("button", name="End the class (deletes its answers)").click()
             wait_for_render(teacher, 60_000)
             assert code not in main_text(teacher)
@@ -316,6 +343,24 @@ def test_a_teacher_and_three_students_on_both_replicas_run_a_class(deployment):
             assert not faults_on_page(teacher)
         finally:
             browser.close()
+
+
+def _answer(page, until) -> None:
+    """A student answers the question on their screen: the first option, a token, or the slider as it stands."""
+    import re
+
+    from tests.system.browser.browser_helpers import wait_for_render
+
+    wait_for_render(page, 60_000)
+    options = page.locator("button").filter(has_text=re.compile(r"^\d · ")).filter(visible=True)
+    tokens = page.locator('[data-testid="stButtonGroup"] button').filter(visible=True)  # st.pills
+    if options.count():
+        options.first.click()
+    elif tokens.count():
+        tokens.nth(min(3, tokens.count() - 1)).click()
+    wait_for_render(page, 60_000)
+    page.get_by_role("button", name="Send my answer").click()
+    until(page, r"Your answer is in")
 
 
 def _replica_env(deployment) -> list[str]:

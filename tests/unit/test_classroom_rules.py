@@ -86,3 +86,23 @@ def test_the_tally_counts_each_answer_in_its_bar_and_marks_the_models():
     assert len(t.counts) == 10 and t.counts[0] == 1 and t.counts[1] == 1 and t.counts[9] == 3 and t.counts[4] == 1
     assert t.model_bar == 4 and t.labels[4] == "0.40–0.50"
     assert answers.tally(NUMBER, []).counts == (0,) * 10
+
+
+def test_a_quiz_is_scored_per_question_and_per_nickname():
+    rows = [
+        {"nickname": "Bo", "item": "stop-4", "answer": "a", "right": True},
+        {"nickname": "ana", "item": "stop-4", "answer": "b", "right": False},
+        {"nickname": "ana", "item": "stop-5", "answer": 1, "right": True},
+        {"nickname": "Bo", "item": "stop-5", "answer": 2, "right": True},
+        {"nickname": "Cy", "item": "stop-1", "answer": "x", "right": True},  # a lesson stop: not the quiz's
+    ]
+    per_question, per_name = answers.scores(["First", "Second", "Third"], ["stop-4", "stop-5", "stop-6"], rows)
+    assert per_question == [
+        {"question": "1. First", "answered": 2, "right": 1},
+        {"question": "2. Second", "answered": 2, "right": 2},
+        {"question": "3. Third", "answered": 0, "right": 0},
+    ]
+    assert per_name == [
+        {"nickname": "Bo", "right": 2, "answered": 2},
+        {"nickname": "ana", "right": 1, "answered": 2},
+    ]
