@@ -14,7 +14,8 @@ def answers_figure(labels: list[str], counts: list[int], model_bar: int, mine: i
     """One bar per answer (an option, a token, a range of numbers): how many of the class gave it. The model's
     answer is the orange bar, outlined; ``mine`` (a student's own answer) is marked "you"."""
     colour = [colours.HIGHLIGHT if k == model_bar else colours.NEUTRAL for k in range(len(labels))]
-    text = [f"{n}" + (" · you" if k == mine else "") for k, n in enumerate(counts)]
+    text = [f"{n}" + (" · the model's" if k == model_bar else "") + (" · you" if k == mine else "")
+            for k, n in enumerate(counts)]  # fmt: skip  (the model's bar is named: with no answers it has no height)
     fig = go.Figure(
         go.Bar(
             x=[html.escape(str(label)) for label in labels],
