@@ -15,7 +15,7 @@ from lstm_viz.engine import cell
 from lstm_viz.engine.trace import Clamp
 from lstm_viz.plots import colours, lab, strips
 from lstm_viz.store import examples
-from lstm_viz.ui import cache, controls, sharing, sidebar, state
+from lstm_viz.ui import cache, controls, pages, sharing, sidebar, state
 
 TOP = 8
 MAX_WRITE = 300  # characters written on from a clamped state
@@ -53,18 +53,16 @@ def choose_from_chart(key: str) -> None:
             state.choose_unit(point["customdata"])
 
 
-moment_tab, selection_tab, feature_tab, saturation_tab, whatif_tab, memory_tab = st.tabs(
-    ["A moment", "A selection", "A feature", "Saturation", "What if?", "Memory connectivity"]
-)
-
-with moment_tab:
+def a_moment() -> None:
     st.markdown("Which units changed most at one step, and do they react only there or all through the text?")
     moments = search.moments_for(layer)
     if "lab_moment" not in st.session_state:  # the ranking the page opened on, until the reader picks another
         at = min(int(st.session_state.get("step", 0)), n_steps - 1)
         st.session_state["lab_moment"] = search.opening_unit(layer, at)[0]
     # one row each: the rankings' names are long, and a projector at 1024 pixels would cut them short
-    how = st.selectbox("Rank units by", moments, format_func=lambda m: search.MOMENTS[m][2], key="lab_moment")
+    how = st.selectbox(
+        "Rank units by", moments, format_func=lambda m: search.MOMENTS[m][2], key="lab_moment", **state.IN_TAB
+    )
     step = st.slider("At step", 0, n_steps - 1, key="step", **state.KEEP) if n_steps > 1 else 0
     st.markdown(controls.step_caption(trace, step))
     if not search.has_step_before(how, step):
@@ -94,7 +92,8 @@ with moment_tab:
             key="lab_moment_traces",
         )
 
-with selection_tab:
+
+def a_selection() -> None:
     st.markdown(
         "Select a span of tokens: which units are high (or low) inside it and not outside? Then look for the same "
         "pattern elsewhere (as LSTMVis does)."
@@ -104,9 +103,14 @@ with selection_tab:
     else:
         cols = st.columns([4, 2, 2], vertical_alignment="bottom")
         default = (max(0, n_steps // 3), max(1, n_steps // 3 + 3))
-        start, end = cols[0].slider("Tokens (from, to)", 0, n_steps, default, key="lab_span")
-        quantity = cols[1].selectbox("Quantity", list(quantities), format_func=cell.title, key="lab_sel_quantity")
-        high = cols[2].radio("Units that are", ["high inside", "low inside"], key="lab_sel_high") == "high inside"
+        start, end = cols[0].slider("Tokens (from, to)", 0, n_steps, default, key="lab_span", **state.IN_TAB)
+        quantity = cols[1].selectbox(
+            "Quantity", list(quantities), format_func=cell.title, key="lab_sel_quantity", **state.IN_TAB
+        )
+        high = (
+            cols[2].radio("Units that are", ["high inside", "low inside"], key="lab_sel_high", **state.IN_TAB)
+            == "high inside"
+        )
         try:
             ranked = search.by_selection(quantities[quantity], start, end, high=high, top=TOP)
         except ValueError as err:
@@ -145,18 +149,21 @@ with selection_tab:
                     f"the {len(best_units)} units above; the matching span is in [brackets]."
                 )
 
-with feature_tab:
+
+def a_feature() -> None:
     st.markdown("Which units follow a feature of the text: a built-in one, or any regular expression?")
     cols = st.columns([3, 3, 2], vertical_alignment="bottom")
     kind = cols[0].selectbox(
         "Feature",
         ["(a regular expression)", *features.FEATURES],
         key="lab_feature",
+        **state.IN_TAB,
         format_func=lambda f: f if f.startswith("(") else features.FEATURES[f][0],
     )
     pattern = cols[1].text_input(
         "Regular expression",
         key="lab_regex",
+        **state.IN_TAB,
         disabled=not kind.startswith("("),
         max_chars=features.MAX_PATTERN,
         placeholder=r"e.g. [A-Z]{2,}",
@@ -168,6 +175,7 @@ with feature_tab:
         list(quantities),
         format_func=cell.title,
         key="lab_feat_quantity",
+        **state.IN_TAB,
         index=list(quantities).index("cell") if "cell" in quantities else 0,
     )
     try:
@@ -207,7 +215,8 @@ with feature_tab:
         )
         st.caption(f"Top: unit {u}'s {cell.QUANTITY[quantity].label}. Bottom: the feature at each token.")
 
-with saturation_tab:
+
+def saturation() -> None:
     if not any(getattr(layer, g, None) is not None for g in ("forget_gate", "update_gate")):
         st.info("A vanilla RNN has no gates to saturate.")
     else:
@@ -226,16 +235,17 @@ with saturation_tab:
             selection_mode="points",
         )
 
-with whatif_tab:
+
+def what_if() -> None:
     st.markdown(
         f"Hold unit **{unit}**'s value at a number you choose over a range of steps, and see what the model does "
         "instead: everything after it is recomputed."
     )
     allowed = list(cell.QUANTITIES) if layer.kind == "lstm" else ["hidden"]
     cols = st.columns([2, 2, 4], vertical_alignment="bottom")
-    quantity = cols[0].selectbox("Clamp", allowed, format_func=cell.title, key="lab_clamp_quantity")
-    value = cols[1].number_input("to the value", -10.0, 10.0, 0.0, step=0.1, key="lab_clamp_value")
-    first, last = cols[2].slider("over the steps", 0, n_steps, (0, n_steps), key="lab_clamp_steps")
+    quantity = cols[0].selectbox("Clamp", allowed, format_func=cell.title, key="lab_clamp_quantity", **state.IN_TAB)
+    value = cols[1].number_input("to the value", -10.0, 10.0, 0.0, step=0.1, key="lab_clamp_value", **state.IN_TAB)
+    first, last = cols[2].slider("over the steps", 0, n_steps, (0, n_steps), key="lab_clamp_steps", **state.IN_TAB)
     result = None
     if first >= last:
         st.info("Choose at least one step to clamp.")
@@ -290,7 +300,8 @@ with whatif_tab:
             right.markdown(f"**With unit {unit}'s {cell.QUANTITY[quantity].label} held at {value:g}**")
             right.code(held, language=None, wrap_lines=True)
 
-with memory_tab:
+
+def memory_connectivity() -> None:
     st.markdown(
         "How much each earlier token drives the prediction at the current step: the size of the gradient of the "
         "predicted token's log-probability with respect to each earlier input (after Madsen, *Visualizing "
@@ -310,5 +321,14 @@ with memory_tab:
             st.markdown(f"**{other.card.get('title', name)}**")
             st.html(lab.connectivity_strip_html(list(text), found.norms, len(text) - 1, font_px=16))
             st.markdown(connectivity.describe_influence(found))
+
+
+# Lazy tabs: a click on a tab reruns the page, and only the open tab computes and draws its charts (all six at
+# once were most of a page switch's time in the browser). The open tab is st.session_state["lab_tab"].
+DRAW = (a_moment, a_selection, a_feature, saturation, what_if, memory_connectivity)  # in pages.TABS["lab_tab"]'s order
+for tab, draw in zip(st.tabs(pages.TABS["lab_tab"], key="lab_tab", on_change="rerun"), DRAW, strict=True):
+    if tab.open:
+        with tab:
+            draw()
 
 sharing.share_box("neuron_lab")

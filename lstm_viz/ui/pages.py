@@ -41,3 +41,12 @@ HIDDEN = {JOIN}
 def url_path(path: str) -> str:
     """The page's address: ``app_pages/step_through.py`` -> ``step_through`` (the home page is "")."""
     return "" if path == HOME else path.rsplit("/", 1)[-1].removesuffix(".py")
+
+# Tabs of the pages whose tabs are lazy (only the open one runs): key in st.session_state -> the tabs' labels.
+# A test or a link opens a tab by setting the key to its label.
+TABS = {
+    "lab_tab": ("A moment", "A selection", "A feature", "Saturation", "What if?", "Memory connectivity"),
+    "rvl_tab": (
+        "1 · Who learns", "2 · Why: the gradient", "3 · Step by step", "4 · A counting cell", "5 · Train them now",
+    ),  # fmt: skip
+}

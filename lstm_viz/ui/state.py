@@ -36,6 +36,8 @@ MAX_LINK_CHARS = 6_000  # the longest query a link may carry: browsers, proxies 
 MAX_URL_TEXT = 20_000  # characters of text accepted from a URL at all; the page cuts by tokens later
 
 KEEP = {"persist_state": "session"}  # a widget whose value survives every page change: st.slider(..., **KEEP)
+# a widget in a lazy tab (st.tabs on_change="rerun") keeps its value while another tab is open
+IN_TAB = {"persist_state": "page"}
 _PENDING = "_lstm_viz_pending"  # values to apply at the top of the next run (see open_in)
 _NOTICES = "_lstm_viz_notices"  # messages about replaced values, shown once
 _CHECK = "_lstm_viz_check"  # keys whose value must be explained if a range check changes it

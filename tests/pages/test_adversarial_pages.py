@@ -62,7 +62,7 @@ def test_a_neuron_lab_regex_that_would_backtrack_for_ever_ranks_units_at_once():
     from tests.factory import open_app
 
     text = "a" * 400 + "!"
-    at = open_app("app_pages/neuron_lab.py", timeout=240, model="shakespeare-char", text=text)
+    at = open_app("app_pages/neuron_lab.py", timeout=240, model="shakespeare-char", text=text, lab_tab="A feature")
     started = time.perf_counter()
     at.text_input(key="lab_regex").input("(a+)+$").run()
     assert not at.exception, at.exception

@@ -47,7 +47,9 @@ def test_the_lstm_answers_right_though_the_letter_gets_almost_no_gradient():
 
 
 def test_the_page_says_where_the_influence_goes_and_that_the_answer_follows_the_letter():
-    at = open_app("app_pages/neuron_lab.py", timeout=240, model="memory-lstm", text=TEXT)
+    at = open_app(
+        "app_pages/neuron_lab.py", timeout=240, model="memory-lstm", text=TEXT, lab_tab="Memory connectivity"
+    )
     assert not at.exception, at.exception
     found = connectivity.influence_at_query(zoo.load("memory-lstm"), TEXT)
     shown = " ".join(m.value for m in at.markdown)

@@ -11,6 +11,7 @@ from lstm_viz.analysis.intervene import intervene
 from lstm_viz.data import tasks
 from lstm_viz.engine.trace import Clamp
 from lstm_viz.store import zoo
+from lstm_viz.ui import pages
 from tests.factory import open_app
 
 
@@ -52,7 +53,7 @@ def test_the_clamp_example_breaks_the_count_and_short_shallow_strings_survive(mo
 
 
 def test_the_rnn_vs_lstm_page_names_the_counting_unit_and_shows_the_clamp_breaking_the_count(model, found):
-    at = open_app("app_pages/rnn_vs_lstm.py", timeout=300)
+    at = open_app("app_pages/rnn_vs_lstm.py", timeout=300, rvl_tab=pages.TABS["rvl_tab"][3])
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Counting unit"] == f"unit {found.unit}"

@@ -8,14 +8,17 @@ import pytest
 
 from lstm_viz.analysis import features, search
 from lstm_viz.store import zoo
+from lstm_viz.ui import pages
 from tests.factory import open_app
 
 PAGE = "app_pages/neuron_lab.py"
 BOB = "Bob is a nice person. Dan on the other hand is evil."
 
 
-def lab(**session):
-    at = open_app(PAGE, timeout=240, **session)
+def lab(tab: str = "A moment", **session):
+    """The page with ``tab`` open (the lab's tabs are lazy: only the open one runs)."""
+    assert tab in pages.TABS["lab_tab"]
+    at = open_app(PAGE, timeout=240, lab_tab=tab, **session)
     assert not at.exception, at.exception
     return at
 
@@ -41,14 +44,14 @@ def test_the_moment_caption_is_the_cores_and_names_the_word_start_trap():
     ],
 )
 def test_bad_regular_expressions_get_a_message(pattern, expected):
-    at = lab(model="shakespeare-char", text=BOB)
+    at = lab("A feature", model="shakespeare-char", text=BOB)
     at.text_input(key="lab_regex").input(pattern).run()
     assert not at.exception
     assert expected in messages(at), messages(at)
 
 
 def test_a_regex_that_works_ranks_units_by_correlation():
-    at = lab(model="shakespeare-char", text=BOB)
+    at = lab("A feature", model="shakespeare-char", text=BOB)
     at.text_input(key="lab_regex").input("[A-Z]").run()
     assert not at.exception
     tr = zoo.load("shakespeare-char").trace(BOB)
@@ -61,23 +64,35 @@ def test_a_regex_that_works_ranks_units_by_correlation():
 
 
 def test_an_empty_selection_and_a_too_short_text_get_a_message():
-    at = lab(model="shakespeare-char", text=BOB)
+    at = lab("A selection", model="shakespeare-char", text=BOB)
     at.slider(key="lab_span").set_value((5, 5)).run()
     assert not at.exception and "select" in messages(at).lower()
-    short = lab(model="shakespeare-char", text="a")
+    short = lab("A selection", model="shakespeare-char", text="a")
     assert "longer text" in messages(short)
 
 
 def test_an_empty_clamp_range_gets_a_message_and_a_clamp_moves_the_prediction():
-    at = lab(model="brackets-lstm", text="((((()))))")
+    at = lab("What if?", model="brackets-lstm", text="((((()))))")
     at.slider(key="lab_clamp_steps").set_value((3, 3)).run()
     assert not at.exception and "at least one step" in messages(at)
     at.slider(key="lab_clamp_steps").set_value((0, 10)).run()
     assert not at.exception and len(at.get("plotly_chart")) > 0
 
 
+def test_only_the_open_tab_runs_and_a_tab_chosen_is_drawn():
+    at = lab(model="shakespeare-char", text=BOB)
+    assert [f for f in at.dataframe if f.key == "lab_moment_table"]
+    assert "lab_regex" not in [w.key for w in at.text_input]
+    for tab in pages.TABS["lab_tab"][1:]:
+        other = lab(tab, model="shakespeare-char", text=BOB)
+        assert not [f for f in other.dataframe if f.key == "lab_moment_table"], tab
+    feature = lab("A feature", model="shakespeare-char", text=BOB)
+    assert "lab_regex" in [w.key for w in feature.text_input]
+    assert not [f for f in feature.dataframe if f.key == "lab_moment_table"]
+
+
 def test_a_vanilla_rnn_is_told_it_has_no_gates():
-    at = lab(model="memory-rnn", text="B3141592653?")
+    at = lab("Saturation", model="memory-rnn", text="B3141592653?")
     assert "no gates to saturate" in messages(at)
 
 
@@ -119,7 +134,7 @@ def _chart_titles(at, key: str) -> list[str]:
 
 def test_the_feature_charts_are_titled_with_the_unit_the_caption_names():
     text = "((()))"
-    at = lab(model="brackets-lstm", text=text)
+    at = lab("A feature", model="brackets-lstm", text=text)
     at.selectbox(key="lab_feature").set_value("bracket_depth").run()
     assert not at.exception, at.exception
     tr = zoo.load("brackets-lstm").trace(text)
@@ -134,7 +149,7 @@ def test_the_feature_tab_names_the_counting_units_every_page_names():
     from lstm_viz.analysis import counting
 
     found = counting.counting_units(zoo.load("brackets-lstm"))
-    at = lab(model="brackets-lstm", text="((()))")
+    at = lab("A feature", model="brackets-lstm", text="((()))")
     at.selectbox(key="lab_feature").set_value("bracket_depth").run()
     assert not at.exception, at.exception
     shown = " ".join(m.value for m in at.markdown) + messages(at)
@@ -146,7 +161,7 @@ def test_a_clamp_the_short_string_survives_says_why_and_where_it_breaks():
     from lstm_viz.analysis import counting
 
     found = counting.counting_units(zoo.load("brackets-lstm"))
-    at = lab(model="brackets-lstm", text="((()))", unit=found.unit)
+    at = lab("What if?", model="brackets-lstm", text="((()))", unit=found.unit)
     at.selectbox(key="lab_clamp_quantity").set_value("forget_gate").run()
     assert not at.exception, at.exception
     said = " ".join(c.value for c in at.caption)

@@ -17,6 +17,7 @@ from lstm_viz.data import tasks
 from lstm_viz.engine import cell
 from lstm_viz.store import zoo
 from lstm_viz.training import jobs
+from lstm_viz.ui import pages
 from tests.factory import open_app
 
 PAGE = "app_pages/rnn_vs_lstm.py"
@@ -35,6 +36,14 @@ def at():
     return app
 
 
+def show(at: AppTest, section: int) -> AppTest:
+    """Open the page's tab of section 1-5 (its tabs are lazy: only the open one runs)."""
+    at.session_state["rvl_tab"] = pages.TABS["rvl_tab"][section - 1]
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
@@ -44,6 +53,7 @@ def words(at: AppTest) -> str:
 
 
 def test_accuracy_is_measured_on_the_pages_fresh_strings(at, models):
+    show(at, 1)
     data = tasks.MemoryTask(tokenizer=models["memory-lstm"].tokenizer)
     fresh = {
         n: tasks.accuracy_by_gap(m.module, data, gaps=memory.PAGE_GAPS, per_gap=memory.SAMPLE_PER_GAP, seed=SEED)
@@ -74,10 +84,12 @@ def test_the_page_opens_on_the_lessons_sample_and_tells_the_lessons_story():
     stop = schema.find("long-gaps").stops[0]
     told = facts.compute(stop, zoo.load)
     assert told.values["rnn_long_says"] in words(app) and told.values["strings"] == n
-    assert "vanishing gradient" in words(app) and "rise towards 1" not in words(app)
+    assert "rise towards 1" not in words(app)
+    assert "vanishing gradient" in words(show(app, 2))  # the gradient's tab says it with its own numbers
 
 
 def test_gradient_numbers_are_those_of_the_untrained_models(at, models):
+    show(at, 2)
     text, answer = tasks.MemoryTask().example(100, seed=0)
     assert metric(at, "Answer") == answer
     for kind, name in memory.REGIMES[0].models.items():
@@ -96,11 +108,14 @@ def test_gradient_numbers_are_those_of_the_untrained_models(at, models):
 
 
 def test_typed_strings(at, models):
-    at.text_input(key="rvl_text").input("B0123456789?").run()
+    show(at, 2).text_input(key="rvl_text").input("B0123456789?").run()
     assert not at.exception, at.exception
     assert metric(at, "Answer") == "B"
     probs = models["memory-lstm"].trace("B0123456789?").probs[-1]
+    show(at, 3)  # the same string, kept while the tab changed
+    assert at.text_input(key="rvl_text").value == "B0123456789?"
     assert metric(at, "LSTM says") == models["memory-lstm"].labels[int(np.argmax(probs))]
+    show(at, 2)
     for bad in ("hello 🦜", "B12", "E12?", "B1x?", "x" * 300):
         at.text_input(key="rvl_text").input(bad).run()
         assert not at.exception, (bad, at.exception)
@@ -110,6 +125,7 @@ def test_typed_strings(at, models):
 
 
 def test_step_slider_survives_a_shorter_string(at):
+    show(at, 3)
     at.slider(key="rvl_step").set_value(90).run()
     at.text_input(key="rvl_text").input("C7?").run()
     assert not at.exception, at.exception
@@ -118,6 +134,7 @@ def test_step_slider_survives_a_shorter_string(at):
 
 
 def test_counting_unit_reads_as_rising_and_odd_bracket_input(at):
+    show(at, 4)
     unit, r = counting.find_counting_unit(zoo.load("brackets-lstm"))
     assert metric(at, "Counting unit") == f"unit {unit}"
     assert metric(at, "Correlation with depth") == f"{r:+.3f}"
@@ -140,6 +157,7 @@ def _digest(name: str) -> str:
 def test_a_race_with_a_tiny_budget_runs_through_the_job_manager(at, monkeypatch):
     monkeypatch.setenv("LSTM_VIZ_TRAIN_THREADS", "1")
     before = {n: _digest(n) for regime in memory.REGIMES for n in regime.models.values()}
+    show(at, 5)
     at.number_input(key="rvl_race_steps").set_value(10).run()
     at.multiselect(key="rvl_race_cells").set_value(["lstm", "rnn", "gru"]).run()
     at.button(key="rvl_race").click().run()
@@ -168,6 +186,7 @@ def _chart_spec(at: AppTest, key: str) -> dict:
 def test_each_step_draws_its_own_cursor_and_a_step_seen_before_is_served_as_drawn(at):
     """The heatmaps are kept per input (step included): a kept chart must never show another step's cursor."""
     specs = {}
+    show(at, 3)
     for step in (3, 7, 3):
         at.slider(key="rvl_step").set_value(step).run()
         assert not at.exception, at.exception

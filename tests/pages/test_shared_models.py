@@ -17,7 +17,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from lstm_viz.store import checkpoint, zoo
-from lstm_viz.ui import cache
+from lstm_viz.ui import cache, pages
 from tests.factory import open_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +69,8 @@ def test_no_page_and_no_generation_changes_a_shared_model(tmp_path, monkeypatch)
 
     for page in PAGES:
         run_page(page)
+    for tab in pages.TABS["lab_tab"]:  # the lab's tabs are lazy: each one, on the default model
+        run_page(pages.NEURON_LAB, lab_tab=tab)
     authors = sorted(n for n in names if n.startswith("author-"))
     for name in [n for n in names if n not in authors[1:]]:  # seven generators of one design: one stands for all
         for page in EXPLORER_PAGES:
@@ -80,7 +82,7 @@ def test_no_page_and_no_generation_changes_a_shared_model(tmp_path, monkeypatch)
     assert not at.exception, at.exception
     # The lab's interventions run on the shared model too: the clamped trace, and writing on with the clamp held.
     for name, text in (("shakespeare-char", "ROMEO: To be, or not"), ("brackets-lstm", "((a)(b(c)))")):
-        lab = run_page("app_pages/neuron_lab.py", model=name, text=text, step=3, unit=1)
+        lab = run_page("app_pages/neuron_lab.py", model=name, text=text, step=3, unit=1, lab_tab="What if?")
         lab.number_input(key="lab_clamp_value").set_value(1.0).run()
         assert not lab.exception, lab.exception
         if name == "shakespeare-char":

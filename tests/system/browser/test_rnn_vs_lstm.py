@@ -11,12 +11,19 @@ from playwright.sync_api import expect
 from lstm_viz.analysis import memory
 from lstm_viz.data import tasks
 from lstm_viz.store import zoo
+from lstm_viz.ui import pages
 from tests.system.browser.browser_helpers import screenshot, wait_for_render
 
 
 def metric_value(page, label: str) -> str:
     box = page.locator('[data-testid="stMetric"]').filter(has=page.get_by_text(label, exact=True))
     return box.locator('[data-testid="stMetricValue"]').first.inner_text().strip()
+
+
+def open_tab(page, section: int) -> None:
+    """Click the page's tab of section 1-5 and wait for it to be drawn (only the open tab runs)."""
+    page.get_by_role("tab", name=pages.TABS["rvl_tab"][section - 1]).click()
+    wait_for_render(page, timeout_ms=120_000)
 
 
 def test_both_regimes_the_gradient_and_a_race(page, app_url):
@@ -36,9 +43,12 @@ def test_both_regimes_the_gradient_and_a_race(page, app_url):
     assert metric_value(page, "RNN at N = 5 (mostly long)") == f"{measure(rnn)[5]:.0%}"
     assert metric_value(page, "RNN at N = 5 (many short)") == f"{measure(rnn_short)[5]:.0%}"
     expect(page.get_by_text(re.compile("has not learned the task")).first).to_be_visible()
-    expect(page.get_by_text(re.compile("is c, not h, that carries it"))).to_be_visible()
-    assert page.locator(".js-plotly-plot").count() >= 9
+    assert page.locator(".js-plotly-plot").count() == 4  # two regimes: accuracy by gap and training curves
     screenshot(page, "rnn-vs-lstm")
+    open_tab(page, 2)
+    expect(page.get_by_text(re.compile("is c, not h, that carries it"))).to_be_visible()
+    expect(page.get_by_text(re.compile("has not learned the task"))).to_have_count(0)  # the first tab is not drawn
+    assert page.locator(".js-plotly-plot").count() == 3  # the gradient, the formula against autograd, ∏ f
 
     # A typed string is answered by both models.
     text = "C" + "7" * 60 + "?"
@@ -47,9 +57,12 @@ def test_both_regimes_the_gradient_and_a_race(page, app_url):
     box.press("Enter")
     wait_for_render(page, timeout_ms=120_000)
     assert metric_value(page, "Answer") == "C"
+    assert page.locator(".token-strip .tok").count() == len(text)
+    open_tab(page, 3)  # the same string, step by step through both models
     guess = lstm.labels[int(np.argmax(lstm.trace(text).probs[-1]))]
     assert metric_value(page, "LSTM says") == guess == "C"
-    assert page.locator(".token-strip .tok").count() == len(text)
+    assert page.get_by_label("…or type your own (a letter A-D, digits, then ?)").input_value() == text
+    screenshot(page, "rnn-vs-lstm-step-by-step")
 
     # Bad input gets a message, not a traceback.
     box.fill("hello 🦜")
@@ -59,6 +72,7 @@ def test_both_regimes_the_gradient_and_a_race(page, app_url):
     assert page.locator('[data-testid="stException"]').count() == 0
 
     # The race: a short background training of both, a progress bar, then both results.
+    open_tab(page, 5)
     steps = page.get_by_label("Training steps for each model")
     steps.fill("20")
     steps.press("Enter")
