@@ -70,6 +70,8 @@ def _train_parser(sub) -> None:
     p.add_argument("--eval-every", dest="eval_every", type=int)
     p.add_argument("--seed", type=int)
     p.add_argument("--threads", type=int)
+    p.add_argument("--init-from", dest="init_from",
+                   help="a trained model's folder: start from its weights (the same model and vocabulary)")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its resume state (if it has none, start it)")
     p.set_defaults(func=commands.train)

@@ -21,7 +21,7 @@ from lstm_viz.store import zoo
 
 OVERRIDES = ("cell", "num_layers", "hidden_size", "embed_dim", "seq_len", "gap_low", "gap_high", "log_gaps",
              "eval_per_gap", "steps", "minutes", "batch_size", "lr", "eval_every", "seed", "threads",
-             "device")  # fmt: skip
+             "device", "init_from")  # fmt: skip
 
 
 def run_spec(args):

@@ -32,7 +32,7 @@ DATA_KINDS = {  # data kind (in lstm_viz/training/presets.toml) -> the options i
     "memory": ("gap_low", "gap_high", "log_gaps", "eval_per_gap"),
     "brackets": ("max_depth", "length"),
     "styles": ("seq_len",),
-    "words": ("seq_len", "min_count", "max_vocab", "more_books"),
+    "words": ("seq_len", "min_count", "max_vocab", "more_books", "swap_genders"),
     "book": ("author", "seq_len"),
 }
 

@@ -13,6 +13,12 @@ comparable), and the new books' own tails are held out and reported apart. Train
 random (:meth:`WordCorpus.batch`) or read as parallel streams (:meth:`WordCorpus.stream_batch`,
 truncated back-propagation with the state carried from one batch to the next). Every evaluation
 also measures his/her agreement on the dev minimal pairs (:mod:`lstm_viz.analysis.agreement`).
+
+``swap_genders=True`` adds to the training text a copy of it in which the gendered words are swapped
+(:func:`gender_swapped`: "he" and "she", "his" and "her", "king" and "queen", ...). The books say "his"
+far more often than "her", and a model that has learned that prior says "his" after "she" too; in
+the doubled text each possessive is as common as the other, so only the subject tells which comes.
+The vocabulary is still built from the books alone, and the held-out tails are never swapped.
 """
 
 from __future__ import annotations
@@ -32,6 +38,41 @@ if TYPE_CHECKING:
     from lstm_viz.engine.network import SequenceModel
 
 SOURCES = [*(name for name, _ in BOOKS), SHAKESPEARE]
+
+# Word pairs swapped in the gender-swapped copy of the training text (both ways). "her" is swapped
+# by gender_swapped: "his" before a word it could own, "him" before punctuation or a word that ends a phrase.
+_PAIRS = (
+    ("he", "she"), ("himself", "herself"), ("man", "woman"), ("men", "women"),
+    ("king", "queen"), ("kings", "queens"), ("prince", "princess"), ("father", "mother"),
+    ("fathers", "mothers"), ("son", "daughter"), ("sons", "daughters"), ("brother", "sister"),
+    ("brothers", "sisters"), ("husband", "wife"), ("husbands", "wives"), ("boy", "girl"), ("boys", "girls"),
+    ("uncle", "aunt"), ("nephew", "niece"), ("gentleman", "lady"), ("gentlemen", "ladies"), ("sir", "madam"),
+    ("mr", "mrs"), ("lord", "lady"), ("duke", "duchess"), ("master", "mistress"),
+    ("widower", "widow"), ("bridegroom", "bride"), ("grandfather", "grandmother"), ("papa", "mama"),
+)  # fmt: skip
+SWAP = {**{a: b for a, b in _PAIRS}, **{b: a for a, b in reversed(_PAIRS)}}
+SWAP.update({"his": "her", "hers": "his", "him": "her", "her": "his"})  # "her": see gender_swapped
+_HER_ENDS = frozenset((
+    ".", ",", ";", ":", "!", "?", "'", '"', "-", ")", "(", "and", "or", "but", "to", "in", "into", "on", "at", "by",
+    "for", "from", "with", "of", "that", "as", "than", "so", "if", "when", "then", "again", "too", "up", "down",
+    "out", "off", "away", "back", "now", "here", "there", "all", "very", "not", "the", "a", "an", "this",
+))  # fmt: skip
+
+
+def gender_swapped(words: list[str]) -> list[str]:
+    """The words with every gendered word in SWAP exchanged for its pair ("she took his hat" -> "he took her hat").
+
+    "her" is either "his" (her hat) or "him" (saw her): it becomes "him" before punctuation, an article
+    or a word that ends a phrase, and "his" otherwise. ("lady" becomes "gentleman": the first pair wins.)
+    """
+    out = []
+    for i, word in enumerate(words):
+        if word == "her":
+            following = words[i + 1] if i + 1 < len(words) else "."
+            out.append("him" if following in _HER_ENDS else "his")
+        else:
+            out.append(SWAP.get(word, word))
+    return out
 MORE_BOOKS = ("austen-emma.txt", "austen-sense.txt", "chesterton-ball.txt", "chesterton-brown.txt")
 
 
@@ -74,6 +115,7 @@ class WordCorpus:
         max_vocab: int = 12_000,
         held_out: float = 0.1,
         more_books: bool = False,
+        swap_genders: bool = False,
     ):
         texts = _texts(more_books)
         self.seq_len = seq_len
@@ -89,6 +131,9 @@ class WordCorpus:
         self.val_ids = [torch.from_numpy(a[c:]) for a, c in zip(ids, cuts, strict=True)]
         self.more_val_ids = self.val_ids[len(SOURCES) :]  # the added books' tails, reported apart
         self.val_ids = self.val_ids[: len(SOURCES)]
+        if swap_genders:  # each training part again, its gendered words exchanged (the vocabulary stays the books')
+            swapped = [gender_swapped(words[:cut]) for words, cut in zip(splits, cuts, strict=True)]
+            self.train_ids += [torch.tensor([index.get(w, unk) for w in words], dtype=torch.int64) for words in swapped]
         self.train_stream = torch.cat(self.train_ids)  # every training part, one after the other
         self.weights = np.array([len(t) for t in self.train_ids], dtype=np.float64)
         self.weights /= self.weights.sum()  # a window comes from a text in proportion to its size
@@ -98,6 +143,8 @@ class WordCorpus:
         self.unk_share = float((held == unk).double().mean())
         self.sample_text = " ".join(tokenizer.vocab[int(i)] for i in self.val_ids[-1][:40])
         more = f" (and, for training only, {len(MORE_BOOKS)} more Gutenberg books)" if more_books else ""
+        if swap_genders:
+            more += ", the training parts read twice: as written and with their gendered words swapped"
         self.description = (
             f"words of seven Gutenberg books and tiny shakespeare{more}, {sum(len(s) for s in splits):,} words, "
             f"vocabulary {len(tokenizer):,} (words seen {min_count}+ times in training); train = first 90% of "

@@ -346,3 +346,14 @@ def generate(loaded, prime: str, length: int, on_step=None, **settings) -> Gener
         if on_step is not None:
             on_step(i, stream.ids[i])
     return stream.result
+
+
+@torch.no_grad()
+def sample_text(module: SequenceModel, tokenizer, length: int, seed: int, prime: str = "\n") -> str:
+    """A training run's sample at an evaluation: ``length`` tokens at temperature 0.8 (the module's mode kept)."""
+    was_training = module.training
+    module.eval()
+    prime_ids = tokenizer.encode(prime).ids or [0]
+    out = sample_ids(module.untied(), prime_ids, length, temperature=0.8, seed=seed)
+    module.train(was_training)
+    return tokenizer.decode(out.ids)

@@ -22,7 +22,7 @@ from safetensors.torch import save as save_safetensors_bytes
 from lstm_viz.store import checkpoint
 
 if TYPE_CHECKING:
-    from lstm_viz.engine.network import SequenceModel
+    from lstm_viz.engine.network import ModelConfig, SequenceModel
 
 FOLDER = "resume"
 FILE = "state.safetensors"
@@ -108,3 +108,25 @@ def restore(tensors: dict, state: dict, module: SequenceModel, optimizer, rng: n
         return None
     carried = tuple(tensors[f"carried.{i}"] for i in range(parts))
     return carried if parts > 1 else carried[0]
+
+
+def initialise(module: SequenceModel, folder: Path, tokenizer, model_config: ModelConfig) -> dict:
+    """Start a new run from the weights of the trained model in ``folder`` (``--init-from``): load them into
+    ``module`` and return what its card says of its run, for the new card's ``initialised_from``.
+
+    The model must be this run's (the same shape and vocabulary), else ValueError.
+    """
+    card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
+    shape = ("vocab_size", "num_outputs", "task", "cell", "embed_dim", "hidden_size", "num_layers")
+    theirs, ours = checkpoint.config_from_card(card).to_dict(), model_config.to_dict()
+    if any(theirs[k] != ours[k] for k in shape):
+        raise ValueError(f"{folder} holds a different model: its configuration is not this run's")
+    if card.get("tokenizer", {}).get("vocab") != list(tokenizer.vocab):
+        raise ValueError(f"{folder} reads a different vocabulary than this run's data")
+    raw = (folder / "model.safetensors").read_bytes()
+    module.load_state_dict(checkpoint.read_weights(raw))
+    run = card.get("training", {})
+    keep = ("command", "device", "seconds", "steps", "tokens_seen", "resumes", "data_sha256", "finished_at")
+    return {"name": card.get("name"), "weights_sha256": checkpoint.weights_sha256(raw),
+            **{k: run[k] for k in keep if k in run}, "metrics": {k: v for k, v in card.get("metrics", {}).items()
+                                                                 if k in ("val_perplexity", "agreement")}}  # fmt: skip

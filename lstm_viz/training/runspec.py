@@ -36,6 +36,7 @@ FLAGS = {
     "seed": "--seed",
     "threads": "--threads",
     "device": "--device",
+    "init_from": "--init-from",
 }
 
 

@@ -42,6 +42,7 @@ import torch
 import torch.nn.functional as F
 
 from lstm_viz.engine.network import ModelConfig, SequenceModel
+from lstm_viz.generation import generate
 from lstm_viz.store import checkpoint, history
 from lstm_viz.training import distributed
 from lstm_viz.training import resume as resume_state
@@ -68,6 +69,7 @@ class TrainConfig:
     save_every_minutes: float | None = None  # write a resume state this often (and when stopped)
     eval_full: bool = False  # every evaluation on the whole held-out set (not only the final one)
     eval_every_minutes: float | None = None  # also evaluate when this much time has passed since the last one
+    init_from: str | None = None  # a trained model's folder whose weights start the run (same model, same vocabulary)
 
     def __post_init__(self) -> None:
         if self.steps is None and self.minutes is None:
@@ -246,6 +248,11 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
         },
     )
 
+    if cfg.init_from:
+        origin = resume_state.initialise(module, Path(cfg.init_from), data.tokenizer, model_config)
+        card["training"]["initialised_from"] = origin
+        log(f"weights from {cfg.init_from} (its step {origin.get('steps')})")
+
     start = time.perf_counter()
     training_step, tokens_seen, best_metrics, interrupted = 0, 0, {}, False
     evals: list[dict] = []
@@ -293,7 +300,7 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
         elapsed = time.perf_counter() - start
         info = {"step": training_step, "elapsed": elapsed, "train_loss": last_loss, "final": final, **metrics}
         if cfg.sample_chars and model_config.task == "charlm":
-            info["sample"] = sample_text(module, data.tokenizer, cfg.sample_chars, cfg.seed)
+            info["sample"] = generate.sample_text(module, data.tokenizer, cfg.sample_chars, cfg.seed)
         evals.append({k: v for k, v in info.items() if k != "sample" and isinstance(v, int | float | bool)})
         card["metrics"] = {**metrics, "measured_at_step": training_step, "final": final}
         card["checkpoints"] = list(history_writer.entries)
@@ -429,18 +436,6 @@ def _train(data, model_config, cfg, out_dir, *, name, emit, stop, extra, log, wo
     )
     emit("end", {"interrupted": interrupted, "card": card, "metrics": best_metrics})
     return card
-
-
-@torch.no_grad()
-def sample_text(module: SequenceModel, tokenizer, length: int, seed: int, prime: str = "\n") -> str:
-    from lstm_viz.generation.generate import sample_ids
-
-    was_training = module.training
-    module.eval()
-    prime_ids = tokenizer.encode(prime).ids or [0]
-    out = sample_ids(module.untied(), prime_ids, length, temperature=0.8, seed=seed)
-    module.train(was_training)
-    return tokenizer.decode(out.ids)
 
 
 def default_threads() -> int:

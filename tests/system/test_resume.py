@@ -156,3 +156,30 @@ def test_sigterm_saves_and_the_same_command_with_resume_continues(tmp_path):
     assert [r["from_step"] for r in card["training"]["resumes"]] == [stopped]
     assert card["training"]["seconds"] > first["training"]["seconds"] * 0.5
     assert "agreement_her" in card["metrics"] and "--resume" in card["training"]["command"]
+
+
+def test_a_run_can_start_from_another_runs_weights_and_its_card_says_so(data, tmp_path):
+    torch.set_num_threads(1)
+    first = train(data, tied_config(data), TrainConfig(**{**CFG, "steps": 10}), tmp_path / "first", log=lambda *a: None)
+    frozen = {**CFG, "steps": 1, "lr": 0.0, "weight_decay": 0.0, "init_from": str(tmp_path / "first")}
+    second = train(data, tied_config(data), TrainConfig(**frozen), tmp_path / "second", log=lambda *a: None)
+    a = load_file(str(tmp_path / "first" / checkpoint.WEIGHTS))
+    b = load_file(str(tmp_path / "second" / checkpoint.WEIGHTS))
+    assert all(torch.equal(a[k], b[k]) for k in a)  # a step at learning rate 0 keeps the weights it started from
+    origin = second["training"]["initialised_from"]
+    source = (tmp_path / "first" / checkpoint.WEIGHTS).read_bytes()
+    assert origin["weights_sha256"] == checkpoint.weights_sha256(source)
+    assert origin["steps"] == first["training"]["steps"] == 10
+    fresh = train(data, tied_config(data), TrainConfig(**{**frozen, "init_from": None}), tmp_path / "third",
+                  log=lambda *a: None)  # fmt: skip
+    assert "initialised_from" not in fresh["training"]
+
+
+def test_a_run_refuses_to_start_from_another_model(data, tmp_path):
+    torch.set_num_threads(1)
+    train(data, tied_config(data), TrainConfig(**{**CFG, "steps": 2}), tmp_path / "first", log=lambda *a: None)
+    n = len(data.tokenizer)
+    wider = ModelConfig(n, n, embed_dim=32, hidden_size=32, num_layers=2, tied=True)
+    with pytest.raises(ValueError, match="different model"):
+        train(data, wider, TrainConfig(**{**CFG, "init_from": str(tmp_path / "first")}), tmp_path / "x",
+              log=lambda *a: None)  # fmt: skip

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from lstm_viz.analysis import agreement
-from lstm_viz.data.words import MORE_BOOKS, WordCorpus, _texts
+from lstm_viz.data.words import _HER_ENDS, MORE_BOOKS, WordCorpus, _texts
 from lstm_viz.engine.tokenizers import WordTokenizer
 from lstm_viz.store import zoo
 
@@ -88,3 +88,30 @@ def test_every_word_of_every_context_is_in_the_vocabulary(tokenizer):
     for pair in (*agreement.DEV, *agreement.TEST):
         unknown = [w for w in words(pair.text) if w not in tokenizer.index]
         assert not unknown, (pair.text, unknown)
+
+
+def test_the_gender_swapped_copy_exchanges_subjects_and_possessives():
+    from lstm_viz.data.words import gender_swapped
+
+    assert gender_swapped(words("She took her hat, and he saw her.")) == words("He took his hat, and she saw him.")
+    assert gender_swapped(words("The king and his wife saw the queen and her husband.")) == words(
+        "The queen and her husband saw the king and his wife."
+    )
+    assert gender_swapped(words("Mr. Brown told himself to forgive the boy.")) == words(
+        "Mrs. Brown told herself to forgive the girl."
+    )
+    unchanged = words("The whale swam on, and the sea was calm.")
+    assert gender_swapped(unchanged) == unchanged
+
+
+def test_the_swap_balances_the_pronouns_of_the_training_text():
+    """In the books "he" is far more common than "she"; in the text with its swapped copy they are even."""
+    from lstm_viz.data.words import gender_swapped
+
+    text = [w for t in _texts(more_books=True) for w in words(t)]
+    written, both = Counter(text), Counter(text) + Counter(gender_swapped(text))
+    assert written["he"] > 1.5 * written["she"], (written["he"], written["she"])
+    assert both["he"] == both["she"] == written["he"] + written["she"]
+    assert both["his"] == written["his"] + written["hers"] + sum(
+        1 for w, after in zip(text, [*text[1:], "."], strict=True) if w == "her" and after not in _HER_ENDS
+    )
