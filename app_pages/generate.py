@@ -83,17 +83,18 @@ def _open_buttons(text: str, prefix: str, step: int) -> None:
 
 
 sharing.share_box("generate")
-write_tab, compare_tab, expect_tab, complete_tab = st.tabs(
-    ["Write", "Compare temperatures", "What the model expected", "Autocomplete"]
-)
 
-with write_tab:
+
+def write() -> None:
     prime = st.text_area("Prime: the text the model reads first", key="gen_prime", max_chars=MAX_PRIME, **state.KEEP)
     cols = st.columns([2, 3, 2, 2], vertical_alignment="bottom")
     actions = st.columns([1, 3], vertical_alignment="center")  # drawn below the settings: Generate, greedy
     length = cols[0].number_input(f"Length ({unit_word}s)", 1, MAX_GENERATE, step=50, key="gen_length", **state.KEEP)
     greedy = actions[1].toggle(
-        "Greedy: always the most likely", key="gen_greedy", help=f"Always take the most likely {unit_word} (argmax)."
+        "Greedy: always the most likely",
+        key="gen_greedy",
+        **state.IN_TAB,
+        help=f"Always take the most likely {unit_word} (argmax).",
     )
     temperature = cols[1].slider(
         "Temperature",
@@ -132,8 +133,7 @@ with write_tab:
             st.session_state["gen_result"] = (name, stream.result)
             st.session_state["gen_exp_source"] = "the generated text"  # explain what was just written
 
-    stored = st.session_state.get("gen_result")
-    gen = stored[1] if stored and stored[0] == name else None
+    gen = last_written()
     if gen is None:
         st.info("Set a prime and press **Generate**: the text appears as the model writes it.", icon=":material/edit:")
     else:
@@ -153,13 +153,24 @@ with write_tab:
         )
         st.caption(f"Written with {settings}" + (f", top-{gen.top_k}" if gen.top_k else "") + ".")
         colour_by = st.radio(
-            f"Colour each written {unit_word} by", list(COLOUR_BY), format_func=COLOUR_BY.get, key="gen_colour_by"
+            f"Colour each written {unit_word} by",
+            list(COLOUR_BY),
+            format_func=COLOUR_BY.get,
+            key="gen_colour_by",
+            **state.IN_TAB,
         )
         _show_coloured(gen, colour_by)
         _open_buttons(gen.text, "gen", step=gen.prime_length)  # at the first character it wrote
         st.download_button("Download the text", gen.text, file_name=f"{name}-generated.txt", key="gen_download")
 
-with compare_tab:
+
+def last_written():
+    """The text this session last wrote with this model (its Generation), or None."""
+    stored = st.session_state.get("gen_result")
+    return stored[1] if stored and stored[0] == name else None
+
+
+def compare() -> None:
     st.caption(
         "The same prime and seed at different temperatures: low temperatures pick safe, common characters "
         "(and repeat themselves), high ones take risks (and misspell)."
@@ -171,9 +182,13 @@ with compare_tab:
         default=[0.5, 1.0, 1.5],
         max_selections=3,
         key="gen_cmp_temps",
+        **state.IN_TAB,
     )
-    cmp_length = cols[1].number_input("Length", 1, 600, 200, step=50, key="gen_cmp_length")
-    st.caption(f"Prime and seed come from the **Write** tab: {prime[:40]!r}…, seed {int(seed)}.")
+    cmp_length = cols[1].number_input("Length", 1, 600, 200, step=50, key="gen_cmp_length", **state.IN_TAB)
+    # the Write tab's settings, kept while another tab is open (their widgets keep their values for the session)
+    prime, seed = st.session_state.get("gen_prime") or "", int(st.session_state.get("gen_seed") or 0)
+    top_k = int(st.session_state.get("gen_top_k") or 0)
+    st.caption(f"Prime and seed come from the **Write** tab: {prime[:40]!r}…, seed {seed}.")
     if st.button("Compare", key="gen_cmp_go", disabled=len(temps) < 2, icon=":material/compare:"):
         try:
             results = [
@@ -216,6 +231,7 @@ def _expected_view(trace: Trace) -> None:
         len(trace) - 2,
         min(worst, len(trace) - 2),
         key="gen_exp_step",
+        **state.IN_TAB,
     )
     st.html(generation.colour_legend_html("surprise", unit_word))
     shown = as_written(trace.tokens, trace.spans)
@@ -235,6 +251,7 @@ def _expected_view(trace: Trace) -> None:
             "Layer",
             range(trace.num_layers),
             key="gen_exp_layer",
+            **state.IN_TAB,
             format_func=lambda k: f"layer {k}",
             help=state.COUNTED,
         )
@@ -244,14 +261,15 @@ def _expected_view(trace: Trace) -> None:
     _open_buttons("".join(trace.tokens), "gen_exp", step=step)
 
 
-with expect_tab:
+def expected() -> None:
     st.caption(
         "Teacher forcing: the model reads the real text, and at every step we look up the probability it "
         "gave to the character that actually came next. Surprise is −ln p; its mean is the loss in nats "
         "per character, the number training minimises."
     )
+    gen = last_written()
     sources = (["the generated text"] if gen is not None else []) + ["my own text"]
-    source = st.radio("Text", sources, key="gen_exp_source", horizontal=True)
+    source = st.radio("Text", sources, key="gen_exp_source", **state.IN_TAB, horizontal=True)
     if source == "the generated text" and gen is not None:
         _expected_view(gen.trace)
     else:
@@ -267,7 +285,7 @@ with expect_tab:
             _expected_view(trace)
 
 
-with complete_tab:
+def complete() -> None:
     st.caption(
         f"Type, and see the model's most likely ways to finish the current {'words' if per == 'word' else 'word'}: "
         "a beam search keeps the best continuations at every step. Updated as you type."
@@ -276,12 +294,13 @@ with complete_tab:
     typed = cols[0].text_input(
         "Start typing",
         key="gen_complete_text",
+        **state.IN_TAB,
         live="150ms",
         placeholder="To be, or no",
         max_chars=autocomplete.MAX_TYPED,
     )
-    width = cols[1].number_input("Beam width", 1, autocomplete.MAX_WIDTH, 5, key="gen_complete_width")
-    count = cols[2].number_input("Words", 1, 5, 1 if per == "char" else 3, key="gen_complete_words")
+    width = cols[1].number_input("Beam width", 1, autocomplete.MAX_WIDTH, 5, key="gen_complete_width", **state.IN_TAB)
+    count = cols[2].number_input("Words", 1, 5, 1 if per == "char" else 3, key="gen_complete_words", **state.IN_TAB)
     if typed:
         try:
             started = time.perf_counter()
@@ -294,3 +313,12 @@ with complete_tab:
             st.caption(
                 f"Found in {took:.0f} ms; each probability is the model's own, multiplied along the continuation."
             )
+
+
+# Lazy tabs: only the open one runs and is drawn. Before, every tab's charts were drawn again with each piece of
+# text the Write tab streamed, and the browser showed the first characters only when the writing was done.
+DRAW = (write, compare, expected, complete)  # in pages.TABS["gen_tab"]'s order
+for tab, draw in zip(st.tabs(pages.TABS["gen_tab"], key="gen_tab", on_change="rerun"), DRAW, strict=True):
+    if tab.open:
+        with tab:
+            draw()

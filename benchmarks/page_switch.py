@@ -14,6 +14,11 @@ with both off (``LSTM_VIZ_FIGURE_CACHE_MB=0``, ``LSTM_VIZ_LESSON_AHEAD=0``). In 
     (each stop's facts not computed yet, unless computed ahead): the class looks at a stop for ``--dwell``
     seconds, then → ; the time from the key to the next stop's title drawn and the page idle. Goal: 0.3 s.
 
+(c) Generate: Write 300 characters with the default model; from the click on Generate to the first written
+    characters on screen (goal 0.3 s) and to all 300 with their colours (goal 1 s), measured inside the page.
+(d) Classify: the first open of the page on a fresh server (the classifier loaded and its text read; goal
+    1.5 s), then a new text typed (Ctrl+Enter to the new prediction drawn; goal 0.3 s).
+
 The server's resident memory is printed after the rounds (every page opened with its default model).
 The CPU load average is printed too: on a busy machine every number grows.
 """
@@ -21,9 +26,11 @@ The CPU load average is printed too: on a busy machine every number grows.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from benchmarks.load import rss_mb
 from benchmarks.page_latency import CHROMIUM, app_server
@@ -31,6 +38,9 @@ from lstm_viz.ui import pages
 
 GOAL_S = 0.5
 STOP_GOAL_S = 0.3
+FIRST_CHARS_GOAL_S, WRITTEN_GOAL_S = 0.3, 1.0
+CLASSIFY_OPEN_GOAL_S, CLASSIFY_TEXT_GOAL_S = 1.5, 0.3
+GENERATE_LENGTH = 300
 SETTLED = """(title) => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
@@ -84,6 +94,109 @@ def lesson_stops(url: str, browser, lessons, dwell: float) -> list[float]:
     return found
 
 
+# Installed just before the click on Generate: the page notes (performance.now, ms after the click) when the
+# stream first shows more than the prime, and when the finished text's metric is drawn.
+WATCH_WRITING = (
+    """(prime) => {
+    const t0 = performance.now();
+    const all = (what) => [...document.querySelectorAll('[data-testid="stMain"] ' + what)];
+    window.__lv_writing = {first: null, done: null};
+    const look = () => {
+        const w = window.__lv_writing, now = performance.now() - t0;
+        const streamed = all('[data-testid="stMarkdownContainer"]').some(
+            e => e.innerText.startsWith(prime) && e.innerText.length > prime.length);
+        if (w.first === null && streamed) w.first = now;
+        const done = all('[data-testid="stMetric"]').some(
+            m => m.innerText.includes('written') && m.innerText.includes('LENGTH'));
+        if (w.done === null && done) {
+            w.done = now;
+            if (w.first === null) w.first = now;
+        }
+    };
+    new MutationObserver(look).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+).replace("LENGTH", str(GENERATE_LENGTH))
+
+
+def generate_times(url: str, browser, rounds: int) -> tuple[list[float], list[float]]:
+    """Seconds from the click on Generate to the first written characters, and to all of them, per round."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{url}/generate?length={GENERATE_LENGTH}")
+    page.wait_for_function(SETTLED, arg="Generate", timeout=120_000, polling=50)
+    prime = page.get_by_label("Prime: the text the model reads first").input_value()
+    firsts, totals = [], []
+    for k in range(rounds + 1):  # round 0 warms up
+        seed = page.get_by_label("Seed", exact=True).first
+        seed.fill(str(100 + k))
+        seed.press("Enter")
+        page.wait_for_timeout(1000)
+        page.wait_for_function(SETTLED, arg="Generate", timeout=120_000, polling=50)
+        page.evaluate(WATCH_WRITING, prime)
+        page.get_by_role("button", name="Generate").click()
+        page.wait_for_function("() => window.__lv_writing.done !== null", timeout=120_000, polling=20)
+        found = page.evaluate("() => window.__lv_writing")
+        if k:
+            firsts.append(found["first"] / 1000)
+            totals.append(found["done"] / 1000)
+    context.close()
+    return firsts, totals
+
+
+READ = """() => {
+    const m = [...document.querySelectorAll('[data-testid="stMetric"]')].find(
+        x => x.innerText.startsWith('Tokens read'));
+    return m ? m.innerText : null;
+}"""
+
+
+def classify_times(url: str, browser, texts: list[str]) -> tuple[float, list[float]]:
+    """The first open of Classify (a sidebar click on a fresh server), then each new text to its prediction."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function(SETTLED, arg="lstm-viz", timeout=120_000, polling=50)
+    first = switch(page, "Classify", "Classify")
+    found = []
+    for text in texts:  # each of a length the page has not shown: its "Tokens read" tells the new one is drawn
+        box = page.get_by_label("Text to classify")
+        before = page.evaluate(READ)
+        box.fill(text)
+        start = time.perf_counter()
+        box.press("Control+Enter")
+        page.wait_for_function(f"() => ({READ})() !== {json.dumps(before)}", timeout=120_000, polling=10)
+        page.wait_for_function(SETTLED, arg="Classify", timeout=120_000, polling=10)
+        found.append(time.perf_counter() - start)
+        page.wait_for_timeout(500)
+    context.close()
+    return first, found
+
+
+REVIEWS = [  # 11, 14 and 17 words: each a new count of tokens read
+    "The soup was cold and the waiter ignored us all evening.",
+    "Lovely staff, generous portions, and the best bread in town, we will be back soon.",
+    "Not bad, but the room was noisy, the service slow and the wine far too dear for what it was.",
+]
+
+
+def memory_figures(url: str, pid: int, sessions: int) -> dict[str, float]:
+    """The server's resident memory (MB) after the rounds, with every shipped model opened once (a session of
+    Step Through on each), and with ``sessions`` more sessions, each stepping through its own text."""
+    import asyncio
+
+    from benchmarks.load import classroom, view
+    from lstm_viz.store import zoo
+
+    found = {"after the rounds": rss_mb([pid])}
+    shipped = [info.name for info in zoo.list() if info.shipped]
+    for name in shipped:
+        view(url, "step_through", {"model": name})
+    found[f"every shipped model opened once ({len(shipped)})"] = rss_mb([pid])
+    asyncio.run(classroom(url, "equations", sessions, 4.0, 2.0, [pid]))
+    found[f"and {sessions} sessions, each its own text"] = rss_mb([pid])
+    return found
+
+
 def measure(url: str, browser, rounds: int, order: list[tuple[str, str]]) -> dict[str, list[float]]:
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
     page = context.new_page()
@@ -118,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from playwright.sync_api import sync_playwright
 
-    results, stops, memory = {}, {}, {}
+    results, stops, memory, shipped = {}, {}, {}, {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
@@ -127,9 +240,15 @@ def main(argv: list[str] | None = None) -> None:
         nothing_kept = {"LSTM_VIZ_FIGURE_CACHE_MB": "0", "LSTM_VIZ_LESSON_AHEAD": "0"}
         for label, env in (("as shipped", None), ("nothing kept", nothing_kept)):
             with app_server("stepper", env=env) as (url, pid):
+                if label == "as shipped":  # a fresh server: Classify's first open first
+                    shipped["classify"] = classify_times(url, browser, REVIEWS[:1] if args.smoke else REVIEWS)
+                    shipped["generate"] = generate_times(url, browser, args.rounds)
                 stops[label] = lesson_stops(url, browser, lessons, args.dwell)
                 results[label] = measure(url, browser, args.rounds, order)
                 memory[label] = rss_mb([pid])
+                if label == "as shipped":
+                    with ThreadPoolExecutor(1) as pool:  # its own event loop: Playwright's runs in this thread
+                        shipped["memory"] = pool.submit(memory_figures, url, pid, 3 if args.smoke else 30).result()
         browser.close()
 
     print(f"(a) sidebar click to the page idle, median of {args.rounds} after a warm-up round, Chromium 1600x1000; "
@@ -149,8 +268,22 @@ def main(argv: list[str] | None = None) -> None:
         within = sum(t <= STOP_GOAL_S for t in times)
         print(f"{label:<14}median {statistics.median(times):.2f} s, slowest {max(times):.2f} s; "
               f"{within} of {count} within {STOP_GOAL_S} s")  # fmt: skip
+    firsts, totals = shipped["generate"]
+    first, total = statistics.median(firsts), statistics.median(totals)
+    print(f"\n(c) Generate {GENERATE_LENGTH} characters, median of {args.rounds}: first characters {first:.2f} s "
+          f"(goal {FIRST_CHARS_GOAL_S} s: {'met' if first <= FIRST_CHARS_GOAL_S else 'NOT met'}), all on screen "
+          f"{total:.2f} s (goal {WRITTEN_GOAL_S} s: {'met' if total <= WRITTEN_GOAL_S else 'NOT met'})")  # fmt: skip
+    opened, typed = shipped["classify"]
+    typed_median = statistics.median(typed)
+    print(f"(d) Classify: first open {opened:.2f} s (goal {CLASSIFY_OPEN_GOAL_S} s: "
+          f"{'met' if opened <= CLASSIFY_OPEN_GOAL_S else 'NOT met'}); a new text, median of {len(typed)}: "
+          f"{typed_median:.2f} s (goal {CLASSIFY_TEXT_GOAL_S} s: "
+          f"{'met' if typed_median <= CLASSIFY_TEXT_GOAL_S else 'NOT met'})")  # fmt: skip
+    print()
     for label, mb in memory.items():
         print(f"server resident memory after the rounds ({label}): {mb:.0f} MB")
+    for label, mb in shipped["memory"].items():
+        print(f"server resident memory (as shipped), {label}: {mb:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -49,4 +49,5 @@ TABS = {
     "rvl_tab": (
         "1 · Who learns", "2 · Why: the gradient", "3 · Step by step", "4 · A counting cell", "5 · Train them now",
     ),  # fmt: skip
+    "gen_tab": ("Write", "Compare temperatures", "What the model expected", "Autocomplete"),
 }

@@ -133,6 +133,6 @@ def test_the_autocomplete_box_is_bounded():
     from lstm_viz.generation import autocomplete
     from tests.factory import open_app
 
-    at = open_app("app_pages/generate.py", timeout=240, params={"model": "words-lm"})
+    at = open_app("app_pages/generate.py", timeout=240, params={"model": "words-lm"}, gen_tab="Autocomplete")
     assert not at.exception, at.exception
     assert at.text_input(key="gen_complete_text").max_chars == autocomplete.MAX_TYPED

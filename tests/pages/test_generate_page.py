@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from lstm_viz.analysis import expectation
 from lstm_viz.store import zoo
+from lstm_viz.ui import pages
 from tests.factory import open_app
 
 CHAR = "shakespeare-char"
@@ -24,8 +25,15 @@ def model():
     return zoo.load(CHAR)
 
 
-def open_generate(**session) -> AppTest:
-    return open_app("app_pages/generate.py", timeout=120, **session)
+def open_generate(tab: str = "Write", **session) -> AppTest:
+    """The page with ``tab`` open (its tabs are lazy: only the open one runs)."""
+    assert tab in pages.TABS["gen_tab"]
+    return open_app("app_pages/generate.py", timeout=120, gen_tab=tab, **session)
+
+
+def show(at: AppTest, tab: str) -> AppTest:
+    at.session_state["gen_tab"] = tab
+    return at.run()
 
 
 def html_bodies(at: AppTest) -> list[str]:
@@ -69,11 +77,13 @@ def test_generate_shows_the_models_text_coloured_and_steps_through_it(model):
     assert coloured.count("<span") == len(want.text)
     assert f"p = {want.chosen_probs[5]:.4f}" in coloured
     assert any("probability the model gave the character" in b for b in html_bodies(at))
+    assert not [m for m in at.metric if m.label.startswith("Mean loss")]  # the other tabs are not drawn
     # the expected view switches to the text just written and scores it
+    show(at, "What the model expected")
     assert at.radio(key="gen_exp_source").value == "the generated text"
     assert metric(at, "Mean loss (nats/char)") == f"{expectation.expectation(want.trace).mean_nats:.3f}"
 
-    at.button(key="gen_open_step").click().run()
+    show(at, "Write").button(key="gen_open_step").click().run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Step Through"
     assert at.session_state["text"] == want.text and at.session_state["model"] == CHAR
@@ -120,7 +130,8 @@ def test_bad_primes_get_a_message(prime, message):
 
 def test_compare_temperatures_side_by_side(model):
     at = open_generate()
-    at.text_area(key="gen_prime").set_value("HAMLET:\n")
+    at.text_area(key="gen_prime").set_value("HAMLET:\n").run()  # the prime is the Write tab's
+    show(at, "Compare temperatures")
     at.multiselect(key="gen_cmp_temps").set_value([0.5, 1.0])
     at.number_input(key="gen_cmp_length").set_value(80)
     at.button(key="gen_cmp_go").click().run()
@@ -136,7 +147,7 @@ def test_compare_temperatures_side_by_side(model):
 
 def test_what_the_model_expected_for_typed_text(model):
     text = "To be, or not to be, that is the question"
-    at = open_generate()
+    at = open_generate("What the model expected")
     at.text_area(key="gen_exp_text").set_value(text).run()
     assert not at.exception, at.exception
     tr = model.trace(text)
@@ -159,14 +170,14 @@ def test_what_the_model_expected_for_typed_text(model):
     assert not at.exception and at.title[0].value == "Gate Heatmaps"
     assert at.session_state["text"] == text and at.session_state["step"] == 4
     at.switch_page("app_pages/generate.py").run()
-    at.text_area(key="gen_exp_text").set_value("T").run()
+    show(at, "What the model expected").text_area(key="gen_exp_text").set_value("T").run()
     assert not at.exception and any("at least two characters" in i.value for i in at.info)
 
 
 def test_autocomplete_tab_shows_the_models_completions(model):
     from lstm_viz.generation.autocomplete import complete
 
-    at = open_generate()
+    at = open_generate("Autocomplete")
     at.text_input(key="gen_complete_text").set_value("To be, or no").run()
     assert not at.exception, at.exception
     bars = next(b for b in html_bodies(at) if "Most likely continuations" in b)

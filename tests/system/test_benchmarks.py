@@ -88,6 +88,11 @@ def test_page_switch_times_pages_and_lesson_stops_as_shipped_and_with_nothing_ke
     for label in ("as shipped", "nothing kept"):
         assert re.search(rf"^{label}\s+median [\d.]+ s, slowest [\d.]+ s; \d+ of {stops} within 0.3 s$", out, re.M)
         assert re.search(rf"server resident memory after the rounds \({label}\): \d+ MB", out), out
+    written = r"^\(c\) Generate 300 characters, median of 1: first characters [\d.]+ s .*all on screen [\d.]+ s"
+    assert re.search(written, out, re.M), out
+    assert re.search(r"^\(d\) Classify: first open [\d.]+ s .*a new text, median of 1: [\d.]+ s", out, re.M), out
+    assert re.search(r"every shipped model opened once \(\d+\): \d+ MB", out), out
+    assert re.search(r"and 3 sessions, each its own text: \d+ MB", out), out
 
 
 def test_class_load_benchmark_counts_every_answer_of_a_small_class():
