@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.rounds < 1:
         raise SystemExit(f"error: --rounds must be at least 1, got {args.rounds}")
-    order = [(path, title) for _, path, title, _ in pages.PAGES if path != pages.TRAIN]
+    order = [(path, title) for _, path, title, _ in pages.PAGES if path != pages.TRAIN and path not in pages.HIDDEN]
     if args.smoke:
         args.rounds = 1
         order = [o for o in order if o[0] in (pages.HOME, pages.HEATMAPS, pages.NEURON_LAB)]
