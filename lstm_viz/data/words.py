@@ -16,9 +16,11 @@ also measures his/her agreement on the dev minimal pairs (:mod:`lstm_viz.analysi
 
 ``swap_genders=True`` adds to the training text a copy of it in which the gendered words are swapped
 (:func:`gender_swapped`: "he" and "she", "his" and "her", "king" and "queen", ...). The books say "his"
-far more often than "her", and a model that has learned that prior says "his" after "she" too; in
-the doubled text each possessive is as common as the other, so only the subject tells which comes.
-The vocabulary is still built from the books alone, and the held-out tails are never swapped.
+far more often than "her", and a model that has learned that prior says "his" after "she" too. In
+the doubled text "he" and "she" are exactly even, but "her" is both a possessive and an object
+("his" and "him" both become "her"), so it is about 1.5 times as common as "his" there: a model
+trained on it leans to "her" instead (measured, see the run's card). The vocabulary is still built
+from the books alone, and the held-out tails are never swapped.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from lstm_viz.engine.network import SequenceModel
 
 SOURCES = [*(name for name, _ in BOOKS), SHAKESPEARE]
+MORE_BOOKS = ("austen-emma.txt", "austen-sense.txt", "chesterton-ball.txt", "chesterton-brown.txt")
 
 # Word pairs swapped in the gender-swapped copy of the training text (both ways). "her" is swapped
 # by gender_swapped: "his" before a word it could own, "him" before punctuation or a word that ends a phrase.
@@ -73,7 +76,6 @@ def gender_swapped(words: list[str]) -> list[str]:
         else:
             out.append(SWAP.get(word, word))
     return out
-MORE_BOOKS = ("austen-emma.txt", "austen-sense.txt", "chesterton-ball.txt", "chesterton-brown.txt")
 
 
 def _texts(more_books: bool = False) -> list[str]:

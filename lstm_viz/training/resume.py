@@ -116,14 +116,14 @@ def initialise(module: SequenceModel, folder: Path, tokenizer, model_config: Mod
 
     The model must be this run's (the same shape and vocabulary), else ValueError.
     """
-    card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
+    pair = checkpoint.read_pair(folder)  # the card that describes these very weights
+    card, raw = pair.card, pair.weights
     shape = ("vocab_size", "num_outputs", "task", "cell", "embed_dim", "hidden_size", "num_layers")
     theirs, ours = checkpoint.config_from_card(card).to_dict(), model_config.to_dict()
     if any(theirs[k] != ours[k] for k in shape):
         raise ValueError(f"{folder} holds a different model: its configuration is not this run's")
     if card.get("tokenizer", {}).get("vocab") != list(tokenizer.vocab):
         raise ValueError(f"{folder} reads a different vocabulary than this run's data")
-    raw = (folder / "model.safetensors").read_bytes()
     module.load_state_dict(checkpoint.read_weights(raw))
     run = card.get("training", {})
     keep = ("command", "device", "seconds", "steps", "tokens_seen", "resumes", "data_sha256", "finished_at")
