@@ -23,6 +23,18 @@ if TYPE_CHECKING:
 
 ANSWERS = {"male": "his", "female": "her"}
 
+# (male, female) word pairs: the gender-swapped training copy exchanges them, and the built-in feature
+# "the last gendered word was female" reads them.
+GENDER_PAIRS = (
+    ("he", "she"), ("himself", "herself"), ("man", "woman"), ("men", "women"),
+    ("king", "queen"), ("kings", "queens"), ("prince", "princess"), ("father", "mother"),
+    ("fathers", "mothers"), ("son", "daughter"), ("sons", "daughters"), ("brother", "sister"),
+    ("brothers", "sisters"), ("husband", "wife"), ("husbands", "wives"), ("boy", "girl"), ("boys", "girls"),
+    ("uncle", "aunt"), ("nephew", "niece"), ("gentleman", "lady"), ("gentlemen", "ladies"), ("sir", "madam"),
+    ("mr", "mrs"), ("lord", "lady"), ("duke", "duchess"), ("master", "mistress"),
+    ("widower", "widow"), ("bridegroom", "bride"), ("grandfather", "grandmother"), ("papa", "mama"),
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Pair:

@@ -85,6 +85,11 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="print a model's held-out metrics from a fresh evaluation")
     p.add_argument("name")
     p.add_argument("--corpus", help="for a model trained with --corpus: the same file")
+    p.add_argument("--held-aside", dest="held_aside", action="store_true",
+                   help="word models: also measure his/her agreement on the set held aside from training and "
+                   "model choice (measure it once, at the very end)")
+    p.add_argument("--record", action="store_true",
+                   help="with --held-aside: write those figures into the model folder's card")
     p.set_defaults(func=commands.evaluate)
 
     p = sub.add_parser("compact", help="store a trained model's weights as float16 and measure its card again")

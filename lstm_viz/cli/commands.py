@@ -110,7 +110,20 @@ def evaluate(args) -> int:
     import torch
 
     torch.set_num_threads(1)  # the held-out stream is read step by step: one thread is fastest
+    if args.held_aside and not hasattr(data, "held_aside"):
+        print(f"{args.name} is not a word model: nothing is held aside for it", file=sys.stderr)
+        return 2
+    if args.record and not args.held_aside:
+        print("--record writes the --held-aside figures: pass both", file=sys.stderr)
+        return 2
     metrics = data.evaluate(model.module, pick_device("cpu"), full=True)
+    if args.held_aside:
+        aside = data.held_aside(model.module, pick_device("cpu"))
+        metrics.update(aside)
+        if args.record:
+            from lstm_viz.training.compact import record_held_aside
+
+            print(f"recorded in {record_held_aside(args.name, aside)}")
     for key, value in metrics.items():
         if isinstance(value, float):
             unit = f" {metrics['val_loss_unit']}" if key == "val_loss" and "val_loss_unit" in metrics else ""

@@ -44,15 +44,7 @@ MORE_BOOKS = ("austen-emma.txt", "austen-sense.txt", "chesterton-ball.txt", "che
 
 # Word pairs swapped in the gender-swapped copy of the training text (both ways). "her" is swapped
 # by gender_swapped: "his" before a word it could own, "him" before punctuation or a word that ends a phrase.
-_PAIRS = (
-    ("he", "she"), ("himself", "herself"), ("man", "woman"), ("men", "women"),
-    ("king", "queen"), ("kings", "queens"), ("prince", "princess"), ("father", "mother"),
-    ("fathers", "mothers"), ("son", "daughter"), ("sons", "daughters"), ("brother", "sister"),
-    ("brothers", "sisters"), ("husband", "wife"), ("husbands", "wives"), ("boy", "girl"), ("boys", "girls"),
-    ("uncle", "aunt"), ("nephew", "niece"), ("gentleman", "lady"), ("gentlemen", "ladies"), ("sir", "madam"),
-    ("mr", "mrs"), ("lord", "lady"), ("duke", "duchess"), ("master", "mistress"),
-    ("widower", "widow"), ("bridegroom", "bride"), ("grandfather", "grandmother"), ("papa", "mama"),
-)  # fmt: skip
+_PAIRS = agreement.GENDER_PAIRS
 SWAP = {**{a: b for a, b in _PAIRS}, **{b: a for a, b in reversed(_PAIRS)}}
 SWAP.update({"his": "her", "hers": "his", "him": "her", "her": "his"})  # "her": see gender_swapped
 _HER_ENDS = frozenset((
@@ -185,6 +177,10 @@ class WordCorpus:
         if lane <= self.seq_len:
             raise ValueError(f"too little text for {batch_size} streams of {self.seq_len}-word windows")
         return (lane - 1) // self.seq_len
+
+    def held_aside(self, module: SequenceModel, device) -> dict:
+        """His/her agreement on :data:`agreement.TEST`, the minimal pairs no run or model choice looks at."""
+        return agreement.metrics(module, self.tokenizer, agreement.TEST, device, prefix="test_agreement")
 
     @torch.no_grad()
     def evaluate(self, module: SequenceModel, device, full: bool = True, quick_words: int = 5_000) -> dict:

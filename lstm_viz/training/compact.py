@@ -64,3 +64,21 @@ def compact(folder: str | Path, threads: int = 1) -> dict:
         card.pop("checkpoints")
     checkpoint.save_dir(model.module, card, folder, state=state)
     return card["metrics"]
+
+
+HELD_ASIDE_COMMAND = "python -m lstm_viz eval --held-aside --record"
+
+
+def record_held_aside(name_or_folder: str | Path, figures: dict) -> Path:
+    """Add figures measured once on a held-aside set to a model folder's card, naming the command in ``after``."""
+    from lstm_viz.store import zoo
+
+    model = zoo.load_name_or_folder(str(name_or_folder))
+    folder = Path(model.path)
+    card = dict(model.card)
+    training = dict(card.get("training") or {})
+    training["after"] = [*training.get("after", []), f"{HELD_ASIDE_COMMAND} {shlex.quote(str(name_or_folder))}"]
+    card["training"] = training
+    card["metrics"] = {**(card.get("metrics") or {}), **figures}
+    checkpoint.write_card(card, folder)
+    return folder

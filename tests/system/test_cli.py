@@ -84,6 +84,14 @@ def test_eval_prints_the_held_out_loss_of_a_fresh_evaluation(home):
     assert "last 10% held out" in result.stdout
 
 
+def test_eval_held_aside_is_for_word_models_and_record_needs_it(home):
+    result = cli("eval", "tiny", "--held-aside", home=home)
+    assert result.returncode == 2 and "tiny is not a word model: nothing is held aside for it" in result.stderr
+    result = cli("eval", "tiny", "--record", home=home)
+    assert result.returncode == 2 and "--record writes the --held-aside figures" in result.stderr
+    assert "after" not in json.loads((home / "tiny" / "card.json").read_text())["training"]
+
+
 def test_trace_prints_the_gates_of_the_api_trace(home, tiny):
     result = cli("trace", "tiny", "To be\u00e9", "--layer", "1", "--unit", "5", home=home)
     assert result.returncode == 0, result.stderr

@@ -25,7 +25,7 @@ from lstm_viz.training import presets
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(p.name for p in zoo.SHIPPED_DIR.iterdir() if (p / CARD).is_file()) if zoo.SHIPPED_DIR.is_dir() else []
-MAX_WEIGHTS_MB = 20  # one model's weights: the word model's 10,002-word embedding and head make it 18.2 MB
+MAX_WEIGHTS_MB = 20  # one model's weights: the word model's 10,002-word embedding (tied to its head) is 11.8 MB
 MAX_MODELS_MB = 64  # every shipped model with its history: what a clone of the repository carries
 
 

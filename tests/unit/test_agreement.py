@@ -69,10 +69,36 @@ def test_agreement_counts_the_right_possessive(tokenizer):
     assert set(wrong["test_agreement_by_distance"]) == set(range(1, 11))
 
 
-def test_the_shipped_model_always_says_his(tokenizer):
-    """The undertrained model this measure was made for: every context gets "his"."""
-    result = agreement.metrics(zoo.load("words-lm").module, tokenizer)
-    assert result["agreement_his"] > 0.9 and result["agreement_her"] < 0.1
+def test_the_shipped_cards_agreement_is_measured_again(tokenizer):
+    """The card's dev figures (and, once measured, the held-aside ones) equal a fresh measurement."""
+    model = zoo.load("words-lm")
+    metrics = model.card["metrics"]
+    fresh = agreement.metrics(model.module, tokenizer)
+    assert abs(fresh["agreement"] - metrics["agreement"]) < 1e-9
+    assert abs(fresh["agreement_her"] - metrics["agreement_her"]) < 1e-9
+    if "test_agreement" in metrics:
+        aside = agreement.metrics(model.module, tokenizer, agreement.TEST, prefix="test_agreement")
+        assert abs(aside["test_agreement"] - metrics["test_agreement"]) < 1e-9
+        assert any(
+            step.startswith("python -m lstm_viz eval --held-aside --record") for step in model.card["training"]["after"]
+        )
+
+
+def test_recording_held_aside_figures_keeps_the_weights_and_names_the_command(tmp_path):
+    import shutil
+
+    from lstm_viz.store import checkpoint
+    from lstm_viz.training.compact import record_held_aside
+
+    folder = tmp_path / "memory-rnn"
+    shutil.copytree(zoo.SHIPPED_DIR / "memory-rnn", folder)
+    before = zoo.load_path(folder)
+    record_held_aside(str(folder), {"test_agreement": 0.5})
+    after = zoo.load_path(folder)  # the card still names these very weights, or this raises
+    assert after.card["metrics"]["test_agreement"] == 0.5
+    assert after.card["metrics"]["val_loss"] == before.card["metrics"]["val_loss"]
+    assert after.card["training"]["after"][-1] == f"python -m lstm_viz eval --held-aside --record {folder}"
+    assert checkpoint.weights_sha256((folder / checkpoint.WEIGHTS).read_bytes()) == after.card["weights_sha256"]
 
 
 def test_more_books_leave_the_held_out_split_as_it_was(tokenizer):
