@@ -22,6 +22,7 @@ import numpy as np
 import re2
 
 from lstm_viz import messages
+from lstm_viz.analysis import agreement
 
 MAX_PATTERN = 200  # characters of a regular expression typed on a page
 MAX_REPEAT = 1000  # the largest repetition count RE2 takes ({n}, {n,m})
@@ -84,6 +85,22 @@ def _word_start(text: str) -> np.ndarray:
     return np.array([c.isalpha() and (k == 0 or not text[k - 1].isalpha()) for k, c in enumerate(text)], dtype=float)
 
 
+_FEMALE = frozenset({b for _, b in agreement.GENDER_PAIRS} | {"her", "hers", "herself"})
+_MALE = frozenset({a for a, _ in agreement.GENDER_PAIRS} | {"his", "him", "himself"}) - _FEMALE
+
+
+def _female_subject(text: str) -> np.ndarray:
+    """1 from a female word (she, her, queen, Mrs, ...) until the next male one (he, his, king, Mr, ...), else 0."""
+    out, female, last = np.zeros(len(text)), 0.0, 0
+    for found in re.finditer(r"[A-Za-z]+", text):
+        word = found.group().lower()
+        if word in _FEMALE or word in _MALE:
+            out[last : found.start()] = female
+            female, last = float(word in _FEMALE), found.start()
+    out[last:] = female
+    return out
+
+
 FEATURES = {  # name -> (what it is, per-character function)
     "inside_quotes": ("inside double quotes", _quotes),
     "bracket_depth": ("nesting depth of brackets", _depth),
@@ -92,6 +109,7 @@ FEATURES = {  # name -> (what it is, per-character function)
     "capital": ("a capital letter", _capital),
     "speaker_line": ("a line naming a speaker (ROMEO:)", _speaker_line),
     "word_start": ("the first letter of a word", _word_start),
+    "female_subject": ("a female subject (the last gendered word was she, her, queen, Mrs ...)", _female_subject),
 }
 
 

@@ -8,8 +8,6 @@ says what it does instead: they are computed from the measurements, never writte
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from lstm_viz.analysis import contributions, expectation, features, memory, search
@@ -19,82 +17,21 @@ from lstm_viz.data import tasks
 from lstm_viz.engine import cell
 from lstm_viz.engine.trace import Clamp
 from lstm_viz.lessons import fit
+from lstm_viz.lessons.context import (  # noqa: F401 (BREAKS, MAX_STEPS, Context, shown_label: read by pages)
+    BREAKS,
+    MAX_STEPS,
+    Context,
+    _key,
+    _memo,
+    _token,
+    choose,
+    shown_label,
+    step_of,
+)
 from lstm_viz.lessons.schema import Stop
 from lstm_viz.messages import cut
 from lstm_viz.plots.html import visible
 from lstm_viz.store import examples
-from lstm_viz.store.zoo import LoadedModel
-
-
-@dataclass
-class Context:
-    """What the facts of one stop share: the model, its trace of the stop's text, the step, layer and unit.
-
-    ``unit`` and ``quantity`` are what the stop draws and what "Open in Step Through" opens: the
-    stop's own, or the first a fact finds (:func:`choose`), so the narration and the chart agree.
-    """
-
-    stop: Stop
-    model: LoadedModel
-    trace: object
-    step: int
-    layer: int
-    unit: int
-    load: object  # name -> LoadedModel, for facts that need another model
-    values: dict = field(default_factory=dict)
-    quantity: str = "forget_gate"  # what the strip colours
-    chosen: bool = False  # a fact has chosen the unit (the first one wins; a unit the stop names wins over all)
-    tables: list = field(default_factory=list)  # (title, rows)
-    charts: dict = field(default_factory=dict)  # what a stop's chart draws, measured once with its facts
-
-
-def step_of(model: LoadedModel, text: str, stop: Stop, n_steps: int) -> int:
-    """The stop's step: given, or the token where ``stop.at`` first starts in the text (else the last step)."""
-    if stop.step is not None:
-        return min(stop.step, n_steps - 1)
-    if stop.at is None:
-        return n_steps - 1
-    where = text.find(stop.at)
-    if where < 0:
-        raise ValueError(f"{cut(stop.at, 40)!r} is not in the stop's text")
-    spans = model.encode(text).spans
-    for k, (start, end) in enumerate(spans[:n_steps]):
-        if start <= where < max(end, start + 1):
-            return k
-    return n_steps - 1
-
-
-BREAKS = 0.05  # the count "breaks" when shutting the unit costs more than this share of the depths
-MAX_STEPS = 2000  # a stop reads at most this many tokens of its text, as the explorer pages do
-_MEMO: dict = {}  # (what, params) -> (the modules it was measured on, the result); a few entries
-_MEMO_ENTRIES = 8
-
-
-def _memo(key: tuple, modules: tuple, compute):
-    """``compute()``, remembered while the same model objects are loaded (stops of a lesson share
-    their slow measurements: a long text's trace, the memory task's accuracies)."""
-    hit = _MEMO.get(key)
-    if hit is not None and len(hit[0]) == len(modules) and all(a is b for a, b in zip(hit[0], modules, strict=True)):
-        return hit[1]
-    result = compute()
-    if len(_MEMO) >= _MEMO_ENTRIES:
-        _MEMO.pop(next(iter(_MEMO)))
-    _MEMO[key] = (modules, result)
-    return result
-
-
-def choose(ctx: Context, unit: int, quantity: str | None = None) -> None:
-    """A fact found the unit (and the quantity) to draw: it is the stop's, unless the stop named its
-    own unit or an earlier fact chose one."""
-    if ctx.stop.unit is not None or ctx.chosen:
-        return
-    ctx.unit, ctx.chosen = int(unit), True
-    if quantity in ctx.trace.layers[ctx.layer].quantities():
-        ctx.quantity = quantity
-
-
-def _token(trace, step: int) -> str:
-    return visible(trace.tokens[step])
 
 
 def moment(ctx: Context, how: str = "forget_drop", top: int = 5) -> None:
@@ -174,14 +111,6 @@ def prediction(ctx: Context, expected: str | None = None) -> None:
         probs = {lab: round(float(p), 3) for lab, p in zip(labels, trace.probs[t], strict=True)}
         rows.append({"step": t, "token": _token(trace, t), **probs})
     ctx.tables.append(("The running prediction after each token", rows))
-
-
-def _key(word: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in word)
-
-
-def shown_label(label: str, unknown: str | None) -> str:
-    return f"{visible(label)!r} (a word it does not know)" if label == unknown else repr(visible(label))
 
 
 def next_tokens(ctx: Context, candidates: list | None = None, k: int = 10, contrast: str | None = None) -> None:
@@ -311,10 +240,20 @@ def generation(
     ctx.tables.append(("The first characters it wrote and the probability it gave each", rows))
 
 
-def feature_unit(ctx: Context, feature: str, quantity: str = "cell", name: str = "feature", chars: int = 4000) -> None:
-    """The unit that follows a built-in feature best, measured on text the model did not train on (or the stop's)."""
-    text = examples.long_text(ctx.model.card, chars=chars) or ctx.stop.text
-    tr = _memo(("trace", ctx.model.name, text), (ctx.model.module,), lambda: ctx.model.trace(text))
+def feature_unit(
+    ctx: Context,
+    feature: str,
+    quantity: str = "cell",
+    name: str = "feature",
+    chars: int = 4000,
+    text: str | None = None,
+) -> None:
+    """The unit that follows a built-in feature best, measured on ``text``, else on text the model did not
+    train on, else on the stop's."""
+    text = text or examples.long_text(ctx.model.card, chars=chars) or ctx.stop.text
+    tr = _memo(
+        ("trace", ctx.model.name, text), (ctx.model.module,), lambda: ctx.model.trace(text, max_tokens=MAX_STEPS)
+    )
     spans = tr.spans or [(t, t + 1) for t in range(len(tr))]
     values = tr.layers[ctx.layer].quantity(quantity) if quantity != "hidden" else tr.layers[ctx.layer].hidden
     (unit, r), *_ = search.by_feature(values, features.feature(text, spans, name=feature), top=1)
@@ -329,6 +268,55 @@ def feature_unit(ctx: Context, feature: str, quantity: str = "cell", name: str =
     )
     ctx.tables.append(
         (f"The unit that follows {features.FEATURES[feature][0]}", [{"unit": unit, "correlation r": round(r, 4)}])
+    )
+
+
+def _quantity(layer, quantity: str) -> np.ndarray:
+    return layer.hidden if quantity == "hidden" else layer.quantity(quantity)
+
+
+def clamp(ctx: Context, candidates: list, like: str, quantity: str = "cell") -> None:
+    """Hold the stop's unit (an earlier fact chose it) at the value it has at the end of ``like``, at every
+    step of the stop's text, and compare the two ``candidates`` as the next token before and after."""
+    labels = ctx.trace.output_labels
+    missing = [w for w in candidates if w not in labels]
+    if missing:
+        raise ValueError(f"{cut(missing[0], 40)!r} is not in {ctx.model.name}'s vocabulary")
+    if quantity not in ctx.trace.layers[ctx.layer].quantities() and quantity != "hidden":
+        quantity = "hidden"  # an RNN or a GRU: the hidden state is what a clamp holds
+    other = ctx.model.trace(like, max_tokens=MAX_STEPS)
+    held = float(_quantity(other.layers[ctx.layer], quantity)[-1, ctx.unit])
+    before = float(_quantity(ctx.trace.layers[ctx.layer], quantity)[ctx.step, ctx.unit])
+    after = ctx.model.trace(ctx.stop.text, max_tokens=MAX_STEPS, clamp=Clamp(ctx.layer, ctx.unit, quantity, held))
+    a, b = candidates
+    p0 = {w: float(ctx.trace.probs[ctx.step, labels.index(w)]) for w in (a, b)}
+    p1 = {w: float(after.probs[ctx.step, labels.index(w)]) for w in (a, b)}
+    was, now = (a if p0[a] >= p0[b] else b), (a if p1[a] >= p1[b] else b)
+    odds = (p1[a] / max(p1[b], 1e-12)) / (p0[a] / max(p0[b], 1e-12))
+    if was != now:
+        says = f"held there, this one unit turns the choice from {was!r} to {now!r}"
+    else:
+        says = (
+            f"the choice stays {was!r}: holding this one unit multiplies the odds of {a!r} against {b!r} by "
+            f"{odds:.2f}, not enough to turn it, so other units carry it too"
+        )
+    ctx.values.update(
+        clamp_held=held,
+        clamp_value=before,
+        clamp_like=cut(like, 60),
+        clamp_was=was,
+        clamp_prefers=now,
+        clamp_options=[a, b],
+        clamp_odds=odds,
+        clamp_says=says,
+        **{f"clamp_before_{_key(w)}": p0[w] for w in (a, b)},
+        **{f"clamp_after_{_key(w)}": p1[w] for w in (a, b)},
+    )
+    ctx.tables.append(
+        (
+            f"Unit {ctx.unit}'s {quantity.replace('_', ' ')} held at {held:+.3f}",
+            [{"next token": w, "as it is": round(p0[w], 4), "held": round(p1[w], 4)} for w in (a, b)],
+        )
     )
 
 
@@ -401,6 +389,7 @@ FACT_KINDS = {
     "writes": writes,
     "generation": generation,
     "feature_unit": feature_unit,
+    "clamp": clamp,
     "memory": memory_regimes,
     "counting": counting,
 }

@@ -27,6 +27,8 @@ def misfit(kind: str, params: dict, model: LoadedModel, layer: LayerTrace) -> st
         return "it needs a brackets model (one that predicts the depth after each bracket)"
     if kind == "moment" and params.get("how", "forget_drop") not in search.moments_for(layer):
         return f"this layer answers only {', '.join(search.moments_for(layer))}"
+    if kind == "clamp" and model.task != "charlm":
+        return "it reads a language model's next-token probabilities"
     quantity = params.get("quantity", "cell")
     if kind == "feature_unit" and quantity != "hidden" and quantity not in layer.quantities():
         return f"this layer has no {quantity.replace('_', ' ')}"

@@ -105,6 +105,12 @@ FACTS = {  # fact kind -> its settings and their bounds (each computed by lstm_v
         "quantity": Setting("choice", choices=tuple(cell.QUANTITY)),
         "name": Setting("text", 1, 30),
         "chars": _int(100, 8_000),  # traced at once: 8,000 characters of the 2x256 model are about 160 MB
+        "text": Setting("text", 1, 8_000),  # search this text (else a long held-out text, else the stop's)
+    },
+    "clamp": {  # hold the stop's unit at the value it has after another text; two next words before and after
+        "candidates": Setting("texts", 2, 2, chars=100),
+        "like": Setting("text", 1, 2000),
+        "quantity": Setting("choice", choices=tuple(cell.QUANTITY)),
     },
     "memory": {"seed": SEED, "per_gap": _int(1, 1000)},  # strings per gap and model: 500 for all six take < 1 s
     "counting": {"strings": _int(1, 50)},  # 20 strings take a few seconds; 200 took 70 s
@@ -349,8 +355,8 @@ def parse(data: bytes | str, origin: str = "the lesson") -> Lesson:
         id=lesson_id,
         title=_text(doc, "title", origin, limit=200),
         summary=_text(doc, "summary", origin, required=False, limit=2000),
-        stops=[_stop(s, f"{origin}: stop {k + 1}") for k, s in enumerate(stops)] + [_quiz(q, f"{origin}: quiz "
-               f"question {k + 1}") for k, q in enumerate(quiz)],
+        stops=[_stop(s, f"{origin}: stop {k + 1}") for k, s in enumerate(stops)]
+        + [_quiz(q, f"{origin}: quiz question {k + 1}") for k, q in enumerate(quiz)],
         sources=list(sources),
         quiz_start=len(stops) if quiz else None,
     )

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lstm_viz.analysis import contributions, memory
+from lstm_viz.analysis import agreement, contributions, memory
 from lstm_viz.analysis.intervene import intervene
 from lstm_viz.data import tasks
 from lstm_viz.engine.trace import Clamp
@@ -26,6 +26,21 @@ load, all_stops = load_shipped, lesson_stops
 
 def _fact(stop, kind: str) -> dict:
     return next(f for f in stop.facts if f["kind"] == kind)
+
+
+def _gender_unit(model, text, layer):
+    """The unit whose cell correlates best with "the last he/she-like word was female", measured word by word."""
+    female = {f for _, f in agreement.GENDER_PAIRS} | {"her", "hers", "herself"}
+    male = {m for m, _ in agreement.GENDER_PAIRS} | {"his", "him", "himself"}
+    trace, state, feature = model.trace(text), 0.0, []
+    for start, end in trace.spans:
+        word = text[start:end].lower()
+        state = 1.0 if word in female else 0.0 if word in male else state
+        feature.append(state)
+    cells = trace.layers[layer].cell
+    rs = [np.corrcoef(cells[:, k], feature)[0, 1] if cells[:, k].std() > 0 else 0.0 for k in range(cells.shape[1])]
+    unit = int(np.argmax(np.abs(rs)))
+    return unit, float(rs[unit])
 
 
 def _oracle(stop, told):
@@ -96,6 +111,16 @@ def _oracle(stop, told):
         if name != "count_breaks":
             return before if name == "acc_before" else after
         return questions.BREAK_OPTIONS[0 if after < before - 0.05 else 1]
+    if name in ("gender_abs_r", "clamp_prefers"):
+        fact = _fact(stop, "feature_unit")
+        unit, r = _gender_unit(model, fact.get("text", stop.text), stop.layer)
+        if name == "gender_abs_r":
+            return abs(r)
+        a, b = _fact(stop, "clamp")["candidates"]
+        held = model.trace(_fact(stop, "clamp")["like"]).layers[stop.layer].cell[-1, unit]
+        after = model.trace(stop.text, clamp=Clamp(stop.layer, unit, "cell", float(held))).probs[step]
+        labels = trace.output_labels
+        return a if after[labels.index(a)] >= after[labels.index(b)] else b
     if name == "speaker_abs_r":
         return abs(told.context.values["speaker_r"])  # the correlation itself is checked in test_lessons
     raise AssertionError(f"no independent measurement for the answer {name!r}: add one here")
@@ -228,11 +253,13 @@ def test_schema_checks_the_ask():
     for ask, words in [
         ({"kind": "choice", "answer": "nothing_computes_this", "options": "pair"}, "is not measured by this stop"),
         ({"kind": "token", "answer": "prefers"}, "is not a step of the text"),
-        ({"kind": "token", "answer": "rank_his"}, "is not a step of the text"),  # a number past the text
         ({"kind": "number", "answer": "top", "lo": 0, "hi": 1}, "is not one"),
-        ({"kind": "choice", "answer": "prefers", "options": "top"}, "options do not hold its answer"),
         ({"kind": "choice", "answer": "prefers", "options": ["a", "b"]}, "options do not hold its answer"),
     ]:  # a teacher's lesson that names the wrong value: a sentence, not a crash
         doc["stops"][0]["ask"] = ask
         with pytest.raises(ValueError, match=words):
             render.tell(schema.parse(json.dumps(doc)).stops[0], load)
+    doc["stops"][0]["facts"][0]["candidates"] = ["whale"]  # its rank (in the hundreds) is a number past the text
+    doc["stops"][0]["ask"] = {"kind": "token", "answer": "rank_whale"}
+    with pytest.raises(ValueError, match="is not a step of the text"):
+        render.tell(schema.parse(json.dumps(doc)).stops[0], load)

@@ -18,6 +18,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from lstm_viz.engine import cell
+from lstm_viz.engine.trace import Clamp
 from lstm_viz.lessons import facts, questions, render, schema
 from lstm_viz.store import zoo
 from lstm_viz.ui import lessons as ui_lessons
@@ -170,6 +171,34 @@ def test_a_fact_that_cannot_run_is_a_clear_error():
     wrong = schema.Stop(**{**stop.__dict__, "at": "not in the text"})
     with pytest.raises(ValueError, match="is not in the stop's text"):
         facts.compute(wrong, load)
+
+
+def test_a_clamp_fact_says_what_holding_the_unit_does_and_refuses_what_it_cannot_measure():
+    stop = schema.find("his-or-her").stops[3]
+    told = render.tell(stop, load)
+    values, labels = told.context.values, told.context.trace.output_labels
+    after = load(stop.model).trace(stop.text, clamp=Clamp(0, told.context.unit, "cell", values["clamp_held"]))
+    p = {w: float(after.probs[-1, labels.index(w)]) for w in ("his", "her")}
+    assert abs(values["clamp_after_his"] - p["his"]) < 1e-6 and abs(values["clamp_after_her"] - p["her"]) < 1e-6
+    turned = values["clamp_was"] != values["clamp_prefers"]
+    assert ("turns the choice" in values["clamp_says"]) == turned and ("stays" in values["clamp_says"]) == (not turned)
+    # held at the value it has at the end of its own sentence (a female one), the choice stays 'her'
+    same = schema.Stop(**{**stop.__dict__, "facts": [stop.facts[0], {**stop.facts[1], "like": stop.text}]})
+    kept = render.tell(same, load).context.values
+    assert kept["clamp_was"] == kept["clamp_prefers"] == "her"
+    assert f"by {kept['clamp_odds']:.2f}, not enough to turn it" in kept["clamp_says"]
+    for bad, words in [
+        ({**stop.facts[1], "candidates": ["his", "zzzqx"]}, "is not in words-lm's vocabulary"),
+        ({**stop.facts[1], "candidates": ["his"]}, "candidates must be"),
+        ({**stop.facts[1], "like": "x" * 2001}, "like must be"),
+    ]:
+        doc = json.loads(schema.to_json(schema.find("his-or-her")))
+        doc["stops"][3]["facts"][1] = bad
+        with pytest.raises(ValueError, match=words):
+            render.tell(schema.parse(json.dumps(doc)).stops[3], load)
+    on_a_classifier = schema.Stop(**{**stop.__dict__, "model": "reviews-sentiment", "facts": [stop.facts[1]]})
+    with pytest.raises(ValueError, match="next-token probabilities"):
+        facts.compute(on_a_classifier, load)
 
 
 def test_a_generation_stop_shows_the_text_as_written_not_escaped():

@@ -166,3 +166,27 @@ def test_a_clamp_the_short_string_survives_says_why_and_where_it_breaks():
     assert not at.exception, at.exception
     said = " ".join(c.value for c in at.caption)
     assert f"{len(found.counting)} units follow the depth" in said and "RNN vs LSTM" in said, said
+
+
+GENDERS = (
+    "The king rode home, and at the gate he dropped his sword. The queen rode home, and at the gate she dropped "
+    "her fan. My father stood up and shook his head. My mother stood up and shook her head."
+)
+
+
+def test_the_female_subject_feature_finds_the_word_models_gender_unit():
+    at = lab("A feature", model="words-lm", text=GENDERS)
+    at.selectbox(key="lab_feature").set_value("female_subject").run()
+    assert not at.exception, at.exception
+    tr = zoo.load("words-lm").trace(GENDERS)
+    unit, r = search.by_feature(tr.layers[0].cell, features.feature(GENDERS, tr.spans, name="female_subject"), top=1)[0]
+    assert f"the best unit is **{unit}**" in " ".join(m.value for m in at.markdown)
+    assert f"r = {r:+.3f}" in " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("name", ["female_subject", "inside_quotes", "speaker_line"])
+def test_a_built_in_feature_the_text_never_shows_gets_a_message(name):
+    at = lab("A feature", model="words-lm", text="Nobody came, and nothing was said.")
+    at.selectbox(key="lab_feature").set_value(name).run()
+    assert not at.exception, at.exception
+    assert "occurs nowhere in this text" in messages(at)

@@ -277,3 +277,16 @@ def test_a_gru_opens_on_its_update_gate_and_an_rnn_on_its_hidden_state(name, gat
         assert line.startswith(f"Unit {found.unit}: of all 48 units, its {label} ")
         assert f"at step {step} ({text[step]!r})" in line and "forget" not in line and "cell" not in line
         assert ("(the initial state)" in line) == (step == 0)
+
+
+def test_the_female_subject_feature_follows_the_last_gendered_word():
+    text = "The king sat. She rose and took her hat; Mr. Brown, her husband, took his."
+    values = features.FEATURES["female_subject"][1](text)
+    at = {word: values[text.index(word)] for word in ("king", "sat", "rose", "took", "Mr", "husband", "his")}
+    assert values[0] == 0.0  # nothing gendered yet
+    assert (at["king"], at["sat"]) == (0.0, 0.0)
+    assert (at["rose"], at["took"]) == (1.0, 1.0)  # from "She" on
+    assert (at["Mr"], at["husband"], at["his"]) == (0.0, 0.0, 0.0)  # "Mr" is male, and so is "her husband"
+    assert values[text.index("her husband")] == 1.0
+    assert features.FEATURES["female_subject"][1]("").shape == (0,)
+    assert features.FEATURES["female_subject"][1]("Herbert hesitated").sum() == 0  # whole words only
