@@ -490,11 +490,12 @@ def test_a_full_disk_keeps_the_previous_model_with_a_message(tmp_path, monkeypat
     assert sorted(p.name for p in folder.iterdir()) == ["card.json", "model.safetensors"]
 
 
-def test_an_upload_onto_a_full_disk_is_refused_with_a_message_and_leaves_nothing(home, monkeypatch):
-    fill_the_disk(monkeypatch)
-    with pytest.raises(ValueError, match=r"could not write the model \(No space left on device\); nothing was added"):
-        usermodels.install(pair())
-    monkeypatch.undo()
+def test_an_upload_onto_a_full_disk_is_refused_with_a_message_and_leaves_nothing(home):
+    with pytest.MonkeyPatch.context() as full:  # the disk is full, LSTM_VIZ_HOME (home's) stays set after
+        fill_the_disk(full)
+        refused = r"could not write the model \(No space left on device\); nothing was added"
+        with pytest.raises(ValueError, match=refused):
+            usermodels.install(pair())
     assert [m.name for m in zoo.list() if not m.shipped] == []
     assert not [p for p in home.rglob("*") if p.is_file()]
 
