@@ -255,7 +255,7 @@ def feature_unit(
         ("trace", ctx.model.name, text), (ctx.model.module,), lambda: ctx.model.trace(text, max_tokens=MAX_STEPS)
     )
     spans = tr.spans or [(t, t + 1) for t in range(len(tr))]
-    values = tr.layers[ctx.layer].quantity(quantity) if quantity != "hidden" else tr.layers[ctx.layer].hidden
+    values = tr.layers[ctx.layer].quantity(quantity)  # every kind of layer has "hidden"
     (unit, r), *_ = search.by_feature(values, features.feature(text, spans, name=feature), top=1)
     choose(ctx, unit, quantity)
     ctx.values.update(
@@ -271,10 +271,6 @@ def feature_unit(
     )
 
 
-def _quantity(layer, quantity: str) -> np.ndarray:
-    return layer.hidden if quantity == "hidden" else layer.quantity(quantity)
-
-
 def clamp(ctx: Context, candidates: list, like: str, quantity: str = "cell") -> None:
     """Hold the stop's unit (an earlier fact chose it) at the value it has at the end of ``like``, at every
     step of the stop's text, and compare the two ``candidates`` as the next token before and after."""
@@ -282,11 +278,11 @@ def clamp(ctx: Context, candidates: list, like: str, quantity: str = "cell") -> 
     missing = [w for w in candidates if w not in labels]
     if missing:
         raise ValueError(f"{cut(missing[0], 40)!r} is not in {ctx.model.name}'s vocabulary")
-    if quantity not in ctx.trace.layers[ctx.layer].quantities() and quantity != "hidden":
+    if quantity not in ctx.trace.layers[ctx.layer].quantities():
         quantity = "hidden"  # an RNN or a GRU: the hidden state is what a clamp holds
     other = ctx.model.trace(like, max_tokens=MAX_STEPS)
-    held = float(_quantity(other.layers[ctx.layer], quantity)[-1, ctx.unit])
-    before = float(_quantity(ctx.trace.layers[ctx.layer], quantity)[ctx.step, ctx.unit])
+    held = float(other.layers[ctx.layer].quantity(quantity)[-1, ctx.unit])
+    before = float(ctx.trace.layers[ctx.layer].quantity(quantity)[ctx.step, ctx.unit])
     after = ctx.model.trace(ctx.stop.text, max_tokens=MAX_STEPS, clamp=Clamp(ctx.layer, ctx.unit, quantity, held))
     a, b = candidates
     p0 = {w: float(ctx.trace.probs[ctx.step, labels.index(w)]) for w in (a, b)}
@@ -303,7 +299,6 @@ def clamp(ctx: Context, candidates: list, like: str, quantity: str = "cell") -> 
     ctx.values.update(
         clamp_held=held,
         clamp_value=before,
-        clamp_like=cut(like, 60),
         clamp_was=was,
         clamp_prefers=now,
         clamp_options=[a, b],
