@@ -15,6 +15,8 @@
 - :mod:`.training_run`: the Train page's run id, kept in the URL;
 - :mod:`.latex`: each kind's equations as LaTeX with numbers;
 - :mod:`.stepper`: the Step Through component that steps in the browser;
+- :mod:`.equation_stepper`: the Equations page's numbers, stepped and typeset in the browser;
+- :mod:`.katex`: KaTeX (vendored, MIT) loaded into the page, for typesetting in the browser;
 - :mod:`.lessons`: the Lessons page's parts (a stop on screen, presentation mode, your own lesson);
 - :mod:`.predict`: a lesson stop as predict-then-reveal (the setting, the question answered, the reveal);
 - :mod:`.owners`: whose models a visitor sees (their own, their class's, everyone's);

@@ -27,6 +27,7 @@ the component off (the benchmark measures both paths that way).
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 import weakref
@@ -64,16 +65,17 @@ def _html() -> str:
     return (FILES / "stepper.html").read_text(encoding="utf-8").replace("<!-- cell diagrams -->", templates, 1)
 
 
-IMPORT = "import { changed, fill, fixed, percent, shadeOf, signed, windowOf } from './format.js';\n"
+_IMPORT = re.compile(r"^import \{[\w\s,]+\} from '\./(\w+)\.js';\n", re.MULTILINE)
 
 
-def script() -> str:
-    """The component's one module: stepper.js with format.js (its pure functions, which node's tests load on
-    their own) in place of its import, so the stepper needs no file but this string."""
-    source = (FILES / "stepper.js").read_text(encoding="utf-8")
-    if source.count(IMPORT) != 1:
-        raise RuntimeError("stepper.js must import format.js exactly as stepper.IMPORT says")
-    return source.replace(IMPORT, (FILES / "format.js").read_text(encoding="utf-8"), 1)
+def script(name: str = "stepper.js") -> str:
+    """A component's one module: ``name`` (in stepper_static) with each module it imports there (format.js,
+    keys.js: pure functions, which node's tests load on their own) in place of its import line, so the
+    component needs no file but this string."""
+    source = (FILES / name).read_text(encoding="utf-8")
+    if not _IMPORT.search(source):
+        raise RuntimeError(f"{name} must import its helpers as one line each: import {{ ... }} from './x.js';")
+    return _IMPORT.sub(lambda m: (FILES / f"{m.group(1)}.js").read_text(encoding="utf-8"), source)
 
 
 COMPONENT = st.components.v2.component(

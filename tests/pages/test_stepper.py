@@ -12,9 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.element_tree import Widget
 
 from lstm_viz.analysis import search
 from lstm_viz.plots import colours, strips, wording
@@ -23,6 +21,7 @@ from lstm_viz.plots.html import visible
 from lstm_viz.store import zoo
 from lstm_viz.ui import stepper
 from tests.factory import HAMLET, open_app
+from tests.pages.standin import BrowserStandIn, _blocks
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAR = "shakespeare-char"
@@ -234,32 +233,6 @@ def test_classifier_payload_sends_every_class_probability():
 
 
 # --- the page, in AppTest ---------------------------------------------------------------------
-
-
-class BrowserStandIn(Widget):
-    """In place of the component: what its JavaScript would report (AppTest runs no JavaScript)."""
-
-    def __init__(self, proto, root, report: dict):
-        super().__init__(proto, root)
-        self.type = "bidi_component"
-        self.report = report
-
-    @property
-    def value(self) -> dict:
-        return {"view": self.report}
-
-    @property
-    def _widget_state(self) -> WidgetState:
-        state = WidgetState()
-        state.id = self.id
-        state.json_value = json.dumps({"view": self.report})
-        return state
-
-
-def _blocks(node):
-    yield node
-    for child in getattr(node, "children", {}).values():
-        yield from _blocks(child)
 
 
 def component(at: AppTest):

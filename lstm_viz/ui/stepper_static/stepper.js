@@ -11,13 +11,11 @@
 // Numbers and sentences are written by format.js (stepper.py puts it here in place of the import).
 
 import { changed, fill, fixed, percent, shadeOf, signed, windowOf } from './format.js';
+import { ACTIVATES, keyTarget, stepsOn } from './keys.js';
 
 const FORMAT = 2; // stepper_payload.FORMAT
 const REPORT_DELAY_MS = 300; // the view goes to the server this long after the last key press
 const REQUEST_RETRY_MS = 5000; // a chunk asked for and not received by then is asked for again
-// Keys typed into these are theirs; the stepper's own slider is not among them (its keys are the stepper's).
-const EDITABLE = 'input:not([type="range"]), textarea, select, [contenteditable=""], [contenteditable="true"], [role="textbox"]';
-const ACTIVATES = 'button, a, summary, [role="button"], [role="link"], [role="tab"], [role="switch"]';
 
 const instances = new WeakMap(); // host element -> Stepper (the function below runs again on new data)
 
@@ -314,11 +312,8 @@ class Stepper {
   // --- what the reader does ---------------------------------------------------------------------
 
   key(e) {
-    if (this.state !== 'live' || e.ctrlKey || e.metaKey || e.altKey) return;
-    const target = e.composedPath ? e.composedPath()[0] : e.target;
-    if (target instanceof Element && target.closest(EDITABLE)) return;
-    // another slider of the page (a range input or a slider role outside the stepper) keeps its own keys
-    if (target instanceof Element && target.closest('input[type="range"], [role="slider"]') && !this.root.contains(target)) return;
+    if (this.state !== 'live' || !stepsOn(e, this.root)) return;
+    const target = keyTarget(e);
     const activates = target instanceof Element && target.closest(ACTIVATES);
     if (e.key === 'ArrowRight') this.setStep(this.view.step + 1);
     else if (e.key === 'ArrowLeft') this.setStep(this.view.step - 1);
