@@ -1,4 +1,4 @@
-"""How fast Step Through redraws after a step change: the server-side view and the browser-side stepper, in one run.
+"""How fast Step Through and Equations redraw after a step change: the server path and the browser path, in one run.
 
 ``python -m benchmarks.page_latency [--steps N] [--no-browser] [--smoke]``
 
@@ -16,7 +16,9 @@ For texts of 200 and 2,000 tokens through the shipped shakespeare-char model (2 
     each path offers (goal >= 30 tokens/s); the server's CPU time per step during those presses
     (its process's user + system time, /proc) and the script runs they caused.
 
-(e) in headless Chromium, Gate Heatmaps' first render: the time from opening a link to the page
+(e) the same as (d) on the Equations page: its server path typesets with Streamlit's st.latex, a rerun
+    per step; its browser path typesets the step's frames with KaTeX in the page (no Play there).
+(f) in headless Chromium, Gate Heatmaps' first render: the time from opening a link to the page
     (a fresh tab, the model already loaded by the server, a text not traced yet) to the heatmap drawn, for each text
     (goal < 2 s at 200 tokens); the very first open of the server, model load included, apart.
 
@@ -163,18 +165,29 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-# Is step `target` on screen? The stepper: its root says so and has the values. The server path: the step
-# caption and the strip heading of the new step, the strip of all units and the bars drawn, Streamlit idle.
-DRAWN = """(target) => {
-    const root = document.querySelector('.lv-stepper[data-state="live"]');
+# Is step `target` on screen? A browser-side view (Step Through's stepper, the Equations page's numbers): its
+# root says so and has the values. The server path: Streamlit idle and, on Step Through, the step caption and
+# the strip heading of the new step, the strip of all units and the bars drawn; on Equations, the
+# new step's caption and its equations typeset.
+ROOTS = '.lv-stepper[data-state="live"], .lv-eqs[data-state="live"]'
+DRAWN = (
+    """(target) => {
+    const root = document.querySelector('"""
+    + ROOTS
+    + """');
     if (root) return root.dataset.step === String(target) && root.dataset.loaded === 'true';
     const app = document.querySelector('[data-testid="stApp"]');
     const idle = app && app.getAttribute('data-test-script-state') === 'notRunning';
+    if (location.pathname.endsWith('/equations')) {
+        return idle && document.body.innerText.includes(`step ${target} of`)
+            && document.querySelectorAll('.katex').length >= 5;
+    }
     const drawn = idle && document.querySelectorAll('.gate-strip .gs-row').length >= 6
         && document.querySelector('.next-bars') !== null;
     const text = drawn ? document.body.innerText : '';
     return drawn && text.includes(`step ${target} of`) && text.includes(`at step ${target}`);
 }"""
+)
 
 # In every page before its scripts: a count of script runs (full or fragment), and, for each key press, the
 # time from its keydown (window, capture phase: before the page's own handlers) to the first animation frame
@@ -221,7 +234,9 @@ CLICK_AND_WAIT = (
     const drawn = """
     + DRAWN
     + """;
-    const root = document.querySelector('.lv-stepper[data-state="live"]');
+    const root = document.querySelector('"""
+    + ROOTS
+    + """');
     const button = root ? root.querySelector('button[data-act="next"]')
         : [...document.querySelectorAll('button')].find(b => b.innerText.includes('Next'));
     const t0 = performance.now();
@@ -237,12 +252,16 @@ CLICK_AND_WAIT = (
 }"""
 )
 
-SHOWN_STEP = """() => {
-    const root = document.querySelector('.lv-stepper[data-state="live"]');
+SHOWN_STEP = (
+    """() => {
+    const root = document.querySelector('"""
+    + ROOTS
+    + """');
     if (root) return Number(root.dataset.step);
     const found = /step (\\d+) of/.exec(document.body.innerText);
     return found ? Number(found[1]) : -1;
 }"""
+)
 
 # Steps per second while playing, from the first step change seen to the last one within `seconds`.
 PLAY_RATE = (
@@ -295,13 +314,16 @@ def _play_rate(page, path: str, seconds: float) -> float:
     return rate
 
 
-def measure(page, url: str, path: str, text: str, steps: int, presses: int, play_s: float, pid: int) -> dict:
-    """The Chromium measurements of one path for one text (see the module docstring, (d))."""
+VIEWS = {"step_through": ".lv-stepper", "equations": ".lv-eqs"}  # each page that steps, and its browser-side root
+
+
+def measure(page, url: str, path: str, text: str, steps: int, presses: int, play_s: float, pid: int, view: str) -> dict:
+    """The Chromium measurements of one path for one text on one page (see the module docstring, (d) and (e))."""
     query = urllib.parse.urlencode({"model": MODEL, "text": text, "step": 0, "unit": 3})
-    page.goto(f"{url}/step_through?{query}")
+    page.goto(f"{url}/{view}?{query}")
     _idle(page)
     if path == "stepper":
-        page.wait_for_selector('.lv-stepper[data-state="live"][data-loaded="true"]')
+        page.wait_for_selector(f'{VIEWS[view]}[data-state="live"][data-loaded="true"]')
         _idle(page)
     step, result, clicks, keys = 0, {}, [], []
     for k in range(steps + 1):  # the first of each warms the path
@@ -329,12 +351,13 @@ def measure(page, url: str, path: str, text: str, steps: int, presses: int, play
     result["moved"] = page.evaluate(SHOWN_STEP) - before
     result["cpu_ms_per_step"] = (cpu_seconds(pid) - cpu) * 1000 / presses
     result["runs"] = page.evaluate("window.__lv.runs") - runs
-    result["play"] = _play_rate(page, path, play_s)
+    if view == "step_through":  # Equations has no Play
+        result["play"] = _play_rate(page, path, play_s)
     return result
 
 
-def browser_side(path: str, texts: dict[str, str], steps: int, presses: int, play_s: float) -> dict[str, dict]:
-    """Each text's measurements on one path, against one server."""
+def browser_side(path: str, texts: dict[str, str], steps: int, presses: int, play_s: float) -> dict[tuple, dict]:
+    """Each page's and text's measurements on one path, against one server, by (page, text name)."""
     from playwright.sync_api import sync_playwright
 
     with app_server(path) as (url, pid), sync_playwright() as pw:
@@ -343,12 +366,13 @@ def browser_side(path: str, texts: dict[str, str], steps: int, presses: int, pla
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         found = {}
-        for name, text in texts.items():
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.set_default_timeout(120_000)
-            page.add_init_script(INSTRUMENT)
-            found[name] = measure(page, url, path, text, steps, presses, play_s, pid)
-            page.close()
+        for view in VIEWS:
+            for name, text in texts.items():
+                page = browser.new_page(viewport={"width": 1600, "height": 1000})
+                page.set_default_timeout(120_000)
+                page.add_init_script(INSTRUMENT)
+                found[(view, name)] = measure(page, url, path, text, steps, presses, play_s, pid, view)
+                page.close()
         browser.close()
     return found
 
@@ -401,6 +425,13 @@ def heatmaps_first_render(texts: dict[str, str], repeats: int) -> dict[str, list
     return found
 
 
+def _table(found: dict, view: str, rows: list[tuple]) -> None:
+    for label, key, fmt, goal in rows:
+        for name in ("200", "2000"):
+            server, client = (fmt.format(found[(view, path, name)][key]) for path in PATHS)
+            print(f"    {label + ', ' + f'{int(name):,}' + ' tokens':<44}{server:>12}{client:>11}    {goal}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20, help="step changes to time per measurement (default 20)")
@@ -434,9 +465,9 @@ def main() -> None:
     texts = {"200": TEXT, "2000": LONG_TEXT}
     found = {}
     for path in PATHS:
-        for name, result in browser_side(path, texts, steps, presses, play_s).items():
-            found[(path, name)] = result
-    print("(d) Chromium                                    server path    stepper    goal")
+        for (view, name), result in browser_side(path, texts, steps, presses, play_s).items():
+            found[(view, path, name)] = result
+    print("(d) Chromium, Step Through                      server path    stepper    goal")
     rows = [
         ("Next click -> redrawn step, ms", "next_ms", "{:.0f}", "<= 50"),
         ("-> key -> redrawn step, ms", "key_ms", "{:.0f}", "<= 50"),
@@ -445,12 +476,11 @@ def main() -> None:
         ("server CPU per step during the presses, ms", "cpu_ms_per_step", "{:.1f}", "near 0"),
         (f"script runs during the {presses} presses", "runs", "{:.0f}", "0-2"),
     ]
-    for label, key, fmt, goal in rows:
-        for name in ("200", "2000"):
-            server, client = (fmt.format(found[(path, name)][key]) for path in PATHS)
-            print(f"    {label + ', ' + f'{int(name):,}' + ' tokens':<44}{server:>12}{client:>11}    {goal}")
+    _table(found, "step_through", rows)
+    print("(e) Chromium, Equations (typeset by Streamlit | KaTeX in the component)  server path    browser    goal")
+    _table(found, "equations", [row for row in rows if row[1] != "play"])
     first = heatmaps_first_render(texts, repeats=1 if args.smoke else 5)
-    print("(e) Gate Heatmaps' first render, to the heatmap drawn (median), a new text; goal < 2 s at 200 tokens:")
+    print("(f) Gate Heatmaps' first render, to the heatmap drawn (median), a new text; goal < 2 s at 200 tokens:")
     print(f"    the server's first open (model loaded then): {first.pop('cold')[0]:.2f} s")
     for key, times in first.items():
         how, name = key.split()

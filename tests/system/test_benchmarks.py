@@ -68,7 +68,9 @@ def test_page_latency_measures_both_paths():
         labels = ("Next click", "-> key", "presses at 20/s", "Play, tokens/s", "server CPU per step", "script runs")
         for label in labels:
             rows = [line for line in out.splitlines() if label in line]
-            assert len(rows) == 2 and all(re.search(r"tokens\s+[\d.]+\s+[\d.]+\s+\S", r) for r in rows), (label, out)
+            want = 2 if label.startswith("Play") else 4  # Step Through's two texts, then Equations' two
+            assert len(rows) == want and all(re.search(r"tokens\s+[\d.]+\s+[\d.]+\s+\S", r) for r in rows), (label, out)
+        assert "(e) Chromium, Equations" in out, out
         assert re.search(r"the server's first open \(model loaded then\): [\d.]+ s", out), out
         for how in ("sidebar click from Step Through", "link in a fresh browser"):
             for tokens in ("200", "2,000"):
