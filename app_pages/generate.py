@@ -1,6 +1,5 @@
 """Generate: let a language model write, see how sure it was of each token, step through it, autocomplete."""
 
-import re
 import time
 
 import numpy as np
@@ -53,17 +52,20 @@ state.clamp("gen_top_k", len(model.labels) + 1, f"this model knows {len(model.la
 state.show_notices()
 
 
-def _written(stream: GenerationStream, progress):
-    """Yield the text for st.write_stream in small batches, moving the progress bar."""
-    fence = "`" * max(3, 1 + max((len(m) for m in re.findall("`+", stream.prime)), default=0))
-    yield f"{fence}text\n{stream.prime}"
-    pending, last = "", time.monotonic()
-    for i, char in enumerate(stream, 1):
-        pending += char
+def _write(stream: GenerationStream, box, progress) -> None:
+    """Show the text in ``box`` as the model writes it, in batches of 50 ms, moving the progress bar.
+
+    Each batch replaces the box's plain text (no markdown, no typewriter effect): what is on screen is
+    always what the model has written so far.
+    """
+    written, last = stream.prime, time.monotonic()
+    box.code(written, language=None, wrap_lines=True)
+    for i, piece in enumerate(stream, 1):
+        written += piece
         if time.monotonic() - last > 0.05 or i == len(stream):
-            yield pending
-            pending, last = "", time.monotonic()
+            box.code(written, language=None, wrap_lines=True)
             progress.progress(i / len(stream), text=f"Writing… {i:,} of {len(stream):,} tokens")
+            last = time.monotonic()
 
 
 def _show_coloured(gen, colour_by: str, legend: bool = True) -> None:
@@ -126,8 +128,7 @@ def write() -> None:
         else:
             progress = st.progress(0.0, text="Reading the prime…")
             box = st.empty()
-            with box.container():
-                st.write_stream(_written(stream, progress))
+            _write(stream, box, progress)
             progress.empty()
             box.empty()
             st.session_state["gen_result"] = (name, stream.result)

@@ -94,26 +94,29 @@ def lesson_stops(url: str, browser, lessons, dwell: float) -> list[float]:
     return found
 
 
-# Installed just before the click on Generate: the page notes (performance.now, ms after the click) when the
-# stream first shows more than the prime, and when the finished text's metric is drawn.
+# Installed just before the click on Generate: at each animation frame (what the reader sees) the page
+# notes (performance.now, ms after the click) when the text first shows more than the prime, and when the
+# finished text is drawn (its caption names this round's seed); then it stops looking. One look per frame,
+# so that watching does not slow the page.
 WATCH_WRITING = (
-    """(prime) => {
+    """([prime, seed]) => {
     const t0 = performance.now();
     const all = (what) => [...document.querySelectorAll('[data-testid="stMain"] ' + what)];
-    window.__lv_writing = {first: null, done: null};
+    const w = window.__lv_writing = {first: null, done: null};
     const look = () => {
-        const w = window.__lv_writing, now = performance.now() - t0;
-        const streamed = all('[data-testid="stMarkdownContainer"]').some(
+        const now = performance.now() - t0;
+        const streamed = all('[data-testid="stMarkdownContainer"], [data-testid="stCode"]').some(
             e => e.innerText.startsWith(prime) && e.innerText.length > prime.length);
         if (w.first === null && streamed) w.first = now;
         const done = all('[data-testid="stMetric"]').some(
-            m => m.innerText.includes('written') && m.innerText.includes('LENGTH'));
-        if (w.done === null && done) {
+            m => m.innerText.includes('written') && m.innerText.includes('LENGTH'))
+            && all('[data-testid="stCaptionContainer"]').some(c => c.innerText.includes(`, seed ${seed}.`));
+        if (done) {
             w.done = now;
             if (w.first === null) w.first = now;
-        }
+        } else if (now < 120000) requestAnimationFrame(look);
     };
-    new MutationObserver(look).observe(document.body, {subtree: true, childList: true, characterData: true});
+    requestAnimationFrame(look);
 }"""
 ).replace("LENGTH", str(GENERATE_LENGTH))
 
@@ -132,7 +135,7 @@ def generate_times(url: str, browser, rounds: int) -> tuple[list[float], list[fl
         seed.press("Enter")
         page.wait_for_timeout(1000)
         page.wait_for_function(SETTLED, arg="Generate", timeout=120_000, polling=50)
-        page.evaluate(WATCH_WRITING, prime)
+        page.evaluate(WATCH_WRITING, [prime, 100 + k])
         page.get_by_role("button", name="Generate").click()
         page.wait_for_function("() => window.__lv_writing.done !== null", timeout=120_000, polling=20)
         found = page.evaluate("() => window.__lv_writing")
