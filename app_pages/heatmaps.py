@@ -5,7 +5,7 @@ import streamlit as st
 from lstm_viz.analysis import export, search
 from lstm_viz.engine import cell
 from lstm_viz.plots import heatmaps, strips
-from lstm_viz.ui import cache, clicks, controls, display, downloads, sharing, sidebar, state
+from lstm_viz.ui import cache, clicks, controls, display, downloads, heatmap_view, sharing, sidebar, state, stepper
 
 sel = sidebar.explorer_page("Gate Heatmaps")
 trace, layer = sel.trace, sel.layer_trace
@@ -31,7 +31,8 @@ else:
     step = 0
 state.show_notices()
 shown = search.unit_order(quantities[by_quantity], order_by, bounded01=by_quantity.endswith("gate"))[:count]
-clickable = n_steps * len(shown) <= heatmaps.MAX_CLICK_CELLS
+canvas = stepper.enabled() and heatmap_view.live()  # drawn in the browser: every cell can be clicked
+clickable = canvas or n_steps * len(shown) <= heatmaps.MAX_CLICK_CELLS
 hint = (
     "click a cell of the heatmap to select its step and unit"
     if clickable
@@ -40,11 +41,17 @@ hint = (
 st.markdown(controls.step_caption(trace, step) + f" · unit **{unit}** · {hint}")
 display.unit_metrics(quantities, step, unit)
 
-fig = cache.heatmap(sel.name, sel.text, sel.layer, quantity, shown, step=step, unit=unit, at_step=sel.at_step)
 with chart_at:
-    st.plotly_chart(
-        fig, key="hm_chart", on_select=lambda: clicks.select_from_chart("hm_chart"), selection_mode="points"
-    )
+    if stepper.enabled():
+        canvas = heatmap_view.mount(heatmap_view.view_payload(sel, quantity, shown), step, unit)
+    if not canvas:  # the Plotly heatmap, where the canvas does not run (CSS hides it once the canvas does)
+        with st.container(key="hm_fallback"):
+            fig = cache.heatmap(
+                sel.name, sel.text, sel.layer, quantity, shown, step=step, unit=unit, at_step=sel.at_step
+            )
+            st.plotly_chart(
+                fig, key="hm_chart", on_select=lambda: clicks.select_from_chart("hm_chart"), selection_mode="points"
+            )
     st.html(strips.strip_legend_html(spec.name))
     st.caption(
         "The black lines mark the current step and unit. Hover a cell for its token, step, unit and exact value."

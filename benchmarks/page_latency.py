@@ -377,7 +377,10 @@ def browser_side(path: str, texts: dict[str, str], steps: int, presses: int, pla
     return found
 
 
-HEATMAP_DRAWN = """() => { const svg = document.querySelector('[data-testid="stPlotlyChart"] .main-svg .heatmaplayer');
+HEATMAP_DRAWN = """() => {  // the canvas heatmap drawn, or (where it does not run) the Plotly one
+    const canvas = document.querySelector('.lv-heatmap[data-state="live"] canvas');
+    if (canvas && canvas.width > 0) return true;
+    const svg = document.querySelector('[data-testid="stPlotlyChart"] .main-svg .heatmaplayer');
     return svg !== null && svg.querySelector('image, path') !== null; }"""
 
 

@@ -16,6 +16,7 @@
 - :mod:`.latex`: each kind's equations as LaTeX with numbers;
 - :mod:`.stepper`: the Step Through component that steps in the browser;
 - :mod:`.equation_stepper`: the Equations page's numbers, stepped and typeset in the browser;
+- :mod:`.heatmap_view`: Gate Heatmaps' heatmap on a canvas in the browser (hover, click, the current step and unit);
 - :mod:`.katex`: KaTeX (vendored, MIT) loaded into the page, for typesetting in the browser;
 - :mod:`.lessons`: the Lessons page's parts (a stop on screen, presentation mode, your own lesson);
 - :mod:`.predict`: a lesson stop as predict-then-reveal (the setting, the question answered, the reveal);

@@ -328,6 +328,17 @@ def _chart(build, args, kwargs, title_above: bool) -> tuple[str | None, go.Figur
     return title, fig
 
 
+def kept(key: tuple, build, size) -> object:
+    """``build()`` kept with the built charts (bounded by their budget) under ``key``, which must name every input;
+    ``size(value)`` is its bytes. For what a browser-side chart is sent: built once, the same object each rerun."""
+    return figures().get(key, lambda: (None, value := build(), size(value)))[1]
+
+
+def version(name: str) -> float:
+    """The version of a model's files (a key part that drops what was built from older weights)."""
+    return _version(name)
+
+
 def figure(build, *args, **kwargs) -> go.Figure:
     """``build(*args, **kwargs)``, built once per distinct input and shared by every session: never change it.
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from lstm_viz.store import zoo
 from tests.system.browser.browser_helpers import screenshot, wait_for_render
 
 TEXT = "To be, or not to be"
@@ -92,17 +93,49 @@ def test_explorer_pages_show_the_selected_unit(page, app_url, path):
     screenshot(page, f"explorer-{path}")
 
 
+def heatmap_area(page) -> dict:
+    """The cells of the canvas heatmap, in page pixels (its margins are heatmap.js's LEFT, RIGHT and TOP)."""
+    page.wait_for_selector('.lv-heatmap[data-state="live"]', timeout=30_000)
+    wait_for_render(page)
+    box = page.locator(".lv-heatmap canvas").bounding_box()
+    rows = page.evaluate("() => document.querySelector('.lv-heatmap canvas').dataset.rows")
+    row_h = float(page.evaluate("() => document.querySelector('.lv-heatmap canvas').dataset.rowHeight"))
+    return {"x": box["x"] + 52, "y": box["y"] + 6, "width": box["width"] - 52 - 78, "height": int(rows) * row_h}
+
+
 def test_clicking_a_heatmap_cell_selects_its_step_and_unit(page, app_url):
     page.goto(f"{app_url}/heatmaps?model=shakespeare-char&text=abcdefghij&step=0&unit=0&order=index")  # units 0-47
     wait_for_render(page, 90_000)
-    plot_area = page.locator('[data-testid="stPlotlyChart"]').first.locator(".nsewdrag").first.bounding_box()
+    plot_area = heatmap_area(page)
     x, y = plot_area["x"] + plot_area["width"] * 0.75, plot_area["y"] + plot_area["height"] * 0.5
     page.mouse.move(x, y)
+    tip = page.locator('.lv-heatmap [data-role="tip"]')
+    tip.wait_for(state="visible")
+    hovered = re.search(r'step (\d+): "(.)"\nunit (\d+)\nf = (-?\d\.\d{4})', tip.inner_text())
+    h_step, h_unit = int(hovered.group(1)), int(hovered.group(3))
+    forget = zoo.load("shakespeare-char").trace("abcdefghij").layers[0].forget_gate
+    assert hovered.group(2) == "abcdefghij"[h_step] and hovered.group(4) == f"{forget[h_step, h_unit]:.4f}"
     page.mouse.click(x, y)
     page.wait_for_function("() => !/step 0 of/.test(document.body.innerText)")
     wait_for_render(page)
     found = re.search(r"step (\d+) of 10 .*?unit (\d+)", page.locator("body").inner_text(), re.S)
     step, unit = int(found.group(1)), int(found.group(2))
+    assert (step, unit) == (h_step, h_unit)  # the cell hovered is the cell chosen
     assert 5 <= step <= 9 and 10 <= unit <= 40  # right half of the x axis, middle of the 48 units shown
     assert f"step={step}" in page.url and f"unit={unit}" in page.url
+    assert page.locator(".st-key-hm_fallback").count() == 0  # no Plotly heatmap beside the canvas
     screenshot(page, "explorer-heatmap-click")
+
+
+def test_where_the_canvas_cannot_draw_the_plotly_heatmap_stands_in(page, app_url):
+    page.add_init_script(  # the heatmap's canvas cannot draw (Plotly's own canvases can)
+        "const draw = HTMLCanvasElement.prototype.getContext;"
+        "HTMLCanvasElement.prototype.getContext = function (...args) {"
+        " return this.closest('.lv-heatmap') ? null : draw.apply(this, args); };"
+    )
+    page.goto(f"{app_url}/heatmaps?model=shakespeare-char&text=abcdefghij&step=2&unit=4&order=index")
+    wait_for_render(page, 90_000)
+    page.locator('.st-key-hm_fallback [data-testid="stPlotlyChart"] .heatmaplayer').wait_for(timeout=30_000)
+    assert page.locator('.lv-heatmap[data-state="failed"]').count() == 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "explorer-heatmap-fallback")

@@ -89,7 +89,8 @@ def test_the_heatmap_starts_in_the_first_screen_at_1024(small, app_url):
     small.goto(f"{app_url}/heatmaps?{VIEW}")
     wait_for_render(small, 180_000)
     small.wait_for_timeout(500)
-    area = small.locator('[data-testid="stPlotlyChart"]').first.locator(".nsewdrag").first.bounding_box()
+    small.wait_for_selector('.lv-heatmap[data-state="live"]', timeout=30_000)
+    area = small.locator(".lv-heatmap canvas").bounding_box()
     assert area and area["y"] < 768 - 200, area  # at least 200 pixels of the heatmap on the first screen
     small.wait_for_function("() => /[?&]order=similarity(&|$)/.test(location.search)")  # the default, in the link
 

@@ -1,0 +1,126 @@
+"""Gate Heatmaps' heatmap, drawn in the browser on a canvas: hover and click cost the server nothing to draw.
+
+The server sends one quantity of the shown units over every step once per view (model, text, layer,
+quantity, units shown): the values (float32, base64), the tokens, the colour scale's shades and range
+(:mod:`lstm_viz.plots.colours`, as the Plotly heatmap had them), and the step and unit with a ``seq``.
+The browser (``stepper_static/heatmap.js``) draws the cells, the lines of the current step and unit,
+a colour bar, and the hovered cell's step, token, unit and exact value. A click moves the lines at
+once and reports the cell; the server makes it the shared step and unit (the caption, value boxes
+and the line chart below follow).
+
+Where the component's JavaScript does not run (AppTest; ``LSTM_VIZ_CLIENT_STEPPER=0``; a failure it
+reports), the page draws the Plotly heatmap instead (:func:`lstm_viz.ui.cache.heatmap`). Once the
+component has run in a session, later visits draw it alone.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import streamlit as st
+
+from lstm_viz.engine import cell
+from lstm_viz.plots import colours, html
+from lstm_viz.plots.html import visible
+from lstm_viz.ui import cache, state, stepper
+
+KEY = "hm_canvas"
+_SENT = "_hm_sent"
+_RAN = "_hm_ran"  # the component has run in this session: later visits need no Plotly stand-in
+
+COMPONENT = st.components.v2.component(
+    "lstm_viz_heatmap",
+    html=(stepper.FILES / "heatmap.html").read_text(encoding="utf-8"),
+    css=html.css_variables() + (stepper.FILES / "heatmap.css").read_text(encoding="utf-8"),
+    js=stepper.script("heatmap.js"),
+    isolate_styles=False,
+)
+
+
+def payload(values: np.ndarray, tokens: list[str], quantity: str, shown, ident: str) -> dict:
+    """What the browser draws: ``values`` (steps x units) of the ``shown`` units, their colours and labels."""
+    z = np.ascontiguousarray(np.asarray(values, dtype=np.float32)[:, list(shown)])
+    lo, hi = colours.quantity_range(quantity, z)
+    scale = colours.for_quantity(quantity)
+    return {
+        "id": ident,
+        "n": int(z.shape[0]),
+        "units": [int(u) for u in shown],
+        "values": base64.b64encode(z.tobytes()).decode("ascii"),  # little-endian float32, row by row (a step)
+        "tokens": [visible(t) for t in tokens],
+        "range": [float(lo), float(hi)],
+        "shades": [bg for bg, _ in colours.palette(scale.name)],
+        "symbol": cell.symbol(quantity),
+        "title": cell.title(quantity),
+        "outline": colours.OUTLINE,
+    }
+
+
+def view_payload(sel, quantity: str, shown) -> dict:
+    """:func:`payload` of the page's view (``sel``: a sidebar Selection), built once and shared by the sessions."""
+    key = ("hm_canvas", sel.name, cache.version(sel.name), sel.text, sel.layer, sel.at_step, quantity, tuple(shown))
+    ident = "\0".join(map(str, key))
+    values = sel.layer_trace.quantity(quantity)
+    return cache.kept(
+        key, lambda: payload(values, sel.trace.tokens, quantity, shown, ident), lambda found: 2 * len(found["values"])
+    )
+
+
+def _report() -> dict:
+    found = (st.session_state.get(KEY) or {}).get("view")
+    return found if isinstance(found, dict) else {}
+
+
+def failed() -> bool:
+    return bool(_report().get("failed"))
+
+
+def live() -> bool:
+    """Whether the canvas runs on this page: it reported on this mount, or ran earlier in the session."""
+    report = _report()
+    if not stepper.enabled() or report.get("failed"):
+        return False
+    return bool(report.get("live")) or bool(st.session_state.get(_RAN))
+
+
+def _on_report() -> None:
+    """A click (or the first report): the clicked cell becomes the shared step and unit."""
+    ss, report, sent = st.session_state, _report(), st.session_state.get(_SENT)
+    if report.get("failed"):
+        ss[_RAN] = False
+        return
+    if sent is None or report.get("id") != sent["id"]:
+        return
+    ss[_RAN] = True
+    if not report.get("moved"):
+        return
+    try:
+        step, unit = int(report["step"]), int(report["unit"])
+    except (KeyError, TypeError, ValueError):
+        return
+    if 0 <= step < sent["n"] and unit in sent["units"]:
+        ss["step"] = step
+        state.choose_unit(unit)
+
+
+def mount(found: dict, step: int, unit: int) -> bool:
+    """Draw the canvas heatmap of ``found`` (:func:`payload`) at this step and unit; True while it runs."""
+    ss = st.session_state
+    sent, report = ss.get(_SENT), _report()
+    view = {"step": int(step), "unit": int(unit)}
+    shown_there = (  # the browser drew this view itself (a click): its data need not change
+        sent is not None
+        and report.get("id") == sent["id"]
+        and report.get("seq") == sent["seq"]
+        and {"step": report.get("step"), "unit": report.get("unit")} == view
+    )
+    if sent is not None and sent["id"] == found["id"] and sent["view"] != view and shown_there:
+        sent = {**sent, "view": view}
+    elif sent is None or sent["id"] != found["id"] or sent["view"] != view:
+        seq = (sent or {}).get("seq", 0) + 1
+        sent = {"id": found["id"], "n": found["n"], "units": found["units"], "view": view, "seq": seq}
+        sent["data"] = {**found, **view, "seq": seq}
+    ss[_SENT] = sent
+    COMPONENT(key=KEY, data=sent["data"], on_view_change=_on_report)
+    return live()

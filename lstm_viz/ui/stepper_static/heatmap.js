@@ -1,0 +1,275 @@
+// lstm-viz: Gate Heatmaps' heatmap on a canvas (a Streamlit st.components.v2 component).
+//
+// The server sends one quantity of the shown units over every step (lstm_viz/ui/heatmap_view.py
+// describes the data); everything a reader does with the heatmap is drawn here: the cells, the lines
+// of the current step and unit, the colour bar, the hovered cell's values. A click moves the lines at
+// once and reports the cell, which the server makes the shared step and unit.
+//
+// Safety: tokens reach the page through textContent and the canvas's fillText, never as markup. The
+// colours come from the data and the --lv- CSS variables (lstm_viz/plots/colours.py).
+
+import { fixed, shadeOf } from './format.js';
+
+const LEFT = 52; // px for the unit labels
+const RIGHT = 78; // px for the colour bar and its labels
+const TOP = 6;
+const FONT = '12px sans-serif';
+const MIN_ROW = 3; // px: a unit's row is never thinner
+const MAX_ROW = 18;
+const HEIGHT = 420; // px of cells the heatmap aims at (as the Plotly chart had)
+
+const instances = new WeakMap(); // host element -> Heatmap
+
+export default function heatmap(component) {
+  const host = component.parentElement;
+  let inst = instances.get(host);
+  if (!inst || inst.destroyed) {
+    inst = new Heatmap(host);
+    instances.set(host, inst);
+  }
+  inst.connect(component);
+  const call = inst.calls;
+  return () => {
+    if (inst.calls === call) inst.destroy();
+  };
+}
+
+function floats(b64) {
+  const text = atob(b64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return new Float32Array(bytes.buffer);
+}
+
+class Heatmap {
+  constructor(host) {
+    this.root = host.querySelector('.lv-heatmap');
+    this.el = {};
+    for (const node of this.root.querySelectorAll('[data-role]')) this.el[node.dataset.role] = node;
+    this.calls = 0;
+    this.destroyed = false;
+    this.id = null;
+    this.seq = null;
+    this.listen = new AbortController();
+    const on = (target, type, handler) => target.addEventListener(type, handler, { signal: this.listen.signal });
+    const canvas = this.el.canvas;
+    on(canvas, 'mousemove', (e) => this.hover(e));
+    on(canvas, 'mouseleave', () => this.hideTip());
+    on(canvas, 'click', (e) => this.click(e));
+    this.resize = new ResizeObserver(() => this.draw());
+    this.resize.observe(this.el.frame);
+  }
+
+  connect(component) {
+    this.calls += 1;
+    this.setStateValue = component.setStateValue;
+    try {
+      this.receive(component.data);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  destroy() {
+    this.destroyed = true;
+    this.listen.abort();
+    this.resize.disconnect();
+  }
+
+  fail(err) {
+    if (this.destroyed) return;
+    this.root.dataset.state = 'failed';
+    const reason = err && err.message ? err.message : String(err);
+    if (this.setStateValue) this.setStateValue('view', { id: this.id, live: false, failed: reason });
+  }
+
+  receive(data) {
+    if (!data || !data.id) return;
+    if (data.id !== this.id) {
+      this.id = data.id;
+      this.data = data;
+      this.values = floats(data.values);
+      this.n = data.n;
+      this.units = data.units;
+      this.row = new Map(data.units.map((u, i) => [u, i]));
+      this.el.title.textContent = data.title;
+      this.labels = null;
+    }
+    if (data.seq !== this.seq) {
+      this.seq = data.seq;
+      this.step = data.step;
+      this.unit = data.unit;
+      this.moved = false;
+    }
+    const first = this.root.dataset.state !== 'live';
+    this.root.dataset.state = 'live';
+    this.draw();
+    if (first) this.report(); // the first report says the canvas runs: the server drops its Plotly stand-in
+  }
+
+  value(step, row) {
+    return this.values[step * this.units.length + row];
+  }
+
+  // --- geometry ---------------------------------------------------------------------------------------
+
+  layout() {
+    const width = Math.max(this.el.frame.clientWidth, 200);
+    const rows = this.units.length;
+    const rowH = Math.min(MAX_ROW, Math.max(MIN_ROW, Math.floor(HEIGHT / rows)));
+    const plotW = width - LEFT - RIGHT;
+    const colW = plotW / this.n;
+    const ctx = this.el.canvas.getContext('2d');
+    ctx.font = FONT;
+    if (!this.labels) this.labels = this.data.tokens.map((t) => (t.length > 12 ? t.slice(0, 12) : t));
+    const widest = Math.max(...this.labels.map((t) => ctx.measureText(t).width), 6);
+    const turned = widest + 4 > colW; // labels read upwards when they do not fit side by side
+    const bottom = 18 + (turned ? Math.min(widest, 90) : 14);
+    return { width, rows, rowH, plotW, colW, turned, bottom, height: TOP + rows * rowH + bottom };
+  }
+
+  cellAt(e) {
+    const g = this.geometry;
+    if (!g) return null;
+    const box = this.el.canvas.getBoundingClientRect();
+    const x = e.clientX - box.left - LEFT;
+    const y = e.clientY - box.top - TOP;
+    if (x < 0 || y < 0 || x >= g.plotW || y >= g.rows * g.rowH) return null;
+    return { step: Math.min(this.n - 1, Math.floor(x / g.colW)), row: Math.floor(y / g.rowH) };
+  }
+
+  // --- drawing ----------------------------------------------------------------------------------------
+
+  draw() {
+    if (this.destroyed || !this.data || this.root.dataset.state !== 'live') return;
+    const g = (this.geometry = this.layout());
+    const canvas = this.el.canvas;
+    const ratio = window.devicePixelRatio || 1;
+    canvas.width = Math.round(g.width * ratio);
+    canvas.height = Math.round(g.height * ratio);
+    canvas.style.height = `${g.height}px`;
+    canvas.dataset.rows = String(g.rows); // what a test needs to find a cell
+    canvas.dataset.rowHeight = String(g.rowH);
+    const ctx = canvas.getContext('2d');
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    const css = getComputedStyle(this.root);
+    const ink = css.getPropertyValue('--lv-note').trim();
+    const [lo, hi] = this.data.range;
+    const shades = this.data.shades;
+    const colW = g.colW;
+    for (let s = 0; s < this.n; s++) {
+      const x0 = LEFT + Math.floor(s * colW);
+      const w = Math.max(1, LEFT + Math.floor((s + 1) * colW) - x0);
+      for (let r = 0; r < g.rows; r++) {
+        ctx.fillStyle = shades[shadeOf(this.value(s, r), lo, hi, shades.length)];
+        ctx.fillRect(x0, TOP + r * g.rowH, w, g.rowH);
+      }
+    }
+    // the current step and unit
+    ctx.strokeStyle = this.data.outline;
+    ctx.lineWidth = 2;
+    const sx = LEFT + (this.step + 0.5) * colW;
+    ctx.beginPath();
+    ctx.moveTo(sx, TOP);
+    ctx.lineTo(sx, TOP + g.rows * g.rowH);
+    const r = this.row.get(this.unit);
+    if (r !== undefined) {
+      const sy = TOP + (r + 0.5) * g.rowH;
+      ctx.moveTo(LEFT, sy);
+      ctx.lineTo(LEFT + g.plotW, sy);
+    }
+    ctx.stroke();
+    // unit labels, as many as fit
+    ctx.fillStyle = ink;
+    ctx.font = FONT;
+    ctx.textBaseline = 'middle';
+    ctx.textAlign = 'right';
+    const every = Math.ceil(14 / g.rowH);
+    for (let k = 0; k < g.rows; k += every) ctx.fillText(`u${this.units[k]}`, LEFT - 6, TOP + (k + 0.5) * g.rowH);
+    // token labels, as many as fit
+    const base = TOP + g.rows * g.rowH + 4;
+    const room = g.turned ? 16 : Math.max(...this.labels.map((t) => ctx.measureText(t).width)) + 6;
+    const step = Math.max(1, Math.ceil(room / colW));
+    for (let s = 0; s < this.n; s += step) {
+      const x = LEFT + (s + 0.5) * colW;
+      if (g.turned) {
+        ctx.save();
+        ctx.translate(x, base);
+        ctx.rotate(-Math.PI / 2);
+        ctx.textAlign = 'right';
+        ctx.fillText(this.labels[s], 0, 0);
+        ctx.restore();
+      } else {
+        ctx.textAlign = 'center';
+        ctx.textBaseline = 'top';
+        ctx.fillText(this.labels[s], x, base);
+      }
+    }
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'bottom';
+    ctx.fillText('token (step)', LEFT + g.plotW / 2, g.height - 1);
+    this.drawBar(ctx, g, ink);
+  }
+
+  drawBar(ctx, g, ink) {
+    const [lo, hi] = this.data.range;
+    const shades = this.data.shades;
+    const x = LEFT + g.plotW + 14;
+    const h = Math.min(g.rows * g.rowH, 300);
+    for (let k = 0; k < shades.length; k++) {
+      ctx.fillStyle = shades[shades.length - 1 - k];
+      ctx.fillRect(x, TOP + (k * h) / shades.length, 14, Math.ceil(h / shades.length));
+    }
+    ctx.fillStyle = ink;
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'top';
+    ctx.fillText(fixed(hi, 2), x + 18, TOP);
+    ctx.textBaseline = 'bottom';
+    ctx.fillText(fixed(lo, 2), x + 18, TOP + h);
+    ctx.textBaseline = 'middle';
+    ctx.fillText(this.data.symbol, x + 18, TOP + h / 2);
+  }
+
+  // --- what the reader does ---------------------------------------------------------------------------
+
+  hover(e) {
+    const at = this.cellAt(e);
+    if (!at) return this.hideTip();
+    const tip = this.el.tip;
+    const unit = this.units[at.row];
+    tip.textContent =
+      `step ${at.step}: ${JSON.stringify(this.data.tokens[at.step])}\nunit ${unit}\n` +
+      `${this.data.symbol} = ${fixed(this.value(at.step, at.row), 4)}`;
+    tip.hidden = false;
+    const box = this.el.frame.getBoundingClientRect();
+    const left = Math.min(e.clientX - box.left + 14, box.width - tip.offsetWidth - 4);
+    tip.style.left = `${Math.max(0, left)}px`;
+    tip.style.top = `${e.clientY - box.top + 14}px`;
+  }
+
+  hideTip() {
+    this.el.tip.hidden = true;
+  }
+
+  click(e) {
+    const at = this.cellAt(e);
+    if (!at) return;
+    this.step = at.step;
+    this.unit = this.units[at.row];
+    this.moved = true;
+    this.draw();
+    this.report();
+  }
+
+  report() {
+    if (this.destroyed || !this.setStateValue) return;
+    this.setStateValue('view', {
+      id: this.id,
+      seq: this.seq,
+      step: this.step,
+      unit: this.unit,
+      live: true,
+      moved: this.moved,
+    });
+  }
+}
