@@ -16,8 +16,9 @@ did not end or a broken connection.
 Why not headless Chromium: 30 Chromium pages need more CPU and memory than the 2 cores that run
 the app, so they would measure the browsers; a protocol client costs a few percent of a core and
 makes the server do exactly the work of a real session. The step is taken on the server, so the
-figures hold whatever the browser draws (the Step Through page can step in the browser: choose a
-page whose step the server draws with ``--page``, default ``equations``; ``heatmaps`` works too).
+figures hold whatever the browser draws (a browser steps Step Through and Equations in the page; a
+protocol client runs no JavaScript, so the server draws each step of ``--page``, default ``equations``,
+as it does for a browser without JavaScript; ``heatmaps`` works too).
 
 Printed: steps done, lost and errors; the server's CPU time per step (the user + system time,
 from /proc, of the server processes: the one this starts, or ``--pid`` for each process of a
