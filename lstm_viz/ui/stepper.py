@@ -69,9 +69,9 @@ _IMPORT = re.compile(r"^import \{[\w\s,]+\} from '\./(\w+)\.js';\n", re.MULTILIN
 
 
 def script(name: str = "stepper.js") -> str:
-    """A component's one module: ``name`` (in stepper_static) with each module it imports there (format.js,
-    keys.js: pure functions, which node's tests load on their own) in place of its import line, so the
-    component needs no file but this string."""
+    """A component's one module: ``name`` (in stepper_static) with each module it imports there (format.js, the
+    pure functions node's tests load on their own; component.js, what the components share) in place of its import
+    line, so that the component needs no file but this string."""
     source = (FILES / name).read_text(encoding="utf-8")
     if not _IMPORT.search(source):
         raise RuntimeError(f"{name} must import its helpers as one line each: import {{ ... }} from './x.js';")

@@ -32,3 +32,17 @@ def _blocks(node):
     yield node
     for child in getattr(node, "children", {}).values():
         yield from _blocks(child)
+
+
+def components(at) -> list:
+    """The page's st.components.v2 components, in page order."""
+    return [e for e in _blocks(at.main) if getattr(e, "type", None) == "bidi_component"]
+
+
+def run_as_reported(at, target, report: dict):
+    """Run the page as if the browser had reported ``report`` through the component ``target``."""
+    for block in _blocks(at.main):
+        for key, child in list(getattr(block, "children", {}).items()):
+            if child is target:
+                block.children[key] = BrowserStandIn(child.proto, child.root, report)
+    return at.run()

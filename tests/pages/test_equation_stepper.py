@@ -18,7 +18,7 @@ from lstm_viz.store import zoo
 from lstm_viz.ui import equation_stepper as es
 from lstm_viz.ui import latex
 from tests.factory import HAMLET, open_app
-from tests.pages.standin import BrowserStandIn, _blocks
+from tests.pages.standin import components, run_as_reported
 
 KINDS = {"lstm": "shakespeare-char", "gru": "memory-gru", "rnn": "memory-rnn"}
 LONG = HAMLET * 3
@@ -85,9 +85,7 @@ def test_chunks_cover_the_text_in_order():
 
 def _ours(at: AppTest):
     """The page's equations component (the other one loads KaTeX and has no data)."""
-    (found,) = [
-        e for e in _blocks(at.main) if getattr(e, "type", None) == "bidi_component" and "frames" in e.proto.json
-    ]
+    (found,) = [e for e in components(at) if "frames" in e.proto.json]
     return found
 
 
@@ -100,12 +98,7 @@ def report(at: AppTest, **view) -> AppTest:
     sent = data(at)
     full = {"id": sent["id"], "seq": sent["seq"], "step": sent["step"], "live": True, "moved": True}
     full |= {"need": [], "req": 0} | view
-    target = _ours(at)
-    for block in _blocks(at.main):
-        for key, child in list(getattr(block, "children", {}).items()):
-            if child is target:
-                block.children[key] = BrowserStandIn(child.proto, child.root, full)
-    return at.run()
+    return run_as_reported(at, _ours(at), full)
 
 
 def open_equations(text: str = LONG, **session) -> AppTest:

@@ -14,13 +14,13 @@ from lstm_viz.plots import colours
 from lstm_viz.store import zoo
 from lstm_viz.ui import heatmap_view
 from tests.factory import HAMLET, open_app
-from tests.pages.standin import BrowserStandIn, _blocks
+from tests.pages.standin import components, run_as_reported
 
 CHAR = "shakespeare-char"
 
 
 def _ours(at: AppTest):
-    (found,) = [e for e in _blocks(at.main) if getattr(e, "type", None) == "bidi_component"]
+    (found,) = components(at)
     return found
 
 
@@ -32,12 +32,7 @@ def report(at: AppTest, **view) -> AppTest:
     sent = data(at)
     full = {"id": sent["id"], "seq": sent["seq"], "step": sent["step"], "unit": sent["unit"], "live": True}
     full |= {"moved": True} | view
-    target = _ours(at)
-    for block in _blocks(at.main):
-        for key, child in list(getattr(block, "children", {}).items()):
-            if child is target:
-                block.children[key] = BrowserStandIn(child.proto, child.root, full)
-    return at.run()
+    return run_as_reported(at, _ours(at), full)
 
 
 def heatmaps(at: AppTest) -> int:

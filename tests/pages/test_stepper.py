@@ -21,7 +21,7 @@ from lstm_viz.plots.html import visible
 from lstm_viz.store import zoo
 from lstm_viz.ui import stepper
 from tests.factory import HAMLET, open_app
-from tests.pages.standin import BrowserStandIn, _blocks
+from tests.pages.standin import _blocks, run_as_reported
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAR = "shakespeare-char"
@@ -253,11 +253,7 @@ def report(at: AppTest, **view) -> AppTest:
         **{k: sent["view"][k] for k in ("step", "unit", "colour", "order")},
     }
     full |= {"live": True, "moved": True, "need": [], "req": 0} | view
-    for block in _blocks(at.main):
-        for key, child in list(getattr(block, "children", {}).items()):
-            if getattr(child, "type", None) == "bidi_component":
-                block.children[key] = BrowserStandIn(child.proto, child.root, full)
-    return at.run()
+    return run_as_reported(at, component(at), full)
 
 
 def open_step_through(text: str = HAMLET, **session) -> AppTest:

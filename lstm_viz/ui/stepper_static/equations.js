@@ -9,7 +9,7 @@
 // Safety: the LaTeX is the server's own (numbers and symbols); every other string reaches the page
 // through textContent (the captions' **bold** and `code` become elements), never as markup.
 
-import { stepsOn } from './keys.js';
+import { Component, element, mountOn, stepsOn } from './component.js';
 
 const REPORT_DELAY_MS = 300; // the step goes to the server this long after the last move
 const REQUEST_RETRY_MS = 5000; // a chunk asked for and not received by then is asked for again
@@ -19,24 +19,7 @@ const MAX_TYPESET = 4000; // typeset equations kept (a step's are reused when th
 const instances = new WeakMap(); // host element -> Equations (the function below runs again on new data)
 
 export default function equations(component) {
-  const host = component.parentElement;
-  let inst = instances.get(host);
-  if (!inst || inst.destroyed) {
-    inst = new Equations(host);
-    instances.set(host, inst);
-  }
-  inst.connect(component);
-  const call = inst.calls;
-  return () => {
-    if (inst.calls === call) inst.destroy();
-  };
-}
-
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
+  return mountOn(component, instances, (host) => new Equations(host));
 }
 
 // A line of the server's markdown as elements: **bold** and `code`, the rest as text.
@@ -53,19 +36,13 @@ function inline(md) {
   return out;
 }
 
-class Equations {
+class Equations extends Component {
   constructor(host) {
-    this.root = host.querySelector('.lv-eqs');
-    this.el = {};
-    for (const node of this.root.querySelectorAll('[data-role]')) this.el[node.dataset.role] = node;
-    this.calls = 0;
-    this.destroyed = false;
+    super(host, '.lv-eqs');
     this.state = 'loading';
     this.id = null;
     this.typeset = new Map(); // LaTeX -> KaTeX's markup
-    this.listen = new AbortController();
-    const on = (target, type, handler, options = {}) =>
-      target.addEventListener(type, handler, { ...options, signal: this.listen.signal });
+    const on = this.on.bind(this);
     on(window, 'keydown', (e) => this.key(e), { capture: true });
     for (const button of this.root.querySelectorAll('button[data-act]')) {
       on(button, 'mousedown', (e) => e.preventDefault()); // a click leaves the focus where it was
@@ -74,19 +51,8 @@ class Equations {
     on(this.el.slider, 'input', () => this.setStep(Number(this.el.slider.value)));
   }
 
-  connect(component) {
-    this.calls += 1;
-    this.setStateValue = component.setStateValue;
-    try {
-      this.receive(component.data);
-    } catch (err) {
-      this.fail(err);
-    }
-  }
-
   destroy() {
-    this.destroyed = true;
-    this.listen.abort();
+    super.destroy();
     clearTimeout(this.timer);
     clearTimeout(this.retry);
   }

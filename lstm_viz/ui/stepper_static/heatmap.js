@@ -9,6 +9,7 @@
 // colours come from the data and the --lv- CSS variables (lstm_viz/plots/colours.py).
 
 import { fixed, shadeOf } from './format.js';
+import { Component, bytesOf, mountOn } from './component.js';
 
 const LEFT = 52; // px for the unit labels
 const RIGHT = 78; // px for the colour bar and its labels
@@ -21,37 +22,17 @@ const HEIGHT = 420; // px of cells the heatmap aims at (as the Plotly chart had)
 const instances = new WeakMap(); // host element -> Heatmap
 
 export default function heatmap(component) {
-  const host = component.parentElement;
-  let inst = instances.get(host);
-  if (!inst || inst.destroyed) {
-    inst = new Heatmap(host);
-    instances.set(host, inst);
-  }
-  inst.connect(component);
-  const call = inst.calls;
-  return () => {
-    if (inst.calls === call) inst.destroy();
-  };
+  return mountOn(component, instances, (host) => new Heatmap(host));
 }
 
-function floats(b64) {
-  const text = atob(b64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return new Float32Array(bytes.buffer);
-}
+const floats = (b64) => new Float32Array(bytesOf(b64).buffer);
 
-class Heatmap {
+class Heatmap extends Component {
   constructor(host) {
-    this.root = host.querySelector('.lv-heatmap');
-    this.el = {};
-    for (const node of this.root.querySelectorAll('[data-role]')) this.el[node.dataset.role] = node;
-    this.calls = 0;
-    this.destroyed = false;
+    super(host, '.lv-heatmap');
     this.id = null;
     this.seq = null;
-    this.listen = new AbortController();
-    const on = (target, type, handler) => target.addEventListener(type, handler, { signal: this.listen.signal });
+    const on = this.on.bind(this);
     const canvas = this.el.canvas;
     on(canvas, 'mousemove', (e) => this.hover(e));
     on(canvas, 'mouseleave', () => this.hideTip());
@@ -60,19 +41,8 @@ class Heatmap {
     this.resize.observe(this.el.frame);
   }
 
-  connect(component) {
-    this.calls += 1;
-    this.setStateValue = component.setStateValue;
-    try {
-      this.receive(component.data);
-    } catch (err) {
-      this.fail(err);
-    }
-  }
-
   destroy() {
-    this.destroyed = true;
-    this.listen.abort();
+    super.destroy();
     this.resize.disconnect();
   }
 

@@ -11,7 +11,7 @@
 // Numbers and sentences are written by format.js (stepper.py puts it here in place of the import).
 
 import { changed, fill, fixed, percent, shadeOf, signed, windowOf } from './format.js';
-import { ACTIVATES, keyTarget, stepsOn } from './keys.js';
+import { ACTIVATES, Component, bytesOf, element, keyTarget, mountOn, stepsOn } from './component.js';
 
 const FORMAT = 2; // stepper_payload.FORMAT
 const REPORT_DELAY_MS = 300; // the view goes to the server this long after the last key press
@@ -20,26 +20,9 @@ const REQUEST_RETRY_MS = 5000; // a chunk asked for and not received by then is 
 const instances = new WeakMap(); // host element -> Stepper (the function below runs again on new data)
 
 export default function stepper(component) {
-  const host = component.parentElement;
-  let inst = instances.get(host);
-  if (!inst || inst.destroyed) {
-    inst = new Stepper(host);
-    instances.set(host, inst);
-  }
-  inst.connect(component);
-  const call = inst.calls;
-  // Streamlit keeps the cleanup of the latest call and runs it when the component unmounts.
-  return () => {
-    if (inst.calls === call) inst.destroy();
-  };
+  return mountOn(component, instances, (host) => new Stepper(host));
 }
 
-function bytesOf(b64) {
-  const text = atob(b64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
 const f32 = (b64) => new Float32Array(bytesOf(b64).buffer);
 const u16 = (b64) => new Uint16Array(bytesOf(b64).buffer);
 
@@ -56,27 +39,14 @@ async function inflate(b64) {
   return new Float32Array(bytes.buffer);
 }
 
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 // --- the stepper ----------------------------------------------------------------------------------
 
-class Stepper {
+class Stepper extends Component {
   constructor(host) {
-    this.root = host.querySelector('.lv-stepper');
-    this.el = {};
-    for (const node of this.root.querySelectorAll('[data-role]')) this.el[node.dataset.role] = node;
-    this.calls = 0;
-    this.destroyed = false;
+    super(host, '.lv-stepper');
     this.payload = null;
     this.state = 'loading';
-    this.listen = new AbortController();
-    const on = (target, type, handler, options = {}) =>
-      target.addEventListener(type, handler, { ...options, signal: this.listen.signal });
+    const on = this.on.bind(this);
     on(window, 'keydown', (e) => this.key(e), { capture: true });
     for (const button of this.root.querySelectorAll('button[data-act]')) {
       on(button, 'mousedown', (e) => e.preventDefault()); // a click leaves the focus where it was: Space still plays
@@ -96,21 +66,13 @@ class Stepper {
     });
   }
 
-  connect(component) {
-    this.calls += 1;
-    this.setStateValue = component.setStateValue;
-    try {
-      if (typeof DecompressionStream !== 'function') throw new Error('this browser has no DecompressionStream');
-      if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('this browser is big-endian');
-      this.receive(component.data);
-    } catch (err) {
-      this.fail(err);
-    }
+  check() {
+    if (typeof DecompressionStream !== 'function') throw new Error('this browser has no DecompressionStream');
+    if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('this browser is big-endian');
   }
 
   destroy() {
-    this.destroyed = true;
-    this.listen.abort();
+    super.destroy();
     this.stop(false);
     clearTimeout(this.timer);
   }

@@ -1,0 +1,89 @@
+// lstm-viz: what the app's components share in the browser (Step Through's stepper, the Equations page's
+// numbers, Gate Heatmaps' canvas): one instance per host element, bytes and elements, which keys are theirs.
+// One module that their scripts import (lstm_viz/ui/stepper.py puts it in place of the import).
+
+// Streamlit calls a component's function again on new data: keep one instance per host element (made by
+// `make(host)`), hand it the call, and return the cleanup Streamlit runs when the component unmounts (it keeps
+// the latest call's).
+export function mountOn(component, instances, make) {
+  const host = component.parentElement;
+  let inst = instances.get(host);
+  if (!inst || inst.destroyed) {
+    inst = make(host);
+    instances.set(host, inst);
+  }
+  inst.connect(component);
+  const call = inst.calls;
+  return () => {
+    if (inst.calls === call) inst.destroy();
+  };
+}
+
+// What every component's instance has: its root (the first `selector` in the host), its parts by data-role,
+// listeners that go when it is destroyed, and a connect() that hands the data to receive() and calls fail()
+// with whatever went wrong (check() may refuse a browser first).
+export class Component {
+  constructor(host, selector) {
+    this.root = host.querySelector(selector);
+    this.el = {};
+    for (const node of this.root.querySelectorAll('[data-role]')) this.el[node.dataset.role] = node;
+    this.calls = 0;
+    this.destroyed = false;
+    this.listen = new AbortController();
+  }
+
+  on(target, type, handler, options = {}) {
+    target.addEventListener(type, handler, { ...options, signal: this.listen.signal });
+  }
+
+  connect(component) {
+    this.calls += 1;
+    this.setStateValue = component.setStateValue;
+    try {
+      this.check();
+      this.receive(component.data);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  check() {}
+
+  destroy() {
+    this.destroyed = true;
+    this.listen.abort();
+  }
+}
+
+export function bytesOf(b64) {
+  const text = atob(b64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+export function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// Keys typed into these are theirs; a stepper's own slider is not among them (its keys are the stepper's).
+export const EDITABLE =
+  'input:not([type="range"]), textarea, select, [contenteditable=""], [contenteditable="true"], [role="textbox"]';
+// Space on these presses them, so it does not play or pause.
+export const ACTIVATES = 'button, a, summary, [role="button"], [role="link"], [role="tab"], [role="switch"]';
+
+// The element a key press is for (inside a shadow root too).
+export const keyTarget = (e) => (e.composedPath ? e.composedPath()[0] : e.target);
+
+// Whether the stepper whose root is `root` may take this key press: no modifier, not typed into a field,
+// not another slider's (a range input or slider role outside the stepper).
+export function stepsOn(e, root) {
+  if (e.ctrlKey || e.metaKey || e.altKey) return false;
+  const target = keyTarget(e);
+  if (!(target instanceof Element)) return true;
+  if (target.closest(EDITABLE)) return false;
+  return !(target.closest('input[type="range"], [role="slider"]') && !root.contains(target));
+}
