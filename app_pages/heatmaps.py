@@ -56,6 +56,12 @@ with chart_at:
     st.caption(
         "The black lines mark the current step and unit. Hover a cell for its token, step, unit and exact value."
         + (" Click a cell to make its step and unit the current ones on every page." if clickable else "")
+        + (
+            " On a text this long a pixel of the heatmap can hold several steps (it shows the last of them): the Step "
+            "slider reaches every one."
+            if canvas and n_steps > heatmap_view.NARROW_STEPS
+            else ""
+        )
     )
 
 st.subheader(f"{cell.QUANTITY[spec.state].label.capitalize()} of chosen units along the text")

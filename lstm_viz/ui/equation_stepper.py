@@ -176,10 +176,10 @@ def mount(sel: sidebar.Selection, weights: equations.LayerWeights, unit: int) ->
         or (about_this and report.get("seq") == sent["seq"] and _checked_step(report, sent) != step)
     ):  # a new mount, a new view, or the server moved the step since the browser's report
         seq = (sent or {}).get("seq", 0) + 1
-        sent = {"id": ident, "seq": seq, "n": n, "req": None}
+        sent = {"id": ident, "seq": seq, "n": n, "req": report.get("req")}  # the browser counts on from there
         sent["data"] = {"id": ident, "n": n, "chunk": CHUNK, "seq": seq, "step": step, "frames": {}}
         sent = _with_frames(sent, sel, weights, unit, chunks_around(step, n))
-    elif about_this and report.get("req") not in (None, sent["req"]):
+    elif about_this and report.get("req") not in (None, sent["req"]) and report.get("need"):
         last = (n - 1) // CHUNK
         need = [k for k in report.get("need") or [] if isinstance(k, int) and 0 <= k <= last]
         sent = _with_frames({**sent, "req": report["req"]}, sel, weights, unit, need[:MAX_CHUNKS_PER_SEND])

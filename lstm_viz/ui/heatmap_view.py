@@ -27,6 +27,7 @@ from lstm_viz.ui import cache, state, stepper
 
 KEY = "hm_canvas"
 _SENT = "_hm_sent"
+NARROW_STEPS = 500  # above this many steps a step can be narrower than a pixel on a projector's page
 _RAN = "_hm_ran"  # the component has run in this session: later visits need no Plotly stand-in
 
 COMPONENT = st.components.v2.component(
@@ -72,10 +73,6 @@ def _report() -> dict:
     return found if isinstance(found, dict) else {}
 
 
-def failed() -> bool:
-    return bool(_report().get("failed"))
-
-
 def live() -> bool:
     """Whether the canvas runs on this page: it reported on this mount, or ran earlier in the session."""
     report = _report()
@@ -115,9 +112,10 @@ def mount(found: dict, step: int, unit: int) -> bool:
         and report.get("seq") == sent["seq"]
         and {"step": report.get("step"), "unit": report.get("unit")} == view
     )
-    if sent is not None and sent["id"] == found["id"] and sent["view"] != view and shown_there:
+    if KEY in ss and sent is not None and sent["id"] == found["id"] and sent["view"] != view and shown_there:
         sent = {**sent, "view": view}
-    elif sent is None or sent["id"] != found["id"] or sent["view"] != view:
+    elif KEY not in ss or sent is None or sent["id"] != found["id"] or sent["view"] != view:
+        # a new mount (a return to the page) starts from the server's view, whatever was sent before
         seq = (sent or {}).get("seq", 0) + 1
         sent = {"id": found["id"], "n": found["n"], "units": found["units"], "view": view, "seq": seq}
         sent["data"] = {**found, **view, "seq": seq}

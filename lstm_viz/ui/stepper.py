@@ -75,7 +75,10 @@ def script(name: str = "stepper.js") -> str:
     source = (FILES / name).read_text(encoding="utf-8")
     if not _IMPORT.search(source):
         raise RuntimeError(f"{name} must import its helpers as one line each: import {{ ... }} from './x.js';")
-    return _IMPORT.sub(lambda m: (FILES / f"{m.group(1)}.js").read_text(encoding="utf-8"), source)
+    module = _IMPORT.sub(lambda m: (FILES / f"{m.group(1)}.js").read_text(encoding="utf-8"), source)
+    if re.search(r"^import\b", module, re.MULTILINE):
+        raise RuntimeError(f"{name} imports something this function cannot put in its place")
+    return module
 
 
 COMPONENT = st.components.v2.component(

@@ -85,3 +85,6 @@ def test_a_clicked_cell_becomes_the_step_and_unit_and_bad_reports_change_nothing
         assert (at.session_state["step"], at.session_state["unit"]) == (42, unit), bad
     at.slider(key="step").set_value(9).run()  # the server moves the step: the browser is sent it
     assert data(at)["step"] == 9 and data(at)["seq"] == 2
+    at.switch_page("app_pages/step_through.py").run()
+    at.switch_page("app_pages/heatmaps.py").run()  # a new canvas: it is sent the view as it is now
+    assert (data(at)["step"], data(at)["unit"]) == (at.session_state["step"], at.session_state["unit"]) == (9, unit)

@@ -14,7 +14,7 @@ import { Component, element, mountOn, stepsOn } from './component.js';
 const REPORT_DELAY_MS = 300; // the step goes to the server this long after the last move
 const REQUEST_RETRY_MS = 5000; // a chunk asked for and not received by then is asked for again
 const KATEX_WAIT_MS = 15000; // KaTeX's script is a component of its own on the page: wait this long for it
-const MAX_TYPESET = 4000; // typeset equations kept (a step's are reused when the reader comes back)
+const MAX_TYPESET = 300; // typeset equations kept, the least recently shown dropped first (a step's come back)
 
 const instances = new WeakMap(); // host element -> Equations (the function below runs again on new data)
 
@@ -96,8 +96,8 @@ class Equations extends Component {
     this.whenTypesetting(() => {
       const first = this.state !== 'live';
       this.state = 'live';
-      this.root.dataset.state = 'live';
-      this.draw();
+      if (!this.draw()) return; // it failed, and said so
+      this.root.dataset.state = 'live'; // only now does the CSS hide the server's view
       if (first) this.report(); // the first report says the view runs: the server stops drawing its own
     });
   }
@@ -108,8 +108,13 @@ class Equations extends Component {
     const since = performance.now();
     const wait = () => {
       if (this.destroyed) return;
-      if (globalThis.katex) then();
-      else if (performance.now() - since > KATEX_WAIT_MS) this.fail(new Error('KaTeX did not load'));
+      if (globalThis.katex) {
+        try {
+          then();
+        } catch (err) {
+          this.fail(err);
+        }
+      } else if (performance.now() - since > KATEX_WAIT_MS) this.fail(new Error('KaTeX did not load'));
       else setTimeout(wait, 20);
     };
     setTimeout(wait, 20);
@@ -120,15 +125,28 @@ class Equations extends Component {
     if (markup === undefined) {
       markup = globalThis.katex.renderToString(latex, { displayMode: true, throwOnError: false });
       if (this.typeset.size >= MAX_TYPESET) this.typeset.delete(this.typeset.keys().next().value);
-      this.typeset.set(latex, markup);
+    } else {
+      this.typeset.delete(latex); // to the end: the least recently shown go first
     }
+    this.typeset.set(latex, markup);
     return markup;
   }
 
   // --- drawing --------------------------------------------------------------------------------------
 
+  // the step on screen; false (and the failure reported) if it could not be drawn
   draw() {
-    if (this.state !== 'live') return;
+    if (this.state !== 'live') return false;
+    try {
+      this.paint();
+      return true;
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+  }
+
+  paint() {
     const step = this.step;
     const f = this.frames.get(step);
     this.el.slider.value = String(step);

@@ -41,6 +41,10 @@ class Heatmap extends Component {
     this.resize.observe(this.el.frame);
   }
 
+  check() {
+    if (new Uint8Array(new Float32Array([1]).buffer)[3] !== 63) throw new Error('this browser is big-endian');
+  }
+
   destroy() {
     super.destroy();
     this.resize.disconnect();
@@ -84,7 +88,7 @@ class Heatmap extends Component {
   // --- geometry ---------------------------------------------------------------------------------------
 
   layout() {
-    const width = Math.max(this.el.frame.clientWidth, 200);
+    const width = Math.max(this.el.frame.clientWidth, LEFT + RIGHT + 60); // narrower: the frame scrolls
     const rows = this.units.length;
     const rowH = Math.min(MAX_ROW, Math.max(MIN_ROW, Math.floor(HEIGHT / rows)));
     const plotW = width - LEFT - RIGHT;
@@ -105,7 +109,13 @@ class Heatmap extends Component {
     const x = e.clientX - box.left - LEFT;
     const y = e.clientY - box.top - TOP;
     if (x < 0 || y < 0 || x >= g.plotW || y >= g.rows * g.rowH) return null;
-    return { step: Math.min(this.n - 1, Math.floor(x / g.colW)), row: Math.floor(y / g.rowH) };
+    return { step: this.stepAt(Math.floor(x)), row: Math.floor(y / g.rowH) };
+  }
+
+  // Step s fills the pixel columns [floor(s * colW), floor((s + 1) * colW)) of the plot; where a pixel holds
+  // several steps (a long text), it shows the last of them. So pixel column px shows, and a click there picks:
+  stepAt(px) {
+    return Math.min(this.n - 1, Math.max(0, Math.ceil((px + 1) / this.geometry.colW) - 1));
   }
 
   // --- drawing ----------------------------------------------------------------------------------------
@@ -117,6 +127,7 @@ class Heatmap extends Component {
     const ratio = window.devicePixelRatio || 1;
     canvas.width = Math.round(g.width * ratio);
     canvas.height = Math.round(g.height * ratio);
+    canvas.style.width = `${g.width}px`;
     canvas.style.height = `${g.height}px`;
     canvas.dataset.rows = String(g.rows); // what a test needs to find a cell
     canvas.dataset.rowHeight = String(g.rowH);
@@ -127,12 +138,14 @@ class Heatmap extends Component {
     const [lo, hi] = this.data.range;
     const shades = this.data.shades;
     const colW = g.colW;
-    for (let s = 0; s < this.n; s++) {
-      const x0 = LEFT + Math.floor(s * colW);
-      const w = Math.max(1, LEFT + Math.floor((s + 1) * colW) - x0);
+    // one rectangle per step where a step is a pixel wide or more, else one per pixel column (stepAt's step)
+    const columns = colW >= 1
+      ? Array.from({ length: this.n }, (_, s) => [s, Math.floor(s * colW), Math.floor((s + 1) * colW)])
+      : Array.from({ length: Math.floor(g.plotW) }, (_, px) => [this.stepAt(px), px, px + 1]);
+    for (const [s, x0, x1] of columns) {
       for (let r = 0; r < g.rows; r++) {
         ctx.fillStyle = shades[shadeOf(this.value(s, r), lo, hi, shades.length)];
-        ctx.fillRect(x0, TOP + r * g.rowH, w, g.rowH);
+        ctx.fillRect(LEFT + x0, TOP + r * g.rowH, Math.max(1, x1 - x0), g.rowH);
       }
     }
     // the current step and unit

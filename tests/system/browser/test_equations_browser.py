@@ -111,12 +111,17 @@ def test_keys_move_exactly_as_pressed_without_rerunning_the_server(page, app_url
     screenshot(page, "equations-terms")
 
 
-def test_without_typesetting_the_server_view_steps(page, app_url):
-    # a KaTeX that cannot typeset (and cannot be replaced): the component reports the failure
-    page.add_init_script(
-        "Object.defineProperty(window, 'katex', {get: () => ({renderToString() { throw new Error('no fonts'); }}),"
-        " set: () => {}, configurable: false});"
-    )
+BROKEN_KATEX = {  # a KaTeX that cannot typeset (and cannot be replaced): there at once, or only after a wait
+    "at once": "Object.defineProperty(window, 'katex', {get: () => ({renderToString() {"
+    " throw new Error('no fonts'); }}), set: () => {}, configurable: false});",
+    "late": "const t0 = Date.now(); Object.defineProperty(window, 'katex', {get: () => (Date.now() - t0 < 4000"
+    " ? undefined : {renderToString() { throw new Error('no fonts'); }}), set: () => {}, configurable: false});",
+}
+
+
+@pytest.mark.parametrize("when", BROKEN_KATEX)
+def test_without_typesetting_the_server_view_steps(page, app_url, when):
+    page.add_init_script(BROKEN_KATEX[when])  # the component reports the failure
     query = urllib.parse.urlencode({"model": "shakespeare-char", "text": "To be, or not", "step": 2, "unit": 4})
     page.goto(f"{app_url}/equations?{query}")
     wait_for_render(page, 90_000)
@@ -127,4 +132,4 @@ def test_without_typesetting_the_server_view_steps(page, app_url):
     page.wait_for_function("() => /step 3 of/.test(document.body.innerText)")
     wait_for_render(page)
     assert "With the numbers: unit 4, step 3" in page.locator("body").inner_text()
-    screenshot(page, "equations-fallback")
+    screenshot(page, f"equations-fallback-{when.replace(' ', '-')}")

@@ -4,10 +4,13 @@ in the navigation renders without an exception box. Screenshots go to test-artif
 from __future__ import annotations
 
 import re
+import urllib.parse
 
 import pytest
 
+from lstm_viz.plots import colours
 from lstm_viz.store import zoo
+from tests.factory import HAMLET
 from tests.system.browser.browser_helpers import screenshot, wait_for_render
 
 TEXT = "To be, or not to be"
@@ -139,3 +142,36 @@ def test_where_the_canvas_cannot_draw_the_plotly_heatmap_stands_in(page, app_url
     assert page.locator('.lv-heatmap[data-state="failed"]').count() == 1
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "explorer-heatmap-fallback")
+
+
+def test_on_a_long_text_the_cell_hovered_is_the_cell_drawn_and_clicked(page, app_url):
+    """Where a pixel holds several steps, the tooltip, the colour under the pointer and the click agree."""
+    text = (HAMLET * 10)[:2000]
+    query = urllib.parse.urlencode({"model": "shakespeare-char", "text": text, "step": 0, "unit": 0, "order": "index"})
+    page.goto(f"{app_url}/heatmaps?{query}")
+    wait_for_render(page, 90_000)
+    area = heatmap_area(page)
+    assert area["width"] < 2000  # narrower than the text: steps share pixels
+    x, y = round(area["x"] + area["width"] * 0.6) + 0.5, area["y"] + area["height"] * 0.3
+    page.mouse.move(x, y)
+    tip = page.locator('.lv-heatmap [data-role="tip"]')
+    tip.wait_for(state="visible")
+    hovered = re.search(r"step (\d+): .*\nunit (\d+)\nf = (-?\d\.\d{4})", tip.inner_text(), re.S)
+    h_step, h_unit = int(hovered.group(1)), int(hovered.group(2))
+    forget = zoo.load("shakespeare-char").trace(text).layers[0].forget_gate
+    assert hovered.group(3) == f"{forget[h_step, h_unit]:.4f}"
+    drawn = page.evaluate(
+        "([x, y]) => { const c = document.querySelector('.lv-heatmap canvas'), b = c.getBoundingClientRect();"
+        " const r = window.devicePixelRatio || 1;"
+        " return [...c.getContext('2d').getImageData((x - b.left) * r, (y - b.top) * r, 1, 1).data].slice(0, 3); }",
+        [x, y],
+    )
+    scale = colours.for_quantity("forget_gate")
+    shade = colours.palette(scale.name)[int(scale.shade([float(forget[h_step, h_unit])], (0.0, 1.0))[0])][0]
+    assert drawn == [int(shade[k : k + 2], 16) for k in (1, 3, 5)]  # the colour under the pointer is that value's
+    page.mouse.click(x, y)
+    page.wait_for_function("() => !/step 0 of/.test(document.body.innerText)")
+    wait_for_render(page)
+    found = re.search(r"step (\d+) of 2000 .*?unit (\d+)", page.locator("body").inner_text(), re.S)
+    assert (int(found.group(1)), int(found.group(2))) == (h_step, h_unit)
+    assert "the Step slider reaches every one" in page.locator("body").inner_text()
