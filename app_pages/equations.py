@@ -2,12 +2,10 @@
 
 import streamlit as st
 
-from lstm_viz.analysis import equations
 from lstm_viz.ui import controls, equation_stepper, katex, latex, sharing, sidebar, state, stepper
 
 sel = sidebar.explorer_page("Equations")
 spec = sel.layer_trace.spec
-weights = equations.layer_weights(sel.model.module, sel.layer)
 
 unit_at, note_at = st.columns([1, 4], vertical_alignment="bottom")
 unit = controls.unit_picker(sel.layer_trace.hidden_size, where=unit_at)
@@ -24,7 +22,7 @@ if stepper.enabled():
 @st.fragment
 def numbers() -> None:
     """The filled-in equations at the step: stepped in the browser, or by the server where its script does not run."""
-    equation_stepper.numbers(sel, weights, unit)
+    equation_stepper.numbers(sel, unit)
     sharing.share_box("equations")
 
 

@@ -31,7 +31,7 @@ else:
     step = 0
 state.show_notices()
 shown = search.unit_order(quantities[by_quantity], order_by, bounded01=by_quantity.endswith("gate"))[:count]
-canvas = stepper.enabled() and heatmap_view.live()  # drawn in the browser: every cell can be clicked
+canvas = heatmap_view.live()  # drawn in the browser: every cell can be clicked
 clickable = canvas or n_steps * len(shown) <= heatmaps.MAX_CLICK_CELLS
 hint = (
     "click a cell of the heatmap to select its step and unit"

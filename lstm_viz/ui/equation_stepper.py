@@ -20,9 +20,7 @@ a server round trip per step, from the same frames.
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import OrderedDict
+import json
 
 import streamlit as st
 
@@ -30,7 +28,7 @@ from lstm_viz.analysis import equations
 from lstm_viz.engine import cell
 from lstm_viz.engine.trace import Trace
 from lstm_viz.plots import html
-from lstm_viz.ui import controls, latex, sidebar, stepper
+from lstm_viz.ui import cache, controls, latex, sidebar, stepper
 
 KEY = "eq_stepper"
 FALLBACK = "eq_fallback"  # the server-side view's container (CSS hides it while the component runs)
@@ -77,36 +75,19 @@ def frame(trace: Trace, layer_index: int, weights: equations.LayerWeights, step:
     }
 
 
-# Frames by (Trace, layer, unit, chunk), shared by the sessions, bounded, dropped with their Trace.
-_FRAMES: OrderedDict[tuple, list[dict]] = OrderedDict()
-_FRAMES_LOCK = threading.Lock()
-MAX_CACHED_CHUNKS = 256
-_WATCHED: set[int] = set()
+def chunk(trace: Trace, layer_index: int, weights: equations.LayerWeights, unit: int, k: int) -> list[dict]:
+    """The frames of chunk ``k``: steps ``k * CHUNK`` up to the next chunk's."""
+    return [frame(trace, layer_index, weights, s, unit) for s in range(k * CHUNK, min((k + 1) * CHUNK, len(trace)))]
 
 
-def chunk_frames(trace: Trace, layer_index: int, weights: equations.LayerWeights, unit: int, k: int) -> list[dict]:
-    """The frames of chunk ``k`` (steps ``k * CHUNK`` up to the next chunk's), built once."""
-    key = (id(trace), layer_index, unit, k)
-    with _FRAMES_LOCK:
-        if key in _FRAMES:
-            _FRAMES.move_to_end(key)
-            return _FRAMES[key]
-    built = [frame(trace, layer_index, weights, s, unit) for s in range(k * CHUNK, min((k + 1) * CHUNK, len(trace)))]
-    with _FRAMES_LOCK:
-        if id(trace) not in _WATCHED:
-            _WATCHED.add(id(trace))
-            weakref.finalize(trace, _forget, id(trace))
-        _FRAMES[key] = built
-        while len(_FRAMES) > MAX_CACHED_CHUNKS:
-            _FRAMES.popitem(last=False)
-    return built
+def chunk_frames(sel: sidebar.Selection, unit: int, k: int) -> list[dict]:
+    """:func:`chunk` of the page's view, built once and kept with the built charts (shared, bounded by bytes)."""
+    key = ("eq_frames", sel.name, cache.version(sel.name), sel.text, sel.at_step, sel.layer, unit, k)
 
+    def build() -> list[dict]:
+        return chunk(sel.trace, sel.layer, equations.layer_weights(sel.model.module, sel.layer), unit, k)
 
-def _forget(trace_id: int) -> None:
-    with _FRAMES_LOCK:
-        _WATCHED.discard(trace_id)
-        for key in [k for k in _FRAMES if k[0] == trace_id]:
-            del _FRAMES[key]
+    return cache.kept(key, build, lambda built: len(json.dumps(built)))
 
 
 def chunks_around(step: int, n_steps: int) -> list[int]:
@@ -119,8 +100,7 @@ def chunks_around(step: int, n_steps: int) -> list[int]:
 
 
 def _report() -> dict:
-    found = (st.session_state.get(KEY) or {}).get("view")
-    return found if isinstance(found, dict) else {}
+    return stepper.reported(KEY)
 
 
 def live() -> bool:
@@ -153,12 +133,12 @@ def _on_report() -> None:
 # --- what the browser is sent ---------------------------------------------------------------------
 
 
-def _with_frames(sent: dict, sel, weights, unit: int, chunks: list[int]) -> dict:
-    frames = {str(k): chunk_frames(sel.trace, sel.layer, weights, unit, k) for k in chunks}
+def _with_frames(sent: dict, sel, unit: int, chunks: list[int]) -> dict:
+    frames = {str(k): chunk_frames(sel, unit, k) for k in chunks}
     return {**sent, "data": {**sent["data"], "frames": frames}}
 
 
-def mount(sel: sidebar.Selection, weights: equations.LayerWeights, unit: int) -> bool:
+def mount(sel: sidebar.Selection, unit: int) -> bool:
     """Draw the component for this unit at the session's step; True while its JavaScript runs.
 
     Call inside the page's fragment. The data is the same object as last time unless there is
@@ -178,11 +158,11 @@ def mount(sel: sidebar.Selection, weights: equations.LayerWeights, unit: int) ->
         seq = (sent or {}).get("seq", 0) + 1
         sent = {"id": ident, "seq": seq, "n": n, "req": report.get("req")}  # the browser counts on from there
         sent["data"] = {"id": ident, "n": n, "chunk": CHUNK, "seq": seq, "step": step, "frames": {}}
-        sent = _with_frames(sent, sel, weights, unit, chunks_around(step, n))
+        sent = _with_frames(sent, sel, unit, chunks_around(step, n))
     elif about_this and report.get("req") not in (None, sent["req"]) and report.get("need"):
         last = (n - 1) // CHUNK
         need = [k for k in report.get("need") or [] if isinstance(k, int) and 0 <= k <= last]
-        sent = _with_frames({**sent, "req": report["req"]}, sel, weights, unit, need[:MAX_CHUNKS_PER_SEND])
+        sent = _with_frames({**sent, "req": report["req"]}, sel, unit, need[:MAX_CHUNKS_PER_SEND])
     ss[_SENT] = sent
     COMPONENT(key=KEY, data=sent["data"], on_view_change=_on_report)
     return live()
@@ -207,15 +187,15 @@ def draw_frame(f: dict) -> None:
         st.markdown(f"- {sentence}")
 
 
-def server_view(sel: sidebar.Selection, weights: equations.LayerWeights, unit: int) -> None:
-    """The step controls and the numbers drawn by the server: a fragment rerun per step."""
+def server_view(sel: sidebar.Selection, unit: int) -> None:
+    """The step controls and the numbers drawn by the server (the same frames): a fragment rerun per step."""
     with st.container(key=FALLBACK):
         # While the browser-side view may still start, it owns the keys (else one press could move two steps).
         step = controls.step_controls(sel.trace, "eq", shortcuts=not stepper.enabled() or failed())
-        draw_frame(frame(sel.trace, sel.layer, weights, step, unit))
+        draw_frame(chunk_frames(sel, unit, step // CHUNK)[step % CHUNK])
 
 
-def numbers(sel: sidebar.Selection, weights: equations.LayerWeights, unit: int) -> None:
+def numbers(sel: sidebar.Selection, unit: int) -> None:
     """The component, and the server's view while it does not run."""
-    if not (stepper.enabled() and mount(sel, weights, unit)):
-        server_view(sel, weights, unit)
+    if not (stepper.enabled() and mount(sel, unit)):
+        server_view(sel, unit)

@@ -69,8 +69,7 @@ def view_payload(sel, quantity: str, shown) -> dict:
 
 
 def _report() -> dict:
-    found = (st.session_state.get(KEY) or {}).get("view")
-    return found if isinstance(found, dict) else {}
+    return stepper.reported(KEY)
 
 
 def live() -> bool:
@@ -106,16 +105,14 @@ def mount(found: dict, step: int, unit: int) -> bool:
     ss = st.session_state
     sent, report = ss.get(_SENT), _report()
     view = {"step": int(step), "unit": int(unit)}
-    shown_there = (  # the browser drew this view itself (a click): its data need not change
-        sent is not None
-        and report.get("id") == sent["id"]
-        and report.get("seq") == sent["seq"]
-        and {"step": report.get("step"), "unit": report.get("unit")} == view
-    )
-    if KEY in ss and sent is not None and sent["id"] == found["id"] and sent["view"] != view and shown_there:
-        sent = {**sent, "view": view}
-    elif KEY not in ss or sent is None or sent["id"] != found["id"] or sent["view"] != view:
-        # a new mount (a return to the page) starts from the server's view, whatever was sent before
+    new = KEY not in ss or sent is None or sent["id"] != found["id"]  # a new mount (a return to the page) or view
+    if not new and sent["view"] != view:
+        clicked = {"step": report.get("step"), "unit": report.get("unit")} == view
+        if report.get("id") == sent["id"] and report.get("seq") == sent["seq"] and clicked:
+            sent = {**sent, "view": view}  # the browser drew this view itself (a click): its data need not change
+        else:
+            new = True  # the server moved the step or unit
+    if new:
         seq = (sent or {}).get("seq", 0) + 1
         sent = {"id": found["id"], "n": found["n"], "units": found["units"], "view": view, "seq": seq}
         sent["data"] = {**found, **view, "seq": seq}

@@ -124,10 +124,14 @@ def _forget(trace_id: int) -> None:
 # --- the browser's reports ------------------------------------------------------------------
 
 
-def _report() -> dict:
-    """The browser's last report, or {} (none yet on this mount)."""
-    found = (st.session_state.get(KEY) or {}).get("view")
+def reported(key: str) -> dict:
+    """The last report (state ``view``) of the component with this key, or {} (none yet on this mount)."""
+    found = (st.session_state.get(key) or {}).get("view")
     return found if isinstance(found, dict) else {}
+
+
+def _report() -> dict:
+    return reported(KEY)
 
 
 def live() -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from types import SimpleNamespace
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -66,7 +67,7 @@ def test_each_frame_carries_the_traces_own_numbers(kind):
                 assert f["words"] == equations.plain_words(equations.step_update(layer, step, unit))
 
 
-def test_chunks_cover_the_text_in_order():
+def test_chunks_cover_the_text_in_order_and_are_built_once():
     model = zoo.load(KINDS["lstm"])
     trace = model.trace(LONG)
     weights = equations.layer_weights(model.module, 0)
@@ -74,10 +75,12 @@ def test_chunks_cover_the_text_in_order():
     assert es.chunks_around(0, n) == [0, 1]
     assert es.chunks_around(n - 1, n) == [last, last - 1]
     assert es.chunks_around(es.CHUNK * 2 + 5, n) == [2, 1, 3]
-    frames = es.chunk_frames(trace, 0, weights, 4, last)
+    frames = es.chunk(trace, 0, weights, 4, last)
     assert len(frames) == n - last * es.CHUNK
     assert frames[-1]["heading"] == f"With the numbers: unit 4, step {n - 1}"
-    assert es.chunk_frames(trace, 0, weights, 4, last) is frames  # built once
+    sel = SimpleNamespace(name=KINDS["lstm"], text=LONG, at_step=None, layer=0, trace=trace, model=model)
+    kept = es.chunk_frames(sel, 4, last)
+    assert kept == frames and es.chunk_frames(sel, 4, last) is kept  # built once, then the same object
 
 
 # --- the page, in AppTest -------------------------------------------------------------------------

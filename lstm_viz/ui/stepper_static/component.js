@@ -87,3 +87,14 @@ export function stepsOn(e, root) {
   if (target.closest(EDITABLE)) return false;
   return !(target.closest('input[type="range"], [role="slider"]') && !root.contains(target));
 }
+
+// The step keys and step buttons (data-act) of a stepper: what each moves to from `step` of `n` (null: not a move).
+const STEP_KEYS = { ArrowRight: 'next', ArrowLeft: 'prev', Home: 'first', End: 'last' };
+export function moveFor(what, step, n) {
+  const act = STEP_KEYS[what] || what;
+  if (act === 'first') return 0;
+  if (act === 'prev') return step - 1;
+  if (act === 'next') return step + 1;
+  if (act === 'last') return n - 1;
+  return null;
+}

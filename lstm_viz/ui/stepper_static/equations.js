@@ -9,7 +9,7 @@
 // Safety: the LaTeX is the server's own (numbers and symbols); every other string reaches the page
 // through textContent (the captions' **bold** and `code` become elements), never as markup.
 
-import { Component, element, mountOn, stepsOn } from './component.js';
+import { Component, element, mountOn, moveFor, stepsOn } from './component.js';
 
 const REPORT_DELAY_MS = 300; // the step goes to the server this long after the last move
 const REQUEST_RETRY_MS = 5000; // a chunk asked for and not received by then is asked for again
@@ -236,20 +236,16 @@ class Equations extends Component {
 
   key(e) {
     if (this.state !== 'live' || !stepsOn(e, this.root)) return;
-    if (e.key === 'ArrowRight') this.setStep(this.step + 1);
-    else if (e.key === 'ArrowLeft') this.setStep(this.step - 1);
-    else if (e.key === 'Home') this.setStep(0);
-    else if (e.key === 'End') this.setStep(this.n - 1);
-    else return;
+    const to = moveFor(e.key, this.step, this.n);
+    if (to === null) return;
+    this.setStep(to);
     e.preventDefault();
     e.stopPropagation();
   }
 
   act(what) {
-    if (what === 'first') this.setStep(0);
-    else if (what === 'prev') this.setStep(this.step - 1);
-    else if (what === 'next') this.setStep(this.step + 1);
-    else if (what === 'last') this.setStep(this.n - 1);
+    const to = moveFor(what, this.step, this.n);
+    if (to !== null) this.setStep(to);
   }
 
   setStep(step) {

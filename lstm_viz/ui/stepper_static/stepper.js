@@ -11,7 +11,7 @@
 // Numbers and sentences are written by format.js (stepper.py puts it here in place of the import).
 
 import { changed, fill, fixed, percent, shadeOf, signed, windowOf } from './format.js';
-import { ACTIVATES, Component, bytesOf, element, keyTarget, mountOn, stepsOn } from './component.js';
+import { ACTIVATES, Component, bytesOf, element, keyTarget, mountOn, moveFor, stepsOn } from './component.js';
 
 const FORMAT = 2; // stepper_payload.FORMAT
 const REPORT_DELAY_MS = 300; // the view goes to the server this long after the last key press
@@ -277,10 +277,8 @@ class Stepper extends Component {
     if (this.state !== 'live' || !stepsOn(e, this.root)) return;
     const target = keyTarget(e);
     const activates = target instanceof Element && target.closest(ACTIVATES);
-    if (e.key === 'ArrowRight') this.setStep(this.view.step + 1);
-    else if (e.key === 'ArrowLeft') this.setStep(this.view.step - 1);
-    else if (e.key === 'Home') this.setStep(0);
-    else if (e.key === 'End') this.setStep(this.n - 1);
+    const to = moveFor(e.key, this.view.step, this.n);
+    if (to !== null) this.setStep(to);
     else if (e.key === ' ' && !activates) {
       if (!e.repeat) this.togglePlay();
     } else if (/^[1-9]$/.test(e.key) && !e.repeat) this.setSpeed(this.payload.speeds[Number(e.key) - 1]);
@@ -291,10 +289,8 @@ class Stepper extends Component {
 
   act(what) {
     if (this.state !== 'live') return;
-    if (what === 'first') this.setStep(0);
-    else if (what === 'prev') this.setStep(this.view.step - 1);
-    else if (what === 'next') this.setStep(this.view.step + 1);
-    else if (what === 'last') this.setStep(this.n - 1);
+    const to = moveFor(what, this.view.step, this.n);
+    if (to !== null) this.setStep(to);
     else if (what === 'play') this.togglePlay();
   }
 

@@ -84,16 +84,21 @@ def test_the_equations_typeset_are_the_traces_for_every_kind(page, app_url, name
 
 
 def test_keys_move_exactly_as_pressed_without_rerunning_the_server(page, app_url):
+    sent = []  # what the page sends the server: each message asks for a run (a rerun, a widget's or a component's)
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
     open_equations(page, app_url, "shakespeare-char", HAMLET, step=0, unit=3)
     page.locator("h1").first.click()  # the focus on the page, not in an input
     page.evaluate(RUNS)
+    before = len(sent)
     for _ in range(20):  # 20 presses at 20 per second: 20 steps, none lost
         page.keyboard.press("ArrowRight")
         page.wait_for_timeout(50)
-    assert shown_step(page) == 20 and page.evaluate("window.__runs") == 0
+    assert shown_step(page) == 20 and page.evaluate("window.__runs") == 0 and len(sent) == before
     page.wait_for_function("() => /[?&]step=20(&|$)/.test(location.search)")  # the step reaches the server...
     wait_for_render(page, quiet_ms=1500)
-    assert page.evaluate("window.__runs") == 1  # ...once
+    # ...once: one message (a quick fragment run can start and end between two of the page's frames, unseen
+    # by the run counter, so the message is what is counted)
+    assert len(sent) == before + 1 and page.evaluate("window.__runs") <= 1
     page.keyboard.press("ArrowLeft")
     assert shown_step(page) == 19
     page.get_by_role("button", name=re.compile("Next")).click()
