@@ -15,9 +15,9 @@ from lstm_viz.engine import cell
 from lstm_viz.engine.trace import Clamp
 from lstm_viz.plots import colours, lab, strips
 from lstm_viz.store import examples
-from lstm_viz.ui import cache, controls, pages, sharing, sidebar, state
+from lstm_viz.ui import cache, controls, moment_stepper, pages, sharing, sidebar, state
 
-TOP = 8
+TOP = moment_stepper.TOP  # units in a ranking's table
 MAX_WRITE = 300  # characters written on from a clamped state
 
 sel = sidebar.explorer_page("Neuron Lab")
@@ -30,18 +30,6 @@ unit_at, note_at = st.columns([1, 5], vertical_alignment="bottom")
 unit = controls.unit_picker(n_units, where=unit_at)
 controls.unit_note(note_at)
 state.show_notices()
-
-
-def pick(rows: list[dict], key: str) -> None:
-    """A ranking as a table; choosing a row makes its unit the unit of every page."""
-
-    def chosen() -> None:
-        picked = st.session_state[key].selection.rows
-        if picked:
-            state.choose_unit(rows[picked[0]]["unit"])
-
-    st.dataframe(rows, key=key, on_select=chosen, selection_mode="single-row", hide_index=True)
-    st.caption("Choose a row to make that unit the current unit on every page.")
 
 
 def choose_from_chart(key: str) -> None:
@@ -63,34 +51,7 @@ def a_moment() -> None:
     how = st.selectbox(
         "Rank units by", moments, format_func=lambda m: search.MOMENTS[m][2], key="lab_moment", **state.IN_TAB
     )
-    step = st.slider("At step", 0, n_steps - 1, key="step", **state.KEEP) if n_steps > 1 else 0
-    st.markdown(controls.step_caption(trace, step))
-    if not search.has_step_before(how, step):
-        st.info(search.no_step_before(how), icon=":material/first_page:")
-    else:
-        found = search.by_moment(layer, step, how, top=TOP)
-        best = found[0]
-        common = features.common_feature(sel.text, spans, best.also)
-        st.info(search.describe_moment(best, how, trace.tokens, common), icon=":material/psychology:")
-        rows = [
-            {
-                "unit": f.unit,
-                "change here": round(f.score, 4),
-                "before" + (" (initial state)" if f.from_initial else ""): round(f.before, 4),
-                "after": round(f.after, 4),
-                "reacts like this elsewhere": f"{len(f.also)} steps ({f.share_elsewhere:.0%})",
-            }
-            for f in found
-        ]
-        pick(rows, "lab_moment_table")
-        quantity = search.MOMENTS[how][0]
-        shown = "input_gate" if quantity == "write" else quantity
-        st.plotly_chart(
-            cache.figure(
-                lab.unit_traces, quantities[shown], trace.tokens, [f.unit for f in found[:5]], shown, step=step
-            ),
-            key="lab_moment_traces",
-        )
+    moment_stepper.view(sel, how)
 
 
 def a_selection() -> None:
@@ -118,7 +79,7 @@ def a_selection() -> None:
             ranked = []
         if ranked:
             st.html(strips.token_strip_html(trace.tokens[start:end], font_px=18))
-            pick([{"unit": u, "inside minus outside": round(s, 4)} for u, s in ranked], "lab_sel_table")
+            controls.unit_table([{"unit": u, "inside minus outside": round(s, 4)} for u, s in ranked], "lab_sel_table")
             best_units = [u for u, _ in ranked[:5]]
             st.plotly_chart(
                 cache.figure(
@@ -190,7 +151,7 @@ def a_feature() -> None:
         feature = None
     if feature is not None:
         ranked = search.by_feature(quantities[quantity], feature, top=TOP)
-        pick([{"unit": u, "correlation r": round(r, 4)} for u, r in ranked], "lab_feat_table")
+        controls.unit_table([{"unit": u, "correlation r": round(r, 4)} for u, r in ranked], "lab_feat_table")
         u, r = ranked[0]
         st.markdown(
             f"On this text the best unit is **{u}**: its {cell.QUANTITY[quantity].label} correlates with the "

@@ -161,6 +161,13 @@ def by_moment(layer, step: int, how: str = "forget_drop", top: int = 10) -> list
     return out
 
 
+def top_units(layer, how: str, top: int) -> np.ndarray:
+    """(T, top) the first ``top`` units of :func:`by_moment`'s ranking at every step (a gate's step 0 included,
+    where :func:`by_moment` ranks nothing)."""
+    changes = _changes(layer, how)
+    return np.argsort(-changes, axis=1, kind="stable")[:, : max(1, top)]
+
+
 def opening_unit(layer, step: int) -> tuple[str, UnitMoment]:
     """The unit to open the explorer on at ``step``, and the moment that ranked it first (:func:`by_moment`).
 

@@ -15,7 +15,9 @@
 - :mod:`.training_run`: the Train page's run id, kept in the URL;
 - :mod:`.latex`: each kind's equations as LaTeX with numbers;
 - :mod:`.stepper`: the Step Through component that steps in the browser;
+- :mod:`.frame_stepper`: a view stepped in the browser from frames the server writes by chunk (the protocol);
 - :mod:`.equation_stepper`: the Equations page's numbers, stepped and typeset in the browser;
+- :mod:`.moment_stepper`: the Neuron Lab's ranking at a step, stepped in the browser;
 - :mod:`.heatmap_view`: Gate Heatmaps' heatmap on a canvas in the browser (hover, click, the current step and unit);
 - :mod:`.katex`: KaTeX (vendored, MIT) loaded into the page, for typesetting in the browser;
 - :mod:`.lessons`: the Lessons page's parts (a stop on screen, presentation mode, your own lesson);

@@ -101,3 +101,15 @@ def step_caption(trace: Trace, step: int) -> str:
         if u.position == step:
             text += f" — unknown to the model, which reads `{visible(u.replacement)}` instead"
     return text
+
+
+def unit_table(rows: list[dict], key: str) -> None:
+    """A ranking of units as a table (each row's ``unit``); choosing a row makes its unit the unit of every page."""
+
+    def chosen() -> None:
+        picked = st.session_state[key].selection.rows
+        if picked:
+            state.choose_unit(rows[picked[0]]["unit"])
+
+    st.dataframe(rows, key=key, on_select=chosen, selection_mode="single-row", hide_index=True)
+    st.caption("Choose a row to make that unit the current unit on every page.")

@@ -2,17 +2,10 @@
 
 For the shown model, text, layer and unit the server writes each step's *frame* once: the filled-in
 equation of every block (:func:`lstm_viz.ui.latex.gate_latex`), the largest terms of its dot products,
-the state update and the plain-words reading, the very strings the server-side view shows. It sends
-them in chunks of :data:`CHUNK` steps; the browser (``stepper_static/equations.js``) typesets a step
-with KaTeX (:mod:`lstm_viz.ui.katex`, no network) when the reader moves to it, so a step costs the
-server nothing. The step goes back 300 ms after the last change (session key ``step``), for the share
-link and the other pages; a chunk the browser lacks it asks for at once, and those beside it ahead.
-
-The protocol (``st.components.v2``), as for Step Through's stepper (:mod:`lstm_viz.ui.stepper`):
-
-- server -> browser, ``data``: ``id`` (model, text, layer and unit), ``n`` steps, ``chunk`` size,
-  ``step`` with ``seq`` (sent anew only when the server changed the step), ``frames`` by chunk.
-- browser -> server, state ``view``: ``id``, ``seq``, ``step``, ``moved``, ``need`` (chunks) and ``req``.
+the state update and the plain-words reading, the very strings the server-side view shows. The
+browser (``stepper_static/equations.js``) typesets a step with KaTeX (:mod:`lstm_viz.ui.katex`, no
+network) when the reader moves to it. The frames travel by chunk, as :mod:`lstm_viz.ui.frame_stepper`
+describes.
 
 Without JavaScript (AppTest) or with ``LSTM_VIZ_CLIENT_STEPPER=0`` the page draws :func:`server_view`,
 a server round trip per step, from the same frames.
@@ -28,14 +21,11 @@ from lstm_viz.analysis import equations
 from lstm_viz.engine import cell
 from lstm_viz.engine.trace import Trace
 from lstm_viz.plots import html
-from lstm_viz.ui import cache, controls, latex, sidebar, stepper
+from lstm_viz.ui import cache, controls, frame_stepper, latex, sidebar, stepper
 
 KEY = "eq_stepper"
 FALLBACK = "eq_fallback"  # the server-side view's container (CSS hides it while the component runs)
-CHUNK = 32  # steps per chunk of frames
-AHEAD = 1  # chunks sent beside the one asked for, on each side
-MAX_CHUNKS_PER_SEND = 4
-_SENT = "_eq_sent"
+CHUNK = frame_stepper.CHUNK
 
 COMPONENT = st.components.v2.component(
     "lstm_viz_equations",
@@ -46,6 +36,7 @@ COMPONENT = st.components.v2.component(
     js=stepper.script("equations.js"),
     isolate_styles=False,
 )
+STEPPER = frame_stepper.FrameStepper(KEY, COMPONENT)
 
 
 # --- frames --------------------------------------------------------------------------------------
@@ -77,7 +68,7 @@ def frame(trace: Trace, layer_index: int, weights: equations.LayerWeights, step:
 
 def chunk(trace: Trace, layer_index: int, weights: equations.LayerWeights, unit: int, k: int) -> list[dict]:
     """The frames of chunk ``k``: steps ``k * CHUNK`` up to the next chunk's."""
-    return [frame(trace, layer_index, weights, s, unit) for s in range(k * CHUNK, min((k + 1) * CHUNK, len(trace)))]
+    return [frame(trace, layer_index, weights, s, unit) for s in frame_stepper.chunk_steps(k, len(trace))]
 
 
 def chunk_frames(sel: sidebar.Selection, unit: int, k: int) -> list[dict]:
@@ -88,84 +79,6 @@ def chunk_frames(sel: sidebar.Selection, unit: int, k: int) -> list[dict]:
         return chunk(sel.trace, sel.layer, equations.layer_weights(sel.model.module, sel.layer), unit, k)
 
     return cache.kept(key, build, lambda built: len(json.dumps(built)))
-
-
-def chunks_around(step: int, n_steps: int) -> list[int]:
-    """The chunk of ``step`` first, then those beside it (AHEAD on each side) that exist."""
-    k, last = step // CHUNK, (n_steps - 1) // CHUNK
-    return [k] + [j for d in range(1, AHEAD + 1) for j in (k - d, k + d) if 0 <= j <= last]
-
-
-# --- the browser's reports ------------------------------------------------------------------------
-
-
-def _report() -> dict:
-    return stepper.reported(KEY)
-
-
-def live() -> bool:
-    """True once the component's JavaScript runs on this mount of the page (it reported, and did not fail)."""
-    report = _report()
-    return stepper.enabled() and bool(report.get("live")) and not report.get("failed")
-
-
-def failed() -> bool:
-    return bool(_report().get("failed"))
-
-
-def _checked_step(report: dict, sent: dict) -> int | None:
-    try:
-        step = int(report["step"])
-    except (KeyError, TypeError, ValueError):
-        return None
-    return step if 0 <= step < sent["n"] else None
-
-
-def _on_report() -> None:
-    """A report arrived: the browser's step becomes the session's, if it is about what this session sent."""
-    ss, report, sent = st.session_state, _report(), st.session_state.get(_SENT)
-    if sent is None or report.get("id") != sent["id"] or report.get("seq") != sent["seq"]:
-        return
-    if report.get("moved") and (step := _checked_step(report, sent)) is not None:
-        ss["step"] = step
-
-
-# --- what the browser is sent ---------------------------------------------------------------------
-
-
-def _with_frames(sent: dict, sel, unit: int, chunks: list[int]) -> dict:
-    frames = {str(k): chunk_frames(sel, unit, k) for k in chunks}
-    return {**sent, "data": {**sent["data"], "frames": frames}}
-
-
-def mount(sel: sidebar.Selection, unit: int) -> bool:
-    """Draw the component for this unit at the session's step; True while its JavaScript runs.
-
-    Call inside the page's fragment. The data is the same object as last time unless there is
-    something new for the browser (Streamlit then sends a reference to what the browser has).
-    """
-    ss = st.session_state
-    n, step = len(sel.trace), int(ss["step"])
-    ident = f"{sel.name}\0{sel.text}\0{sel.layer}\0{unit}\0{id(sel.trace)}"
-    sent, report = ss.get(_SENT), _report()
-    about_this = sent is not None and report.get("id") == sent["id"]
-    if (
-        KEY not in ss
-        or sent is None
-        or sent["id"] != ident
-        or (about_this and report.get("seq") == sent["seq"] and _checked_step(report, sent) != step)
-    ):  # a new mount, a new view, or the server moved the step since the browser's report
-        seq = (sent or {}).get("seq", 0) + 1
-        sent = {"id": ident, "seq": seq, "n": n, "req": report.get("req")}  # the browser counts on from there
-        sent["data"] = {"id": ident, "n": n, "chunk": CHUNK, "seq": seq, "step": step, "frames": {}}
-        sent = _with_frames(sent, sel, unit, chunks_around(step, n))
-    elif about_this and report.get("req") not in (None, sent["req"]) and report.get("need"):
-        last = (n - 1) // CHUNK
-        need = [k for k in report.get("need") or [] if isinstance(k, int) and 0 <= k <= last]
-        sent = _with_frames({**sent, "req": report["req"]}, sel, unit, need[:MAX_CHUNKS_PER_SEND])
-    ss[_SENT] = sent
-    COMPONENT(key=KEY, data=sent["data"], on_view_change=_on_report)
-    return live()
 
 
 # --- the server-side view ------------------------------------------------------------------------
@@ -191,11 +104,12 @@ def server_view(sel: sidebar.Selection, unit: int) -> None:
     """The step controls and the numbers drawn by the server (the same frames): a fragment rerun per step."""
     with st.container(key=FALLBACK):
         # While the browser-side view may still start, it owns the keys (else one press could move two steps).
-        step = controls.step_controls(sel.trace, "eq", shortcuts=not stepper.enabled() or failed())
+        step = controls.step_controls(sel.trace, "eq", shortcuts=not stepper.enabled() or STEPPER.failed())
         draw_frame(chunk_frames(sel, unit, step // CHUNK)[step % CHUNK])
 
 
 def numbers(sel: sidebar.Selection, unit: int) -> None:
     """The component, and the server's view while it does not run."""
-    if not (stepper.enabled() and mount(sel, unit)):
+    ident = f"{sel.name}\0{sel.text}\0{sel.layer}\0{unit}\0{id(sel.trace)}"
+    if not (stepper.enabled() and STEPPER.mount(ident, len(sel.trace), lambda k: chunk_frames(sel, unit, k))):
         server_view(sel, unit)

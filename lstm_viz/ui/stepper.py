@@ -70,12 +70,21 @@ _IMPORT = re.compile(r"^import \{[\w\s,]+\} from '\./(\w+)\.js';\n", re.MULTILIN
 
 def script(name: str = "stepper.js") -> str:
     """A component's one module: ``name`` (in stepper_static) with each module it imports there (format.js, the
-    pure functions node's tests load on their own; component.js, what the components share) in place of its import
-    line, so that the component needs no file but this string."""
+    pure functions node's tests load on their own; component.js, what the components share; frames.js, a view
+    stepped from frames) in place of its first import line, and so on down, so that the component needs no file but
+    this string."""
     source = (FILES / name).read_text(encoding="utf-8")
     if not _IMPORT.search(source):
         raise RuntimeError(f"{name} must import its helpers as one line each: import {{ ... }} from './x.js';")
-    module = _IMPORT.sub(lambda m: (FILES / f"{m.group(1)}.js").read_text(encoding="utf-8"), source)
+    placed: set[str] = set()
+
+    def place(found: re.Match) -> str:  # a module once, where it is first imported, with its own imports in place
+        if found.group(1) in placed:
+            return ""
+        placed.add(found.group(1))
+        return _IMPORT.sub(place, (FILES / f"{found.group(1)}.js").read_text(encoding="utf-8"))
+
+    module = _IMPORT.sub(place, source)
     if re.search(r"^import\b", module, re.MULTILINE):
         raise RuntimeError(f"{name} imports something this function cannot put in its place")
     return module

@@ -17,7 +17,7 @@ from lstm_viz.analysis import equations
 from lstm_viz.engine import cell
 from lstm_viz.store import zoo
 from lstm_viz.ui import equation_stepper as es
-from lstm_viz.ui import latex
+from lstm_viz.ui import frame_stepper, latex
 from tests.factory import HAMLET, open_app
 from tests.pages.standin import components, run_as_reported
 
@@ -72,9 +72,9 @@ def test_chunks_cover_the_text_in_order_and_are_built_once():
     trace = model.trace(LONG)
     weights = equations.layer_weights(model.module, 0)
     n, last = len(trace), (len(trace) - 1) // es.CHUNK
-    assert es.chunks_around(0, n) == [0, 1]
-    assert es.chunks_around(n - 1, n) == [last, last - 1]
-    assert es.chunks_around(es.CHUNK * 2 + 5, n) == [2, 1, 3]
+    assert frame_stepper.chunks_around(0, n) == [0, 1]
+    assert frame_stepper.chunks_around(n - 1, n) == [last, last - 1]
+    assert frame_stepper.chunks_around(es.CHUNK * 2 + 5, n) == [2, 1, 3]
     frames = es.chunk(trace, 0, weights, 4, last)
     assert len(frames) == n - last * es.CHUNK
     assert frames[-1]["heading"] == f"With the numbers: unit 4, step {n - 1}"

@@ -1,5 +1,6 @@
 // lstm-viz: what the app's components share in the browser (Step Through's stepper, the Equations page's
-// numbers, Gate Heatmaps' canvas): one instance per host element, bytes and elements, which keys are theirs.
+// numbers, Gate Heatmaps' canvas, the Neuron Lab's ranking at a step): one instance per host element, bytes
+// and elements, which keys are theirs.
 // One module that their scripts import (lstm_viz/ui/stepper.py puts it in place of the import).
 
 // Streamlit calls a component's function again on new data: keep one instance per host element (made by
@@ -67,6 +68,20 @@ export function element(tag, className, text) {
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
+}
+
+// A line of the server's markdown as elements: **bold** and `code`, the rest as text (never as markup).
+export function inline(md) {
+  const out = document.createDocumentFragment();
+  const pattern = /\*\*(.+?)\*\*|`([^`]*)`/g;
+  let at = 0;
+  for (let m = pattern.exec(md); m; m = pattern.exec(md)) {
+    if (m.index > at) out.append(md.slice(at, m.index));
+    out.append(m[1] !== undefined ? element('b', '', m[1]) : element('code', '', m[2]));
+    at = pattern.lastIndex;
+  }
+  if (at < md.length) out.append(md.slice(at));
+  return out;
 }
 
 // Keys typed into these are theirs; a stepper's own slider is not among them (its keys are the stepper's).

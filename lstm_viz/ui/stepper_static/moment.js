@@ -1,0 +1,215 @@
+// lstm-viz: the Neuron Lab's ranking at a step ("A moment"), stepped in the browser (a Streamlit
+// st.components.v2 component).
+//
+// The server sends each step's frame by chunk (lstm_viz/ui/moment_stepper.py writes them; frames.js steps
+// through them): the caption, the sentence on the best unit, the table of the units that changed most, and
+// which units the chart shows on which scale. With a new view come, once, the charted quantity's values along
+// the text. Here a step is drawn the moment the reader moves to it; a row chosen in the table goes to the
+// server, which makes its unit the unit of every page.
+//
+// Safety: every string reaches the page through textContent (the caption's **bold** and `code` become
+// elements) or the canvas's fillText, never as markup.
+
+import { fixed } from './format.js';
+import { bytesOf, element, inline, mountOn } from './component.js';
+import { FrameStepper } from './frames.js';
+
+const LEFT = 48; // px for the value labels
+const RIGHT = 14;
+const PANEL = 64; // px of plot per unit
+const GAP = 22; // px above each plot, for its title
+const FONT = '12px sans-serif';
+
+const instances = new WeakMap(); // host element -> Moment
+
+export default function moment(component) {
+  return mountOn(component, instances, (host) => new Moment(host));
+}
+
+const FAILED = (reason) =>
+  `The interactive ranking could not start (${reason}), so the view below is drawn by the server, ` +
+  'one round trip per step.';
+
+class Moment extends FrameStepper {
+  constructor(host) {
+    super(host, '.lv-moment', FAILED);
+    const on = this.on.bind(this);
+    on(this.el.canvas, 'mousemove', (e) => this.hover(e));
+    on(this.el.canvas, 'mouseleave', () => this.hideTip());
+    on(this.el.rows, 'click', (e) => this.pickRow(e.target));
+    on(this.el.rows, 'keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        this.pickRow(e.target);
+      }
+    });
+    this.resize = new ResizeObserver(() => this.drawChart());
+    this.resize.observe(this.el.frame);
+  }
+
+  check() {
+    if (new Uint8Array(new Float32Array([1]).buffer)[3] !== 63) throw new Error('this browser is big-endian');
+  }
+
+  destroy() {
+    super.destroy();
+    this.resize.disconnect();
+  }
+
+  newView(extra) {
+    this.series = extra;
+    this.values = new Float32Array(bytesOf(extra.values).buffer);
+    this.column = new Map(extra.units.map((u, i) => [u, i]));
+    this.el.title.textContent = extra.title;
+    this.labels = extra.tokens.map((t) => (t.length > 12 ? t.slice(0, 12) : t));
+    this.frame = null;
+  }
+
+  value(step, unit) {
+    return this.values[step * this.series.units.length + this.column.get(unit)];
+  }
+
+  waiting() {
+    this.el.info.textContent = '';
+    this.el.ranking.hidden = true;
+  }
+
+  show(f) {
+    this.frame = f;
+    this.el.caption.replaceChildren(inline(f.caption));
+    if (f.notice !== undefined) {
+      this.el.info.textContent = f.notice;
+      this.el.ranking.hidden = true;
+      return;
+    }
+    this.el.info.textContent = f.info;
+    this.el.ranking.hidden = false;
+    this.el.head.replaceChildren(...f.columns.map((c) => element('th', '', c)));
+    const charted = new Map(f.units.map((u, i) => [u, i]));
+    this.el.rows.replaceChildren(...f.rows.map(([unit, score, before, after, elsewhere]) => {
+      const tr = element('tr');
+      tr.tabIndex = 0;
+      tr.dataset.unit = String(unit);
+      tr.setAttribute('aria-selected', String(unit === this.pick));
+      const first = element('td');
+      if (charted.has(unit)) {
+        const swatch = element('i');
+        swatch.style.background = this.series.colours[charted.get(unit)];
+        first.append(swatch);
+      }
+      first.append(String(unit));
+      tr.append(first, ...[score, before, after].map((v) => element('td', '', fixed(v, 4))), element('td', '', elsewhere));
+      return tr;
+    }));
+    this.drawChart();
+  }
+
+  pickRow(target) {
+    const tr = target instanceof Element ? target.closest('tr[data-unit]') : null;
+    if (!tr || this.state !== 'live') return;
+    const unit = Number(tr.dataset.unit);
+    for (const row of this.el.rows.children) row.setAttribute('aria-selected', String(row === tr));
+    this.choose(unit);
+  }
+
+  // --- the chart along the text: one row per charted unit, the step marked --------------------------
+
+  layout() {
+    const width = Math.max(this.el.frame.clientWidth, LEFT + RIGHT + 60);
+    const plotW = width - LEFT - RIGHT;
+    const colW = plotW / this.n;
+    const rows = this.frame.units.length;
+    return { width, plotW, colW, rows, height: rows * (GAP + PANEL) + 40 };
+  }
+
+  drawChart() {
+    const f = this.frame;
+    if (this.destroyed || !f || f.notice !== undefined || this.state !== 'live') return;
+    const g = (this.geometry = this.layout());
+    const canvas = this.el.canvas;
+    const ratio = window.devicePixelRatio || 1;
+    canvas.width = Math.round(g.width * ratio);
+    canvas.height = Math.round(g.height * ratio);
+    canvas.style.width = `${g.width}px`;
+    canvas.style.height = `${g.height}px`;
+    canvas.dataset.rows = String(g.rows); // what a test needs to find a point
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new Error('this browser cannot draw the chart on a canvas');
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    const ink = getComputedStyle(this.root).getPropertyValue('--lv-note').trim();
+    const rule = getComputedStyle(this.root).getPropertyValue('--lv-rule').trim();
+    const [lo, hi] = f.range;
+    const yOf = (top, v) => top + PANEL - ((Math.min(Math.max(v, lo), hi) - lo) / (hi - lo || 1)) * PANEL;
+    ctx.font = FONT;
+    f.units.forEach((unit, r) => {
+      const top = r * (GAP + PANEL) + GAP;
+      ctx.fillStyle = ink;
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'bottom';
+      ctx.fillText(`unit ${unit}`, LEFT, top - 4);
+      ctx.strokeStyle = rule;
+      ctx.lineWidth = 1;
+      ctx.strokeRect(LEFT, top, g.plotW, PANEL);
+      ctx.textAlign = 'right';
+      ctx.textBaseline = 'middle';
+      ctx.fillText(fixed(hi, 2), LEFT - 6, top + 6);
+      ctx.fillText(fixed(lo, 2), LEFT - 6, top + PANEL - 6);
+      ctx.strokeStyle = this.series.colours[r];
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      for (let s = 0; s < this.n; s++) {
+        const x = LEFT + (s + 0.5) * g.colW;
+        const y = yOf(top, this.value(s, unit));
+        if (s === 0) ctx.moveTo(x, y);
+        else ctx.lineTo(x, y);
+      }
+      if (this.n === 1) ctx.lineTo(LEFT + g.plotW, yOf(top, this.value(0, unit)));
+      ctx.stroke();
+      // the step
+      ctx.strokeStyle = this.series.outline;
+      ctx.lineWidth = 1.5;
+      ctx.setLineDash([3, 3]);
+      ctx.beginPath();
+      const sx = LEFT + (this.step + 0.5) * g.colW;
+      ctx.moveTo(sx, top);
+      ctx.lineTo(sx, top + PANEL);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    });
+    // token labels under the last row, as many as fit
+    ctx.fillStyle = ink;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    const base = g.rows * (GAP + PANEL) + 4;
+    const room = Math.max(...this.labels.map((t) => ctx.measureText(t).width), 6) + 8;
+    const every = Math.max(1, Math.ceil(room / g.colW));
+    for (let s = 0; s < this.n; s += every) ctx.fillText(this.labels[s], LEFT + (s + 0.5) * g.colW, base);
+    ctx.textBaseline = 'bottom';
+    ctx.fillText('token (step)', LEFT + g.plotW / 2, g.height - 1);
+  }
+
+  hover(e) {
+    const g = this.geometry;
+    const f = this.frame;
+    if (!g || !f || f.notice !== undefined) return this.hideTip();
+    const box = this.el.canvas.getBoundingClientRect();
+    const x = e.clientX - box.left - LEFT;
+    const y = e.clientY - box.top;
+    const r = Math.floor(y / (GAP + PANEL));
+    if (x < 0 || x >= g.plotW || r < 0 || r >= g.rows || y - r * (GAP + PANEL) < GAP) return this.hideTip();
+    const step = Math.min(this.n - 1, Math.floor(x / g.colW));
+    const unit = f.units[r];
+    const tip = this.el.tip;
+    tip.textContent =
+      `unit ${unit}\nstep ${step}: ${JSON.stringify(this.series.tokens[step])}\n` +
+      `${this.series.symbol} = ${fixed(this.value(step, unit), 4)}`;
+    tip.hidden = false;
+    const frame = this.el.frame.getBoundingClientRect();
+    tip.style.left = `${Math.max(0, Math.min(e.clientX - frame.left + 14, frame.width - tip.offsetWidth - 4))}px`;
+    tip.style.top = `${e.clientY - frame.top + 14}px`;
+  }
+
+  hideTip() {
+    this.el.tip.hidden = true;
+  }
+}
