@@ -1,4 +1,4 @@
-"""How fast Step Through and Equations redraw after a step change: the server path and the browser path, in one run.
+"""How fast Step Through, Equations and the Neuron Lab redraw after a step change: server path and browser path.
 
 ``python -m benchmarks.page_latency [--steps N] [--no-browser] [--smoke]``
 
@@ -18,6 +18,9 @@ For texts of 200 and 2,000 tokens through the shipped shakespeare-char model (2 
 
 (e) the same as (d) on the Equations page: its server path typesets with Streamlit's st.latex, a rerun
     per step; its browser path typesets the step's frames with KaTeX in the page (no Play there).
+(g) the same as (d) on the Neuron Lab's ranking at a step ("A moment"): its server path is the "At step"
+    slider (focused, its → key; it has no Next button), a rerun per step that draws Streamlit's table and a
+    Plotly chart; its browser path draws the step's table, sentence and chart in the page.
 (f) in headless Chromium, Gate Heatmaps' first render: the time from opening a link to the page
     (a fresh tab, the model already loaded by the server, a text not traced yet) to the heatmap drawn, for each text
     (goal < 2 s at 200 tokens); the very first open of the server, model load included, apart.
@@ -169,7 +172,7 @@ def cpu_seconds(pid: int) -> float:
 # root says so and has the values. The server path: Streamlit idle and, on Step Through, the step caption and
 # the strip heading of the new step, the strip of all units and the bars drawn; on Equations, the
 # new step's caption and its equations typeset.
-ROOTS = '.lv-stepper[data-state="live"], .lv-eqs[data-state="live"]'
+ROOTS = '.lv-stepper[data-state="live"], .lv-eqs[data-state="live"], .lv-moment[data-state="live"]'
 DRAWN = (
     """(target) => {
     const root = document.querySelector('"""
@@ -178,6 +181,11 @@ DRAWN = (
     if (root) return root.dataset.step === String(target) && root.dataset.loaded === 'true';
     const app = document.querySelector('[data-testid="stApp"]');
     const idle = app && app.getAttribute('data-test-script-state') === 'notRunning';
+    if (location.pathname.endsWith('/neuron_lab')) {
+        return idle && document.body.innerText.includes(`step ${target} of`)
+            && document.querySelector('[data-testid="stDataFrame"]') !== null
+            && document.querySelector('[data-testid="stPlotlyChart"] .main-svg') !== null;
+    }
     if (location.pathname.endsWith('/equations')) {
         return idle && document.body.innerText.includes(`step ${target} of`)
             && document.querySelectorAll('.katex').length >= 5;
@@ -314,11 +322,12 @@ def _play_rate(page, path: str, seconds: float) -> float:
     return rate
 
 
-VIEWS = {"step_through": ".lv-stepper", "equations": ".lv-eqs"}  # each page that steps, and its browser-side root
+# each page that steps, and its browser-side root
+VIEWS = {"step_through": ".lv-stepper", "equations": ".lv-eqs", "neuron_lab": ".lv-moment"}
 
 
 def measure(page, url: str, path: str, text: str, steps: int, presses: int, play_s: float, pid: int, view: str) -> dict:
-    """The Chromium measurements of one path for one text on one page (see the module docstring, (d) and (e))."""
+    """The Chromium measurements of one path for one text on one page (see the module docstring, (d), (e), (g))."""
     query = urllib.parse.urlencode({"model": MODEL, "text": text, "step": 0, "unit": 3})
     page.goto(f"{url}/{view}?{query}")
     _idle(page)
@@ -326,12 +335,16 @@ def measure(page, url: str, path: str, text: str, steps: int, presses: int, play
         page.wait_for_selector(f'{VIEWS[view]}[data-state="live"][data-loaded="true"]')
         _idle(page)
     step, result, clicks, keys = 0, {}, [], []
-    for k in range(steps + 1):  # the first of each warms the path
+    slider_only = view == "neuron_lab" and path == "server"  # no Next button: its slider steps
+    for k in range(0 if slider_only else steps + 1):  # the first of each warms the path
         step += 1
         ms = page.evaluate(CLICK_AND_WAIT, step)
         if k:
             clicks.append(ms)
-    page.locator("h1").first.click()  # the focus on the page, so that the keys reach the shortcuts
+    if slider_only:  # its → key goes to the focused slider
+        page.locator('[data-testid="stSlider"]').filter(has_text="At step").get_by_role("slider").focus()
+    else:
+        page.locator("h1").first.click()  # the focus on the page, so that the keys reach the shortcuts
     for k in range(steps + 1):
         step += 1
         page.evaluate("(target) => { window.__lv.expect = target; }", step)
@@ -342,7 +355,7 @@ def measure(page, url: str, path: str, text: str, steps: int, presses: int, play
         _idle(page, quiet_ms=100)
     page.evaluate("() => { window.__lv.expect = null; }")
     _idle(page)
-    result["next_ms"], result["key_ms"] = statistics.median(clicks), statistics.median(keys)
+    result["next_ms"], result["key_ms"] = statistics.median(clicks) if clicks else None, statistics.median(keys)
     before, cpu, runs = page.evaluate(SHOWN_STEP), cpu_seconds(pid), page.evaluate("window.__lv.runs")
     for _ in range(presses):  # presses at 20 per second
         page.keyboard.press("ArrowRight")
@@ -431,7 +444,10 @@ def heatmaps_first_render(texts: dict[str, str], repeats: int) -> dict[str, list
 def _table(found: dict, view: str, rows: list[tuple]) -> None:
     for label, key, fmt, goal in rows:
         for name in ("200", "2000"):
-            server, client = (fmt.format(found[(view, path, name)][key]) for path in PATHS)
+            server, client = (
+                "n/a" if found[(view, path, name)][key] is None else fmt.format(found[(view, path, name)][key])
+                for path in PATHS
+            )
             print(f"    {label + ', ' + f'{int(name):,}' + ' tokens':<44}{server:>12}{client:>11}    {goal}")
 
 
@@ -482,6 +498,8 @@ def main() -> None:
     _table(found, "step_through", rows)
     print("(e) Chromium, Equations (typeset by Streamlit | KaTeX in the component)  server path    browser    goal")
     _table(found, "equations", [row for row in rows if row[1] != "play"])
+    print("(g) Chromium, Neuron Lab, A moment (Streamlit's table | in the page)      server path    browser    goal")
+    _table(found, "neuron_lab", [row for row in rows if row[1] != "play"])
     first = heatmaps_first_render(texts, repeats=1 if args.smoke else 5)
     print("(f) Gate Heatmaps' first render, to the heatmap drawn (median), a new text; goal < 2 s at 200 tokens:")
     print(f"    the server's first open (model loaded then): {first.pop('cold')[0]:.2f} s")

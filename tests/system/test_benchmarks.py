@@ -57,6 +57,13 @@ def test_train_throughput_refuses_too_few_steps():
     assert result.returncode == 2 and "--steps must be at least 20, got 12" in result.stderr
 
 
+def rows_without_next(out: str) -> list[str]:
+    """The Neuron Lab's Next-click rows: its server path has no Next button (its slider steps)."""
+    lines = out.splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith("(g) "))
+    return [line for line in lines[start + 1 : start + 3] if "Next click" in line]
+
+
 def test_page_latency_measures_both_paths():
     """The server-side view and the browser-side stepper, side by side (Chromium when it is installed)."""
     browser = Path(os.environ.get("LSTM_VIZ_CHROMIUM", "/usr/bin/chromium")).exists()
@@ -68,9 +75,11 @@ def test_page_latency_measures_both_paths():
         labels = ("Next click", "-> key", "presses at 20/s", "Play, tokens/s", "server CPU per step", "script runs")
         for label in labels:
             rows = [line for line in out.splitlines() if label in line]
-            want = 2 if label.startswith("Play") else 4  # Step Through's two texts, then Equations' two
-            assert len(rows) == want and all(re.search(r"tokens\s+[\d.]+\s+[\d.]+\s+\S", r) for r in rows), (label, out)
-        assert "(e) Chromium, Equations" in out, out
+            want = 2 if label.startswith("Play") else 6  # Step Through's two texts, Equations' two, Neuron Lab's two
+            assert len(rows) == want, (label, out)
+            assert all(re.search(r"tokens\s+([\d.]+|n/a)\s+[\d.]+\s+\S", r) for r in rows), (label, out)
+        assert "(e) Chromium, Equations" in out and "(g) Chromium, Neuron Lab, A moment" in out, out
+        assert [line for line in out.splitlines() if "n/a" in line] == rows_without_next(out), out
         assert re.search(r"the server's first open \(model loaded then\): [\d.]+ s", out), out
         for how in ("sidebar click from Step Through", "link in a fresh browser"):
             for tokens in ("200", "2,000"):

@@ -63,6 +63,7 @@ class Moment extends FrameStepper {
     this.el.title.textContent = extra.title;
     this.labels = extra.tokens.map((t) => (t.length > 12 ? t.slice(0, 12) : t));
     this.frame = null;
+    this.room = null; // px a token label needs (drawChart measures it)
   }
 
   value(step, unit) {
@@ -181,7 +182,8 @@ class Moment extends FrameStepper {
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
     const base = g.rows * (GAP + PANEL) + 4;
-    const room = Math.max(...this.labels.map((t) => ctx.measureText(t).width), 6) + 8;
+    if (this.room === null) this.room = Math.max(...this.labels.map((t) => ctx.measureText(t).width), 6) + 8;
+    const room = this.room; // measured once per view: a long text has thousands of labels
     const every = Math.max(1, Math.ceil(room / g.colW));
     for (let s = 0; s < this.n; s += every) ctx.fillText(this.labels[s], LEFT + (s + 0.5) * g.colW, base);
     ctx.textBaseline = 'bottom';
