@@ -38,8 +38,9 @@ hint = (
     if clickable
     else "pick the step and unit above (too many cells to click)"
 )
-st.markdown(controls.step_caption(trace, step) + f" · unit **{unit}** · {hint}")
-display.unit_metrics(quantities, step, unit)
+with st.container(key="hm_values"):  # the canvas writes its own under the heatmap (CSS hides these then)
+    st.markdown(controls.step_caption(trace, step) + f" · unit **{unit}** · {hint}")
+    display.unit_metrics(quantities, step, unit)
 
 with chart_at:
     if stepper.enabled():

@@ -5,8 +5,9 @@ quantity, units shown): the values (float32, base64), the tokens, the colour sca
 (:mod:`lstm_viz.plots.colours`, as the Plotly heatmap had them), and the step and unit with a ``seq``.
 The browser (``stepper_static/heatmap.js``) draws the cells, the lines of the current step and unit,
 a colour bar, and the hovered cell's step, token, unit and exact value. A click moves the lines at
-once and reports the cell; the server makes it the shared step and unit (the caption, value boxes
-and the line chart below follow).
+once, writes the step's caption and the unit's value boxes under the heatmap from every quantity of
+the shown units (sent with the view, up to :data:`BOXES_MAX` values), and reports the cell; the server
+makes it the shared step and unit (the line chart below follows).
 
 Where the component's JavaScript does not run (AppTest; ``LSTM_VIZ_CLIENT_STEPPER=0``; a failure it
 reports), the page draws the Plotly heatmap instead (:func:`lstm_viz.ui.cache.heatmap`). Once the
@@ -28,19 +29,40 @@ from lstm_viz.ui import cache, state, stepper
 KEY = "hm_canvas"
 _SENT = "_hm_sent"
 NARROW_STEPS = 500  # above this many steps a step can be narrower than a pixel on a projector's page
+BOXES_MAX = 320_000  # values (steps x units shown x quantities) the browser gets for its value boxes: 200 tokens x 256
+# units x 6 quantities (1.7 MB as sent); a longer view's boxes come from the server after a click
 _RAN = "_hm_ran"  # the component has run in this session: later visits need no Plotly stand-in
 
 COMPONENT = st.components.v2.component(
     "lstm_viz_heatmap",
     html=(stepper.FILES / "heatmap.html").read_text(encoding="utf-8"),
-    css=html.css_variables() + (stepper.FILES / "heatmap.css").read_text(encoding="utf-8"),
+    css=html.css_variables()
+    + (stepper.FILES / "stepper.css").read_text(encoding="utf-8")
+    + (stepper.FILES / "heatmap.css").read_text(encoding="utf-8"),
     js=stepper.script("heatmap.js"),
     isolate_styles=False,
 )
 
 
-def payload(values: np.ndarray, tokens: list[str], quantity: str, shown, ident: str) -> dict:
-    """What the browser draws: ``values`` (steps x units) of the ``shown`` units, their colours and labels."""
+def boxes(quantities: dict[str, np.ndarray], shown) -> dict | None:
+    """Every quantity of the ``shown`` units at every step, for the value boxes the browser draws under a clicked
+    cell (as :func:`lstm_viz.ui.display.unit_metrics` labels them); None above :data:`BOXES_MAX` values (the
+    server's boxes then follow a click)."""
+    steps = len(next(iter(quantities.values())))
+    if steps * len(shown) * len(quantities) > BOXES_MAX:
+        return None
+    block = np.stack([np.asarray(v, dtype=np.float32)[:, list(shown)] for v in quantities.values()], axis=2)
+    return {
+        "labels": [f"{cell.symbol(name)} · {cell.QUANTITY[name].label}" for name in quantities],
+        "values": base64.b64encode(np.ascontiguousarray(block).tobytes()).decode("ascii"),  # step, unit, quantity
+    }
+
+
+def payload(
+    values: np.ndarray, tokens: list[str], quantity: str, shown, ident: str, quantities=None, unknown=()
+) -> dict:
+    """What the browser draws: ``values`` (steps x units) of the ``shown`` units, their colours and labels, and
+    (given the layer's ``quantities``) the value boxes' numbers with the caption's unknown pieces."""
     z = np.ascontiguousarray(np.asarray(values, dtype=np.float32)[:, list(shown)])
     lo, hi = colours.quantity_range(quantity, z)
     scale = colours.for_quantity(quantity)
@@ -55,6 +77,8 @@ def payload(values: np.ndarray, tokens: list[str], quantity: str, shown, ident: 
         "symbol": cell.symbol(quantity),
         "title": cell.title(quantity),
         "outline": colours.OUTLINE,
+        "boxes": boxes(quantities, shown) if quantities else None,
+        "unknown": [[u.position, visible(u.replacement)] for u in unknown],
     }
 
 
@@ -62,9 +86,15 @@ def view_payload(sel, quantity: str, shown) -> dict:
     """:func:`payload` of the page's view (``sel``: a sidebar Selection), built once and shared by the sessions."""
     key = ("hm_canvas", sel.name, cache.version(sel.name), sel.text, sel.layer, sel.at_step, quantity, tuple(shown))
     ident = "\0".join(map(str, key))
-    values = sel.layer_trace.quantity(quantity)
+    layer = sel.layer_trace
+
+    def build() -> dict:
+        return payload(
+            layer.quantity(quantity), sel.trace.tokens, quantity, shown, ident, layer.quantities(), sel.trace.unknown
+        )
+
     return cache.kept(
-        key, lambda: payload(values, sel.trace.tokens, quantity, shown, ident), lambda found: 2 * len(found["values"])
+        key, build, lambda found: 2 * (len(found["values"]) + len((found["boxes"] or {}).get("values", "")))
     )
 
 

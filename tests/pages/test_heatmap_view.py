@@ -57,6 +57,26 @@ def test_the_data_is_the_traces_quantity_of_the_shown_units_on_its_scale():
     assert gate["range"] == [0.0, 1.0] and gate["shades"] == [bg for bg, _ in colours.palette("gate")]
 
 
+def test_the_value_boxes_data_is_every_quantity_of_the_shown_units_within_a_bound():
+    trace = zoo.load(CHAR).trace(HAMLET)
+    layer, shown = trace.layers[0], [5, 0, 17]
+    quantities = layer.quantities()
+    found = heatmap_view.boxes(quantities, shown)
+    block = np.frombuffer(base64.b64decode(found["values"]), dtype="<f4").reshape(len(trace), len(shown), -1)
+    for q, name in enumerate(quantities):
+        assert np.array_equal(block[:, :, q], quantities[name][:, shown].astype(np.float32)), name
+    assert found["labels"][0] == "f · forget gate" and len(found["labels"]) == len(quantities) == 6
+    everything = list(range(layer.hidden_size))
+    assert (
+        len(trace) * len(everything) * 6 > heatmap_view.BOXES_MAX and heatmap_view.boxes(quantities, everything) is None
+    )
+    unknown = zoo.load("words-lm").trace("the zzyzx sat")
+    sent = heatmap_view.payload(
+        unknown.layers[0].cell, unknown.tokens, "cell", [0, 1], "x", unknown.layers[0].quantities(), unknown.unknown
+    )
+    assert sent["unknown"] and all(isinstance(p, int) and isinstance(r, str) for p, r in sent["unknown"])
+
+
 def test_the_plotly_heatmap_stands_in_until_the_canvas_runs_and_after_a_failure():
     at = open_heatmaps(step=3, unit=7)
     assert not at.exception and heatmaps(at) == 1  # no report yet: the Plotly heatmap is there too

@@ -84,6 +84,9 @@ def test_page_latency_measures_both_paths():
         for how in ("sidebar click from Step Through", "link in a fresh browser"):
             for tokens in ("200", "2,000"):
                 assert re.search(rf"{how}, {tokens} tokens: [\d.]+ s \(of 1: ", out), (how, tokens, out)
+        for tokens in ("200", "2,000"):
+            assert re.search(rf"value boxes drawn, {tokens} tokens: \d+ ms (in the page|by the server)", out), out
+        assert re.search(r"value boxes drawn, 200 tokens: \d+ ms in the page", out), out
 
 
 def test_page_switch_times_pages_and_lesson_stops_as_shipped_and_with_nothing_kept():

@@ -84,6 +84,25 @@ export function inline(md) {
   return out;
 }
 
+// The step's caption (controls.step_caption's words): "step S of N (0-based): token T", and the piece the model
+// reads instead where it does not know the token (`replacement`; undefined where it does).
+export function stepCaption(step, n, token, replacement) {
+  const nodes = [
+    document.createTextNode('step '),
+    element('b', '', String(step)),
+    document.createTextNode(` of ${n} (0-based): token `),
+    element('code', '', token),
+  ];
+  if (replacement !== undefined) {
+    nodes.push(
+      document.createTextNode(' — unknown to the model, which reads '),
+      element('code', '', replacement),
+      document.createTextNode(' instead'),
+    );
+  }
+  return nodes;
+}
+
 // Keys typed into these are theirs; a stepper's own slider is not among them (its keys are the stepper's).
 export const EDITABLE =
   'input:not([type="range"]), textarea, select, [contenteditable=""], [contenteditable="true"], [role="textbox"]';

@@ -9,7 +9,7 @@
 // colours come from the data and the --lv- CSS variables (lstm_viz/plots/colours.py).
 
 import { fixed, shadeOf } from './format.js';
-import { Component, bytesOf, mountOn } from './component.js';
+import { Component, bytesOf, element, mountOn, stepCaption } from './component.js';
 
 const LEFT = 52; // px for the unit labels
 const RIGHT = 78; // px for the colour bar and its labels
@@ -68,6 +68,8 @@ class Heatmap extends Component {
       this.row = new Map(data.units.map((u, i) => [u, i]));
       this.el.title.textContent = data.title;
       this.labels = null;
+      this.boxes = data.boxes ? floats(data.boxes.values) : null; // step, unit shown, quantity
+      this.unknown = new Map(data.unknown || []);
     }
     if (data.seq !== this.seq) {
       this.seq = data.seq;
@@ -192,6 +194,33 @@ class Heatmap extends Component {
     ctx.textBaseline = 'bottom';
     ctx.fillText('token (step)', LEFT + g.plotW / 2, g.height - 1);
     this.drawBar(ctx, g, ink);
+    this.drawBoxes();
+  }
+
+  // the step's caption and the unit's value boxes (display.unit_metrics's), where the data holds the unit's values
+  drawBoxes() {
+    const r = this.row.get(this.unit);
+    const here = Boolean(this.boxes) && r !== undefined;
+    this.root.dataset.boxes = String(here);
+    if (!here) return;
+    const labels = this.data.boxes.labels;
+    const at = (this.step * this.units.length + r) * labels.length;
+    this.el.caption.replaceChildren(
+      ...stepCaption(this.step, this.n, this.data.tokens[this.step], this.unknown.get(this.step)),
+      document.createTextNode(' · unit '),
+      element('b', '', String(this.unit)),
+    );
+    const values = this.el.values;
+    if (values.children.length !== labels.length) {
+      values.replaceChildren(...labels.map((label) => {
+        const box = element('div', 'lvs-value');
+        box.append(element('div', 'lvs-label', label), element('div', 'lvs-number'));
+        return box;
+      }));
+    }
+    labels.forEach((_, q) => {
+      values.children[q].lastChild.textContent = fixed(this.boxes[at + q], 4);
+    });
   }
 
   drawBar(ctx, g, ink) {

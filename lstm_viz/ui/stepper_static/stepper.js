@@ -11,7 +11,9 @@
 // Numbers and sentences are written by format.js (stepper.py puts it here in place of the import).
 
 import { changed, fill, fixed, percent, shadeOf, signed, windowOf } from './format.js';
-import { ACTIVATES, Component, bytesOf, element, keyTarget, mountOn, moveFor, stepsOn } from './component.js';
+import {
+  ACTIVATES, Component, bytesOf, element, keyTarget, mountOn, moveFor, stepCaption, stepsOn,
+} from './component.js';
 
 const FORMAT = 2; // stepper_payload.FORMAT
 const REPORT_DELAY_MS = 300; // the view goes to the server this long after the last key press
@@ -530,21 +532,7 @@ class Stepper extends Component {
 
   renderCaption() {
     const { step } = this.view;
-    const caption = this.el.caption;
-    const code = element('code', '', this.payload.tokens[step]);
-    caption.replaceChildren(
-      document.createTextNode('step '),
-      element('b', '', String(step)),
-      document.createTextNode(` of ${this.n} (0-based): token `),
-      code,
-    );
-    if (this.unknown.has(step)) {
-      caption.append(
-        document.createTextNode(' — unknown to the model, which reads '),
-        element('code', '', this.unknown.get(step)),
-        document.createTextNode(' instead'),
-      );
-    }
+    this.el.caption.replaceChildren(...stepCaption(step, this.n, this.payload.tokens[step], this.unknown.get(step)));
   }
 
   renderTokens() {

@@ -8,6 +8,7 @@ import urllib.parse
 
 import pytest
 
+from lstm_viz.engine import cell
 from lstm_viz.plots import colours
 from lstm_viz.store import zoo
 from tests.factory import HAMLET
@@ -118,9 +119,22 @@ def test_clicking_a_heatmap_cell_selects_its_step_and_unit(page, app_url):
     h_step, h_unit = int(hovered.group(1)), int(hovered.group(3))
     forget = zoo.load("shakespeare-char").trace("abcdefghij").layers[0].forget_gate
     assert hovered.group(2) == "abcdefghij"[h_step] and hovered.group(4) == f"{forget[h_step, h_unit]:.4f}"
-    page.mouse.click(x, y)
+    drawn = page.evaluate(  # the click, and what the next frame shows under the heatmap: no server run between
+        """([x, y]) => new Promise((resolve) => {
+            document.querySelector('.lv-heatmap canvas').dispatchEvent(
+                new MouseEvent('click', {clientX: x, clientY: y, bubbles: true}));
+            requestAnimationFrame(() => resolve(document.querySelector('.lv-heatmap .lvh-boxes').innerText));
+        })""",
+        [x, y],
+    )
+    layer = zoo.load("shakespeare-char").trace("abcdefghij").layers[0]
+    want = [f"step {h_step} of 10 (0-based): token {'abcdefghij'[h_step]} · unit {h_unit}"]
+    for name, values in layer.quantities().items():
+        want += [f"{cell.symbol(name)} · {cell.QUANTITY[name].label}", f"{float(values[h_step, h_unit]):.4f}"]
+    assert drawn.splitlines() == want
     page.wait_for_function("() => !/step 0 of/.test(document.body.innerText)")
     wait_for_render(page)
+    assert not page.locator(".st-key-hm_values").is_visible()  # the server's boxes: hidden behind the canvas's
     found = re.search(r"step (\d+) of 10 .*?unit (\d+)", page.locator("body").inner_text(), re.S)
     step, unit = int(found.group(1)), int(found.group(2))
     assert (step, unit) == (h_step, h_unit)  # the cell hovered is the cell chosen
