@@ -29,10 +29,11 @@ CHUNK = frame_stepper.CHUNK
 
 COMPONENT = st.components.v2.component(
     "lstm_viz_equations",
-    html=(stepper.FILES / "equations.html").read_text(encoding="utf-8"),
+    html=stepper.markup("equations.html"),
     css=html.css_variables()
     + (stepper.FILES / "stepper.css").read_text(encoding="utf-8")
-    + (stepper.FILES / "equations.css").read_text(encoding="utf-8"),
+    + (stepper.FILES / "equations.css").read_text(encoding="utf-8")
+    + stepper.fallback_css(".lv-eqs", FALLBACK),
     js=stepper.script("equations.js"),
     isolate_styles=False,
 )

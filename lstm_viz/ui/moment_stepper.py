@@ -35,10 +35,11 @@ COLUMNS = ("unit", "change here", "before", "after", "reacts like this elsewhere
 
 COMPONENT = st.components.v2.component(
     "lstm_viz_moment",
-    html=(stepper.FILES / "moment.html").read_text(encoding="utf-8"),
+    html=stepper.markup("moment.html"),
     css=html.css_variables()
     + (stepper.FILES / "stepper.css").read_text(encoding="utf-8")
-    + (stepper.FILES / "moment.css").read_text(encoding="utf-8"),
+    + (stepper.FILES / "moment.css").read_text(encoding="utf-8")
+    + stepper.fallback_css(".lv-moment", FALLBACK),
     js=stepper.script("moment.js"),
     isolate_styles=False,
 )

@@ -62,7 +62,7 @@ def _html() -> str:
         f'<template data-diagram="{kind}">{(paths.ASSETS / spec.diagram).read_text(encoding="utf-8")}</template>'
         for kind, spec in cell.KINDS.items()
     )
-    return (FILES / "stepper.html").read_text(encoding="utf-8").replace("<!-- cell diagrams -->", templates, 1)
+    return markup("stepper.html").replace("<!-- cell diagrams -->", templates, 1)
 
 
 _IMPORT = re.compile(r"^import \{[\w\s,]+\} from '\./(\w+)\.js';\n", re.MULTILINE)
@@ -88,6 +88,28 @@ def script(name: str = "stepper.js") -> str:
     if re.search(r"^import\b", module, re.MULTILINE):
         raise RuntimeError(f"{name} imports something this function cannot put in its place")
     return module
+
+
+def markup(name: str) -> str:
+    """A component's HTML file (in stepper_static) with the step buttons they share (step_buttons.html) in place of
+    its ``<!-- step buttons -->``."""
+    buttons = (FILES / "step_buttons.html").read_text(encoding="utf-8")
+    return (FILES / name).read_text(encoding="utf-8").replace("      <!-- step buttons -->\n", buttons, 1)
+
+
+def fallback_css(root: str, fallback: str) -> str:
+    """CSS for a component whose root is ``root`` over the server's view (the container keyed ``fallback``): the
+    view and the component's notice show only if its script does not run (hidden for the first seconds, gone once
+    it runs, at once if it reports a failure); stepper.css holds the animation."""
+    view = f".st-key-{fallback}"
+    return (
+        f"{view},{root} .lvs-notice{{animation:lvs-reveal 0s linear 4s both}}\n"
+        f'body:has({root}[data-state="live"]) {view}{{display:none!important}}\n'
+        f'{root}[data-state="live"] .lvs-notice{{display:none}}\n'
+        f'body:has({root}[data-state="failed"]) {view}{{animation:none}}\n'
+        f'{root}[data-state="failed"] .lvs-notice{{animation:none}}\n'
+        f'{root}:not([data-state="live"]) > :not(.lvs-notice){{display:none}}\n'
+    )
 
 
 COMPONENT = st.components.v2.component(

@@ -56,6 +56,11 @@ export class Component {
   }
 }
 
+// The data's floats are little-endian: refuse a browser that is not (its Float32Array would read them wrong).
+export function littleEndian() {
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('this browser is big-endian');
+}
+
 export function bytesOf(b64) {
   const text = atob(b64);
   const bytes = new Uint8Array(text.length);

@@ -9,7 +9,7 @@
 // colours come from the data and the --lv- CSS variables (lstm_viz/plots/colours.py).
 
 import { fixed, shadeOf } from './format.js';
-import { Component, bytesOf, element, mountOn, stepCaption } from './component.js';
+import { Component, bytesOf, element, littleEndian, mountOn, stepCaption } from './component.js';
 
 const LEFT = 52; // px for the unit labels
 const RIGHT = 78; // px for the colour bar and its labels
@@ -42,7 +42,7 @@ class Heatmap extends Component {
   }
 
   check() {
-    if (new Uint8Array(new Float32Array([1]).buffer)[3] !== 63) throw new Error('this browser is big-endian');
+    littleEndian();
   }
 
   destroy() {

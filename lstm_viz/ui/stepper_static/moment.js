@@ -11,7 +11,7 @@
 // elements) or the canvas's fillText, never as markup.
 
 import { fixed } from './format.js';
-import { bytesOf, element, inline, mountOn } from './component.js';
+import { bytesOf, element, inline, littleEndian, mountOn } from './component.js';
 import { FrameStepper } from './frames.js';
 
 const LEFT = 48; // px for the value labels
@@ -48,7 +48,7 @@ class Moment extends FrameStepper {
   }
 
   check() {
-    if (new Uint8Array(new Float32Array([1]).buffer)[3] !== 63) throw new Error('this browser is big-endian');
+    littleEndian();
   }
 
   destroy() {

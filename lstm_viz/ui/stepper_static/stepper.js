@@ -12,7 +12,7 @@
 
 import { changed, fill, fixed, percent, shadeOf, signed, windowOf } from './format.js';
 import {
-  ACTIVATES, Component, bytesOf, element, keyTarget, mountOn, moveFor, stepCaption, stepsOn,
+  ACTIVATES, Component, bytesOf, element, keyTarget, littleEndian, mountOn, moveFor, stepCaption, stepsOn,
 } from './component.js';
 
 const FORMAT = 2; // stepper_payload.FORMAT
@@ -70,7 +70,7 @@ class Stepper extends Component {
 
   check() {
     if (typeof DecompressionStream !== 'function') throw new Error('this browser has no DecompressionStream');
-    if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('this browser is big-endian');
+    littleEndian();
   }
 
   destroy() {
