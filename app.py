@@ -6,7 +6,7 @@ Run with ``streamlit run app.py``. This file sets the page up, declares the page
 
 import streamlit as st
 
-from lstm_viz.ui import display, pages, state, warm
+from lstm_viz.ui import display, pages, state
 
 st.set_page_config(layout="wide", page_title="lstm-viz", page_icon="🧠")
 
@@ -20,4 +20,3 @@ page = st.navigation(sections)
 state.init(page.url_path or "home")
 display.stylesheet()
 page.run()
-warm.start()  # once per server, after its first page: imports and Plotly's first figures, ahead of any reader

@@ -1,7 +1,6 @@
 """The only streamlit-aware part of the package: caching, session state and the widgets pages share.
 
 - :mod:`.pages`: the app's pages in navigation order;
-- :mod:`.warm`: what a fresh server does once in the background after its first page (imports, Plotly's first figure);
 - :mod:`.cache`: models (``st.cache_resource``), traces, the model list and its refresh, repeated measurements;
 - :mod:`.state`: the shared session-state keys, deep-link parsing and clamping, ``open_in``, ``KEEP``;
 - :mod:`.picker`: the model picker and a model page's opening;

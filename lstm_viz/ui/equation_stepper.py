@@ -33,7 +33,7 @@ COMPONENT = st.components.v2.component(
     css=html.css_variables()
     + (stepper.FILES / "stepper.css").read_text(encoding="utf-8")
     + (stepper.FILES / "equations.css").read_text(encoding="utf-8")
-    + stepper.fallback_css(".lv-eqs", FALLBACK),
+    + stepper.fallback_css(".lv-eqs", f".st-key-{FALLBACK}"),
     js=stepper.script("equations.js"),
     isolate_styles=False,
 )

@@ -64,7 +64,7 @@ class FrameStepper:
     def _checked_step(report: dict, sent: dict) -> int | None:
         try:
             step = int(report["step"])
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             return None
         return step if 0 <= step < sent["n"] else None
 
@@ -72,6 +72,9 @@ class FrameStepper:
         """A report arrived: the browser's step becomes the session's, and a unit it picked the unit of every page,
         if the report is about what this session sent."""
         ss, report, sent = st.session_state, self.report(), st.session_state.get(self._sent)
+        if sent is not None and report.get("resend") and report.get("id") == sent["id"]:
+            ss[self._sent] = {**sent, "id": None}  # a new copy of the component lacks what goes once with a view:
+            return  # the next run sends it all, as a new view (its seq counts on)
         if sent is None or report.get("id") != sent["id"] or report.get("seq") != sent["seq"]:
             return
         if report.get("moved") and (step := self._checked_step(report, sent)) is not None:
@@ -99,11 +102,13 @@ class FrameStepper:
 
         ``ident`` names what is shown (a new one is a new view), ``frames_of(k)`` builds chunk ``k``'s
         frames, ``extra`` goes with a new view only, and ``units`` (the layer's count) lets the browser
-        pick a unit. The data is the same object as last time unless there is something new for the
-        browser (Streamlit then sends a reference to what the browser has).
+        pick a unit (the data then says the session's unit). The data is the same object as last time
+        unless there is something new for the browser (Streamlit then sends a reference to what the
+        browser has).
         """
         ss = st.session_state
         step = min(max(int(ss.get("step", 0)), 0), n - 1)
+        unit = int(ss.get("unit", 0)) if units else None
         sent, report = ss.get(self._sent), self.report()
         about_this = sent is not None and report.get("id") == sent["id"]
         if (
@@ -118,10 +123,17 @@ class FrameStepper:
             sent["data"] = {"id": ident, "n": n, "chunk": CHUNK, "seq": seq, "step": step, "frames": frames}
             if extra is not None:
                 sent["data"]["extra"] = extra
+            if units:
+                sent["data"]["unit"] = unit
         elif about_this and report.get("req") not in (None, sent["req"]) and report.get("need"):
             last = (n - 1) // CHUNK
-            need = [k for k in report.get("need") or [] if isinstance(k, int) and 0 <= k <= last]
+            asked = report.get("need")
+            need = [k for k in asked if isinstance(k, int) and 0 <= k <= last] if isinstance(asked, list) else []
             sent = self._with_frames({**sent, "req": report["req"]}, frames_of, need[:MAX_CHUNKS_PER_SEND])
+        elif units and sent["data"].get("unit") != unit:  # the unit changed elsewhere (the picker): say which it is
+            sent = self._with_frames(sent, frames_of, [])
+        if units and sent["data"].get("unit") != unit:
+            sent = {**sent, "data": {**sent["data"], "unit": unit}}
         ss[self._sent] = sent
         self.component(key=self.key, data=sent["data"], on_view_change=self._on_report)
         return self.live()

@@ -118,12 +118,15 @@ def _on_report() -> None:
         return
     if sent is None or report.get("id") != sent["id"]:
         return
+    if report.get("resend"):  # a new copy of the component was handed a move without the data: send it all
+        ss[_SENT] = {**sent, "id": None}  # the next run sends it all, as a new view (its seq counts on)
+        return
     ss[_RAN] = True
     if not report.get("moved"):
         return
     try:
         step, unit = int(report["step"]), int(report["unit"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         return
     if 0 <= step < sent["n"] and unit in sent["units"]:
         ss["step"] = step
@@ -144,8 +147,9 @@ def mount(found: dict, step: int, unit: int) -> bool:
             new = True  # the server moved the step or unit
     if new:
         seq = (sent or {}).get("seq", 0) + 1
+        whole = KEY not in ss or sent is None or sent["id"] != found["id"]  # else the browser has the data: a move
         sent = {"id": found["id"], "n": found["n"], "units": found["units"], "view": view, "seq": seq}
-        sent["data"] = {**found, **view, "seq": seq}
+        sent["data"] = {**found, **view, "seq": seq} if whole else {"id": found["id"], **view, "seq": seq}
     ss[_SENT] = sent
     COMPONENT(key=KEY, data=sent["data"], on_view_change=_on_report)
     return live()

@@ -39,7 +39,7 @@ COMPONENT = st.components.v2.component(
     css=html.css_variables()
     + (stepper.FILES / "stepper.css").read_text(encoding="utf-8")
     + (stepper.FILES / "moment.css").read_text(encoding="utf-8")
-    + stepper.fallback_css(".lv-moment", FALLBACK),
+    + stepper.fallback_css(".lv-moment", f".st-key-{FALLBACK}"),
     js=stepper.script("moment.js"),
     isolate_styles=False,
 )

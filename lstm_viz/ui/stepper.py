@@ -94,14 +94,16 @@ def markup(name: str) -> str:
     """A component's HTML file (in stepper_static) with the step buttons they share (step_buttons.html) in place of
     its ``<!-- step buttons -->``."""
     buttons = (FILES / "step_buttons.html").read_text(encoding="utf-8")
-    return (FILES / name).read_text(encoding="utf-8").replace("      <!-- step buttons -->\n", buttons, 1)
+    source = (FILES / name).read_text(encoding="utf-8")
+    if "      <!-- step buttons -->\n" not in source:
+        raise RuntimeError(f"{name} must hold the line '      <!-- step buttons -->' where its step buttons go")
+    return source.replace("      <!-- step buttons -->\n", buttons, 1)
 
 
-def fallback_css(root: str, fallback: str) -> str:
-    """CSS for a component whose root is ``root`` over the server's view (the container keyed ``fallback``): the
-    view and the component's notice show only if its script does not run (hidden for the first seconds, gone once
-    it runs, at once if it reports a failure); stepper.css holds the animation."""
-    view = f".st-key-{fallback}"
+def fallback_css(root: str, view: str) -> str:
+    """CSS for a component whose root is ``root`` over the server's view (``view``: a selector of its keyed
+    containers): the view and the component's notice show only if its script does not run (hidden for the first
+    seconds, gone once it runs, at once if it reports a failure); stepper.css holds the animation."""
     return (
         f"{view},{root} .lvs-notice{{animation:lvs-reveal 0s linear 4s both}}\n"
         f'body:has({root}[data-state="live"]) {view}{{display:none!important}}\n'
@@ -115,7 +117,9 @@ def fallback_css(root: str, fallback: str) -> str:
 COMPONENT = st.components.v2.component(
     "lstm_viz_stepper",
     html=_html(),
-    css=html.css_variables() + (FILES / "stepper.css").read_text(encoding="utf-8"),  # its colours, then its rules
+    css=html.css_variables()  # its colours, then its rules
+    + (FILES / "stepper.css").read_text(encoding="utf-8")
+    + fallback_css(".lv-stepper", ":is(.st-key-st_fallback_opts,.st-key-st_fallback_view)"),
     js=script(),
     # In the page's own DOM, not a shadow root: the app's stylesheet (token and gate strips, bars)
     # applies, and the CSS that hides the server-side view while the stepper runs can reach it.
@@ -176,7 +180,7 @@ def checked_view(report: dict, sent: dict) -> dict:
     try:
         step, unit = int(report["step"]), int(report["unit"])
         colour, order = str(report["colour"]), str(report["order"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         return {}
     if not (0 <= step < sent["n_steps"] and 0 <= unit < sent["n_units"]):
         return {}
@@ -243,7 +247,8 @@ def mount(sel: sidebar.Selection) -> bool:
         sent = _push(found, layer, view, sent)  # the server changed the view since the browser's report
     elif about_this and report.get("req") not in (None, sent["req"]):
         count = found["chunks"]["count"]
-        need = [k for k in report.get("need") or [] if isinstance(k, int) and 0 <= k < count]
+        asked = report.get("need")
+        need = [k for k in asked if isinstance(k, int) and 0 <= k < count] if isinstance(asked, list) else []
         sent = _with_chunks({**sent, "req": report["req"]}, layer, need[: stepper_payload.MAX_CHUNKS_PER_SEND])
     ss[_SENT] = sent
     COMPONENT(key=KEY, data=sent["data"], on_view_change=_on_report)

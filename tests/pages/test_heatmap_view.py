@@ -105,6 +105,9 @@ def test_a_clicked_cell_becomes_the_step_and_unit_and_bad_reports_change_nothing
         assert (at.session_state["step"], at.session_state["unit"]) == (42, unit), bad
     at.slider(key="step").set_value(9).run()  # the server moves the step: the browser is sent it
     assert data(at)["step"] == 9 and data(at)["seq"] == 2
+    assert "values" not in data(at) and "boxes" not in data(at)  # a move: the browser has the view's data
+    at = run_as_reported(at, _ours(at), {"id": data(at)["id"], "resend": True})  # a copy that never had it
+    assert data(at)["values"] and data(at)["boxes"] and data(at)["seq"] == 3 and data(at)["step"] == 9
     at.switch_page("app_pages/step_through.py").run()
     at.switch_page("app_pages/heatmaps.py").run()  # a new canvas: it is sent the view as it is now
     assert (data(at)["step"], data(at)["unit"]) == (at.session_state["step"], at.session_state["unit"]) == (9, unit)

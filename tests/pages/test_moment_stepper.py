@@ -49,14 +49,13 @@ def test_every_frame_is_the_cores_ranking_and_sentence(kind):
 def test_the_values_sent_once_are_the_traces_of_every_charted_unit():
     trace = zoo.load("shakespeare-char").trace(HAMLET[:80])
     layer = trace.layers[0]
-    for how in ("forget_drop", "write", "hidden_change"):
+    for how, quantity in (("forget_drop", "forget_gate"), ("write", "input_gate"), ("hidden_change", "hidden")):
         sent = ms.series(layer, trace.tokens, how)
         values = np.frombuffer(base64.b64decode(sent["values"]), dtype="<f4").reshape(len(trace), -1)
-        quantity = ms.charted(how)
-        assert quantity != "write"
         np.testing.assert_array_equal(values, layer.quantity(quantity)[:, sent["units"]].astype(np.float32))
-        charted = {u for step in range(1, len(trace)) for u in ms.frame(trace, 0, HAMLET[:80], how, step)["units"]}
-        assert charted <= set(sent["units"])
+        frames = [ms.frame(trace, 0, HAMLET[:80], how, step) for step in range(len(trace))]
+        charted = {u for f in frames if "units" in f for u in f["units"]}
+        assert charted and charted <= set(sent["units"])
 
 
 # --- the page, in AppTest -------------------------------------------------------------------------
@@ -90,7 +89,8 @@ def test_the_page_sends_frames_and_the_values_and_draws_its_own_view_until_the_b
     assert sent["step"] == 40 and sent["seq"] == 1 and set(sent["frames"]) == {"0", "1", "2"}
     assert "extra" in sent and sent["extra"]["units"]
     f = sent["frames"]["1"][40 - frame_stepper.CHUNK]
-    assert f == ms.frame(zoo.load("shakespeare-char").trace(HAMLET), 0, HAMLET, "forget_drop", 40)
+    found = search.by_moment(zoo.load("shakespeare-char").trace(HAMLET).layers[0], 40, "forget_drop", top=ms.TOP)
+    assert [row[0] for row in f["rows"]] == [m.unit for m in found] and f["caption"].startswith("step **40** of")
     assert [d for d in at.dataframe if d.key == "lab_moment_table"] and at.slider(key="step").value == 40
     at = report(at, moved=False)  # the browser's view started
     assert not at.exception
@@ -145,3 +145,20 @@ def test_another_ranking_is_a_new_view_and_a_failure_brings_the_servers_back():
     assert data(at)["id"] != first and "extra" in data(at)
     at = report(at, live=False, failed="a canvas without a 2-D context")
     assert not at.exception and [d for d in at.dataframe if d.key == "lab_moment_table"]
+
+
+def test_the_data_says_the_sessions_unit_and_a_copy_without_the_values_gets_them_all_again():
+    at = report(open_lab(step=12, unit=4, lab_moment="forget_drop"), moved=False)
+    assert data(at)["unit"] == 4
+    at.number_input(key="unit").set_value(9).run()
+    sent = data(at)
+    assert sent["unit"] == 9 and sent["frames"] == {} and "extra" not in sent and sent["seq"] == 1
+    at = run_as_reported(at, _ours(at), {"id": sent["id"], "resend": True})
+    assert "extra" in data(at) and data(at)["frames"] and data(at)["seq"] == 2
+
+
+@pytest.mark.parametrize("view", [{"need": 5, "req": 3}, {"step": 1e400}, {"step": float("nan")}, {"need": None}])
+def test_malformed_reports_get_no_traceback(view):
+    at = report(open_lab(step=12, lab_moment="forget_drop"), moved=False)
+    at = report(at, **view)
+    assert not at.exception and at.session_state["step"] == 12

@@ -68,6 +68,12 @@ export function bytesOf(b64) {
   return bytes;
 }
 
+// little-endian float32s sent as base64
+export const floats = (b64) => new Float32Array(bytesOf(b64).buffer);
+
+// a token as a chart's axis label: its first 12 characters
+export const axisLabel = (token) => (token.length > 12 ? token.slice(0, 12) : token);
+
 export function element(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -124,6 +130,7 @@ export function stepsOn(e, root) {
   const target = keyTarget(e);
   if (!(target instanceof Element)) return true;
   if (target.closest(EDITABLE)) return false;
+  if (target.closest('[role="tab"]')) return false; // arrows move between the page's tabs
   return !(target.closest('input[type="range"], [role="slider"]') && !root.contains(target));
 }
 

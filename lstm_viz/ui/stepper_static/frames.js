@@ -18,6 +18,7 @@ export class FrameStepper extends Component {
     this.id = null;
     this.picks = 0;
     this.pick = null;
+    this.needsExtra = false; // a subclass that draws from what goes once with a view (data.extra) sets it
     const on = this.on.bind(this);
     on(window, 'keydown', (e) => this.key(e), { capture: true });
     for (const button of this.root.querySelectorAll('button[data-act]')) {
@@ -47,7 +48,12 @@ export class FrameStepper extends Component {
   receive(data) {
     if (!data || !data.id) return;
     if (data.id !== this.id) {
+      if (this.needsExtra && data.extra === undefined) { // what goes once with a view never reached this copy
+        if (this.setStateValue) this.setStateValue('view', { id: data.id, resend: true });
+        return;
+      }
       this.id = data.id;
+      this.pick = null; // a pick made in the view before is not one to send with this one
       this.n = data.n;
       this.chunk = data.chunk;
       this.frames = new Map(); // step -> frame
@@ -67,7 +73,9 @@ export class FrameStepper extends Component {
       this.seq = data.seq;
       this.step = Math.min(Math.max(data.step, 0), this.n - 1);
       this.moved = false;
+      this.pick = null;
     }
+    if (data.unit !== undefined) this.unit = data.unit; // the session's unit (a view that offers units to pick)
     this.ready(() => {
       const first = this.state !== 'live';
       this.state = 'live';
@@ -159,6 +167,7 @@ export class FrameStepper extends Component {
   // a unit the reader picked (the server makes it the unit of every page), reported at once
   choose(unit) {
     this.pick = unit;
+    this.unit = unit;
     this.picks += 1;
     this.report();
   }

@@ -9,7 +9,7 @@
 // colours come from the data and the --lv- CSS variables (lstm_viz/plots/colours.py).
 
 import { fixed, shadeOf } from './format.js';
-import { Component, bytesOf, element, littleEndian, mountOn, stepCaption } from './component.js';
+import { Component, axisLabel, element, floats, littleEndian, mountOn, stepCaption } from './component.js';
 
 const LEFT = 52; // px for the unit labels
 const RIGHT = 78; // px for the colour bar and its labels
@@ -24,8 +24,6 @@ const instances = new WeakMap(); // host element -> Heatmap
 export default function heatmap(component) {
   return mountOn(component, instances, (host) => new Heatmap(host));
 }
-
-const floats = (b64) => new Float32Array(bytesOf(b64).buffer);
 
 class Heatmap extends Component {
   constructor(host) {
@@ -60,6 +58,7 @@ class Heatmap extends Component {
   receive(data) {
     if (!data || !data.id) return;
     if (data.id !== this.id) {
+      if (data.values === undefined) return this.resend(data.id); // a move of data this copy never had
       this.id = data.id;
       this.data = data;
       this.values = floats(data.values);
@@ -83,6 +82,11 @@ class Heatmap extends Component {
     if (first) this.report(); // the first report says the canvas runs: the server drops its Plotly stand-in
   }
 
+  // ask the server for the whole of the view's data (it sent only a move)
+  resend(id) {
+    if (this.setStateValue) this.setStateValue('view', { id, resend: true });
+  }
+
   value(step, row) {
     return this.values[step * this.units.length + row];
   }
@@ -97,7 +101,7 @@ class Heatmap extends Component {
     const colW = plotW / this.n;
     const ctx = this.el.canvas.getContext('2d');
     ctx.font = FONT;
-    if (!this.labels) this.labels = this.data.tokens.map((t) => (t.length > 12 ? t.slice(0, 12) : t));
+    if (!this.labels) this.labels = this.data.tokens.map(axisLabel);
     const widest = Math.max(...this.labels.map((t) => ctx.measureText(t).width), 6);
     const turned = widest + 4 > colW; // labels read upwards when they do not fit side by side
     const bottom = 18 + (turned ? Math.min(widest, 90) : 14);
@@ -209,6 +213,7 @@ class Heatmap extends Component {
       ...stepCaption(this.step, this.n, this.data.tokens[this.step], this.unknown.get(this.step)),
       document.createTextNode(' · unit '),
       element('b', '', String(this.unit)),
+      document.createTextNode(' · click a cell of the heatmap to select its step and unit'),
     );
     const values = this.el.values;
     if (values.children.length !== labels.length) {

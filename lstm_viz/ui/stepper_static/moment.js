@@ -11,7 +11,7 @@
 // elements) or the canvas's fillText, never as markup.
 
 import { fixed } from './format.js';
-import { bytesOf, element, inline, littleEndian, mountOn } from './component.js';
+import { axisLabel, element, floats, inline, littleEndian, mountOn } from './component.js';
 import { FrameStepper } from './frames.js';
 
 const LEFT = 48; // px for the value labels
@@ -33,6 +33,7 @@ const FAILED = (reason) =>
 class Moment extends FrameStepper {
   constructor(host) {
     super(host, '.lv-moment', FAILED);
+    this.needsExtra = true; // the values along the text come once with a view
     const on = this.on.bind(this);
     on(this.el.canvas, 'mousemove', (e) => this.hover(e));
     on(this.el.canvas, 'mouseleave', () => this.hideTip());
@@ -58,10 +59,10 @@ class Moment extends FrameStepper {
 
   newView(extra) {
     this.series = extra;
-    this.values = new Float32Array(bytesOf(extra.values).buffer);
+    this.values = floats(extra.values);
     this.column = new Map(extra.units.map((u, i) => [u, i]));
     this.el.title.textContent = extra.title;
-    this.labels = extra.tokens.map((t) => (t.length > 12 ? t.slice(0, 12) : t));
+    this.labels = extra.tokens.map(axisLabel);
     this.frame = null;
     this.room = null; // px a token label needs (drawChart measures it)
   }
@@ -91,7 +92,7 @@ class Moment extends FrameStepper {
       const tr = element('tr');
       tr.tabIndex = 0;
       tr.dataset.unit = String(unit);
-      tr.setAttribute('aria-selected', String(unit === this.pick));
+      tr.setAttribute('aria-selected', String(unit === this.unit)); // the current unit
       const first = element('td');
       if (charted.has(unit)) {
         const swatch = element('i');

@@ -128,7 +128,8 @@ def test_clicking_a_heatmap_cell_selects_its_step_and_unit(page, app_url):
         [x, y],
     )
     layer = zoo.load("shakespeare-char").trace("abcdefghij").layers[0]
-    want = [f"step {h_step} of 10 (0-based): token {'abcdefghij'[h_step]} · unit {h_unit}"]
+    hint = "click a cell of the heatmap to select its step and unit"  # as the server's own caption says
+    want = [f"step {h_step} of 10 (0-based): token {'abcdefghij'[h_step]} · unit {h_unit} · {hint}"]
     for name, values in layer.quantities().items():
         want += [f"{cell.symbol(name)} · {cell.QUANTITY[name].label}", f"{float(values[h_step, h_unit]):.4f}"]
     assert drawn.splitlines() == want

@@ -56,6 +56,16 @@ def test_choosing_a_row_of_the_moment_ranking_selects_that_unit_everywhere(page,
     page.wait_for_function(f"() => [...document.querySelectorAll('input')].some(i => i.value === '{second}')")
     wait_for_render(page)
     assert _unit_box(page).input_value() == str(second)
+    assert page.locator(f'{ROOT} tbody tr[aria-selected="true"]').get_attribute("data-unit") == str(second)
+    third = ranked[2].unit
+    _unit_box(page).fill(str(third))  # the unit chosen elsewhere: the table outlines that one
+    _unit_box(page).press("Enter")
+    page.wait_for_selector(f'{ROOT} tbody tr[data-unit="{third}"][aria-selected="true"]')
+    assert page.locator(f'{ROOT} tbody tr[aria-selected="true"]').count() == 1
+    _unit_box(page).fill(str(second))
+    _unit_box(page).press("Enter")
+    page.wait_for_selector(f'{ROOT} tbody tr[data-unit="{second}"][aria-selected="true"]')
+    wait_for_render(page)
     page.locator('[data-testid="stSidebarNav"] a[href$="/equations"]').click()
     wait_for_render(page, 120_000)
     page.wait_for_function(f"() => [...document.querySelectorAll('input')].some(i => i.value === '{second}')")
