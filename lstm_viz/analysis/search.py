@@ -62,7 +62,8 @@ def moments_for(layer) -> list[str]:
     return list(GRU_MOMENTS) if layer.kind == "gru" else ["hidden_change"]
 
 
-def _series(layer, quantity: str) -> np.ndarray:
+def series(layer, quantity: str) -> np.ndarray:
+    """(T, H) a moment's quantity along the text: a quantity of the layer, or ``"write"``, the signed i_t · g_t."""
     if quantity == "write":
         return layer.input_gate.astype(np.float64) * layer.candidate  # i_t · g_t
     return np.asarray(layer.quantity(quantity) if quantity != "hidden" else layer.hidden, dtype=np.float64)
@@ -100,7 +101,7 @@ def _changes(layer, how: str) -> np.ndarray:
     if how not in MOMENTS:
         raise ValueError(f"unknown moment {how!r}; choose one of {', '.join(MOMENTS)}")
     quantity, kind, _ = MOMENTS[how]
-    values = _series(layer, quantity)
+    values = series(layer, quantity)
     if kind == "value":
         return np.abs(values)
     if quantity.endswith("gate"):
@@ -144,7 +145,7 @@ def by_moment(layer, step: int, how: str = "forget_drop", top: int = 10) -> list
         raise ValueError(no_step_before(how))
     changes = _changes(layer, how)
     quantity, kind, _ = MOMENTS[how]
-    values = _series(layer, quantity)
+    values = series(layer, quantity)
     start = _initial(layer, quantity) if step == 0 and kind != "value" else None
     order = np.argsort(-changes[step], kind="stable")[: max(1, top)]
     out = []
@@ -279,23 +280,24 @@ def saturation(layer, low: float = 0.1, high: float = 0.9) -> dict[str, tuple[np
 
 def describe_moment(found: UnitMoment, how: str, tokens: list[str], common=None) -> str:
     """A sentence on one unit's moment, honest about where else it reacts (``common``: features.common_feature)."""
-    quantity = MOMENTS[how][0]
-    what = "|i · g|" if quantity == "write" else cell.QUANTITY[quantity].label
+    quantity, kind, _ = MOMENTS[how]
+    what = "write i · g" if quantity == "write" else cell.QUANTITY[quantity].label
     initial = " (the initial state)" if found.from_initial else ""
+    # a value (the write) is ranked by its size: it has no "before"
     move = (
-        f"is {found.after:.3f}"
-        if MOMENTS[how][1] == "value"
+        f"is {found.after:.3f} (|i · g| = {found.score:.3f})"
+        if kind == "value"
         else f"goes from {found.before:.3f}{initial} to {found.after:.3f}"
     )
     sentence = f"Unit {found.unit}'s {what} {move} here"
     if found.score <= 0:
         return sentence + f": no unit's {what} changes this way at this step."
     others = len(found.also)
+    alike = "writes this much" if kind == "value" else "changes like this"
     if others == 0:
-        return sentence + ": it changes like this nowhere else in the text, so it reacts to this moment."
-    sentence += (
-        f", and changes at least half as much at {others} other step{'s' * (others != 1)} ({found.share_elsewhere:.0%})"
-    )
+        return sentence + f": it {alike} nowhere else in the text, so it reacts to this moment."
+    alike = "writes at least half as much" if kind == "value" else "changes at least half as much"
+    sentence += f", and {alike} at {others} other step{'s' * (others != 1)} ({found.share_elsewhere:.0%})"
     if common is not None:
         from lstm_viz.analysis.features import BINARY, FEATURES
 

@@ -20,7 +20,6 @@ import streamlit as st
 from lstm_viz.analysis import equations
 from lstm_viz.engine import cell
 from lstm_viz.engine.trace import Trace
-from lstm_viz.plots import html
 from lstm_viz.ui import cache, controls, frame_stepper, latex, sidebar, stepper
 
 KEY = "eq_stepper"
@@ -30,10 +29,7 @@ CHUNK = frame_stepper.CHUNK
 COMPONENT = st.components.v2.component(
     "lstm_viz_equations",
     html=stepper.markup("equations.html"),
-    css=html.css_variables()
-    + (stepper.FILES / "stepper.css").read_text(encoding="utf-8")
-    + (stepper.FILES / "equations.css").read_text(encoding="utf-8")
-    + stepper.fallback_css(".lv-eqs", f".st-key-{FALLBACK}"),
+    css=stepper.css("stepper.css", "equations.css", fallback=(".lv-eqs", f".st-key-{FALLBACK}")),
     js=stepper.script("equations.js"),
     isolate_styles=False,
 )

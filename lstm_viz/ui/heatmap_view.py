@@ -22,7 +22,7 @@ import numpy as np
 import streamlit as st
 
 from lstm_viz.engine import cell
-from lstm_viz.plots import colours, html
+from lstm_viz.plots import colours
 from lstm_viz.plots.html import visible
 from lstm_viz.ui import cache, state, stepper
 
@@ -36,9 +36,7 @@ _RAN = "_hm_ran"  # the component has run in this session: later visits need no 
 COMPONENT = st.components.v2.component(
     "lstm_viz_heatmap",
     html=(stepper.FILES / "heatmap.html").read_text(encoding="utf-8"),
-    css=html.css_variables()
-    + (stepper.FILES / "stepper.css").read_text(encoding="utf-8")
-    + (stepper.FILES / "heatmap.css").read_text(encoding="utf-8"),
+    css=stepper.css("stepper.css", "heatmap.css"),
     js=stepper.script("heatmap.js"),
     isolate_styles=False,
 )

@@ -23,7 +23,7 @@ import streamlit as st
 
 from lstm_viz.analysis import features, search
 from lstm_viz.engine import cell
-from lstm_viz.plots import colours, html, lab
+from lstm_viz.plots import colours, lab
 from lstm_viz.plots.html import visible
 from lstm_viz.ui import cache, controls, frame_stepper, sidebar, state, stepper
 
@@ -36,10 +36,7 @@ COLUMNS = ("unit", "change here", "before", "after", "reacts like this elsewhere
 COMPONENT = st.components.v2.component(
     "lstm_viz_moment",
     html=stepper.markup("moment.html"),
-    css=html.css_variables()
-    + (stepper.FILES / "stepper.css").read_text(encoding="utf-8")
-    + (stepper.FILES / "moment.css").read_text(encoding="utf-8")
-    + stepper.fallback_css(".lv-moment", f".st-key-{FALLBACK}"),
+    css=stepper.css("stepper.css", "moment.css", fallback=(".lv-moment", f".st-key-{FALLBACK}")),
     js=stepper.script("moment.js"),
     isolate_styles=False,
 )
@@ -47,16 +44,22 @@ STEPPER = frame_stepper.FrameStepper(KEY, COMPONENT)
 
 
 def charted(how: str) -> str:
-    """The quantity the chart along the text shows for the ranking ``how`` (a write is charted by its gate)."""
-    quantity = search.MOMENTS[how][0]
-    return "input_gate" if quantity == "write" else quantity
+    """The quantity the chart along the text shows for the ranking ``how``: the one it ranks (``"write"``: i · g)."""
+    return search.MOMENTS[how][0]
+
+
+def _named(quantity: str) -> tuple[str, str]:
+    """A charted quantity's symbol and title (the write is no quantity of the cell: i · g)."""
+    if quantity == "write":
+        return "i·g", "i · g, the write"
+    return cell.symbol(quantity), cell.title(quantity)
 
 
 # --- frames --------------------------------------------------------------------------------------
 
 
 def _elsewhere(found: search.UnitMoment) -> str:
-    return f"{len(found.also)} steps ({found.share_elsewhere:.0%})"
+    return f"{len(found.also)} step{'s' * (len(found.also) != 1)} ({found.share_elsewhere:.0%})"
 
 
 def frame(trace, layer_index: int, text: str, how: str, step: int) -> dict:
@@ -69,12 +72,18 @@ def frame(trace, layer_index: int, text: str, how: str, step: int) -> dict:
     spans = trace.spans or [(t, t + 1) for t in range(len(trace))]
     common = features.common_feature(text, spans, found[0].also)
     units = [f.unit for f in found[:CHARTED]]
-    lo, hi = colours.quantity_range(charted(how), layer.quantity(charted(how))[:, units])
+    lo, hi = colours.quantity_range(charted(how), search.series(layer, charted(how))[:, units])
+    if search.MOMENTS[how][1] == "value":  # the write, ranked by its size: no before and after
+        columns = ["unit", "|i · g| here", "i · g", "writes this much elsewhere"]
+        rows = [[f.unit, round(f.score, 4), round(f.after, 4), _elsewhere(f)] for f in found]
+    else:
+        columns = [*COLUMNS[:2], "before" + (" (initial state)" if found[0].from_initial else ""), *COLUMNS[3:]]
+        rows = [[f.unit, *(round(v, 4) for v in (f.score, f.before, f.after)), _elsewhere(f)] for f in found]
     return {
         "caption": caption,
         "info": search.describe_moment(found[0], how, trace.tokens, common),
-        "columns": [*COLUMNS[:2], "before" + (" (initial state)" if found[0].from_initial else ""), *COLUMNS[3:]],
-        "rows": [[f.unit, *(round(v, 4) for v in (f.score, f.before, f.after)), _elsewhere(f)] for f in found],
+        "columns": columns,
+        "rows": rows,
         "units": units,
         "range": [float(lo), float(hi)],
     }
@@ -102,13 +111,14 @@ def series(layer, tokens: list[str], how: str) -> dict:
     """The charted quantity along the text of every unit that some step's chart shows (float32, base64)."""
     quantity = charted(how)
     units = sorted({u for row in search.top_units(layer, how, CHARTED).tolist() for u in row})
-    values = np.ascontiguousarray(np.asarray(layer.quantity(quantity), dtype=np.float32)[:, units])
+    values = np.ascontiguousarray(np.asarray(search.series(layer, quantity), dtype=np.float32)[:, units])
+    symbol, title = _named(quantity)
     return {
         "units": units,
         "values": base64.b64encode(values.tobytes()).decode("ascii"),  # little-endian float32, a step's row by row
         "tokens": [visible(t) for t in tokens],
-        "symbol": cell.symbol(quantity),
-        "title": f"{cell.title(quantity)} of each unit along the text",
+        "symbol": symbol,
+        "title": f"{title} of each unit along the text",
         "colours": [colours.class_colour(i) for i in range(CHARTED)],
         "outline": colours.OUTLINE,
     }
@@ -148,7 +158,7 @@ def server_view(sel: sidebar.Selection, how: str) -> None:
         st.info(f["info"], icon=":material/psychology:")
         controls.unit_table([dict(zip(f["columns"], row, strict=True)) for row in f["rows"]], "lab_moment_table")
         quantity = charted(how)
-        values = sel.layer_trace.quantity(quantity)
+        values = search.series(sel.layer_trace, quantity)
         st.plotly_chart(
             cache.figure(lab.unit_traces, values, trace.tokens, f["units"], quantity, step=step),
             key="lab_moment_traces",

@@ -114,12 +114,17 @@ def fallback_css(root: str, view: str) -> str:
     )
 
 
+def css(*names: str, fallback: tuple[str, str] | None = None) -> str:
+    """A component's stylesheet: the app's colours as --lv- variables, then the rules of the files ``names`` (in
+    stepper_static), then, for ``fallback`` = (root, view), :func:`fallback_css`."""
+    rules = "".join((FILES / name).read_text(encoding="utf-8") for name in names)
+    return html.css_variables() + rules + (fallback_css(*fallback) if fallback else "")
+
+
 COMPONENT = st.components.v2.component(
     "lstm_viz_stepper",
     html=_html(),
-    css=html.css_variables()  # its colours, then its rules
-    + (FILES / "stepper.css").read_text(encoding="utf-8")
-    + fallback_css(".lv-stepper", ":is(.st-key-st_fallback_opts,.st-key-st_fallback_view)"),
+    css=css("stepper.css", fallback=(".lv-stepper", ":is(.st-key-st_fallback_opts,.st-key-st_fallback_view)")),
     js=script(),
     # In the page's own DOM, not a shadow root: the app's stylesheet (token and gate strips, bars)
     # applies, and the CSS that hides the server-side view while the stepper runs can reach it.

@@ -42,17 +42,22 @@ def test_every_frame_is_the_cores_ranking_and_sentence(kind):
             assert f["units"] == [m.unit for m in found[: ms.CHARTED]] == top[step].tolist()
             common = features.common_feature(text, spans, found[0].also)
             assert f["info"] == search.describe_moment(found[0], how, trace.tokens, common)
-            initial = step == 0 and search.MOMENTS[how][1] != "value"  # a value (the write) has no before
-            assert f["columns"][2] == "before" + (" (initial state)" if initial else "")
+            if search.MOMENTS[how][1] == "value":  # the write: its size and its sign, no before or after
+                assert f["columns"] == ["unit", "|i · g| here", "i · g", "writes this much elsewhere"]
+                assert [row[2] for row in f["rows"]] == [round(m.after, 4) for m in found]
+                assert all(abs(row[2]) == row[1] for row in f["rows"]) and "|i · g| = " in f["info"]
+            else:
+                assert f["columns"][2] == "before" + (" (initial state)" if step == 0 else "")
 
 
 def test_the_values_sent_once_are_the_traces_of_every_charted_unit():
     trace = zoo.load("shakespeare-char").trace(HAMLET[:80])
     layer = trace.layers[0]
-    for how, quantity in (("forget_drop", "forget_gate"), ("write", "input_gate"), ("hidden_change", "hidden")):
+    write = layer.input_gate.astype(np.float64) * layer.candidate  # the write i · g is what its chart shows
+    for how, want in (("forget_drop", layer.forget_gate), ("write", write), ("hidden_change", layer.hidden)):
         sent = ms.series(layer, trace.tokens, how)
         values = np.frombuffer(base64.b64decode(sent["values"]), dtype="<f4").reshape(len(trace), -1)
-        np.testing.assert_array_equal(values, layer.quantity(quantity)[:, sent["units"]].astype(np.float32))
+        np.testing.assert_array_equal(values, want[:, sent["units"]].astype(np.float32))
         frames = [ms.frame(trace, 0, HAMLET[:80], how, step) for step in range(len(trace))]
         charted = {u for f in frames if "units" in f for u in f["units"]}
         assert charted and charted <= set(sent["units"])

@@ -175,6 +175,15 @@ class Heatmap extends Component {
     ctx.textAlign = 'right';
     const every = Math.ceil(14 / g.rowH);
     for (let k = 0; k < g.rows; k += every) ctx.fillText(`u${this.units[k]}`, LEFT - 6, TOP + (k + 0.5) * g.rowH);
+    if (r !== undefined && r % every !== 0) { // the current unit is always named, over its neighbours' labels
+      const y = TOP + (r + 0.5) * g.rowH;
+      ctx.fillStyle = css.getPropertyValue('--lv-paper').trim();
+      ctx.fillRect(0, y - 8, LEFT - 2, 16);
+      ctx.fillStyle = ink;
+      ctx.font = `bold ${FONT}`;
+      ctx.fillText(`u${this.unit}`, LEFT - 6, y);
+      ctx.font = FONT;
+    }
     // token labels, as many as fit
     const base = TOP + g.rows * g.rowH + 4;
     const room = g.turned ? 16 : Math.max(...this.labels.map((t) => ctx.measureText(t).width)) + 6;

@@ -88,7 +88,7 @@ class Moment extends FrameStepper {
     this.el.ranking.hidden = false;
     this.el.head.replaceChildren(...f.columns.map((c) => element('th', '', c)));
     const charted = new Map(f.units.map((u, i) => [u, i]));
-    this.el.rows.replaceChildren(...f.rows.map(([unit, score, before, after, elsewhere]) => {
+    this.el.rows.replaceChildren(...f.rows.map(([unit, ...cells]) => {
       const tr = element('tr');
       tr.tabIndex = 0;
       tr.dataset.unit = String(unit);
@@ -100,7 +100,7 @@ class Moment extends FrameStepper {
         first.append(swatch);
       }
       first.append(String(unit));
-      tr.append(first, ...[score, before, after].map((v) => element('td', '', fixed(v, 4))), element('td', '', elsewhere));
+      tr.append(first, ...cells.map((v) => element('td', '', typeof v === 'number' ? fixed(v, 4) : v)));
       return tr;
     }));
     this.drawChart();
@@ -121,7 +121,7 @@ class Moment extends FrameStepper {
     const plotW = width - LEFT - RIGHT;
     const colW = plotW / this.n;
     const rows = this.frame.units.length;
-    return { width, plotW, colW, rows, height: rows * (GAP + PANEL) + 40 };
+    return { width, plotW, colW, rows, height: rows * (GAP + PANEL) + 54 };
   }
 
   drawChart() {
@@ -184,9 +184,12 @@ class Moment extends FrameStepper {
     ctx.textBaseline = 'top';
     const base = g.rows * (GAP + PANEL) + 4;
     if (this.room === null) this.room = Math.max(...this.labels.map((t) => ctx.measureText(t).width), 6) + 8;
-    const room = this.room; // measured once per view: a long text has thousands of labels
+    const room = Math.max(this.room, ctx.measureText(String(this.n - 1)).width + 8); // measured once per view
     const every = Math.max(1, Math.ceil(room / g.colW));
-    for (let s = 0; s < this.n; s += every) ctx.fillText(this.labels[s], LEFT + (s + 0.5) * g.colW, base);
+    for (let s = 0; s < this.n; s += every) {
+      ctx.fillText(this.labels[s], LEFT + (s + 0.5) * g.colW, base);
+      ctx.fillText(String(s), LEFT + (s + 0.5) * g.colW, base + 14); // its step
+    }
     ctx.textBaseline = 'bottom';
     ctx.fillText('token (step)', LEFT + g.plotW / 2, g.height - 1);
   }
