@@ -19,6 +19,7 @@ const RIGHT = 14;
 const PANEL = 64; // px of plot per unit
 const GAP = 22; // px above each plot, for its title
 const FONT = '12px sans-serif';
+const MAX_LINES = 40; // units' lines kept drawn
 
 const instances = new WeakMap(); // host element -> Moment
 
@@ -65,6 +66,7 @@ class Moment extends FrameStepper {
     this.labels = extra.tokens.map(axisLabel);
     this.frame = null;
     this.room = null; // px a token label needs (drawChart measures it)
+    this.lines = new Map(); // a unit's line, drawn (line())
   }
 
   value(step, unit) {
@@ -156,17 +158,7 @@ class Moment extends FrameStepper {
       ctx.textBaseline = 'middle';
       ctx.fillText(fixed(hi, 2), LEFT - 6, top + 6);
       ctx.fillText(fixed(lo, 2), LEFT - 6, top + PANEL - 6);
-      ctx.strokeStyle = this.series.colours[r];
-      ctx.lineWidth = 2;
-      ctx.beginPath();
-      for (let s = 0; s < this.n; s++) {
-        const x = LEFT + (s + 0.5) * g.colW;
-        const y = yOf(top, this.value(s, unit));
-        if (s === 0) ctx.moveTo(x, y);
-        else ctx.lineTo(x, y);
-      }
-      if (this.n === 1) ctx.lineTo(LEFT + g.plotW, yOf(top, this.value(0, unit)));
-      ctx.stroke();
+      ctx.drawImage(this.line(unit, this.series.colours[r], g, ratio, yOf), LEFT, top, g.plotW, PANEL);
       // the step
       ctx.strokeStyle = this.series.outline;
       ctx.lineWidth = 1.5;
@@ -192,6 +184,64 @@ class Moment extends FrameStepper {
     }
     ctx.textBaseline = 'bottom';
     ctx.fillText('token (step)', LEFT + g.plotW / 2, g.height - 1);
+  }
+
+  // One unit's line along the text, drawn once on a canvas of its own and kept (a long text's line is thousands
+  // of segments; the units of one step's chart come back at the next).
+  line(unit, colour, g, ratio, yOf) {
+    const key = `${unit} ${colour} ${g.plotW} ${ratio} ${this.frame.range}`;
+    let found = this.lines.get(key);
+    if (found) {
+      this.lines.delete(key); // to the end: the least recently drawn go first
+    } else {
+      found = document.createElement('canvas');
+      found.width = Math.round(g.plotW * ratio);
+      found.height = Math.round(PANEL * ratio);
+      const ctx = found.getContext('2d');
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      if (g.colW >= 2) this.stroke(ctx, unit, colour, g, yOf);
+      else this.columns(ctx, unit, colour, g, yOf);
+      if (this.lines.size >= MAX_LINES) this.lines.delete(this.lines.keys().next().value);
+    }
+    this.lines.set(key, found);
+    return found;
+  }
+
+  // the line through every step (a step is 2 px wide or more)
+  stroke(ctx, unit, colour, g, yOf) {
+    ctx.strokeStyle = colour;
+    ctx.lineWidth = 2;
+    ctx.lineJoin = 'round';
+    ctx.beginPath();
+    for (let s = 0; s < this.n; s++) {
+      const x = (s + 0.5) * g.colW;
+      const y = yOf(0, this.value(s, unit));
+      if (s === 0) ctx.moveTo(x, y);
+      else ctx.lineTo(x, y);
+    }
+    if (this.n === 1) ctx.lineTo(g.plotW, yOf(0, this.value(0, unit)));
+    ctx.stroke();
+  }
+
+  // where steps are narrower: per pixel column, a bar from the lowest to the highest value of its steps (and of the
+  // step before, which the line would join), what the line would cover, at a fraction of a stroke's cost
+  columns(ctx, unit, colour, g, yOf) {
+    ctx.fillStyle = colour;
+    let before = null;
+    for (let px = 0; px < Math.ceil(g.plotW); px++) {
+      const first = Math.floor(px / g.colW);
+      if (first >= this.n) break;
+      const last = Math.min(this.n - 1, Math.max(first, Math.ceil((px + 1) / g.colW) - 1));
+      let top = before === null ? Infinity : before;
+      let bottom = before === null ? -Infinity : before;
+      for (let s = first; s <= last; s++) {
+        const y = yOf(0, this.value(s, unit));
+        top = Math.min(top, y);
+        bottom = Math.max(bottom, y);
+      }
+      ctx.fillRect(px, top - 1, 1, bottom - top + 2);
+      before = yOf(0, this.value(last, unit));
+    }
   }
 
   hover(e) {
