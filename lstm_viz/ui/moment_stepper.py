@@ -62,8 +62,11 @@ def _elsewhere(found: search.UnitMoment) -> str:
     return f"{len(found.also)} step{'s' * (len(found.also) != 1)} ({found.share_elsewhere:.0%})"
 
 
-def frame(trace, layer_index: int, text: str, how: str, step: int) -> dict:
-    """Everything the moment's view shows at one step, but the values along the text (:func:`series`)."""
+def frame(trace, layer_index: int, text: str, how: str, step: int, charted_values=None) -> dict:
+    """Everything the moment's view shows at one step, but the values along the text (:func:`series`).
+
+    ``charted_values``: ``search.series`` of the charted quantity, when the caller has it (a chunk reads it once).
+    """
     layer = trace.layers[layer_index]
     caption = controls.step_caption(trace, step)
     if not search.has_step_before(how, step):
@@ -72,7 +75,9 @@ def frame(trace, layer_index: int, text: str, how: str, step: int) -> dict:
     spans = trace.spans or [(t, t + 1) for t in range(len(trace))]
     common = features.common_feature(text, spans, found[0].also)
     units = [f.unit for f in found[:CHARTED]]
-    lo, hi = colours.quantity_range(charted(how), search.series(layer, charted(how))[:, units])
+    if charted_values is None:
+        charted_values = search.series(layer, charted(how))
+    lo, hi = colours.quantity_range(charted(how), charted_values[:, units])
     if search.MOMENTS[how][1] == "value":  # the write, ranked by its size: no before and after
         columns = ["unit", "|i · g| here", "i · g", "writes this much elsewhere"]
         rows = [[f.unit, round(f.score, 4), round(f.after, 4), _elsewhere(f)] for f in found]
@@ -91,7 +96,8 @@ def frame(trace, layer_index: int, text: str, how: str, step: int) -> dict:
 
 def chunk(trace, layer_index: int, text: str, how: str, k: int) -> list[dict]:
     """The frames of chunk ``k``."""
-    return [frame(trace, layer_index, text, how, s) for s in frame_stepper.chunk_steps(k, len(trace))]
+    values = search.series(trace.layers[layer_index], charted(how))
+    return [frame(trace, layer_index, text, how, s, values) for s in frame_stepper.chunk_steps(k, len(trace))]
 
 
 def _key(sel: sidebar.Selection, how: str) -> tuple:
