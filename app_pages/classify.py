@@ -77,8 +77,14 @@ col1.metric("Prediction", labels[best])
 col2.metric("Confidence", f"{final[best]:.1%}")
 col3.metric("Tokens read", f"{len(trace):,}")
 
-display.chart(
-    cache.titled_figure(classify.running_probabilities, trace.probs, trace.tokens, labels), key="classify_probs"
+# Each chart is HTML and SVG, not Plotly: the first open waits for no chart library in the browser.
+version = cache.version(name)
+st.html(
+    cache.kept(
+        ("classify_probs", name, version, text),
+        lambda: classify.running_probabilities(trace.probs, trace.tokens, labels),
+        len,
+    )
 )
 st.markdown(
     f"**Each token coloured by how much reading it moved P({labels[best]})**: red raised it, blue lowered "
@@ -98,31 +104,31 @@ if not (trace.unknown and len(trace.unknown) == len(trace)):
 st.subheader("Which units carried the decision")
 contrib = contributions.logit_contributions(trace, head_weight, head_bias, best)
 top = contrib.top_units(TOP_UNITS)
-st.plotly_chart(
-    cache.figure(classify.contribution_bars, contrib.contributions, top, contrib.bias, contrib.logit, labels[best]),
-    key="classify_contrib",
-)
+st.html(classify.contribution_bars(contrib.contributions, top, contrib.bias, contrib.logit, labels[best]))
 st.caption(
     f"The {labels[best]!r} logit after the last token is the head bias {contrib.bias:+.4f} plus one share per "
     f"unit, head weight × hidden value: the {len(contrib.contributions)} shares add up to "
     f"{contrib.contributions.sum():+.4f}, and {contrib.bias:+.4f} {contrib.contributions.sum():+.4f} = "
     f"{contrib.logit:+.4f}, the model's logit."
 )
-st.plotly_chart(
-    cache.figure(classify.unit_cell_traces, trace.layers[-1].cell, top[:5], trace.tokens, contrib.contributions),
-    key="classify_cells",
+st.html(
+    cache.kept(
+        ("classify_cells", name, version, text),
+        lambda: classify.unit_cell_traces(trace.layers[-1].cell, top[:5], trace.tokens, contrib.contributions),
+        len,
+    )
 )
 
 st.subheader("How good is this classifier?")
 metrics = model.card.get("metrics", {})
 rows = cards.accuracy_table(metrics)
 if rows:
-    st.dataframe(rows, hide_index=True, column_config={"accuracy": st.column_config.NumberColumn(format="%.3f")})
+    st.markdown(cards.accuracy_markdown(rows))
     st.caption(f"Held-out figures from the model card: {metrics.get('split', 'held-out split')}.")
 else:
     st.info("This model's card has no held-out accuracy.")
 if metrics.get("confusion_matrix"):
-    st.plotly_chart(classify.confusion_heatmap(metrics["confusion_matrix"], labels), key="classify_confusion")
+    st.html(classify.confusion_heatmap(metrics["confusion_matrix"], labels))
 
 st.subheader("Step through this")
 cols = st.columns(3)

@@ -102,6 +102,18 @@ def accuracy_table(metrics: dict) -> list[dict]:
     return rows
 
 
+_MARKDOWN = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~]")  # written as themselves in Markdown
+
+
+def accuracy_markdown(rows: list[dict]) -> str:
+    """:func:`accuracy_table`'s rows as a Markdown table (no data frame: its code is a second to load in a browser)."""
+    lines = ["| measured on | accuracy |", "| --- | ---: |"]
+    for row in rows:
+        what = _MARKDOWN.sub(lambda found: "\\" + found.group(0), str(row["measured on"]))
+        lines.append(f"| {what} | {row['accuracy']:.3f} |")
+    return "\n".join(lines)
+
+
 def style_check(card: dict) -> None:
     """The check its training run measured: does the classifier recognise each style (a model with styles), or
     its one author's manner (a generator of one author's book)?"""

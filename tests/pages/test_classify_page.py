@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -50,11 +53,45 @@ def test_every_example_shows_the_models_own_prediction(name):
         assert metric(at, "Prediction") == label, title
         assert metric(at, "Confidence") == confidence, title
         assert metric(at, "Tokens read") == f"{len(model.encode(text)):,}"
-        bars = next(c for c in at.get("plotly_chart") if '"unit ' in c.proto.spec)
-        assert f'"{top_unit}"' in bars.proto.spec  # the biggest share is drawn
+        bars = next(h.proto.body for h in at.get("html") if "signed-bars" in h.proto.body)
+        assert bars.index(f'<div class="sb-name">{top_unit}</div>') < bars.index("all other units")  # drawn first
+        assert not at.get("plotly_chart") and not at.get("arrow_data_frame")  # no chart library, no data frame
     # The card's held-out figures are on the page.
-    table = at.dataframe[0].value
-    assert table["accuracy"].iloc[0] == pytest.approx(model.card["metrics"]["val_accuracy"])
+    assert f"| all held\\-out texts | {model.card['metrics']['val_accuracy']:.3f} |" in "\n".join(at.markdown.values)
+
+
+@pytest.mark.parametrize("name", CLASSIFIERS)
+def test_the_charts_show_the_traces_numbers(name):
+    """What the page draws, read back: each step's probabilities and each top unit's cell state are the Trace's."""
+    model = zoo.load(name)
+    at = open_page(name)
+    text = at.text_area(key="classify_text").value
+    trace = model.trace(text)
+    weight, bias = contributions.head_parameters(model.module)
+    best = int(np.argmax(trace.probs[-1]))
+    shares = contributions.logit_contributions(trace, weight, bias, best)
+    top = shares.top_units(8)
+    pages = [h.proto.body for h in at.get("html")]
+    running = next(p for p in pages if "Running prediction" in p)
+    for t in (0, len(trace) // 2, len(trace) - 1):  # the hover of a step (two classes) or its column (more)
+        if len(model.labels) == 2:
+            want = " · ".join(f"P({c}) = {p:.3f}" for c, p in zip(model.labels, trace.probs[t], strict=True))
+        else:
+            want = " · ".join(f"{c} {p:.1%}" for c, p in zip(model.labels, trace.probs[t], strict=True))
+        assert f"step {t} " in running and html.escape(want, quote=True) in running, (t, want)
+    cells = next(p for p in pages if "Cell state C_t" in p)
+    for u in top[:5]:
+        assert f"unit {u} ({shares.contributions[u]:+.2f})" in cells
+    last = len(trace) - 1
+    row = " · ".join(f"unit {u} C = {trace.layers[-1].cell[last, u]:.3f}" for u in top[:5])
+    assert html.escape(row, quote=True) in cells
+    bars = next(p for p in pages if "signed-bars" in p)
+    for u in top:
+        assert f'title="unit {u}: {shares.contributions[u]:+.4f}"' in bars
+    confusion = model.card["metrics"].get("confusion_matrix")
+    if confusion:
+        table = next(p for p in pages if "confusion" in p)
+        assert [int(c) for c in re.findall(r'title="[^"]+">([\d,]+)<small>', table)] == sum(confusion, [])
 
 
 def test_empty_and_blank_text_ask_for_input():

@@ -12,7 +12,6 @@ from lstm_viz import data as data_kinds
 from lstm_viz.analysis import contributions
 from lstm_viz.data import authors, sentiment
 from lstm_viz.data.labelled import pad_batch
-from lstm_viz.plots import classify
 from lstm_viz.store import examples, zoo
 from lstm_viz.training import presets
 from lstm_viz.ui.cards import accuracy_table
@@ -210,16 +209,3 @@ def test_reviews_that_turn_end_on_the_complaint():
     but = trace.tokens.index("but")
     positive = model.labels.index("positive")
     assert trace.probs[but - 1, positive] > 0.5 > trace.probs[-1, positive]
-
-
-def test_classification_figures():
-    probs = np.array([[0.4, 0.6], [0.7, 0.3]])
-    fig = classify.running_probabilities(probs, ["good", "bad"], ["negative", "positive"])
-    assert [t.name for t in fig.data] == ["negative", "positive"] and fig.data[0].stackgroup is None
-    assert list(fig.data[1].y) == [0.6, 0.3]
-    many = classify.running_probabilities(np.full((3, 7), 1 / 7), list("abc"), authors.LABELS)
-    assert len(many.data) == 7 and all(t.stackgroup == "classes" for t in many.data)
-    bars = classify.contribution_bars(np.array([0.5, -2.0, 0.25, 1.0]), np.array([1, 3]), 0.1, -0.15, "positive")
-    assert list(bars.data[0].x) == [0.1, 0.75, 1.0, -2.0]  # bias, the rest, then the top units reversed
-    heat = classify.confusion_heatmap([[3, 1], [0, 4]], ["a", "b"])
-    assert heat.data[0].z.tolist() == [[0.75, 0.25], [0.0, 1.0]]

@@ -10,7 +10,7 @@ import plotly.colors
 import pytest
 
 from lstm_viz.engine import cell
-from lstm_viz.plots import classify, colours, diagram, heatmaps, html, strips
+from lstm_viz.plots import colours, diagram, heatmaps, html, strips
 from lstm_viz.ui import clicks
 
 RNG = np.random.default_rng(0)
@@ -299,12 +299,3 @@ def test_strip_legend_shows_both_scales(scale):
     out = strips.strip_legend_html()
     for p, c in scale.plotly():
         assert f"{c} {p * 100:.0f}%" in out
-
-
-def test_the_running_prediction_labels_every_token_of_a_review():
-    """Classify's running chart at 1024 pixels: each of 23 words written under its step (a projector has no hover)."""
-    words = "The pasta was delicious and the staff were friendly , but the wait was over an hour and our table was"
-    words = (words + " filthy").split()
-    fig = classify.running_probabilities(RNG.dirichlet([1, 1], size=len(words)), words, ["negative", "positive"])
-    assert list(fig.layout.xaxis.tickvals) == list(range(len(words)))
-    assert [t.split("<br>")[-1] for t in fig.layout.xaxis.ticktext] == words and fig.layout.xaxis.tickfont.size >= 12

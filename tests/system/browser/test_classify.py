@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 
 from lstm_viz.store import zoo
 from tests.system.browser.browser_helpers import screenshot, wait_for_render
@@ -34,8 +35,30 @@ def test_type_a_review_and_see_the_prediction(page, app_url):
     assert prediction.inner_text().strip() == label
     confidence = metrics.filter(has_text="Confidence").locator('[data-testid="stMetricValue"]')
     assert confidence.inner_text().strip() == f"{probs.max():.1%}"
-    # The running-probability chart and the coloured token strip are drawn.
-    assert page.locator(".js-plotly-plot").count() >= 3
+    # The running chart and the cell-state chart are drawn by the page itself (no chart library to wait for):
+    # each line is an image the browser decoded, and each dot sits where its probability puts it.
+    trace = model.trace(REVIEW)
+    assert page.locator(".js-plotly-plot").count() == 0
+    assert page.locator(".tl-plot").count() == 2
+    assert page.evaluate("[...document.querySelectorAll('img.tl-svg')].every(i => i.complete && i.naturalWidth > 0)")
+    box = page.locator(".tl-plot").first.bounding_box()
+    dots = page.locator(".tl-plot").first.locator(".tl-dot")
+    assert dots.count() == 2 * len(trace)
+    for t in (0, 7, len(trace) - 1):
+        for c in range(2):
+            dot = dots.nth(c * len(trace) + t).bounding_box()
+            x, y = dot["x"] + dot["width"] / 2 - box["x"], dot["y"] + dot["height"] / 2 - box["y"]
+            assert x / box["width"] == pytest.approx((t + 0.5) / len(trace), abs=0.01)
+            assert y / box["height"] == pytest.approx(1 - trace.probs[t, c], abs=0.01)
+            # what the pointer finds there: the step's hover, with the Trace's numbers
+            hover = page.evaluate(
+                "([x, y]) => document.elementFromPoint(x, y).getAttribute('title')",
+                [box["x"] + x, box["y"] + box["height"] / 2],
+            )
+            parts = " · ".join(f"P({n}) = {p:.3f}" for n, p in zip(model.labels, trace.probs[t], strict=True))
+            assert hover.startswith(f"step {t} ") and hover.endswith(parts)
+    shares = page.locator(".signed-bars .sb-name")
+    assert shares.count() == 10 and shares.nth(8).inner_text() == "all other units"
     assert page.locator(".token-strip .tok").count() == len(model.encode(REVIEW))
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "classify-review")
@@ -65,5 +88,9 @@ def test_an_author_passage_gets_the_models_guess(page, app_url):
     assert prediction.locator('[data-testid="stMetricValue"]').inner_text().strip() == model.labels[int(probs.argmax())]
     assert page.locator(".token-strip .tok").count() == len(text)
     assert page.get_by_text("Held-out confusion matrix").count() >= 1
+    counts = [int(c.inner_text().split()[0]) for c in page.locator("table.cm td").all()]
+    assert counts == sum(model.card["metrics"]["confusion_matrix"], [])
+    assert page.locator(".class-cols .cp-col").count() == len(text)  # seven classes: one stacked column a token
+    assert page.locator(".js-plotly-plot").count() == 0
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "classify-authors")
