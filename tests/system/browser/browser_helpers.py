@@ -42,8 +42,7 @@ def wait_for_render(page, timeout_ms: int = 30_000, quiet_ms: int = 600) -> None
         if _settled(page):
             calm_since = calm_since or time.monotonic()
             if (time.monotonic() - calm_since) * 1000 >= quiet_ms:
-                page.wait_for_timeout(200)  # let charts finish their first paint
-                return
+                return  # (every Plotly chart already drawn: _settled looks for its SVG)
         else:
             calm_since = None
         page.wait_for_timeout(100)
