@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from lstm_viz.store import zoo
-from tests.system.browser.browser_helpers import screenshot, wait_for_render
+from tests.system.browser.browser_helpers import screenshot, tab, wait_for_render
+from tests.system.browser.test_small_screens import CUT_JS
 
 REVIEW = "The staff were lovely and the view was great, but the food was cold and bland."
 
@@ -94,3 +95,35 @@ def test_an_author_passage_gets_the_models_guess(page, app_url):
     assert page.locator(".js-plotly-plot").count() == 0
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "classify-authors")
+
+
+HOSTILE = {
+    "markup": '<script>alert(1)</script> "onmouseover=alert(1) <img src=x onerror=alert(1)> & &amp; the food was bad',
+    "right to left": "مرحبا بالعالم the soup was cold \u202e reversed \u0301\u0301 café",
+    "one long token": "x" * 5000,
+    "one character": "a",
+}
+
+
+def test_hostile_texts_draw_inside_a_projectors_width(browser, app_url):
+    """Markup, right-to-left and combining marks, a 5,000-character token and one character, on both classifiers
+    at 1024x768: no traceback, no dialog, every chart drawn, nothing wider than the screen."""
+    dialogs = []
+    for name in ("reviews-sentiment", "authors"):
+        with tab(browser, 1024, 768) as page:
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto(f"{app_url}/classify?model={name}")
+            wait_for_render(page, timeout_ms=90_000)
+            for what, text in HOSTILE.items():
+                box = page.get_by_label("Text to classify")
+                box.fill(text)
+                box.press("Control+Enter")
+                wait_for_render(page, timeout_ms=90_000)
+                where = f"{name}, {what}"
+                assert page.locator('[data-testid="stException"]').count() == 0, where
+                assert page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").count() == 1, where
+                drawn = "[...document.querySelectorAll('img.tl-svg')].map(i => i.complete && i.naturalWidth > 0)"
+                assert page.evaluate(drawn) == [True] * (2 if name == "reviews-sentiment" else 1), where
+                assert page.evaluate(CUT_JS) == [], where
+            screenshot(page, f"classify-hostile-{name}")
+    assert dialogs == []
