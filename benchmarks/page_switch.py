@@ -48,6 +48,8 @@ SETTLED = """(title) => {
     if (document.querySelector('[data-testid="stSkeleton"]')) return false;
     for (const chart of document.querySelectorAll('[data-testid="stPlotlyChart"]'))
         if (!chart.querySelector('.main-svg')) return false;
+    for (const lines of document.querySelectorAll('img.tl-svg'))  // Classify's lines: an image, decoded
+        if (!lines.complete || !lines.naturalWidth) return false;
     const h1 = document.querySelector('[data-testid="stMain"] h1');
     return !!h1 && h1.innerText.trim().startsWith(title);
 }"""

@@ -14,10 +14,12 @@ import numpy as np
 
 from lstm_viz.plots import colours, strips
 from lstm_viz.plots.html import render, visible
+from lstm_viz.plots.wording import TEXT, say
 
 LINES_PX = 240  # the height of a chart of lines along the text
 DOTS_MAX = 60  # up to this many tokens each step of a line is also a dot (as a point one can count)
 Y_TICKS = 5  # about this many labelled values on a chart's value axis
+LABEL_PX, PLOT_PX = 16, 480  # a token label written upwards needs 16 px; the narrowest plot (1024 px screen) is 480
 TURNED_LABELS = 3  # a confusion matrix of more classes writes its column names upwards (7 authors fit 1024 px)
 
 
@@ -36,8 +38,9 @@ def nice_ticks(lo: float, hi: float, count: int = Y_TICKS) -> list[float]:
 
 def _tick_label(value: float, step: float) -> str:
     """``value`` with as many decimals as the ticks' ``step`` needs (0.25 apart: two), a true minus sign."""
-    decimals = next(d for d in range(7) if d == 6 or abs(step * 10**d - round(step * 10**d)) < 1e-6)
-    return f"{value:.{decimals}f}".replace("-", "−")
+    power = math.floor(math.log10(step)) if step > 0 and math.isfinite(step) else 0
+    decimals = max(0, -power + (1 if round(step / 10**power, 6) == 2.5 else 0))
+    return f"{value + 0.0:.{decimals}f}".replace("-", "−")
 
 
 def token_lines_html(
@@ -51,30 +54,36 @@ def token_lines_html(
     guide: float | None = None,
 ) -> str:
     """Lines along a text, one per ``series`` (label, colour, a value per token), drawn as an SVG image in the page (no
-    chart library to load): the value axis over ``value_range``, a dotted ``guide`` line, every token written under its
-    step (round step numbers instead past :data:`lstm_viz.plots.strips.COLUMN_LABELS` tokens), and each step's
-    ``hovers`` line on hover."""
+    chart library to load): the value axis over ``value_range``, a dotted ``guide`` line, the tokens written under
+    their steps (every k-th where :data:`LABEL_PX` each would not fit :data:`PLOT_PX`; round step numbers instead
+    past :data:`lstm_viz.plots.strips.COLUMN_LABELS` tokens), and each step's ``hovers`` line on hover. A value that
+    is not a number breaks its line (no point, no dot); one past the range is drawn at its edge."""
     n = len(tokens)
     if n == 0:
         raise ValueError("no tokens to draw")
     lo, hi = value_range
-    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        lo, hi = -1.0, 1.0
+    if hi <= lo:
         lo, hi = lo - 1.0, lo + 1.0
     if any(len(values) != n for _, _, values in series) or len(hovers) != n:
         raise ValueError(f"every series and the hovers need one value per token ({n})")
 
-    def y(value) -> np.ndarray:  # 0 at the top of the plot, 1000 at its bottom
-        return np.clip(1000.0 * (hi - np.nan_to_num(np.asarray(value, dtype=float), nan=lo)) / (hi - lo), 0.0, 1000.0)
+    def y(value) -> np.ndarray:  # 0 at the top of the plot, 1000 at its bottom (a value past the range: its edge)
+        return np.clip(1000.0 * (hi - np.asarray(value, dtype=float)) / (hi - lo), 0.0, 1000.0)
 
     x = np.arange(n) + 0.5
     lines, dots = [], []
     for _, colour, values in series:
-        ys = y(values)
-        lines.append({"colour": colour, "points": " ".join(f"{a:.1f},{b:.2f}" for a, b in zip(x, ys, strict=True))})
+        values = np.asarray(values, dtype=float)
+        ys, finite = y(values), np.isfinite(values)  # a value that is not a number is not drawn: the line breaks
+        for run in np.split(np.arange(n), np.flatnonzero(np.diff(finite)) + 1):
+            if finite[run[0]]:
+                lines.append({"colour": colour, "points": " ".join(f"{x[t]:.1f},{ys[t]:.2f}" for t in run)})
         if n <= DOTS_MAX:
             dots += [
-                {"left": f"{a / n * 100:.3f}", "top": f"{b / 10:.3f}", "colour": colour}
-                for a, b in zip(x, ys, strict=True)
+                {"left": f"{x[t] / n * 100:.3f}", "top": f"{ys[t] / 10:.3f}", "colour": colour}
+                for t in np.flatnonzero(finite)
             ]
     ticks = nice_ticks(lo, hi)
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
@@ -82,11 +91,15 @@ def token_lines_html(
     if guide is not None and lo <= guide <= hi:
         rules.append((float(y(guide)), colours.GUIDE, ' stroke-dasharray="4 4"'))
     image = _lines_svg(n, rules, lines)
-    if n <= strips.COLUMN_LABELS:  # every token written under its step
-        labels, steps = [visible(tok)[:14] for tok in tokens], []
+    if n <= strips.COLUMN_LABELS:  # tokens written under their steps: each, or every k-th where they would touch
+        every = max(1, math.ceil(n * LABEL_PX / PLOT_PX))
+        names = {t: visible(tokens[t])[:14] for t in range(0, n, every)}
+        labels, steps = [{"left": f"{(t + 0.5) / n * 100:.3f}", "label": name} for t, name in names.items()], []
+        label_px = 8 * max(map(len, names.values())) + 6  # the longest label, written upwards
     else:  # too many to read: round step numbers instead
         marks = [int(t) for t in nice_ticks(0, n - 1, 9) if float(t).is_integer()]
         labels, steps = [], [{"left": f"{(t + 0.5) / n * 100:.3f}", "label": str(t)} for t in marks]
+        label_px = 0
     return render(
         "token_lines.html.j2",
         title=title,
@@ -97,6 +110,7 @@ def token_lines_html(
         ticks=[{"top": f"{float(y(t)) / 10:.3f}", "label": _tick_label(t, step)} for t in ticks],
         hovers=hovers,
         labels=labels,
+        label_px=label_px,
         steps=steps,
         value_label=value_label,
         note=note,
@@ -123,8 +137,12 @@ def _lines_svg(n: int, rules: list[tuple[float, str, str]], lines: list[dict]) -
     return "data:image/svg+xml;base64," + base64.b64encode("".join(parts).encode("utf-8")).decode("ascii")
 
 
-def _step_name(t: int, token: str) -> str:
-    return f"step {t} {visible(token)!r}"
+def _hovers(tokens: list[str], parts: list[list[str]]) -> list[str]:
+    """Each step's hover: its step, its token and its ``parts`` (as the running columns word them)."""
+    return [
+        say("column_hover", step=t, token=repr(visible(tok)), parts=TEXT["column_join"].join(row))
+        for t, (tok, row) in enumerate(zip(tokens, parts, strict=True))
+    ]
 
 
 def running_probabilities(probs: np.ndarray, tokens: list[str], labels: list[str]) -> str:
@@ -135,10 +153,7 @@ def running_probabilities(probs: np.ndarray, tokens: list[str], labels: list[str
         raise ValueError(f"probs {probs.shape} must be (len(tokens)={len(tokens)}, len(labels)={len(labels)})")
     if len(labels) > 2:
         return strips.class_prob_columns_html(probs, labels, tokens)
-    hovers = [
-        f"{_step_name(t, tok)}: " + " · ".join(f"P({label}) = {p:.3f}" for label, p in zip(labels, row, strict=True))
-        for t, (tok, row) in enumerate(zip(tokens, probs.tolist(), strict=True))
-    ]
+    hovers = _hovers(tokens, [[f"P({label}) = {p:.3f}" for label, p in zip(labels, row, strict=True)] for row in probs])
     return token_lines_html(
         "Running prediction: class probabilities after each token",
         [(str(label), colours.class_colour(c), probs[:, c]) for c, label in enumerate(labels)],
@@ -179,9 +194,10 @@ def contribution_bars(contributions: np.ndarray, units: np.ndarray, bias: float,
         "signed_bars.html.j2",
         title=f"Shares of the final {label!r} logit ({logit:+.3f} = bias + sum over all units)",
         bars=bars,
-        zero=f"{-lo / span * 100:.3f}",
-        note="Bar: head weight × hidden value, right of the line (zero) for a share that raises the logit, left for "
-        "one that lowers it. Hover a bar for its exact share.",
+        zero=f"{(0.0 - lo) / span * 100 + 0.0:.3f}",
+        note="A unit's bar: its head weight × its hidden value after the last token, red where it raises the logit, "
+        "blue where it lowers it; 'all other units' is the rest of those shares summed, 'bias' the head's bias (both "
+        "grey). Right of the line (zero) raises the logit, left lowers it. Hover a bar for its exact share.",
     )
 
 
@@ -193,10 +209,7 @@ def unit_cell_traces(cell: np.ndarray, units: np.ndarray, tokens: list[str], con
     finite = shown[np.isfinite(shown)]
     lo, hi = (min(0.0, float(finite.min())), max(0.0, float(finite.max()))) if finite.size else (-1.0, 1.0)
     pad = (hi - lo) * 0.05 or 1.0
-    hovers = [
-        f"{_step_name(t, tok)}: " + " · ".join(f"unit {u} C = {v:.3f}" for u, v in zip(units, row, strict=True))
-        for t, (tok, row) in enumerate(zip(tokens, shown.tolist(), strict=True))
-    ]
+    hovers = _hovers(tokens, [[f"unit {u} C = {v:.3f}" for u, v in zip(units, row, strict=True)] for row in shown])
     return token_lines_html(
         "Cell state C_t of the top units while reading",
         [(f"unit {u} ({contributions[u]:+.2f})", colours.class_colour(k), shown[:, k]) for k, u in enumerate(units)],

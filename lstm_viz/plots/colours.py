@@ -41,7 +41,6 @@ GUIDE = "#999999"  # reference lines: zero, chance, a true value to compare with
 REFERENCE = "#777777"  # dashed lines: chance level, a bound
 REST = "#aaaaaa"  # "all other units" in a contribution chart
 BIAS = "#555555"  # a bias term
-AXIS = "#333333"  # a zero line that matters
 
 # The colours of the HTML views' own stylesheets (plots/templates/style.css, ui/stepper_static/stepper.css),
 # which name them only as CSS variables: var(--lv-NAME). html.css_variables() writes them from here.

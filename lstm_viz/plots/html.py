@@ -1,6 +1,6 @@
 """HTML for the views that redraw at every step: one template engine (Jinja2, autoescaped), one stylesheet.
 
-Builders in :mod:`.strips` and :mod:`.generation` turn numbers into plain values and render a
+Builders in :mod:`.strips`, :mod:`.generation` and :mod:`.classify` turn numbers into plain values and render a
 template from ``templates/``; anything typed by a user reaches the page only as escaped text.
 The one stylesheet (``templates/style.css``, then ``colours.PAGE`` as the ``--lv-`` CSS variables
 it uses and the colour classes of :mod:`.colours`) is put on the page once per run by the app
@@ -10,6 +10,7 @@ it uses and the colour classes of :mod:`.colours`) is put on the page once per r
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import jinja2
@@ -18,6 +19,15 @@ from lstm_viz.plots import colours
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 VISIBLE = {"\n": "↵", " ": "␣", "\t": "⇥"}  # whitespace made visible wherever a token is shown
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&])")
+
+
+def as_text(text: str) -> str:
+    """``text`` (a nickname, a message quoting one, a label from a card) shown as itself by Streamlit's Markdown: no
+    bold, link, HTML or formula; every character that Markdown, HTML or LaTeX would read is escaped."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def visible(piece: str) -> str:

@@ -203,7 +203,7 @@ def class_prob_columns_html(probs: np.ndarray, labels: list[str], tokens: list[s
         legend=legend,
         labels=names,
         title=TEXT["columns_title"],
-        note=TEXT["columns_note"],
+        note=TEXT["columns_note" if step is not None else "columns_note_whole"],  # no step, no outline
     )
 
 

@@ -38,6 +38,8 @@ TEXT = {
     "columns_title": "Running prediction after each token",
     "columns_note": "One column per token, from the first (left) to the last; the height of each colour is that "
     "class's probability; the outlined column is the current step. Hover a column for its numbers.",
+    "columns_note_whole": "One column per token, from the first (left) to the last; the height of each colour is "
+    "that class's probability. Hover a column for its numbers.",
     "column_hover": "step {step} {token}: {parts}",
     "column_part": "{label} {p}",
     "column_join": " · ",

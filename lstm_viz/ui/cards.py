@@ -10,6 +10,7 @@ import streamlit as st
 from lstm_viz.analysis import memory
 from lstm_viz.data import styles
 from lstm_viz.engine import cell
+from lstm_viz.plots.html import as_text
 from lstm_viz.store import examples
 from lstm_viz.store.zoo import ModelInfo
 from lstm_viz.ui import state
@@ -102,15 +103,11 @@ def accuracy_table(metrics: dict) -> list[dict]:
     return rows
 
 
-_MARKDOWN = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~]")  # written as themselves in Markdown
-
-
 def accuracy_markdown(rows: list[dict]) -> str:
     """:func:`accuracy_table`'s rows as a Markdown table (no data frame: its code is a second to load in a browser)."""
     lines = ["| measured on | accuracy |", "| --- | ---: |"]
     for row in rows:
-        what = _MARKDOWN.sub(lambda found: "\\" + found.group(0), str(row["measured on"]))
-        lines.append(f"| {what} | {row['accuracy']:.3f} |")
+        lines.append(f"| {as_text(row['measured on'])} | {row['accuracy']:.3f} |")
     return "\n".join(lines)
 
 

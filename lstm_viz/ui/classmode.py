@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 import streamlit as st
 
@@ -21,6 +20,7 @@ from lstm_viz.classroom.tables import database_url
 from lstm_viz.lessons import questions, schema
 from lstm_viz.lessons.render import NarratedStop
 from lstm_viz.plots import classroom as class_plots
+from lstm_viz.plots.html import as_text
 from lstm_viz.ui import lessons, predict, state
 
 TEACHER = state.CLASS_TEACHER  # session key: {"code", "secret", "lesson_id", "pushed"} of the class this teacher runs
@@ -39,15 +39,6 @@ def _store(url: str) -> ClassStore:
 def store() -> ClassStore:
     """The class store of this server (``LSTM_VIZ_DATABASE_URL``, else SQLite under ``LSTM_VIZ_HOME``)."""
     return _store(database_url())
-
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&])")
-
-
-def as_text(text: str) -> str:
-    """``text`` (a nickname, or a message quoting one) shown as itself by Streamlit's Markdown: no bold, link,
-    HTML or formula; every character that Markdown, HTML or LaTeX would read is escaped."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def _say(err: Exception) -> None:

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lstm_viz.analysis import contributions
+from lstm_viz.plots.html import visible
 from lstm_viz.store import examples, zoo
 from tests.factory import open_app
 
@@ -54,7 +55,7 @@ def test_every_example_shows_the_models_own_prediction(name):
         assert metric(at, "Confidence") == confidence, title
         assert metric(at, "Tokens read") == f"{len(model.encode(text)):,}"
         bars = next(h.proto.body for h in at.get("html") if "signed-bars" in h.proto.body)
-        assert bars.index(f'<div class="sb-name">{top_unit}</div>') < bars.index("all other units")  # drawn first
+        assert re.findall(r'<div class="sb-name">([^<]+)</div>', bars)[0] == top_unit  # the biggest share first
         assert not at.get("plotly_chart") and not at.get("arrow_data_frame")  # no chart library, no data frame
     # The card's held-out figures are on the page.
     assert f"| all held\\-out texts | {model.card['metrics']['val_accuracy']:.3f} |" in "\n".join(at.markdown.values)
@@ -73,18 +74,22 @@ def test_the_charts_show_the_traces_numbers(name):
     top = shares.top_units(8)
     pages = [h.proto.body for h in at.get("html")]
     running = next(p for p in pages if "Running prediction" in p)
+    hovers = [html.unescape(h) for h in re.findall(r' title="([^"]*)"', running)]  # one per step, in order
+    assert len(hovers) == len(trace)
     for t in (0, len(trace) // 2, len(trace) - 1):  # the hover of a step (two classes) or its column (more)
         if len(model.labels) == 2:
-            want = " · ".join(f"P({c}) = {p:.3f}" for c, p in zip(model.labels, trace.probs[t], strict=True))
+            parts = " · ".join(f"P({c}) = {p:.3f}" for c, p in zip(model.labels, trace.probs[t], strict=True))
         else:
-            want = " · ".join(f"{c} {p:.1%}" for c, p in zip(model.labels, trace.probs[t], strict=True))
-        assert f"step {t} " in running and html.escape(want, quote=True) in running, (t, want)
+            parts = " · ".join(f"{c} {p:.1%}" for c, p in zip(model.labels, trace.probs[t], strict=True))
+        assert hovers[t] == f"step {t} {visible(trace.tokens[t])!r}: {parts}"
     cells = next(p for p in pages if "Cell state C_t" in p)
     for u in top[:5]:
         assert f"unit {u} ({shares.contributions[u]:+.2f})" in cells
-    last = len(trace) - 1
-    row = " · ".join(f"unit {u} C = {trace.layers[-1].cell[last, u]:.3f}" for u in top[:5])
-    assert html.escape(row, quote=True) in cells
+    hovers = [html.unescape(h) for h in re.findall(r'<b title="([^"]*)"></b>', cells)]
+    assert len(hovers) == len(trace)
+    for t in (0, len(trace) - 1):
+        row = " · ".join(f"unit {u} C = {trace.layers[-1].cell[t, u]:.3f}" for u in top[:5])
+        assert hovers[t] == f"step {t} {visible(trace.tokens[t])!r}: {row}"
     bars = next(p for p in pages if "signed-bars" in p)
     for u in top:
         assert f'title="unit {u}: {shares.contributions[u]:+.4f}"' in bars

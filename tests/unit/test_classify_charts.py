@@ -36,6 +36,12 @@ def hovers(page: str) -> list[str]:
     return [html.unescape(t) for t in re.findall(r'<b title="([^"]*)"></b>', hover[: hover.index("</div>")])]
 
 
+def token_marks(page: str) -> list[tuple[str, str]]:
+    """(left %, token) of each token written under the lines."""
+    labels = re.search(r'<div class="tl-labels"[^>]*>(.*?)</div>', page)
+    return re.findall(r'<span style="left:([\d.]+)%">([^<]*)</span>', labels.group(1)) if labels else []
+
+
 def tick_labels(page: str) -> dict[str, float]:
     """Each value-axis label and where it is, 0 (top) to 100 (bottom) per cent of the plot."""
     axis = re.search(r'<div class="tl-y"[^>]*>(.*?)</div>', page).group(1)
@@ -53,9 +59,19 @@ def test_the_running_prediction_draws_each_probability_and_labels_every_token():
     assert tick_labels(page) == {"0.00": 100.0, "0.25": 75.0, "0.50": 50.0, "0.75": 25.0, "1.00": 0.0}
     svg = base64.b64decode(re.search(r"base64,([^\"]+)", page).group(1)).decode()
     assert re.search(r'y1="500.00" y2="500.00" stroke="#999999"[^>]*stroke-dasharray', svg)  # the 0.5 line
-    assert page.count('class="tl-dot"') == 2 * len(REVIEW)  # a short text's points are dots one can count
-    written = re.findall(r'<span class="cp-lab">([^<]*)</span>', page)
-    assert written == REVIEW  # every token under its step: a projector has no hover
+    dots = re.findall(r'<i class="tl-dot" style="left:([\d.]+)%;top:([\d.]+)%;background:(#\w+)"></i>', page)
+    assert len(dots) == 2 * len(REVIEW)  # a short text's points are dots one can count, each where its point is
+    for k, (left, top, colour) in enumerate(dots):
+        c, t = divmod(k, len(REVIEW))
+        assert colour == colours.class_colour(c) and float(left) == pytest.approx(
+            (t + 0.5) / len(REVIEW) * 100, abs=1e-3
+        )
+        assert float(top) == pytest.approx((1 - probs[t, c]) * 100, abs=1e-3)
+    assert [m[1] for m in token_marks(page)] == REVIEW  # every token under its step: a projector has no hover
+    assert all(
+        float(left) == pytest.approx((t + 0.5) / len(REVIEW) * 100, abs=1e-3)
+        for t, (left, _) in enumerate(token_marks(page))
+    )
     found = hovers(page)
     assert len(found) == len(REVIEW)
     assert found[3] == f"step 3 'delicious': P(negative) = {probs[3, 0]:.3f} · P(positive) = {probs[3, 1]:.3f}"
@@ -78,11 +94,22 @@ def test_hostile_tokens_are_text_not_markup():
     assert hovers(page)[0].startswith("step 0 '<script>alert(\"x\")</script>'")
 
 
+@pytest.mark.parametrize(
+    ("n", "every", "dots"), [(30, 1, True), (31, 2, True), (60, 2, True), (61, 3, False), (80, 3, False)]
+)
+def test_tokens_are_written_where_they_fit_and_dots_drawn_on_short_texts(n, every, dots):
+    """At the narrowest plot (480 px, a 1024 px screen) each label needs 16 px: every k-th token past 30."""
+    tokens = [f"w{t}" for t in range(n)]
+    page = classify.running_probabilities(RNG.dirichlet([1, 1], size=n), tokens, ["a", "b"])
+    assert [m[1] for m in token_marks(page)] == tokens[::every]
+    assert ('class="tl-dot"' in page) is dots and "tl-steps" not in page
+
+
 def test_a_long_text_gets_step_numbers_and_no_dots():
     n = 2000
     probs = RNG.dirichlet([1, 1], size=n)
     page = classify.running_probabilities(probs, ["word"] * n, ["negative", "positive"])
-    assert "cp-lab" not in page and 'class="tl-dot"' not in page
+    assert token_marks(page) == [] and 'class="tl-dot"' not in page
     marks = re.findall(r'<span style="left:([\d.]+)%">(\d+)</span>', page[page.index('class="tl-steps"') :])
     assert [int(m) for _, m in marks] == list(range(0, 2000, 250))
     assert all(float(left) == pytest.approx((int(m) + 0.5) / n * 100, abs=1e-3) for left, m in marks)
@@ -111,6 +138,11 @@ def test_the_shares_of_the_logit_are_signed_bars_about_zero():
     # All zero: no division by zero, every bar of no width.
     flat = classify.contribution_bars(np.zeros(4), np.array([0, 1]), 0.0, 0.0, "x")
     assert flat.count("width:0.000%") == 4
+    # Shares of one sign: the zero line at an edge, each bar from it.
+    up = classify.contribution_bars(np.array([1.0, 3.0]), np.array([1]), 0.0, 4.0, "x")
+    assert '<i style="left:0.000%">' in up and "left:0.000%;width:100.000%" in up  # 3 of 3
+    down = classify.contribution_bars(np.array([-1.0, -3.0]), np.array([1]), 0.0, -4.0, "x")
+    assert '<i style="left:100.000%">' in down and "left:0.000%;width:100.000%" in down
 
 
 def test_the_top_units_cell_state_lines_read_back():
@@ -139,10 +171,42 @@ def test_non_finite_and_flat_values_draw_without_error():
     page = classify.unit_cell_traces(cell, np.array([0, 1]), list("abcde"), np.zeros(3))
     assert len(polylines(page)) == 2
     assert tick_labels(page)["0.0"] == 50.0  # a flat line sits in the middle
-    cell[2, 0] = np.nan
-    assert len(polylines(classify.unit_cell_traces(cell, np.array([0]), list("abcde"), np.zeros(3)))) == 1
+    # A value that is not a number breaks its line: no point and no dot at its step (not one at the bottom).
+    probs = np.full((5, 2), 0.5)
+    probs[2] = np.nan
+    page = classify.running_probabilities(probs, list("abcde"), ["x", "y"])
+    assert [points[:, 0].tolist() for _, points in polylines(page)] == [[0.5, 1.5], [3.5, 4.5]] * 2
+    lefts = re.findall(r'class="tl-dot" style="left:([\d.]+)%', page)
+    assert len(lefts) == 8 and f"{2.5 / 5 * 100:.3f}" not in lefts
+    # One past the range sits at its edge; a range that is not a number falls back to −1..1.
+    past = classify.token_lines_html(
+        "t", [("s", "#000000", np.array([1.5, -0.5, 0.5, np.inf]))], list("abcd"), (0, 1), "v", [""] * 4, "n"
+    )
+    assert [p.tolist() for _, p in polylines(past)] == [[[0.5, 0.0], [1.5, 1000.0], [2.5, 500.0]]]  # inf: no point
+    odd = classify.token_lines_html(
+        "t", [("s", "#000000", np.zeros(2))], list("ab"), (np.nan, np.nan), "v", ["", ""], "n"
+    )
+    assert "nan" not in odd and tick_labels(odd)["0.0"] == 50.0
     with pytest.raises(ValueError):
         classify.token_lines_html("t", [], [], (0, 1), "v", [], "n")
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "labels"),
+    [
+        (0, 1, ["0.00", "0.25", "0.50", "0.75", "1.00"]),
+        (
+            -3e-8,
+            3e-8,
+            ["−0.00000002", "0.00000000", "0.00000002"],
+        ),
+        (0, 250, ["0", "100", "200"]),
+        (-25, 75, ["−25", "0", "25", "50", "75"]),
+    ],
+)
+def test_tick_labels_have_the_decimals_their_step_needs(lo, hi, labels):
+    page = classify.token_lines_html("t", [("s", "#000000", np.zeros(2))], list("ab"), (lo, hi), "v", ["", ""], "n")
+    assert list(tick_labels(page)) == labels
 
 
 def test_the_confusion_matrix_is_a_table_shaded_by_row_share():
