@@ -52,12 +52,14 @@ def token_lines_html(
     hovers: list[str],
     note: str,
     guide: float | None = None,
+    stacked: bool = False,
 ) -> str:
     """Lines along a text, one per ``series`` (label, colour, a value per token), drawn as an SVG image in the page (no
     chart library to load): the value axis over ``value_range``, a dotted ``guide`` line, the tokens written under
     their steps (every k-th where :data:`LABEL_PX` each would not fit :data:`PLOT_PX`; round step numbers instead
     past :data:`lstm_viz.plots.strips.COLUMN_LABELS` tokens), and each step's ``hovers`` line on hover. A value that
-    is not a number breaks its line (no point, no dot); one past the range is drawn at its edge."""
+    is not a number breaks its line (no point, no dot); one past the range is drawn at its edge. ``stacked``: each
+    series is a band on top of the ones before it (the first at the bottom), filled in its colour, with no dots."""
     n = len(tokens)
     if n == 0:
         raise ValueError("no tokens to draw")
@@ -73,8 +75,16 @@ def token_lines_html(
         return np.clip(1000.0 * (hi - np.asarray(value, dtype=float)) / (hi - lo), 0.0, 1000.0)
 
     x = np.arange(n) + 0.5
-    lines, dots = [], []
-    for _, colour, values in series:
+    lines, dots, bands = [], [], []
+    if stacked:  # band c runs from the sum of the series before it to that sum plus its own values
+        tops = np.cumsum(np.nan_to_num(np.array([values for _, _, values in series], dtype=float), nan=0.0), axis=0)
+        for c, (_, colour, _) in enumerate(series):
+            upper, lower = y(tops[c]), y(tops[c - 1]) if c else np.full(n, 1000.0)
+            edge = [f"{x[t]:.1f},{upper[t]:.2f}" for t in range(n)] + [f"{x[t]:.1f},{lower[t]:.2f}" for t in range(n)][
+                ::-1
+            ]
+            bands.append({"colour": colour, "points": " ".join(edge)})
+    for _, colour, values in [] if stacked else series:
         values = np.asarray(values, dtype=float)
         ys, finite = y(values), np.isfinite(values)  # a value that is not a number is not drawn: the line breaks
         for run in np.split(np.arange(n), np.flatnonzero(np.diff(finite)) + 1):
@@ -90,7 +100,7 @@ def token_lines_html(
     rules = [(float(y(t)), colours.PAGE["track"], "") for t in ticks]
     if guide is not None and lo <= guide <= hi:
         rules.append((float(y(guide)), colours.GUIDE, ' stroke-dasharray="4 4"'))
-    image = _lines_svg(n, rules, lines)
+    image = _lines_svg(n, rules, lines, bands)
     if n <= strips.COLUMN_LABELS:  # tokens written under their steps: each, or every k-th where they would touch
         every = max(1, math.ceil(n * LABEL_PX / PLOT_PX))
         names = {t: visible(tokens[t])[:14] for t in range(0, n, every)}
@@ -117,12 +127,13 @@ def token_lines_html(
     )
 
 
-def _lines_svg(n: int, rules: list[tuple[float, str, str]], lines: list[dict]) -> str:
+def _lines_svg(n: int, rules: list[tuple[float, str, str]], lines: list[dict], bands: list[dict]) -> str:
     """The lines as an SVG image (a data URL): stretched to the plot's box (its strokes keep their width), an
     image because the page's HTML takes no inline SVG."""
     width = ' stroke-width="{}" vector-effect="non-scaling-stroke"'
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n} 1000" preserveAspectRatio="none">',
+        *(f'<polygon fill="{band["colour"]}" points="{band["points"]}"/>' for band in bands),
         *(
             f'<line x1="0" x2="{n}" y1="{at:.2f}" y2="{at:.2f}" stroke="{c}"{width.format(1.5)}{how}/>'
             for at, c, how in rules
@@ -147,23 +158,32 @@ def _hovers(tokens: list[str], parts: list[list[str]]) -> list[str]:
 
 def running_probabilities(probs: np.ndarray, tokens: list[str], labels: list[str]) -> str:
     """Class probabilities after each token (HTML): a line each for two classes, over the dotted 0.5 line; for
-    more classes one stacked column per token (:func:`lstm_viz.plots.strips.class_prob_columns_html`)."""
+    more classes a band each, stacked from the first class at the bottom (each step's bands fill the height)."""
     probs = np.asarray(probs, dtype=float)
     if probs.ndim != 2 or probs.shape[0] != len(tokens) or probs.shape[1] != len(labels):
         raise ValueError(f"probs {probs.shape} must be (len(tokens)={len(tokens)}, len(labels)={len(labels)})")
-    if len(labels) > 2:
-        return strips.class_prob_columns_html(probs, labels, tokens)
-    hovers = _hovers(tokens, [[f"P({label}) = {p:.3f}" for label, p in zip(labels, row, strict=True)] for row in probs])
+    two = len(labels) <= 2
+    if two:
+        parts = [[f"P({label}) = {p:.3f}" for label, p in zip(labels, row, strict=True)] for row in probs]
+        how = "One point per token read, from the first (left) to the last; the dotted line is 0.5, where the "
+        how += "prediction changes sides."
+    else:
+        parts = [
+            [say("column_part", label=label, p=f"{p:.1%}") for label, p in zip(labels, row, strict=True)]
+            for row in probs
+        ]
+        how = "One step per token read, from the first (left) to the last; the height of each colour is that class's "
+        how += "probability, the first class at the bottom."
     return token_lines_html(
         "Running prediction: class probabilities after each token",
         [(str(label), colours.class_colour(c), probs[:, c]) for c, label in enumerate(labels)],
         tokens,
         (0.0, 1.0),
-        "probability",
-        hovers,
-        "One point per token read, from the first (left) to the last; the dotted line is 0.5, where the prediction "
-        "changes sides. Hover a step for its numbers.",
-        guide=0.5,
+        "probability" if two else "probability (stacked)",
+        _hovers(tokens, parts),
+        how + " Hover a step for its numbers.",
+        guide=0.5 if two else None,
+        stacked=not two,
     )
 
 

@@ -9,7 +9,7 @@ from lstm_viz.engine import cell
 from lstm_viz.engine.tokenizers import describe_unknown
 from lstm_viz.engine.trace import Trace
 from lstm_viz.plots import html, strips
-from lstm_viz.plots.html import visible
+from lstm_viz.plots.html import as_text, visible
 from lstm_viz.ui import state
 
 METRIC_PX = 150  # a value box: room for "−0.0063" at the metric's font size, and its label
@@ -25,7 +25,7 @@ def unknown_note(trace: Trace) -> None:
     if trace.unknown:
         st.info(
             "The model does not know some pieces of this text (underlined in the token strip) and reads a stand-in "
-            f"for each: {describe_unknown(trace.unknown)}.",
+            f"for each: {as_text(describe_unknown(trace.unknown))}.",  # a piece such as '**' or '~' is no Markdown
             icon=":material/search:",
         )
 

@@ -78,10 +78,27 @@ def test_the_running_prediction_draws_each_probability_and_labels_every_token():
     assert "negative</span>" in page and "positive</span>" in page  # the legend
 
 
-def test_more_than_two_classes_are_stacked_columns():
-    page = classify.running_probabilities(np.full((3, 7), 1 / 7), list("abc"), authors.LABELS)
-    assert "class-cols" in page and page.count('class="cp-col"') == 3
-    assert all(label in page for label in authors.LABELS)
+def test_more_than_two_classes_are_stacked_bands():
+    probs = RNG.dirichlet(np.ones(7), size=12)
+    page = classify.running_probabilities(probs, [f"t{k}" for k in range(12)], authors.LABELS)
+    svg = base64.b64decode(re.search(r"base64,([^\"]+)", page).group(1)).decode()
+    bands = re.findall(r'<polygon fill="(#\w+)" points="([^"]+)"/>', svg)
+    assert [c for c, _ in bands] == [colours.class_colour(c) for c in range(7)]
+    tops = np.cumsum(probs, axis=1)
+    for c, (_, points) in enumerate(bands):  # the band's top edge left to right, then its bottom edge back
+        edge = np.array([[float(v) for v in p.split(",")] for p in points.split()])
+        assert (
+            edge[:12, 0].tolist() == pytest.approx(np.arange(12) + 0.5)
+            and edge[12:, 0].tolist() == edge[:12, 0][::-1].tolist()
+        )
+        assert (1 - edge[:12, 1] / 1000).tolist() == pytest.approx(tops[:, c].tolist(), abs=1e-5)
+        below = tops[:, c - 1] if c else np.zeros(12)
+        assert (1 - edge[12:, 1][::-1] / 1000).tolist() == pytest.approx(below.tolist(), abs=1e-5)
+    assert "<polyline" not in svg and 'class="tl-dot"' not in page and "stroke-dasharray" not in svg  # no 0.5 line
+    assert all(f"{label}</span>" in page for label in authors.LABELS)  # the legend
+    assert hovers(page)[4] == "step 4 't4': " + " · ".join(
+        f"{c} {p:.1%}" for c, p in zip(authors.LABELS, probs[4], strict=True)
+    )
     with pytest.raises(ValueError):
         classify.running_probabilities(np.full((3, 2), 0.5), list("ab"), ["x", "y"])
 

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 
+from lstm_viz.engine.tokenizers import describe_unknown
 from lstm_viz.store import zoo
 from tests.system.browser.browser_helpers import screenshot, tab, wait_for_render
 from tests.system.browser.test_small_screens import CUT_JS
@@ -91,7 +92,15 @@ def test_an_author_passage_gets_the_models_guess(page, app_url):
     assert page.get_by_text("Held-out confusion matrix").count() >= 1
     counts = [int(c.inner_text().split()[0]) for c in page.locator("table.cm td").all()]
     assert counts == sum(model.card["metrics"]["confusion_matrix"], [])
-    assert page.locator(".class-cols .cp-col").count() == len(text)  # seven classes: one stacked column a token
+    # seven classes: a band each, stacked; the pointer at a step finds that step's seven probabilities
+    assert page.locator(".tl-plot").count() == 2 and page.locator(".tl-plot").first.locator(".tl-dot").count() == 0
+    trace = model.trace(text)
+    box = page.locator(".tl-plot").first.bounding_box()
+    for t in (0, len(trace) // 2, len(trace) - 1):
+        x = box["x"] + (t + 0.5) / len(trace) * box["width"]
+        hover = page.evaluate("([x, y]) => document.elementFromPoint(x, y).getAttribute('title')", [x, box["y"] + 5])
+        parts = " · ".join(f"{c} {p:.1%}" for c, p in zip(model.labels, trace.probs[t], strict=True))
+        assert hover.startswith(f"step {t} ") and hover.endswith(parts), (t, hover)
     assert page.locator(".js-plotly-plot").count() == 0
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "classify-authors")
@@ -102,12 +111,14 @@ HOSTILE = {
     "right to left": "مرحبا بالعالم the soup was cold \u202e reversed \u0301\u0301 café",
     "one long token": "x" * 5000,
     "one character": "a",
+    "markdown": "**bold** and _italic_ ~struck~ $x$ [a](b) the soup",
 }
 
 
 def test_hostile_texts_draw_inside_a_projectors_width(browser, app_url):
-    """Markup, right-to-left and combining marks, a 5,000-character token and one character, on both classifiers
-    at 1024x768: no traceback, no dialog, every chart drawn, nothing wider than the screen."""
+    """Markup, right-to-left and combining marks, a 5,000-character token, one character and Markdown, on both
+    classifiers at 1024x768: no traceback, no dialog, every chart drawn, nothing wider than the screen, the unknown
+    pieces named as they are."""
     dialogs = []
     for name in ("reviews-sentiment", "authors"):
         with tab(browser, 1024, 768) as page:
@@ -123,7 +134,10 @@ def test_hostile_texts_draw_inside_a_projectors_width(browser, app_url):
                 assert page.locator('[data-testid="stException"]').count() == 0, where
                 assert page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").count() == 1, where
                 drawn = "[...document.querySelectorAll('img.tl-svg')].map(i => i.complete && i.naturalWidth > 0)"
-                assert page.evaluate(drawn) == [True] * (2 if name == "reviews-sentiment" else 1), where
+                assert page.evaluate(drawn) == [True, True], where  # the running prediction, the cell states
                 assert page.evaluate(CUT_JS) == [], where
+                if what == "markdown":  # the unknown pieces are named as they are, not read as Markdown
+                    said = describe_unknown(zoo.load(name).encode(text).unknown)
+                    assert said in page.locator('[data-testid="stAlertContainer"]').all_inner_texts()[0], where
             screenshot(page, f"classify-hostile-{name}")
     assert dialogs == []
