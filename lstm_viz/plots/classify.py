@@ -80,10 +80,9 @@ def token_lines_html(
         tops = np.cumsum(np.nan_to_num(np.array([values for _, _, values in series], dtype=float), nan=0.0), axis=0)
         for c, (_, colour, _) in enumerate(series):
             upper, lower = y(tops[c]), y(tops[c - 1]) if c else np.full(n, 1000.0)
-            edge = [f"{x[t]:.1f},{upper[t]:.2f}" for t in range(n)] + [f"{x[t]:.1f},{lower[t]:.2f}" for t in range(n)][
-                ::-1
-            ]
-            bands.append({"colour": colour, "points": " ".join(edge)})
+            along = [f"{x[t]:.1f},{upper[t]:.2f}" for t in range(n)]  # its top edge left to right, its bottom back
+            back = [f"{x[t]:.1f},{lower[t]:.2f}" for t in reversed(range(n))]
+            bands.append({"colour": colour, "points": " ".join(along + back)})
     for _, colour, values in [] if stacked else series:
         values = np.asarray(values, dtype=float)
         ys, finite = y(values), np.isfinite(values)  # a value that is not a number is not drawn: the line breaks
